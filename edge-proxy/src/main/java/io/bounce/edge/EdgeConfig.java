@@ -1,0 +1,233 @@
+package io.bounce.edge;
+
+import java.nio.file.Path;
+
+import io.bounce.config.LaunchDefaults;
+import io.bounce.edge.http.Transport;
+import io.bounce.replication.link.LinkRules;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Every setting of an edge node: name, default and unit in one place. picocli fills it from the
+ * command line, the environment and the config file ({@link LaunchDefaults}); {@link #conclude()}
+ * validates it once before any thread starts; the same annotations produce {@code --help}.
+ */
+@Command(
+    name = "bounce edge",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = "Runs an edge node: answers GET /{code} with a redirect from the local replica.",
+    footer = LaunchDefaults.HELP_FOOTER)
+public final class EdgeConfig
+{
+    @Option(names = "--config", paramLabel = "FILE", description = "Properties file of option=value defaults.")
+    String configFile;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "./data/edge",
+        description = "Directory that holds the replica (links.cm3) and the edge's lock file. Default: ${DEFAULT-VALUE}")
+    Path dataDir;
+
+    @Option(names = "--host", defaultValue = "0.0.0.0",
+        description = "Address the public (redirect) port binds to. Default: ${DEFAULT-VALUE}")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080",
+        description = "Public port answering redirects; 0 picks a free port. Default: ${DEFAULT-VALUE}")
+    int port;
+
+    @Option(names = "--admin-host", defaultValue = "127.0.0.1",
+        description = "Address the admin port (/healthz, /readyz, /metrics) binds to. Default: ${DEFAULT-VALUE}")
+    String adminHost;
+
+    @Option(names = "--admin-port", defaultValue = "9080",
+        description = "Admin port; 0 picks a free port. Default: ${DEFAULT-VALUE}")
+    int adminPort;
+
+    @Option(names = "--default-domain", defaultValue = "localhost",
+        description = "Domain of links imported without one, and of requests whose Host is no known domain. Default: ${DEFAULT-VALUE}")
+    String defaultDomain;
+
+    @Option(names = "--import", paramLabel = "FILE",
+        description = "Load a TSV of code<TAB>url[<TAB>status[<TAB>domain]] into the replica before serving.")
+    Path importFile;
+
+    @Option(names = "--exit-after-import",
+        description = "With --import: load the file, close the replica and exit instead of serving.")
+    boolean exitAfterImport;
+
+    @Option(names = "--expected-links", defaultValue = "1000000",
+        description = "Links the replica is sized for when it is created; it grows up to 5x beyond. Default: ${DEFAULT-VALUE}")
+    long expectedLinks;
+
+    @Option(names = "--average-url-bytes", defaultValue = "100",
+        description = "Average destination length the replica is sized for, in bytes. Default: ${DEFAULT-VALUE}")
+    int averageUrlBytes;
+
+    @Option(names = "--transport", defaultValue = "auto",
+        description = "Socket transport: auto (epoll on Linux, else nio), epoll, io_uring, nio. Default: ${DEFAULT-VALUE}")
+    String transport;
+
+    @Option(names = "--io-threads", defaultValue = "0",
+        description = "Event loops on the public port; 0 means one per core. Default: ${DEFAULT-VALUE}")
+    int ioThreads;
+
+    @Option(names = "--idle-timeout-ms", defaultValue = "30000",
+        description = "Close a connection that sends nothing for this long, in ms. Default: ${DEFAULT-VALUE}")
+    long idleTimeoutMs;
+
+    @Option(names = "--header-timeout-ms", defaultValue = "10000",
+        description = "Close a connection that takes longer than this to send a request's headers, in ms. Default: ${DEFAULT-VALUE}")
+    long headerTimeoutMs;
+
+    @Option(names = "--max-request-line-bytes", defaultValue = "4096",
+        description = "Longest request line; longer gets 414 and the connection closed. Default: ${DEFAULT-VALUE}")
+    int maxRequestLineBytes;
+
+    @Option(names = "--max-header-bytes", defaultValue = "8192",
+        description = "Largest header section; larger gets 431 and the connection closed. Default: ${DEFAULT-VALUE}")
+    int maxHeaderBytes;
+
+    @Option(names = "--permanent-max-age-s", defaultValue = "3600",
+        description = "Cache-Control max-age of 301/308 answers, in seconds. Default: ${DEFAULT-VALUE}")
+    long permanentMaxAgeSeconds;
+
+    @Option(names = "--drain-timeout-ms", defaultValue = "10000",
+        description = "On SIGTERM, how long in-flight requests get to finish before connections are cut, in ms. Default: ${DEFAULT-VALUE}")
+    long drainTimeoutMs;
+
+    private Transport resolvedTransport;
+
+    /**
+     * Validate every setting and resolve derived ones.
+     *
+     * @throws IllegalArgumentException naming the first setting that is out of range.
+     */
+    public EdgeConfig conclude()
+    {
+        requireRange("--port", port, 0, 65535);
+        requireRange("--admin-port", adminPort, 0, 65535);
+        if (port != 0 && port == adminPort && host.equals(adminHost))
+        {
+            throw new IllegalArgumentException("--port and --admin-port must differ");
+        }
+        final String domainProblem = LinkRules.checkDomain(defaultDomain);
+        if (domainProblem != null)
+        {
+            throw new IllegalArgumentException("--default-domain: " + domainProblem);
+        }
+        requireRange("--expected-links", expectedLinks, 1, 2_000_000_000L);
+        requireRange("--average-url-bytes", averageUrlBytes, 8, LinkRules.MAX_URL_LENGTH);
+        requireRange("--io-threads", ioThreads, 0, 1024);
+        requireRange("--idle-timeout-ms", idleTimeoutMs, 1, 86_400_000L);
+        requireRange("--header-timeout-ms", headerTimeoutMs, 1, 86_400_000L);
+        requireRange("--max-request-line-bytes", maxRequestLineBytes, 64, 65536);
+        requireRange("--max-header-bytes", maxHeaderBytes, 256, 65536);
+        requireRange("--permanent-max-age-s", permanentMaxAgeSeconds, 0, 31_536_000L);
+        requireRange("--drain-timeout-ms", drainTimeoutMs, 0, 600_000L);
+        if (exitAfterImport && importFile == null)
+        {
+            throw new IllegalArgumentException("--exit-after-import needs --import FILE");
+        }
+        resolvedTransport = Transport.parse(transport);
+        return this;
+    }
+
+    private static void requireRange(final String name, final long value, final long min, final long max)
+    {
+        if (value < min || value > max)
+        {
+            throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", was " + value);
+        }
+    }
+
+    public Path dataDir()
+    {
+        return dataDir;
+    }
+
+    public String host()
+    {
+        return host;
+    }
+
+    public int port()
+    {
+        return port;
+    }
+
+    public String adminHost()
+    {
+        return adminHost;
+    }
+
+    public int adminPort()
+    {
+        return adminPort;
+    }
+
+    public String defaultDomain()
+    {
+        return defaultDomain;
+    }
+
+    public Path importFile()
+    {
+        return importFile;
+    }
+
+    public boolean exitAfterImport()
+    {
+        return exitAfterImport;
+    }
+
+    public long expectedLinks()
+    {
+        return expectedLinks;
+    }
+
+    public int averageUrlBytes()
+    {
+        return averageUrlBytes;
+    }
+
+    public Transport transport()
+    {
+        return resolvedTransport;
+    }
+
+    public int ioThreads()
+    {
+        return ioThreads == 0 ? Runtime.getRuntime().availableProcessors() : ioThreads;
+    }
+
+    public long idleTimeoutMs()
+    {
+        return idleTimeoutMs;
+    }
+
+    public long headerTimeoutMs()
+    {
+        return headerTimeoutMs;
+    }
+
+    public int maxRequestLineBytes()
+    {
+        return maxRequestLineBytes;
+    }
+
+    public int maxHeaderBytes()
+    {
+        return maxHeaderBytes;
+    }
+
+    public long permanentMaxAgeSeconds()
+    {
+        return permanentMaxAgeSeconds;
+    }
+
+    public long drainTimeoutMs()
+    {
+        return drainTimeoutMs;
+    }
+}

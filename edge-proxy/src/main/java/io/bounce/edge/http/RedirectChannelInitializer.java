@@ -1,0 +1,49 @@
+package io.bounce.edge.http;
+
+import java.util.concurrent.TimeUnit;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.handler.timeout.IdleStateHandler;
+
+/** The public port's pipeline: an idle timer, then the request handler. */
+final class RedirectChannelInitializer extends ChannelInitializer<Channel>
+{
+    private final Redirector redirector;
+    private final ChannelGroup connections;
+    private final long idleTimeoutMs;
+    private final long headerTimeoutMs;
+    private final int maxRequestLineBytes;
+    private final int maxHeaderBytes;
+
+    RedirectChannelInitializer(
+        final Redirector redirector,
+        final ChannelGroup connections,
+        final long idleTimeoutMs,
+        final long headerTimeoutMs,
+        final int maxRequestLineBytes,
+        final int maxHeaderBytes)
+    {
+        this.redirector = redirector;
+        this.connections = connections;
+        this.idleTimeoutMs = idleTimeoutMs;
+        this.headerTimeoutMs = headerTimeoutMs;
+        this.maxRequestLineBytes = maxRequestLineBytes;
+        this.maxHeaderBytes = maxHeaderBytes;
+    }
+
+    @Override
+    protected void initChannel(final Channel channel)
+    {
+        connections.add(channel);
+        // Reader-idle only: a writer-idle timer would add a listener (and an allocation) to every write.
+        channel.pipeline()
+            .addLast("idle", new IdleStateHandler(idleTimeoutMs, 0, 0, TimeUnit.MILLISECONDS))
+            .addLast("redirect", new RedirectRequestHandler(redirector, maxRequestLineBytes, maxHeaderBytes, headerTimeoutMs));
+        if (redirector.isDraining())
+        {
+            channel.close();
+        }
+    }
+}

@@ -1,0 +1,391 @@
+package io.bounce.edge.http;
+
+import java.nio.charset.StandardCharsets;
+
+import io.bounce.edge.metrics.EdgeMetrics;
+import io.bounce.edge.metrics.LoopStats;
+import io.bounce.edge.metrics.Rejection;
+import io.bounce.edge.metrics.ResponseStatus;
+import io.bounce.edge.replica.LinkReplica;
+import io.bounce.replication.link.LinkCodec;
+import io.bounce.replication.link.LinkRecord;
+import io.bounce.replication.link.LinkRules;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.util.concurrent.FastThreadLocal;
+import net.openhft.chronicle.bytes.BytesStore;
+import net.openhft.chronicle.bytes.RandomDataInput;
+import net.openhft.chronicle.hash.Data;
+import net.openhft.chronicle.map.ChronicleMap;
+import net.openhft.chronicle.map.ExternalMapQueryContext;
+import net.openhft.chronicle.map.MapEntry;
+import org.agrona.concurrent.EpochClock;
+
+/**
+ * Turns a parsed request into its answer: looks the link up in the replica and writes a pre-shaped
+ * response. Shared by every connection; what it needs per thread (key and URL scratch space, the Date
+ * cache, the counters) lives in a {@link Loop} owned by one event loop.
+ *
+ * <p>The lookup reads the record's fields in place from the map's memory, under Chronicle's
+ * per-segment read lock (a shared CAS lock: readers never wait for readers), and copies only the URL
+ * out before the lock is released. Nothing on this path allocates once the loop is warm.
+ */
+public final class Redirector
+{
+    /** Longest {@code domain/code} key. */
+    static final int MAX_KEY_BYTES = LinkRules.MAX_DOMAIN_LENGTH + 1 + LinkRules.MAX_CODE_LENGTH;
+
+    private static final byte[] REDIRECT_301 = ascii("HTTP/1.1 301 Moved Permanently\r\nLocation: ");
+    private static final byte[] REDIRECT_302 = ascii("HTTP/1.1 302 Found\r\nLocation: ");
+    private static final byte[] REDIRECT_307 = ascii("HTTP/1.1 307 Temporary Redirect\r\nLocation: ");
+    private static final byte[] REDIRECT_308 = ascii("HTTP/1.1 308 Permanent Redirect\r\nLocation: ");
+    private static final byte[] TEMPORARY_CACHE = ascii("\r\nCache-Control: private, no-cache\r\n");
+    private static final byte[] NO_BODY = ascii("Content-Length: 0\r\n");
+    private static final byte[] CONNECTION_CLOSE = ascii("Connection: close\r\n");
+    private static final byte[] CONNECTION_KEEP_ALIVE = ascii("Connection: keep-alive\r\n");
+    private static final byte[] CRLF = ascii("\r\n");
+
+    private final ChronicleMap<byte[], byte[]> map;
+    private final LinkReplica replica;
+    private final byte[] defaultDomain;
+    private final EpochClock clock;
+    private final EdgeMetrics metrics;
+    private final byte[] permanentCache;
+    private final FastThreadLocal<Loop> loops = new FastThreadLocal<>()
+    {
+        @Override
+        protected Loop initialValue()
+        {
+            return new Loop(metrics.registerLoop());
+        }
+    };
+    private volatile boolean draining;
+
+    public Redirector(
+        final LinkReplica replica,
+        final String defaultDomain,
+        final EpochClock clock,
+        final EdgeMetrics metrics,
+        final long permanentMaxAgeSeconds)
+    {
+        this.replica = replica;
+        this.map = replica.map();
+        this.defaultDomain = defaultDomain.getBytes(StandardCharsets.US_ASCII);
+        this.clock = clock;
+        this.metrics = metrics;
+        this.permanentCache = ascii("\r\nCache-Control: public, max-age=" + permanentMaxAgeSeconds + "\r\n");
+    }
+
+    /** What one event loop owns: scratch space and counters. Only ever touched by that loop's thread. */
+    static final class Loop
+    {
+        final byte[] key = new byte[MAX_KEY_BYTES];
+        final BytesStore<?, byte[]> keyStore = BytesStore.wrap(key);
+        final byte[] url = new byte[LinkRules.MAX_URL_LENGTH];
+        final HttpDateCache date = new HttpDateCache();
+        final LoopStats stats;
+
+        Loop(final LoopStats stats)
+        {
+            this.stats = stats;
+        }
+    }
+
+    /** @return the calling event loop's {@link Loop}. */
+    Loop loop()
+    {
+        return loops.get();
+    }
+
+    EdgeMetrics metrics()
+    {
+        return metrics;
+    }
+
+    /** From now on every answer closes its connection: used while the edge drains for shutdown. */
+    void startDraining()
+    {
+        draining = true;
+    }
+
+    boolean isDraining()
+    {
+        return draining;
+    }
+
+    /**
+     * Write the answer to a complete request head (not flushed).
+     *
+     * @return true if the connection must be closed once the answer is flushed.
+     */
+    boolean respond(final ChannelHandlerContext ctx, final ByteBuf in, final RequestHeadParser request, final Loop loop)
+    {
+        final long startNs = System.nanoTime();
+        final long nowMs = clock.time();
+        final boolean keepAlive = request.keepAlive && !draining;
+        if (request.hasBody)
+        {
+            metrics.reject(Rejection.BODY);
+            writeError(ctx, ErrorPage.BAD_REQUEST, false, false, request.http11, nowMs, loop);
+            return true;
+        }
+        final boolean head = request.method == RequestHeadParser.HEAD;
+        if (request.method == RequestHeadParser.OTHER)
+        {
+            writeError(ctx, ErrorPage.METHOD_NOT_ALLOWED, keepAlive, false, request.http11, nowMs, loop);
+            return !keepAlive;
+        }
+
+        final int codeStart = request.pathStart + 1;
+        final int codeLength = request.pathEnd - codeStart;
+        final int keyLength = buildKey(in, request, codeStart, codeLength, loop.key);
+        if (keyLength < 0)
+        {
+            writeError(ctx, ErrorPage.NOT_FOUND, keepAlive, head, request.http11, nowMs, loop);
+            return !keepAlive;
+        }
+
+        final int status;
+        final int urlLength;
+        final boolean forwardQuery;
+        try (ExternalMapQueryContext<byte[], byte[], ?> context = map.queryContext(loop.keyStore, 0, keyLength))
+        {
+            context.readLock().lock();
+            final MapEntry<byte[], byte[]> entry = context.entry();
+            if (entry == null)
+            {
+                writeError(ctx, ErrorPage.NOT_FOUND, keepAlive, head, request.http11, nowMs, loop);
+                return !keepAlive;
+            }
+            final Data<byte[]> value = entry.value();
+            final RandomDataInput bytes = value.bytes();
+            final long at = value.offset();
+            if (value.size() < LinkCodec.HEADER_LENGTH || bytes.readByte(at + LinkCodec.VERSION_OFFSET) != LinkCodec.VERSION)
+            {
+                metrics.reject(Rejection.UNREADABLE_RECORD);
+                writeError(ctx, ErrorPage.NOT_FOUND, keepAlive, head, request.http11, nowMs, loop);
+                return !keepAlive;
+            }
+            // Chronicle Map runs only on little-endian machines, and the codec is little-endian.
+            final int flags = bytes.readByte(at + LinkCodec.FLAGS_OFFSET) & 0xFF;
+            final long expiresAt = bytes.readLong(at + LinkCodec.EXPIRES_AT_OFFSET);
+            if ((flags & LinkRecord.FLAG_DELETED) != 0 || (expiresAt != 0 && nowMs >= expiresAt))
+            {
+                writeError(ctx, ErrorPage.GONE, keepAlive, head, request.http11, nowMs, loop);
+                return !keepAlive;
+            }
+            if ((flags & LinkRecord.FLAG_DISABLED) != 0)
+            {
+                writeError(ctx, ErrorPage.UNAVAILABLE_FOR_LEGAL_REASONS, keepAlive, head, request.http11, nowMs, loop);
+                return !keepAlive;
+            }
+            final int storedStatus = bytes.readUnsignedShort(at + LinkCodec.STATUS_OFFSET);
+            status = nowMs < bytes.readLong(at + LinkCodec.EDITABLE_UNTIL_OFFSET) ?
+                temporaryFor(storedStatus) : storedStatus;
+            final long urlOffset = at + LinkCodec.HEADER_LENGTH +
+                bytes.readUnsignedShort(at + LinkCodec.DOMAIN_LENGTH_OFFSET) +
+                bytes.readUnsignedShort(at + LinkCodec.CODE_LENGTH_OFFSET);
+            urlLength = Math.min(bytes.readUnsignedShort(at + LinkCodec.URL_LENGTH_OFFSET), loop.url.length);
+            bytes.read(urlOffset, loop.url, 0, urlLength);
+            forwardQuery = (flags & LinkRecord.FLAG_FORWARD_QUERY) != 0;
+        }
+
+        final int queryLength = forwardQuery ? request.queryEnd - request.queryStart : 0;
+        final byte[] date = loop.date.line(nowMs);
+        final ByteBuf out = ctx.alloc().ioBuffer(160 + urlLength + queryLength);
+        out.writeBytes(statusLine(status));
+        writeLocation(out, loop.url, urlLength, in, request.queryStart, queryLength);
+        out.writeBytes(status == 301 || status == 308 ? permanentCache : TEMPORARY_CACHE);
+        out.writeBytes(date);
+        out.writeBytes(NO_BODY);
+        writeConnection(out, keepAlive, request.http11);
+        out.writeBytes(CRLF);
+        ctx.write(out, ctx.voidPromise());
+        loop.stats.countResponse(ResponseStatus.ofRedirect(status));
+        loop.stats.recordRedirectLatency(System.nanoTime() - startNs);
+        return !keepAlive;
+    }
+
+    /** Answer a request the parser refused; the connection is always closed after it. */
+    void reject(final ChannelHandlerContext ctx, final int parseResult, final Loop loop)
+    {
+        final ErrorPage page;
+        switch (parseResult)
+        {
+            case RequestHeadParser.URI_TOO_LONG:
+                metrics.reject(Rejection.URI_TOO_LONG);
+                page = ErrorPage.URI_TOO_LONG;
+                break;
+            case RequestHeadParser.HEADERS_TOO_LARGE:
+                metrics.reject(Rejection.HEADERS_TOO_LARGE);
+                page = ErrorPage.HEADERS_TOO_LARGE;
+                break;
+            default:
+                metrics.reject(Rejection.MALFORMED);
+                page = ErrorPage.BAD_REQUEST;
+                break;
+        }
+        writeError(ctx, page, false, false, true, clock.time(), loop);
+    }
+
+    /**
+     * Fill {@code key} with {@code domain/code}: the request's Host (lower-cased, port stripped) when it
+     * is a domain the replica knows, else the default domain.
+     *
+     * @return the key's length, or -1 if the path cannot be a code (so the answer is 404 without a lookup).
+     */
+    private int buildKey(final ByteBuf in, final RequestHeadParser request, final int codeStart, final int codeLength, final byte[] key)
+    {
+        if (codeLength < 1 || codeLength > LinkRules.MAX_CODE_LENGTH)
+        {
+            return -1;
+        }
+        for (int i = codeStart, end = codeStart + codeLength; i < end; i++)
+        {
+            if (!LinkRules.isCodeChar(in.getByte(i)))
+            {
+                return -1;
+            }
+        }
+
+        int domainLength = 0;
+        if (request.hostStart >= 0)
+        {
+            int hostEnd = request.hostEnd;
+            // Strip the port: the last ':' after any IPv6 literal's ']'.
+            for (int i = hostEnd - 1; i >= request.hostStart; i--)
+            {
+                final byte b = in.getByte(i);
+                if (b == ':')
+                {
+                    hostEnd = i;
+                    break;
+                }
+                if (b < '0' || b > '9')
+                {
+                    break;
+                }
+            }
+            if (hostEnd > request.hostStart && in.getByte(hostEnd - 1) == '.')
+            {
+                hostEnd--; // "bnc.to." is "bnc.to"
+            }
+            final int hostLength = hostEnd - request.hostStart;
+            if (hostLength > 0 && hostLength <= LinkRules.MAX_DOMAIN_LENGTH)
+            {
+                for (int i = 0; i < hostLength; i++)
+                {
+                    key[i] = RequestHeadParser.toLower(in.getByte(request.hostStart + i));
+                }
+                if (replica.isKnownDomain(key, 0, hostLength))
+                {
+                    domainLength = hostLength;
+                }
+            }
+        }
+        if (domainLength == 0)
+        {
+            System.arraycopy(defaultDomain, 0, key, 0, defaultDomain.length);
+            domainLength = defaultDomain.length;
+        }
+        key[domainLength] = '/';
+        in.getBytes(codeStart, key, domainLength + 1, codeLength);
+        return domainLength + 1 + codeLength;
+    }
+
+    /** Copy the stored URL; with a forwarded query, insert it before any fragment, after '?' or '&'. */
+    private static void writeLocation(
+        final ByteBuf out, final byte[] url, final int urlLength, final ByteBuf in, final int queryStart, final int queryLength)
+    {
+        if (queryLength == 0)
+        {
+            out.writeBytes(url, 0, urlLength);
+            return;
+        }
+        int fragment = urlLength;
+        boolean hasQuery = false;
+        for (int i = 0; i < urlLength; i++)
+        {
+            if (url[i] == '#')
+            {
+                fragment = i;
+                break;
+            }
+            if (url[i] == '?')
+            {
+                hasQuery = true;
+            }
+        }
+        out.writeBytes(url, 0, fragment);
+        if (!hasQuery)
+        {
+            out.writeByte('?');
+        }
+        else if (fragment > 0 && url[fragment - 1] != '?' && url[fragment - 1] != '&')
+        {
+            out.writeByte('&');
+        }
+        out.writeBytes(in, queryStart, queryLength);
+        out.writeBytes(url, fragment, urlLength - fragment);
+    }
+
+    private void writeError(
+        final ChannelHandlerContext ctx,
+        final ErrorPage page,
+        final boolean keepAlive,
+        final boolean head,
+        final boolean http11,
+        final long nowMs,
+        final Loop loop)
+    {
+        final ByteBuf out = ctx.alloc().ioBuffer(page.head.length + 64 + page.body.length);
+        out.writeBytes(page.head);
+        out.writeBytes(loop.date.line(nowMs));
+        writeConnection(out, keepAlive, http11);
+        out.writeBytes(CRLF);
+        if (!head)
+        {
+            out.writeBytes(page.body);
+        }
+        ctx.write(out, ctx.voidPromise());
+        loop.stats.countResponse(page.status);
+    }
+
+    private static void writeConnection(final ByteBuf out, final boolean keepAlive, final boolean http11)
+    {
+        if (!keepAlive)
+        {
+            out.writeBytes(CONNECTION_CLOSE);
+        }
+        else if (!http11)
+        {
+            out.writeBytes(CONNECTION_KEEP_ALIVE);
+        }
+    }
+
+    /** Inside the edit window a permanent redirect is served as its temporary twin, so no cache keeps it. */
+    private static int temporaryFor(final int status)
+    {
+        return status == 301 ? 302 : status == 308 ? 307 : status;
+    }
+
+    private static byte[] statusLine(final int status)
+    {
+        switch (status)
+        {
+            case 301:
+                return REDIRECT_301;
+            case 307:
+                return REDIRECT_307;
+            case 308:
+                return REDIRECT_308;
+            default:
+                return REDIRECT_302;
+        }
+    }
+
+    static byte[] ascii(final String s)
+    {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+}

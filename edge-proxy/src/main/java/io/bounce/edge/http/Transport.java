@@ -1,0 +1,67 @@
+package io.bounce.edge.http;
+
+import java.util.Locale;
+
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+
+/** The socket transports an edge can run on; {@code auto} picks epoll where the native library loads. */
+public enum Transport
+{
+    EPOLL, IO_URING, NIO;
+
+    public static Transport parse(final String name)
+    {
+        switch (name.toLowerCase(Locale.ROOT))
+        {
+            case "auto":
+                return Epoll.isAvailable() ? EPOLL : NIO;
+            case "epoll":
+                Epoll.ensureAvailability();
+                return EPOLL;
+            case "io_uring":
+            case "io-uring":
+            case "iouring":
+                IoUring.ensureAvailability();
+                return IO_URING;
+            case "nio":
+                return NIO;
+            default:
+                throw new IllegalArgumentException("--transport must be auto, epoll, io_uring or nio, was " + name);
+        }
+    }
+
+    public IoHandlerFactory ioHandlerFactory()
+    {
+        switch (this)
+        {
+            case EPOLL:
+                return EpollIoHandler.newFactory();
+            case IO_URING:
+                return IoUringIoHandler.newFactory();
+            default:
+                return NioIoHandler.newFactory();
+        }
+    }
+
+    public Class<? extends ServerChannel> serverChannelClass()
+    {
+        switch (this)
+        {
+            case EPOLL:
+                return EpollServerSocketChannel.class;
+            case IO_URING:
+                return IoUringServerSocketChannel.class;
+            default:
+                return NioServerSocketChannel.class;
+        }
+    }
+}
