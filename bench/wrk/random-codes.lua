@@ -1,0 +1,30 @@
+-- wrk script: each request asks for a code chosen at random from the data set's codes.txt.
+-- Usage: wrk ... -s random-codes.lua URL -- CODES_FILE HOST_HEADER
+-- done() prints one machine-readable BENCH line with throughput, latency quantiles and errors.
+
+local codes = {}
+local count = 0
+local host = "127.0.0.1"
+
+function init(args)
+  for line in io.lines(args[1]) do
+    count = count + 1
+    codes[count] = line
+  end
+  if args[2] then host = args[2] end
+  math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16) % 100000)
+end
+
+function request()
+  return "GET /" .. codes[math.random(count)] .. " HTTP/1.1\r\nHost: " .. host .. "\r\n\r\n"
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "BENCH requests=%d duration_us=%d rps=%.1f p50_us=%d p90_us=%d p99_us=%d p999_us=%d max_us=%d " ..
+    "non3xx=%d connect_errors=%d read_errors=%d write_errors=%d timeouts=%d\n",
+    summary.requests, summary.duration, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency:percentile(99.9), latency.max,
+    e.status, e.connect, e.read, e.write, e.timeout))
+end

@@ -1,0 +1,381 @@
+package io.bounce.edge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import io.bounce.edge.EdgeHarness.Connection;
+import io.bounce.edge.EdgeHarness.Response;
+import io.bounce.edge.replica.LinkReplica;
+import io.bounce.replication.link.LinkRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The public port through real sockets: every status, the HTTP/1.x connection rules and the limits. */
+class EdgeServerTest
+{
+    private static final long MINUTE = 60_000L;
+
+    @TempDir
+    Path dir;
+    private EdgeHarness edge;
+    private long now;
+
+    @BeforeEach
+    void start() throws Exception
+    {
+        final Path tsv = dir.resolve("links.tsv");
+        Files.writeString(tsv, String.join("\n",
+            "temp302\thttps://example.com/landing?utm=1",
+            "perm301\thttps://example.org/p\t301",
+            "temp307\thttps://example.net/t\t307",
+            "perm308\thttps://example.io/q\t308",
+            "brand\thttps://brand.example/x\t302\tgo.brand.test",
+            "dup\thttps://default.example/\t302",
+            "dup\thttps://branded.example/\t302\tgo.brand.test",
+            "") + "\n");
+        edge = new EdgeHarness(dir.resolve("data"), "--import", tsv.toString(),
+            "--header-timeout-ms", "400", "--idle-timeout-ms", "800", "--permanent-max-age-s", "600");
+        now = edge.clock.time();
+    }
+
+    @AfterEach
+    void stop()
+    {
+        edge.close();
+    }
+
+    private LinkReplica replica()
+    {
+        return edge.node.replica();
+    }
+
+    private void put(final String code, final String url, final int status, final long editableUntil, final long expiresAt, final int flags)
+    {
+        replica().put(new LinkRecord("bnc.test", code, url, status, now, editableUntil, expiresAt, flags, 1));
+    }
+
+    @Test
+    void shouldRedirectWithTheStoredStatusAndLocationExactlyAsStored() throws IOException
+    {
+        final Response r302 = edge.get("/temp302");
+        assertEquals("HTTP/1.1 302 Found", r302.statusLine);
+        assertEquals("https://example.com/landing?utm=1", r302.header("Location"));
+        assertEquals("private, no-cache", r302.header("Cache-Control"));
+        assertEquals("0", r302.header("Content-Length"));
+        assertTrue(r302.header("Date").endsWith(" GMT"), r302.header("Date"));
+
+        final Response r301 = edge.get("/perm301");
+        assertEquals(301, r301.status);
+        assertEquals("https://example.org/p", r301.header("Location"));
+        assertEquals("public, max-age=600", r301.header("Cache-Control"));
+
+        assertEquals(307, edge.get("/temp307").status);
+        assertEquals("private, no-cache", edge.get("/temp307").header("Cache-Control"));
+        final Response r308 = edge.get("/perm308");
+        assertEquals(308, r308.status);
+        assertEquals("public, max-age=600", r308.header("Cache-Control"));
+    }
+
+    @Test
+    void shouldBeFollowableByARealHttpClient() throws Exception
+    {
+        final HttpClient client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+        final HttpResponse<String> response = client.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + "/temp302")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(302, response.statusCode());
+        assertEquals("https://example.com/landing?utm=1", response.headers().firstValue("location").orElseThrow());
+        final HttpResponse<String> missing = client.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + "/nothing")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(404, missing.statusCode());
+    }
+
+    @Test
+    void shouldAnswer404WithAFixedPageThatNeverEchoesTheRequest() throws IOException
+    {
+        final Response response = edge.get("/script%3Calert%3E");
+        assertEquals(404, response.status);
+        assertEquals("text/html; charset=utf-8", response.header("Content-Type"));
+        assertFalse(response.body.contains("script"), response.body);
+        assertEquals(edge.get("/unknown1").body, response.body);
+        assertEquals(404, edge.get("/").status);
+        assertEquals(404, edge.get("/temp302/extra").status);
+        assertEquals(404, edge.get("/" + "a".repeat(65)).status);
+    }
+
+    @Test
+    void shouldAnswer410AfterExpiryAsTheClockPassesIt() throws IOException
+    {
+        put("expiring", "https://example.com/sale", 302, now, now + 5 * MINUTE, 0);
+        assertEquals(302, edge.get("/expiring").status);
+        edge.clock.update(now + 5 * MINUTE - 1);
+        assertEquals(302, edge.get("/expiring").status);
+        edge.clock.update(now + 5 * MINUTE);
+        final Response gone = edge.get("/expiring");
+        assertEquals(410, gone.status);
+        assertTrue(gone.body.contains("expired"), gone.body);
+    }
+
+    @Test
+    void shouldAnswer410ForDeletedAnd451ForDisabledLinks() throws IOException
+    {
+        put("deleted", "", 302, now, 0, LinkRecord.FLAG_DELETED);
+        put("abusive", "https://phish.example/", 302, now, 0, LinkRecord.FLAG_DISABLED);
+        assertEquals(410, edge.get("/deleted").status);
+        final Response disabled = edge.get("/abusive");
+        assertEquals(451, disabled.status);
+        assertNull(disabled.header("Location"));
+        assertFalse(disabled.body.contains("phish"));
+    }
+
+    @Test
+    void shouldServePermanentRedirectsAsTemporaryInsideTheEditWindow() throws IOException
+    {
+        put("fresh301", "https://example.com/a", 301, now + 10 * MINUTE, 0, 0);
+        put("fresh308", "https://example.com/b", 308, now + 10 * MINUTE, 0, 0);
+        final Response early301 = edge.get("/fresh301");
+        assertEquals(302, early301.status);
+        assertEquals("private, no-cache", early301.header("Cache-Control"));
+        assertEquals(307, edge.get("/fresh308").status);
+
+        edge.clock.update(now + 10 * MINUTE);
+        final Response late301 = edge.get("/fresh301");
+        assertEquals(301, late301.status);
+        assertEquals("public, max-age=600", late301.header("Cache-Control"));
+        assertEquals(308, edge.get("/fresh308").status);
+    }
+
+    @Test
+    void shouldForwardTheQueryStringWhenTheLinkAsksForIt() throws IOException
+    {
+        put("fwd", "https://example.com/p", 302, now, 0, LinkRecord.FLAG_FORWARD_QUERY);
+        put("fwdq", "https://example.com/p?a=1", 302, now, 0, LinkRecord.FLAG_FORWARD_QUERY);
+        put("fwdfrag", "https://example.com/p?a=1#top", 302, now, 0, LinkRecord.FLAG_FORWARD_QUERY);
+        assertEquals("https://example.com/p?utm=x&b=2", edge.get("/fwd?utm=x&b=2").header("Location"));
+        assertEquals("https://example.com/p", edge.get("/fwd").header("Location"));
+        assertEquals("https://example.com/p?a=1&z=9", edge.get("/fwdq?z=9").header("Location"));
+        assertEquals("https://example.com/p?a=1&z=9#top", edge.get("/fwdfrag?z=9").header("Location"));
+        assertEquals("https://example.com/landing?utm=1", edge.get("/temp302?z=9").header("Location"),
+            "links without forward-query ignore the request's query");
+    }
+
+    @Test
+    void shouldChooseTheDomainByHostAndFallBackToTheDefaultForUnknownHosts() throws IOException
+    {
+        assertEquals("https://branded.example/", edge.get("/dup", "go.brand.test").header("Location"));
+        assertEquals("https://branded.example/", edge.get("/dup", "GO.Brand.TEST:8080").header("Location"));
+        assertEquals("https://branded.example/", edge.get("/dup", "go.brand.test.").header("Location"));
+        assertEquals("https://default.example/", edge.get("/dup", "unknown.example").header("Location"));
+        assertEquals("https://default.example/", edge.get("/dup", "").header("Location"));
+        assertEquals(404, edge.get("/temp302", "go.brand.test").status, "a known branded domain does not fall back");
+        assertEquals(302, edge.get("/brand", "go.brand.test").status);
+        try (Connection c = new Connection(edge.port()))
+        {
+            final Response absolute = c.send("GET http://go.brand.test/dup HTTP/1.1\r\nHost: elsewhere\r\n\r\n").read();
+            assertEquals("https://branded.example/", absolute.header("Location"));
+        }
+    }
+
+    @Test
+    void shouldAnswerHeadWithHeadersAndNoBody() throws IOException
+    {
+        try (Connection c = new Connection(edge.port()))
+        {
+            final Response redirect = c.send("HEAD /temp302 HTTP/1.1\r\nHost: x\r\n\r\n").read(true);
+            assertEquals(302, redirect.status);
+            assertEquals("https://example.com/landing?utm=1", redirect.header("Location"));
+            final Response missing = c.send("HEAD /nope HTTP/1.1\r\nHost: x\r\n\r\n").read(true);
+            assertEquals(404, missing.status);
+            assertTrue(Integer.parseInt(missing.header("Content-Length")) > 0);
+            // If a body had been sent after the HEAD answer it would be read here as the next status line.
+            assertEquals(307, c.send("GET /temp307 HTTP/1.1\r\nHost: x\r\n\r\n").read().status);
+        }
+    }
+
+    @Test
+    void shouldReuseKeepAliveConnectionsAndAnswerPipelinedRequestsInOrder() throws IOException
+    {
+        try (Connection c = new Connection(edge.port()))
+        {
+            assertEquals(302, c.send("GET /temp302 HTTP/1.1\r\nHost: x\r\n\r\n").read().status);
+            assertEquals(301, c.send("GET /perm301 HTTP/1.1\r\nHost: x\r\n\r\n").read().status);
+            c.send("GET /temp307 HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n" +
+                "GET /perm308 HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertEquals(307, c.read().status);
+            assertEquals(404, c.read().status);
+            assertEquals(308, c.read().status);
+            assertFalse(c.isClosedByServer(200));
+        }
+    }
+
+    @Test
+    void shouldAnswerRequestsSplitAcrossManyWrites() throws Exception
+    {
+        try (Connection c = new Connection(edge.port()))
+        {
+            for (final char ch : "GET /temp302 HTTP/1.1\r\nHost: x\r\n\r\n".toCharArray())
+            {
+                c.send(String.valueOf(ch));
+            }
+            assertEquals(302, c.read().status);
+        }
+    }
+
+    @Test
+    void shouldCloseHttp10UnlessKeepAliveIsAsked() throws IOException
+    {
+        try (Connection c = new Connection(edge.port()))
+        {
+            final Response response = c.send("GET /temp302 HTTP/1.0\r\n\r\n").read();
+            assertEquals(302, response.status);
+            assertEquals("close", response.header("Connection"));
+            assertTrue(c.isClosedByServer(2000));
+        }
+        try (Connection c = new Connection(edge.port()))
+        {
+            final Response response = c.send("GET /temp302 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").read();
+            assertEquals("keep-alive", response.header("Connection"));
+            assertEquals(301, c.send("GET /perm301 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").read().status);
+        }
+        try (Connection c = new Connection(edge.port()))
+        {
+            c.send("GET /temp302 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").read();
+            assertTrue(c.isClosedByServer(2000));
+        }
+    }
+
+    @Test
+    void shouldAnswer405WithAllowForOtherMethods() throws IOException
+    {
+        try (Connection c = new Connection(edge.port()))
+        {
+            final Response response = c.send("DELETE /temp302 HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            assertEquals(405, response.status);
+            assertEquals("GET, HEAD", response.header("Allow"));
+            assertEquals(302, c.send("GET /temp302 HTTP/1.1\r\nHost: x\r\n\r\n").read().status, "405 keeps the connection");
+        }
+    }
+
+    @Test
+    void shouldRefuseAnyRequestBodyWith400AndClose() throws IOException
+    {
+        try (Connection c = new Connection(edge.port()))
+        {
+            final Response response = c.send("POST /temp302 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello").read();
+            assertEquals(400, response.status);
+            assertEquals("close", response.header("Connection"));
+            assertTrue(c.isClosedByServer(2000));
+        }
+        try (Connection c = new Connection(edge.port()))
+        {
+            c.send("GET /temp302 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+            assertEquals(400, c.read().status);
+            assertTrue(c.isClosedByServer(2000));
+        }
+    }
+
+    @Test
+    void shouldAnswer414ForAnOversizedRequestLineAnd431ForOversizedHeaders() throws IOException
+    {
+        try (Connection c = new Connection(edge.port()))
+        {
+            final Response response = c.send("GET /" + "a".repeat(5000) + " HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            assertEquals(414, response.status);
+            assertTrue(c.isClosedByServer(2000));
+        }
+        try (Connection c = new Connection(edge.port()))
+        {
+            final Response response = c.send("GET /temp302 HTTP/1.1\r\nHost: x\r\nCookie: " + "c".repeat(9000) + "\r\n\r\n").read();
+            assertEquals(431, response.status);
+            assertTrue(c.isClosedByServer(2000));
+        }
+    }
+
+    @Test
+    void shouldAnswerMalformedRequestsWith400AndClose() throws IOException
+    {
+        for (final String bad : new String[] {"GARBAGE\r\n\r\n", "GET /a HTTP/9.9\r\nHost: x\r\n\r\n", "GET /a HTTP/1.1\r\n\r\n"})
+        {
+            try (Connection c = new Connection(edge.port()))
+            {
+                assertEquals(400, c.send(bad).read().status, bad);
+                assertTrue(c.isClosedByServer(2000), bad);
+            }
+        }
+        assertEquals(302, edge.get("/temp302").status, "the edge keeps serving");
+    }
+
+    @Test
+    void shouldCloseConnectionsThatAreSlowToSendHeadersOrIdle() throws IOException
+    {
+        try (Connection c = new Connection(edge.port()))
+        {
+            c.send("GET /temp302 HTTP/1.1\r\nHo");
+            assertTrue(c.isClosedByServer(5000), "slow headers are cut after --header-timeout-ms");
+        }
+        try (Connection c = new Connection(edge.port()))
+        {
+            assertEquals(302, c.send("GET /temp302 HTTP/1.1\r\nHost: x\r\n\r\n").read().status);
+            assertTrue(c.isClosedByServer(5000), "idle keep-alive connections are cut after --idle-timeout-ms");
+        }
+        final String metrics = metrics();
+        assertTrue(metrics.contains("bounce_edge_rejections_total{reason=\"header_timeout\"} 1"), metrics);
+        assertTrue(metrics.contains("bounce_edge_rejections_total{reason=\"idle_timeout\"} 1"), metrics);
+    }
+
+    @Test
+    void shouldServeHealthReadinessAndMetricsOnTheAdminPortOnly() throws IOException
+    {
+        edge.get("/temp302");
+        edge.get("/nope");
+        try (Connection c = new Connection(edge.adminPort()))
+        {
+            assertEquals(200, c.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").read().status);
+            assertEquals(200, c.send("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n").read().status);
+        }
+        final String metrics = metrics();
+        assertTrue(metrics.contains("bounce_edge_responses_total{status=\"302\"} 1"), metrics);
+        assertTrue(metrics.contains("bounce_edge_responses_total{status=\"404\"} 1"), metrics);
+        assertTrue(metrics.contains("bounce_edge_redirect_latency_seconds_count 1"), metrics);
+        assertTrue(metrics.contains("bounce_edge_redirect_latency_quantile_seconds{quantile=\"0.999\"}"), metrics);
+        assertTrue(metrics.contains("bounce_edge_replica_entries 7"), metrics);
+        assertTrue(metrics.contains("bounce_edge_connections_open"), metrics);
+        assertEquals(404, edge.get("/metrics").status, "nothing but links on the public port");
+        assertEquals(404, edge.get("/healthz").status);
+    }
+
+    @Test
+    void shouldDrainOnCloseAndLeaveTheReplicaCleanlyClosed() throws IOException
+    {
+        try (Connection c = new Connection(edge.port()))
+        {
+            assertEquals(302, c.send("GET /temp302 HTTP/1.1\r\nHost: x\r\n\r\n").read().status);
+            edge.close();
+            assertTrue(c.isClosedByServer(2000), "idle keep-alive connections are closed by the drain");
+        }
+        assertFalse(Files.exists(dir.resolve("data").resolve(LinkReplica.DIRTY_MARKER)));
+    }
+
+    private String metrics() throws IOException
+    {
+        try (Connection c = new Connection(edge.adminPort()))
+        {
+            return c.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").read().body;
+        }
+    }
+}
