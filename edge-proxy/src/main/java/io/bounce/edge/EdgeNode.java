@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 
-import io.bounce.edge.admin.AdminServer;
+import io.bounce.admin.AdminServer;
 import io.bounce.edge.http.RedirectServer;
 import io.bounce.edge.http.Redirector;
 import io.bounce.edge.metrics.EdgeMetrics;
@@ -73,7 +73,7 @@ public final class EdgeNode implements AutoCloseable
             server = new RedirectServer(redirector, config.transport(), config.ioThreads(), config.host(), config.port(),
                 config.idleTimeoutMs(), config.headerTimeoutMs(), config.maxRequestLineBytes(), config.maxHeaderBytes());
             final AdminServer admin = new AdminServer(
-                config.adminHost(), config.adminPort(), () -> true, () -> metrics.scrape(replica));
+                "edge-admin", config.adminHost(), config.adminPort(), () -> true, () -> metrics.scrape(replica));
             final EdgeNode node = new EdgeNode(config, replica, metrics, server, admin);
             out.println("edge: http://" + hostPort(server.localAddress()) + " (" + server.transport().name().toLowerCase() +
                 ", " + config.ioThreads() + " event loops, " + replica.linkCount() + " links)");

@@ -1,4 +1,4 @@
-package io.bounce.edge.admin;
+package io.bounce.admin;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -33,8 +33,8 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 
 /**
  * The admin port, apart from the public one: {@code /healthz} (the process is up), {@code /readyz}
- * (ready to take traffic) and {@code /metrics} (Prometheus text format). One thread; off the
- * redirect path, so it uses Netty's stock HTTP codec with its default limits.
+ * (ready to take traffic) and {@code /metrics} (Prometheus text format), for every Bounce role. One thread; off the
+ * hot path, so it uses Netty's stock HTTP codec with its default limits.
  */
 public final class AdminServer implements AutoCloseable
 {
@@ -44,10 +44,11 @@ public final class AdminServer implements AutoCloseable
     private final EventLoopGroup group;
     private final Channel channel;
 
-    public AdminServer(final String host, final int port, final BooleanSupplier ready, final Supplier<String> metrics)
+    public AdminServer(
+        final String threadName, final String host, final int port, final BooleanSupplier ready, final Supplier<String> metrics)
         throws InterruptedException
     {
-        group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("edge-admin", true), NioIoHandler.newFactory());
+        group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(threadName, true), NioIoHandler.newFactory());
         final Handler handler = new Handler(ready, metrics);
         try
         {

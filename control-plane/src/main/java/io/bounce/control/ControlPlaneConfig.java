@@ -1,0 +1,265 @@
+package io.bounce.control;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+import io.bounce.config.LaunchDefaults;
+import io.bounce.replication.link.LinkRules;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Every setting of the control plane: name, default and unit in one place, validated once by
+ * {@link #conclude()} before any thread starts, and the source of {@code --help}.
+ */
+@Command(
+    name = "bounce control-plane",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = "Runs the control plane: the link API, keys and limits, and the change log edges follow.",
+    footer = LaunchDefaults.HELP_FOOTER)
+public final class ControlPlaneConfig
+{
+    @Option(names = "--config", paramLabel = "FILE", description = "Properties file of option=value defaults.")
+    String configFile;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "./data/control-plane",
+        description = "Directory of the store (bounce.db) and admin.key. Default: ${DEFAULT-VALUE}")
+    Path dataDir;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1",
+        description = "Address the API binds to. Default: ${DEFAULT-VALUE}")
+    String host;
+
+    @Option(names = "--port", defaultValue = "7070", description = "API port; 0 picks a free port. Default: ${DEFAULT-VALUE}")
+    int port;
+
+    @Option(names = "--admin-host", defaultValue = "127.0.0.1",
+        description = "Address the admin port (/healthz, /readyz, /metrics) binds to. Default: ${DEFAULT-VALUE}")
+    String adminHost;
+
+    @Option(names = "--admin-port", defaultValue = "9070", description = "Admin port; 0 picks a free port. Default: ${DEFAULT-VALUE}")
+    int adminPort;
+
+    @Option(names = "--default-domain", defaultValue = "localhost",
+        description = "Domain of links created without one. Default: ${DEFAULT-VALUE}")
+    String defaultDomain;
+
+    @Option(names = "--short-url-scheme", defaultValue = "https",
+        description = "Scheme of the shortUrl the API answers with: http or https. Default: ${DEFAULT-VALUE}")
+    String shortUrlScheme;
+
+    @Option(names = "--short-url-port", defaultValue = "0",
+        description = "Port shown in shortUrl; 0 shows none (the scheme's default). Default: ${DEFAULT-VALUE}")
+    int shortUrlPort;
+
+    @Option(names = "--code-length", defaultValue = "7",
+        description = "Characters of base62 in generated codes. Default: ${DEFAULT-VALUE}")
+    int codeLength;
+
+    @Option(names = "--edit-window-ms", defaultValue = "600000",
+        description = "How long after creation a link's destination may change, in ms. Default: ${DEFAULT-VALUE}")
+    long editWindowMs;
+
+    @Option(names = "--default-lifetime-ms", defaultValue = "0",
+        description = "Expiry given to links created without expiresAt, in ms; 0 means they never expire. Default: ${DEFAULT-VALUE}")
+    long defaultLifetimeMs;
+
+    @Option(names = "--max-url-length", defaultValue = "2048",
+        description = "Longest destination accepted, in bytes (at most 8192). Default: ${DEFAULT-VALUE}")
+    int maxUrlLength;
+
+    @Option(names = "--blocklist", paramLabel = "FILE",
+        description = "File of blocked destination domains, one a line (subdomains included); reread when it changes.")
+    Path blocklist;
+
+    @Option(names = "--reserved-aliases", split = ",",
+        defaultValue = "api,admin,health,healthz,ready,readyz,metrics,static,assets,login,logout,www,app,docs,status",
+        description = "Aliases nobody may take (compared ignoring case). Default: ${DEFAULT-VALUE}")
+    List<String> reservedAliases;
+
+    @Option(names = "--rate-limit-per-second", defaultValue = "100",
+        description = "Requests per second a key may make unless the key sets its own. Default: ${DEFAULT-VALUE}")
+    double rateLimitPerSecond;
+
+    @Option(names = "--rate-limit-burst", defaultValue = "200",
+        description = "Requests a key may make in a burst unless the key sets its own. Default: ${DEFAULT-VALUE}")
+    int rateLimitBurst;
+
+    @Option(names = "--max-body-bytes", defaultValue = "1048576",
+        description = "Largest request body; larger gets 413. Default: ${DEFAULT-VALUE}")
+    int maxBodyBytes;
+
+    @Option(names = "--max-bulk-items", defaultValue = "1000",
+        description = "Most links one bulk request may create. Default: ${DEFAULT-VALUE}")
+    int maxBulkItems;
+
+    @Option(names = "--io-threads", defaultValue = "2", description = "API event loops. Default: ${DEFAULT-VALUE}")
+    int ioThreads;
+
+    @Option(names = "--read-threads", defaultValue = "4",
+        description = "Threads (each with its own database connection) answering reads. Default: ${DEFAULT-VALUE}")
+    int readThreads;
+
+    @Option(names = "--max-batch", defaultValue = "512",
+        description = "Most write requests one group commit (one fsync) may carry. Default: ${DEFAULT-VALUE}")
+    int maxBatch;
+
+    @Option(names = "--idle-timeout-ms", defaultValue = "60000",
+        description = "Close API connections idle for this long, in ms. Default: ${DEFAULT-VALUE}")
+    long idleTimeoutMs;
+
+    /** Validate every setting; throws {@link IllegalArgumentException} naming the first bad one. */
+    public ControlPlaneConfig conclude()
+    {
+        range("--port", port, 0, 65535);
+        range("--admin-port", adminPort, 0, 65535);
+        final String domainProblem = LinkRules.checkDomain(defaultDomain);
+        if (domainProblem != null)
+        {
+            throw new IllegalArgumentException("--default-domain: " + domainProblem);
+        }
+        shortUrlScheme = shortUrlScheme.toLowerCase(Locale.ROOT);
+        if (!shortUrlScheme.equals("http") && !shortUrlScheme.equals("https"))
+        {
+            throw new IllegalArgumentException("--short-url-scheme must be http or https");
+        }
+        range("--short-url-port", shortUrlPort, 0, 65535);
+        range("--code-length", codeLength, 5, 32);
+        range("--edit-window-ms", editWindowMs, 0, Duration.ofDays(365).toMillis());
+        range("--default-lifetime-ms", defaultLifetimeMs, 0, Duration.ofDays(36500).toMillis());
+        range("--max-url-length", maxUrlLength, 16, LinkRules.MAX_URL_LENGTH);
+        if (!(rateLimitPerSecond > 0))
+        {
+            throw new IllegalArgumentException("--rate-limit-per-second must be positive");
+        }
+        range("--rate-limit-burst", rateLimitBurst, 1, 1_000_000);
+        range("--max-body-bytes", maxBodyBytes, 1024, 64 * 1024 * 1024);
+        range("--max-bulk-items", maxBulkItems, 1, 100_000);
+        range("--io-threads", ioThreads, 1, 64);
+        range("--read-threads", readThreads, 1, 64);
+        range("--max-batch", maxBatch, 1, 100_000);
+        range("--idle-timeout-ms", idleTimeoutMs, 1, 86_400_000L);
+        return this;
+    }
+
+    private static void range(final String name, final long value, final long min, final long max)
+    {
+        if (value < min || value > max)
+        {
+            throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", was " + value);
+        }
+    }
+
+    public Path dataDir()
+    {
+        return dataDir;
+    }
+
+    public String host()
+    {
+        return host;
+    }
+
+    public int port()
+    {
+        return port;
+    }
+
+    public String adminHost()
+    {
+        return adminHost;
+    }
+
+    public int adminPort()
+    {
+        return adminPort;
+    }
+
+    public String defaultDomain()
+    {
+        return defaultDomain;
+    }
+
+    public String shortUrlScheme()
+    {
+        return shortUrlScheme;
+    }
+
+    public int shortUrlPort()
+    {
+        return shortUrlPort;
+    }
+
+    public int codeLength()
+    {
+        return codeLength;
+    }
+
+    public long editWindowMs()
+    {
+        return editWindowMs;
+    }
+
+    public long defaultLifetimeMs()
+    {
+        return defaultLifetimeMs;
+    }
+
+    public int maxUrlLength()
+    {
+        return maxUrlLength;
+    }
+
+    public Path blocklist()
+    {
+        return blocklist;
+    }
+
+    public List<String> reservedAliases()
+    {
+        return reservedAliases;
+    }
+
+    public double rateLimitPerSecond()
+    {
+        return rateLimitPerSecond;
+    }
+
+    public int rateLimitBurst()
+    {
+        return rateLimitBurst;
+    }
+
+    public int maxBodyBytes()
+    {
+        return maxBodyBytes;
+    }
+
+    public int maxBulkItems()
+    {
+        return maxBulkItems;
+    }
+
+    public int ioThreads()
+    {
+        return ioThreads;
+    }
+
+    public int readThreads()
+    {
+        return readThreads;
+    }
+
+    public int maxBatch()
+    {
+        return maxBatch;
+    }
+
+    public long idleTimeoutMs()
+    {
+        return idleTimeoutMs;
+    }
+}

@@ -1,0 +1,207 @@
+package io.bounce.control;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.SQLException;
+import java.util.EnumSet;
+
+import io.bounce.admin.AdminServer;
+import io.bounce.control.api.Api;
+import io.bounce.control.api.ApiServer;
+import io.bounce.control.keys.ApiKeys;
+import io.bounce.control.keys.RateLimiter;
+import io.bounce.control.keys.Scope;
+import io.bounce.control.links.Blocklist;
+import io.bounce.control.links.CodeGenerator;
+import io.bounce.control.links.DestinationPolicy;
+import io.bounce.control.links.Domains;
+import io.bounce.control.links.LinkService;
+import io.bounce.control.store.Database;
+import io.bounce.control.store.GroupCommitter;
+import io.bounce.control.store.Queries;
+import io.bounce.control.store.ReadPool;
+import org.agrona.concurrent.EpochClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One control-plane process: store, writer, readers, API and admin port, started and stopped in order. */
+public final class ControlPlaneNode implements AutoCloseable
+{
+    public static final String ADMIN_KEY_FILE = "admin.key";
+
+    private static final Logger LOG = LoggerFactory.getLogger(ControlPlaneNode.class);
+
+    private final Database database;
+    private final GroupCommitter writer;
+    private final ReadPool readers;
+    private final ApiServer api;
+    private final AdminServer admin;
+    private final ControlMetrics metrics;
+    private final String adminKey;
+    private boolean closed;
+
+    private ControlPlaneNode(final Database database, final GroupCommitter writer, final ReadPool readers, final ApiServer api,
+        final AdminServer admin, final ControlMetrics metrics, final String adminKey)
+    {
+        this.database = database;
+        this.writer = writer;
+        this.readers = readers;
+        this.api = api;
+        this.admin = admin;
+        this.metrics = metrics;
+        this.adminKey = adminKey;
+    }
+
+    public static ControlPlaneNode start(final ControlPlaneConfig config, final EpochClock clock, final PrintStream out)
+        throws IOException, SQLException, InterruptedException
+    {
+        final Database database = Database.open(config.dataDir());
+        final ControlMetrics metrics = new ControlMetrics();
+        final GroupCommitter writer = new GroupCommitter(database, clock, config.maxBatch(), head -> { });
+        final ReadPool readers = new ReadPool(database, config.readThreads());
+        ApiServer apiServer = null;
+        try
+        {
+            final Domains domains = new Domains(config.defaultDomain());
+            final ApiKeys keys = new ApiKeys(config.rateLimitPerSecond(), config.rateLimitBurst());
+            final String adminKey = writer.call(txn ->
+            {
+                Queries.insertDomain(txn.connection(), config.defaultDomain(), true, txn.now());
+                domains.reload(txn.connection());
+                if (!Queries.listKeys(txn.connection()).isEmpty())
+                {
+                    return null;
+                }
+                // First start on an empty store: one admin key, unlimited, shown once and kept in admin.key.
+                final ApiKeys.Minted minted = keys.mint("admin", EnumSet.of(Scope.ADMIN), 0.0, null, txn.now());
+                Queries.insertKey(txn.connection(), minted.row);
+                return minted.secret;
+            });
+            readers.read(c ->
+            {
+                keys.reload(c);
+                return null;
+            });
+            if (adminKey != null)
+            {
+                writeAdminKey(config.dataDir().resolve(ADMIN_KEY_FILE), adminKey);
+            }
+
+            final Blocklist blocklist = new Blocklist(config.blocklist());
+            final LinkService links = new LinkService(writer, readers, domains,
+                new DestinationPolicy(config.maxUrlLength(), domains::isOwn, blocklist),
+                new CodeGenerator(config.codeLength()), clock, config.editWindowMs(), config.defaultLifetimeMs(),
+                config.reservedAliases());
+            final Api apiRoutes = new Api(links, keys, new RateLimiter(), domains, writer, readers, metrics, System::nanoTime,
+                config.shortUrlScheme(), config.shortUrlPort(), config.maxBulkItems());
+            apiServer = new ApiServer(apiRoutes, readers.executor(), config.host(), config.port(), config.ioThreads(),
+                config.maxBodyBytes(), config.idleTimeoutMs());
+            final AdminServer adminServer = new AdminServer("control-admin", config.adminHost(), config.adminPort(), () -> true,
+                () -> metrics.scrape(writer.head(), writer.commits(), writer.committedOps()));
+            final ControlPlaneNode node = new ControlPlaneNode(database, writer, readers, apiServer, adminServer, metrics, adminKey);
+            out.println("api: http://" + hostPort(apiServer.localAddress()));
+            out.println("control-plane admin: http://" + hostPort(adminServer.localAddress()));
+            if (adminKey != null)
+            {
+                out.println("admin key: " + adminKey + " (also in " + config.dataDir().resolve(ADMIN_KEY_FILE) + "; shown once)");
+            }
+            out.flush();
+            return node;
+        }
+        catch (final Exception ex)
+        {
+            if (apiServer != null)
+            {
+                apiServer.close();
+            }
+            readers.close();
+            writer.close();
+            if (ex instanceof IOException)
+            {
+                throw (IOException)ex;
+            }
+            if (ex instanceof SQLException)
+            {
+                throw (SQLException)ex;
+            }
+            if (ex instanceof InterruptedException)
+            {
+                throw (InterruptedException)ex;
+            }
+            throw new IllegalStateException("control plane failed to start", ex);
+        }
+    }
+
+    private static void writeAdminKey(final Path file, final String key) throws IOException
+    {
+        Files.deleteIfExists(file);
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, key + "\n", StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
+    }
+
+    public InetSocketAddress address()
+    {
+        return api.localAddress();
+    }
+
+    public InetSocketAddress adminAddress()
+    {
+        return admin.localAddress();
+    }
+
+    /** @return the admin key created on this start, or null if the store already had keys. */
+    public String adminKey()
+    {
+        return adminKey;
+    }
+
+    public Database database()
+    {
+        return database;
+    }
+
+    public ControlMetrics metrics()
+    {
+        return metrics;
+    }
+
+    public long changeLogHead()
+    {
+        return writer.head();
+    }
+
+    /** Stop taking requests, finish queued writes, close the store. Idempotent. */
+    @Override
+    public synchronized void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        api.close();
+        admin.close();
+        try
+        {
+            readers.close();
+            writer.close();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            LOG.warn("interrupted while closing the store");
+        }
+    }
+
+    private static String hostPort(final InetSocketAddress address)
+    {
+        final String host = address.getAddress().isAnyLocalAddress() ? "127.0.0.1" : address.getHostString();
+        return host + ":" + address.getPort();
+    }
+}

@@ -1,0 +1,80 @@
+package io.bounce.control.api;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+/**
+ * The API port. Bounds (same as the edge's): request line 4 KiB → 414, headers 8 KiB → 431, body
+ * {@code maxBodyBytes} → 413, idle connections closed after {@code idleTimeoutMs}.
+ */
+public final class ApiServer implements AutoCloseable
+{
+    static final int MAX_INITIAL_LINE = 4096;
+    static final int MAX_HEADER_BYTES = 8192;
+
+    private final EventLoopGroup group;
+    private final Channel channel;
+
+    public ApiServer(final Api api, final ExecutorService workers, final String host, final int port, final int ioThreads,
+        final int maxBodyBytes, final long idleTimeoutMs) throws InterruptedException
+    {
+        final boolean epoll = Epoll.isAvailable();
+        group = new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory("api-loop", true),
+            epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        try
+        {
+            channel = new ServerBootstrap()
+                .group(group)
+                .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<>()
+                {
+                    @Override
+                    protected void initChannel(final Channel ch)
+                    {
+                        ch.pipeline()
+                            .addLast(new IdleStateHandler(idleTimeoutMs, 0, 0, TimeUnit.MILLISECONDS))
+                            .addLast(new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, 8192))
+                            .addLast(new ApiChannelHandler(api, workers, maxBodyBytes));
+                    }
+                })
+                .bind(host, port)
+                .sync()
+                .channel();
+        }
+        catch (final InterruptedException | RuntimeException ex)
+        {
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw ex;
+        }
+    }
+
+    public InetSocketAddress localAddress()
+    {
+        return (InetSocketAddress)channel.localAddress();
+    }
+
+    @Override
+    public void close()
+    {
+        channel.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

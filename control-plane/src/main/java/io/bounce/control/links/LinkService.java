@@ -1,0 +1,360 @@
+package io.bounce.control.links;
+
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import io.bounce.control.Problem;
+import io.bounce.control.keys.ApiKey;
+import io.bounce.control.store.GroupCommitter;
+import io.bounce.control.store.GroupCommitter.WriteTxn;
+import io.bounce.control.store.LinkRow;
+import io.bounce.control.store.Queries;
+import io.bounce.control.store.ReadPool;
+import io.bounce.replication.link.LinkRules;
+import org.agrona.concurrent.EpochClock;
+
+/**
+ * The rules of links: validation, codes and aliases, the edit window, expiry, ownership, takedown and
+ * delete. Stateless checks run on the caller's thread; everything that reads and then writes runs as
+ * one {@link GroupCommitter} operation, so it sees every earlier write and nothing can slip between
+ * its check and its write (two requests for one alias: exactly one wins).
+ */
+public final class LinkService
+{
+    /** Attempts at a fresh random code before giving up (each collides with probability links/62^length). */
+    private static final int CODE_ATTEMPTS = 16;
+    private static final Pattern ALIAS = Pattern.compile("[A-Za-z0-9_-]{3,64}");
+
+    private final GroupCommitter writer;
+    private final ReadPool readers;
+    private final Domains domains;
+    private final DestinationPolicy destinations;
+    private final CodeGenerator codes;
+    private final EpochClock clock;
+    private final long editWindowMs;
+    private final long defaultLifetimeMs;
+    private final Set<String> reservedAliases;
+
+    public LinkService(
+        final GroupCommitter writer,
+        final ReadPool readers,
+        final Domains domains,
+        final DestinationPolicy destinations,
+        final CodeGenerator codes,
+        final EpochClock clock,
+        final long editWindowMs,
+        final long defaultLifetimeMs,
+        final List<String> reservedAliases)
+    {
+        this.writer = writer;
+        this.readers = readers;
+        this.domains = domains;
+        this.destinations = destinations;
+        this.codes = codes;
+        this.clock = clock;
+        this.editWindowMs = editWindowMs;
+        this.defaultLifetimeMs = defaultLifetimeMs;
+        this.reservedAliases = reservedAliases.stream().map(a -> a.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
+    }
+
+    /** A link as it will be created, checked against every rule that needs no database. */
+    private static final class Draft
+    {
+        String domain;
+        String alias;
+        String url;
+        int status;
+        boolean forwardQuery;
+        long expiresAt;
+    }
+
+    private Draft draft(final LinkSpec spec)
+    {
+        if (spec.url == null)
+        {
+            throw Problem.badRequest("url-required", "url is required");
+        }
+        final Draft draft = new Draft();
+        draft.domain = spec.domain == null ? domains.defaultDomain() : spec.domain.toLowerCase(Locale.ROOT);
+        if (!domains.contains(draft.domain))
+        {
+            throw Problem.badRequest("domain-unknown", "domain " + draft.domain + " is not one of this service's domains");
+        }
+        if (spec.alias != null)
+        {
+            if (!ALIAS.matcher(spec.alias).matches())
+            {
+                throw Problem.badRequest("alias-format", "alias must be 3 to 64 of A-Z, a-z, 0-9, '_' and '-'");
+            }
+            if (reservedAliases.contains(spec.alias.toLowerCase(Locale.ROOT)))
+            {
+                throw Problem.badRequest("alias-reserved", "alias '" + spec.alias + "' is reserved");
+            }
+            draft.alias = spec.alias;
+        }
+        draft.url = destinations.check(spec.url);
+        draft.status = checkRedirect(spec.redirect == null ? 302 : spec.redirect);
+        draft.forwardQuery = spec.forwardQuery != null && spec.forwardQuery;
+        final long now = clock.time();
+        draft.expiresAt = spec.expiresAt != null ? checkExpiry(spec.expiresAt, now) :
+            defaultLifetimeMs > 0 ? now + defaultLifetimeMs : 0;
+        return draft;
+    }
+
+    private static int checkRedirect(final int status)
+    {
+        if (!LinkRules.isRedirectStatus(status))
+        {
+            throw Problem.badRequest("redirect-status", "redirect must be 301, 302, 307 or 308");
+        }
+        return status;
+    }
+
+    private static long checkExpiry(final long expiresAt, final long now)
+    {
+        if (expiresAt <= now)
+        {
+            throw Problem.badRequest("expires-in-past", "expiresAt must be in the future");
+        }
+        return expiresAt;
+    }
+
+    /** Insert inside the writer's transaction; runs in its own savepoint. */
+    private LinkRow insert(final WriteTxn txn, final Draft draft, final ApiKey owner) throws SQLException
+    {
+        final LinkRow row = new LinkRow();
+        row.domain = draft.domain;
+        row.url = draft.url;
+        row.status = draft.status;
+        row.forwardQuery = draft.forwardQuery;
+        row.createdAt = txn.now();
+        row.editableUntil = txn.now() + editWindowMs;
+        row.expiresAt = draft.expiresAt;
+        row.ownerKeyId = owner.id();
+        row.seq = txn.nextSequence();
+        if (draft.alias != null)
+        {
+            row.code = draft.alias;
+            if (!Queries.insertLink(txn.connection(), row))
+            {
+                throw Problem.conflict("alias-taken", "alias '" + draft.alias + "' is already taken on " + draft.domain);
+            }
+        }
+        else
+        {
+            boolean inserted = false;
+            for (int attempt = 0; attempt < CODE_ATTEMPTS && !inserted; attempt++)
+            {
+                row.code = codes.next();
+                inserted = Queries.insertLink(txn.connection(), row);
+            }
+            if (!inserted)
+            {
+                throw new Problem(503, "code-space", "Service unavailable", "no free code found; raise --code-length");
+            }
+        }
+        txn.append(row.toRecord());
+        return row;
+    }
+
+    public java.util.concurrent.CompletableFuture<LinkRow> create(final ApiKey owner, final LinkSpec spec)
+    {
+        final Draft draft = draft(spec);
+        return writer.submit(txn -> insert(txn, draft, owner));
+    }
+
+    /** One bulk result: the created link or the problem that stopped it. */
+    public static final class BulkResult
+    {
+        public final LinkRow created;
+        public final Problem problem;
+
+        BulkResult(final LinkRow created, final Problem problem)
+        {
+            this.created = created;
+            this.problem = problem;
+        }
+    }
+
+    /**
+     * Create every link it can, in one transaction; each item gets its own result. Items that fail
+     * validation or conflict are reported and do not stop the others.
+     *
+     * @param specs the items, or for items that did not even parse, the problem in their place.
+     */
+    public java.util.concurrent.CompletableFuture<List<BulkResult>> bulk(final ApiKey owner, final List<Object> specs)
+    {
+        final List<Object> drafts = new ArrayList<>(specs.size());
+        for (final Object spec : specs)
+        {
+            if (spec instanceof Problem)
+            {
+                drafts.add(spec);
+                continue;
+            }
+            try
+            {
+                drafts.add(draft((LinkSpec)spec));
+            }
+            catch (final Problem problem)
+            {
+                drafts.add(problem);
+            }
+        }
+        return writer.submit(txn ->
+        {
+            final List<BulkResult> results = new ArrayList<>(drafts.size());
+            for (final Object item : drafts)
+            {
+                if (item instanceof Problem)
+                {
+                    results.add(new BulkResult(null, (Problem)item));
+                    continue;
+                }
+                try
+                {
+                    results.add(new BulkResult(txn.savepoint(t -> insert(t, (Draft)item, owner)), null));
+                }
+                catch (final Problem problem)
+                {
+                    results.add(new BulkResult(null, problem));
+                }
+            }
+            return results;
+        });
+    }
+
+    private String domainOrDefault(final String domain)
+    {
+        return domain == null ? domains.defaultDomain() : domain.toLowerCase(Locale.ROOT);
+    }
+
+    /** A key sees its own links; admin sees all. Others' links are reported as absent, not forbidden. */
+    private static LinkRow visible(final LinkRow row, final ApiKey key, final String domain, final String code)
+    {
+        if (row == null || (!key.isAdmin() && row.ownerKeyId != key.id()))
+        {
+            throw Problem.notFound("no link " + code + " on " + domain);
+        }
+        return row;
+    }
+
+    private static LinkRow live(final LinkRow row)
+    {
+        if (row.isDeleted())
+        {
+            throw new Problem(410, "deleted", "Gone", "link " + row.code + " was deleted at " + Instant.ofEpochMilli(row.deletedAt));
+        }
+        return row;
+    }
+
+    public LinkRow get(final ApiKey key, final String domain, final String code) throws SQLException
+    {
+        final String d = domainOrDefault(domain);
+        return live(visible(readers.read(c -> Queries.findLink(c, d, code)), key, d, code));
+    }
+
+    /** A page of the caller's links, newest first. */
+    public static final class Page
+    {
+        public final List<LinkRow> items;
+        public final Long nextCursor;
+
+        Page(final List<LinkRow> items, final Long nextCursor)
+        {
+            this.items = items;
+            this.nextCursor = nextCursor;
+        }
+    }
+
+    public Page list(final ApiKey key, final String domain, final Long cursor, final int limit) throws SQLException
+    {
+        final long owner = key.isAdmin() ? -1 : key.id();
+        final String d = domain == null ? null : domain.toLowerCase(Locale.ROOT);
+        final List<LinkRow> rows = readers.read(c -> Queries.listLinks(c, owner, d, cursor == null ? Long.MAX_VALUE : cursor, limit + 1));
+        final boolean more = rows.size() > limit;
+        final List<LinkRow> items = more ? rows.subList(0, limit) : rows;
+        return new Page(items, more ? items.get(items.size() - 1).id : null);
+    }
+
+    public java.util.concurrent.CompletableFuture<LinkRow> update(
+        final ApiKey key, final String domain, final String code, final LinkSpec patch)
+    {
+        final String d = domainOrDefault(domain);
+        final String newUrl;
+        final Integer newStatus;
+        final Long newExpiry;
+        newUrl = patch.url == null ? null : destinations.check(patch.url);
+        newStatus = patch.redirect == null ? null : checkRedirect(patch.redirect);
+        newExpiry = patch.hasExpiresAt && patch.expiresAt != null ? checkExpiry(patch.expiresAt, clock.time()) : null;
+        return writer.submit(txn ->
+        {
+            final LinkRow row = live(visible(Queries.findLink(txn.connection(), d, code), key, d, code));
+            if (newUrl != null && !newUrl.equals(row.url))
+            {
+                if (txn.now() >= row.editableUntil)
+                {
+                    throw Problem.conflict("edit-window-closed", "the destination of " + code + " could only change until " +
+                        Instant.ofEpochMilli(row.editableUntil)).with("editableUntil", Instant.ofEpochMilli(row.editableUntil).toString());
+                }
+                row.url = newUrl;
+            }
+            if (newStatus != null)
+            {
+                row.status = newStatus;
+            }
+            if (patch.forwardQuery != null)
+            {
+                row.forwardQuery = patch.forwardQuery;
+            }
+            if (patch.hasExpiresAt)
+            {
+                row.expiresAt = newExpiry == null ? 0 : newExpiry;
+            }
+            return commitChange(txn, row);
+        });
+    }
+
+    public java.util.concurrent.CompletableFuture<LinkRow> delete(final ApiKey key, final String domain, final String code)
+    {
+        final String d = domainOrDefault(domain);
+        return writer.submit(txn ->
+        {
+            final LinkRow row = live(visible(Queries.findLink(txn.connection(), d, code), key, d, code));
+            row.deletedAt = txn.now();
+            return commitChange(txn, row);
+        });
+    }
+
+    /** Disable a link for abuse (admin only, checked by the caller): edges answer 451 from then on. */
+    public java.util.concurrent.CompletableFuture<LinkRow> takedown(final String domain, final String code, final String reason)
+    {
+        final String d = domainOrDefault(domain);
+        if (reason == null || reason.isBlank() || reason.length() > 1000)
+        {
+            throw Problem.badRequest("reason-required", "a takedown needs a reason of 1 to 1000 characters");
+        }
+        return writer.submit(txn ->
+        {
+            final LinkRow row = live(visible(Queries.findLink(txn.connection(), d, code), ADMIN_VIEW, d, code));
+            row.disabledReason = reason;
+            return commitChange(txn, row);
+        });
+    }
+
+    private static final ApiKey ADMIN_VIEW = new ApiKey(-1, "takedown", Set.of(io.bounce.control.keys.Scope.ADMIN), 0, 0);
+
+    private static LinkRow commitChange(final WriteTxn txn, final LinkRow row) throws SQLException
+    {
+        row.seq = txn.nextSequence();
+        Queries.updateLink(txn.connection(), row);
+        txn.append(row.toRecord());
+        return row;
+    }
+}

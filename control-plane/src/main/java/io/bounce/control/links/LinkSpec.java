@@ -1,0 +1,17 @@
+package io.bounce.control.links;
+
+/**
+ * What a caller asked for, after the JSON was parsed and typed. For an update, a field is only
+ * applied when its {@code has...} flag is set; {@code expiresAt == null} with {@link #hasExpiresAt}
+ * clears the expiry.
+ */
+public final class LinkSpec
+{
+    public String url;
+    public String alias;
+    public String domain;
+    public Long expiresAt;
+    public boolean hasExpiresAt;
+    public Integer redirect;
+    public Boolean forwardQuery;
+}

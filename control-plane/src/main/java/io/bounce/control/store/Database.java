@@ -1,0 +1,166 @@
+package io.bounce.control.store;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+import org.sqlite.SQLiteConfig;
+
+/**
+ * The embedded store: one SQLite file in WAL mode with {@code synchronous=FULL}, so a commit is on disk
+ * when it returns. One connection writes (owned by the {@link GroupCommitter}); readers each open
+ * their own, which WAL lets run while the writer commits. Schema changes are versioned migrations
+ * applied at start, written in SQL that PostgreSQL also accepts where it matters (the PostgreSQL store
+ * comes next, behind the same queries).
+ */
+public final class Database
+{
+    public static final String FILE = "bounce.db";
+
+    /** Migration N brings the schema from version N to N+1. Never edit one that has shipped: add one. */
+    private static final List<String> MIGRATIONS = List.of(
+        "CREATE TABLE domains (" +
+            " name TEXT PRIMARY KEY," +
+            " is_default INTEGER NOT NULL," +
+            " created_at BIGINT NOT NULL);" +
+        "CREATE TABLE api_keys (" +
+            " id INTEGER PRIMARY KEY," +
+            " name TEXT NOT NULL," +
+            " secret_hash BLOB NOT NULL UNIQUE," +
+            " scopes TEXT NOT NULL," +
+            " rate_per_second DOUBLE PRECISION," +
+            " burst INTEGER," +
+            " created_at BIGINT NOT NULL," +
+            " revoked_at BIGINT);" +
+        "CREATE TABLE links (" +
+            " id INTEGER PRIMARY KEY," +
+            " domain TEXT NOT NULL REFERENCES domains(name)," +
+            " code TEXT NOT NULL," +
+            " url TEXT NOT NULL," +
+            " status INTEGER NOT NULL," +
+            " forward_query INTEGER NOT NULL," +
+            " created_at BIGINT NOT NULL," +
+            " editable_until BIGINT NOT NULL," +
+            " expires_at BIGINT NOT NULL," +
+            " disabled_reason TEXT," +
+            " deleted_at BIGINT NOT NULL," +
+            " owner_key_id INTEGER NOT NULL REFERENCES api_keys(id)," +
+            " seq BIGINT NOT NULL," +
+            " UNIQUE (domain, code));" +
+        "CREATE INDEX links_by_owner ON links (owner_key_id, id);" +
+        "CREATE TABLE change_log (" +
+            " seq BIGINT PRIMARY KEY," +
+            " committed_at BIGINT NOT NULL," +
+            " record BLOB NOT NULL);");
+
+    private final Path file;
+
+    private Database(final Path file)
+    {
+        this.file = file;
+    }
+
+    /** Open (creating if needed) the store in {@code dataDir} and bring its schema up to date. */
+    public static Database open(final Path dataDir) throws IOException, SQLException
+    {
+        Files.createDirectories(dataDir);
+        final Database database = new Database(dataDir.resolve(FILE));
+        try (Connection connection = database.openWriter())
+        {
+            database.migrate(connection);
+        }
+        return database;
+    }
+
+    public Path file()
+    {
+        return file;
+    }
+
+    /** The single writer's connection: transactions begin IMMEDIATE (they take the write lock at BEGIN). */
+    public Connection openWriter() throws SQLException
+    {
+        final SQLiteConfig config = baseConfig();
+        config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+        final Connection connection = config.createConnection("jdbc:sqlite:" + file);
+        connection.setAutoCommit(false);
+        return connection;
+    }
+
+    /** A reader's connection: autocommit, read-only. */
+    public Connection openReader() throws SQLException
+    {
+        final SQLiteConfig config = baseConfig();
+        config.setReadOnly(true);
+        return config.createConnection("jdbc:sqlite:" + file);
+    }
+
+    private static SQLiteConfig baseConfig()
+    {
+        final SQLiteConfig config = new SQLiteConfig();
+        config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+        config.enforceForeignKeys(true);
+        config.setBusyTimeout(10_000);
+        return config;
+    }
+
+    /** @return the schema version of the store. */
+    public static int schemaVersion(final Connection connection) throws SQLException
+    {
+        try (Statement statement = connection.createStatement())
+        {
+            statement.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+            try (ResultSet rs = statement.executeQuery("SELECT MAX(version) FROM schema_version"))
+            {
+                return rs.next() ? rs.getInt(1) : 0;
+            }
+        }
+    }
+
+    private void migrate(final Connection connection) throws SQLException
+    {
+        final int current = schemaVersion(connection);
+        connection.commit();
+        if (current > MIGRATIONS.size())
+        {
+            throw new SQLException("store " + file + " has schema version " + current +
+                ", newer than this build knows (" + MIGRATIONS.size() + "); refusing to open it");
+        }
+        for (int version = current; version < MIGRATIONS.size(); version++)
+        {
+            try (Statement statement = connection.createStatement())
+            {
+                for (final String sql : MIGRATIONS.get(version).split(";"))
+                {
+                    if (!sql.isBlank())
+                    {
+                        statement.execute(sql);
+                    }
+                }
+                statement.execute("INSERT INTO schema_version (version) VALUES (" + (version + 1) + ")");
+                connection.commit();
+            }
+            catch (final SQLException ex)
+            {
+                connection.rollback();
+                throw ex;
+            }
+        }
+    }
+
+    /** @return the result of {@code PRAGMA integrity_check}: "ok" for a sound file. */
+    public String integrityCheck() throws SQLException
+    {
+        try (Connection connection = openReader(); Statement statement = connection.createStatement();
+            ResultSet rs = statement.executeQuery("PRAGMA integrity_check"))
+        {
+            return rs.next() ? rs.getString(1) : "no answer";
+        }
+    }
+}

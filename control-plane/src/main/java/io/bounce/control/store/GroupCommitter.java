@@ -1,0 +1,309 @@
+package io.bounce.control.store;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
+
+import io.bounce.replication.link.LinkCodec;
+import io.bounce.replication.link.LinkRecord;
+import org.agrona.concurrent.EpochClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The only writer of the store. Write requests queue here; one thread takes every request waiting (up
+ * to {@code maxBatch}), runs each inside its own savepoint of one transaction, commits once (one fsync
+ * for the whole batch: group commit) and only then completes their futures, so an answer is never sent
+ * for a change that is not durable. A request that fails rolls back to its savepoint and does not
+ * disturb the others.
+ *
+ * <p>Change-log sequences are handed out here and nowhere else, so they are dense and increasing: a
+ * request rolled back to its savepoint gives its numbers back, and a failed commit gives back the
+ * whole batch's.
+ */
+public final class GroupCommitter implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(GroupCommitter.class);
+
+    /** One write request: runs on the writer thread inside the batch's transaction. */
+    @FunctionalInterface
+    public interface Op<T>
+    {
+        T apply(WriteTxn txn) throws Exception;
+    }
+
+    /** What an {@link Op} may do: SQL on the writer's connection, and append to the change log. */
+    public final class WriteTxn
+    {
+        private final long now;
+
+        WriteTxn(final long now)
+        {
+            this.now = now;
+        }
+
+        public Connection connection()
+        {
+            return connection;
+        }
+
+        /** The batch's clock reading, the commit time recorded in the change log. */
+        public long now()
+        {
+            return now;
+        }
+
+        /** @return the sequence the next change will get: store it in the row before {@link #append}. */
+        public long nextSequence()
+        {
+            return nextSeq;
+        }
+
+        /** Append the change that {@code record} describes; its sequence must be {@link #nextSequence()}. */
+        public void append(final LinkRecord record) throws SQLException
+        {
+            if (record.sequence() != nextSeq)
+            {
+                throw new IllegalStateException("change carries sequence " + record.sequence() + ", expected " + nextSeq);
+            }
+            Queries.appendChange(connection, nextSeq, now, LinkCodec.encode(record));
+            nextSeq++;
+        }
+
+        /** Run {@code op} in a nested savepoint: on failure its changes and sequences are undone and it rethrows. */
+        public <T> T savepoint(final Op<T> op) throws Exception
+        {
+            final long seqBefore = nextSeq;
+            final Savepoint savepoint = connection.setSavepoint();
+            try
+            {
+                final T result = op.apply(this);
+                connection.releaseSavepoint(savepoint);
+                return result;
+            }
+            catch (final Exception | Error ex)
+            {
+                connection.rollback(savepoint);
+                connection.releaseSavepoint(savepoint);
+                nextSeq = seqBefore;
+                throw ex;
+            }
+        }
+    }
+
+    private static final class Pending<T>
+    {
+        final Op<T> op;
+        final CompletableFuture<T> future = new CompletableFuture<>();
+        T result;
+        Throwable failure;
+
+        Pending(final Op<T> op)
+        {
+            this.op = op;
+        }
+
+        void complete()
+        {
+            if (failure != null)
+            {
+                future.completeExceptionally(failure);
+            }
+            else
+            {
+                future.complete(result);
+            }
+        }
+    }
+
+    private final Connection connection;
+    private final EpochClock clock;
+    private final int maxBatch;
+    private final BlockingQueue<Pending<?>> queue;
+    private final Thread thread;
+    private final AtomicLong head = new AtomicLong();
+    private final AtomicLong commits = new AtomicLong();
+    private final AtomicLong committedOps = new AtomicLong();
+    private final LongConsumer onCommit;
+    private long nextSeq;
+    private volatile boolean running = true;
+
+    /**
+     * @param onCommit told the new change-log head after every commit that appended to it (on the writer thread).
+     */
+    public GroupCommitter(final Database database, final EpochClock clock, final int maxBatch, final LongConsumer onCommit)
+        throws SQLException
+    {
+        this.connection = database.openWriter();
+        this.clock = clock;
+        this.maxBatch = maxBatch;
+        this.queue = new ArrayBlockingQueue<>(Math.max(1024, maxBatch * 4));
+        this.onCommit = onCommit;
+        this.nextSeq = Queries.changeLogHead(connection) + 1;
+        connection.commit();
+        head.set(nextSeq - 1);
+        thread = new Thread(this::run, "control-writer");
+        thread.start();
+    }
+
+    /** Queue a write. The future completes after the transaction that ran it has committed. */
+    public <T> CompletableFuture<T> submit(final Op<T> op)
+    {
+        final Pending<T> pending = new Pending<>(op);
+        if (!running)
+        {
+            pending.future.completeExceptionally(new IllegalStateException("the store is closing"));
+            return pending.future;
+        }
+        try
+        {
+            queue.put(pending);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            pending.future.completeExceptionally(ex);
+        }
+        return pending.future;
+    }
+
+    /** Run a write and wait for it to commit. */
+    public <T> T call(final Op<T> op) throws Exception
+    {
+        try
+        {
+            return submit(op).get();
+        }
+        catch (final java.util.concurrent.ExecutionException ex)
+        {
+            if (ex.getCause() instanceof Exception)
+            {
+                throw (Exception)ex.getCause();
+            }
+            throw ex;
+        }
+    }
+
+    /** @return the last committed change-log sequence. */
+    public long head()
+    {
+        return head.get();
+    }
+
+    public long commits()
+    {
+        return commits.get();
+    }
+
+    public long committedOps()
+    {
+        return committedOps.get();
+    }
+
+    private void run()
+    {
+        final List<Pending<?>> batch = new ArrayList<>(maxBatch);
+        while (running || !queue.isEmpty())
+        {
+            try
+            {
+                final Pending<?> first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null)
+                {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, maxBatch - 1);
+                commitBatch(batch);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            finally
+            {
+                batch.clear();
+            }
+        }
+        try
+        {
+            connection.close();
+        }
+        catch (final SQLException ex)
+        {
+            LOG.warn("closing the writer connection failed", ex);
+        }
+    }
+
+    private void commitBatch(final List<Pending<?>> batch)
+    {
+        final long seqAtStart = nextSeq;
+        final WriteTxn txn = new WriteTxn(clock.time());
+        for (final Pending<?> pending : batch)
+        {
+            runOne(txn, pending);
+        }
+        try
+        {
+            connection.commit();
+        }
+        catch (final SQLException ex)
+        {
+            LOG.error("group commit of {} writes failed", batch.size(), ex);
+            try
+            {
+                connection.rollback();
+            }
+            catch (final SQLException rollbackFailure)
+            {
+                ex.addSuppressed(rollbackFailure);
+            }
+            nextSeq = seqAtStart;
+            for (final Pending<?> pending : batch)
+            {
+                pending.failure = ex;
+            }
+        }
+        final long newHead = nextSeq - 1;
+        if (newHead != head.get())
+        {
+            head.set(newHead);
+            onCommit.accept(newHead);
+        }
+        commits.incrementAndGet();
+        committedOps.addAndGet(batch.size());
+        for (final Pending<?> pending : batch)
+        {
+            pending.complete();
+        }
+    }
+
+    private <T> void runOne(final WriteTxn txn, final Pending<T> pending)
+    {
+        try
+        {
+            pending.result = txn.savepoint(pending.op);
+        }
+        catch (final Exception | Error ex)
+        {
+            pending.failure = ex;
+        }
+    }
+
+    /** Finish what is queued, then stop. */
+    @Override
+    public void close() throws InterruptedException
+    {
+        running = false;
+        thread.join(30_000);
+    }
+}

@@ -1,0 +1,48 @@
+package io.bounce.control.store;
+
+import io.bounce.replication.link.LinkRecord;
+
+/** One row of {@code links}: a link as the control plane keeps it, owner and takedown reason included. */
+public final class LinkRow
+{
+    public long id;
+    public String domain;
+    public String code;
+    public String url;
+    public int status;
+    public boolean forwardQuery;
+    public long createdAt;
+    public long editableUntil;
+    /** 0 = never. */
+    public long expiresAt;
+    /** null unless taken down. */
+    public String disabledReason;
+    /** 0 unless deleted. */
+    public long deletedAt;
+    public long ownerKeyId;
+    public long seq;
+
+    public boolean isDeleted()
+    {
+        return deletedAt != 0;
+    }
+
+    /** The record edges serve, as of change-log sequence {@code seq}. */
+    public LinkRecord toRecord()
+    {
+        int flags = 0;
+        if (forwardQuery)
+        {
+            flags |= LinkRecord.FLAG_FORWARD_QUERY;
+        }
+        if (disabledReason != null)
+        {
+            flags |= LinkRecord.FLAG_DISABLED;
+        }
+        if (deletedAt != 0)
+        {
+            flags |= LinkRecord.FLAG_DELETED;
+        }
+        return new LinkRecord(domain, code, deletedAt != 0 ? "" : url, status, createdAt, editableUntil, expiresAt, flags, seq);
+    }
+}

@@ -1,0 +1,329 @@
+package io.bounce.control.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Every SQL statement the control plane runs, each taking the connection to run on, so the same
+ * query serves the writer's transaction and a reader. Plain SQL that PostgreSQL also accepts
+ * ({@code ON CONFLICT DO NOTHING}, no SQLite-only functions).
+ */
+public final class Queries
+{
+    private static final String LINK_COLUMNS =
+        "id, domain, code, url, status, forward_query, created_at, editable_until, expires_at, disabled_reason, deleted_at, owner_key_id, seq";
+
+    private Queries()
+    {
+    }
+
+    /** @return false if the (domain, code) is taken, live or deleted. */
+    public static boolean insertLink(final Connection c, final LinkRow row) throws SQLException
+    {
+        try (PreparedStatement ps = c.prepareStatement(
+            "INSERT INTO links (domain, code, url, status, forward_query, created_at, editable_until, expires_at," +
+                " disabled_reason, deleted_at, owner_key_id, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" +
+                " ON CONFLICT (domain, code) DO NOTHING"))
+        {
+            ps.setString(1, row.domain);
+            ps.setString(2, row.code);
+            ps.setString(3, row.url);
+            ps.setInt(4, row.status);
+            ps.setInt(5, row.forwardQuery ? 1 : 0);
+            ps.setLong(6, row.createdAt);
+            ps.setLong(7, row.editableUntil);
+            ps.setLong(8, row.expiresAt);
+            if (row.disabledReason == null)
+            {
+                ps.setNull(9, Types.VARCHAR);
+            }
+            else
+            {
+                ps.setString(9, row.disabledReason);
+            }
+            ps.setLong(10, row.deletedAt);
+            ps.setLong(11, row.ownerKeyId);
+            ps.setLong(12, row.seq);
+            if (ps.executeUpdate() == 0)
+            {
+                return false;
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT id FROM links WHERE domain = ? AND code = ?"))
+        {
+            ps.setString(1, row.domain);
+            ps.setString(2, row.code);
+            try (ResultSet rs = ps.executeQuery())
+            {
+                rs.next();
+                row.id = rs.getLong(1);
+            }
+        }
+        return true;
+    }
+
+    public static void updateLink(final Connection c, final LinkRow row) throws SQLException
+    {
+        try (PreparedStatement ps = c.prepareStatement(
+            "UPDATE links SET url = ?, status = ?, forward_query = ?, expires_at = ?, disabled_reason = ?, deleted_at = ?, seq = ?" +
+                " WHERE id = ?"))
+        {
+            ps.setString(1, row.url);
+            ps.setInt(2, row.status);
+            ps.setInt(3, row.forwardQuery ? 1 : 0);
+            ps.setLong(4, row.expiresAt);
+            if (row.disabledReason == null)
+            {
+                ps.setNull(5, Types.VARCHAR);
+            }
+            else
+            {
+                ps.setString(5, row.disabledReason);
+            }
+            ps.setLong(6, row.deletedAt);
+            ps.setLong(7, row.seq);
+            ps.setLong(8, row.id);
+            ps.executeUpdate();
+        }
+    }
+
+    public static LinkRow findLink(final Connection c, final String domain, final String code) throws SQLException
+    {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + LINK_COLUMNS + " FROM links WHERE domain = ? AND code = ?"))
+        {
+            ps.setString(1, domain);
+            ps.setString(2, code);
+            try (ResultSet rs = ps.executeQuery())
+            {
+                return rs.next() ? readLink(rs) : null;
+            }
+        }
+    }
+
+    /**
+     * Live (not deleted) links, newest first, with ids below {@code beforeId}.
+     *
+     * @param ownerKeyId only this key's links, or all links when negative.
+     * @param domain only this domain, or every domain when null.
+     */
+    public static List<LinkRow> listLinks(
+        final Connection c, final long ownerKeyId, final String domain, final long beforeId, final int limit) throws SQLException
+    {
+        final StringBuilder sql = new StringBuilder("SELECT " + LINK_COLUMNS + " FROM links WHERE deleted_at = 0 AND id < ?");
+        if (ownerKeyId >= 0)
+        {
+            sql.append(" AND owner_key_id = ?");
+        }
+        if (domain != null)
+        {
+            sql.append(" AND domain = ?");
+        }
+        sql.append(" ORDER BY id DESC LIMIT ?");
+        try (PreparedStatement ps = c.prepareStatement(sql.toString()))
+        {
+            int i = 1;
+            ps.setLong(i++, beforeId);
+            if (ownerKeyId >= 0)
+            {
+                ps.setLong(i++, ownerKeyId);
+            }
+            if (domain != null)
+            {
+                ps.setString(i++, domain);
+            }
+            ps.setInt(i, limit);
+            final List<LinkRow> rows = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery())
+            {
+                while (rs.next())
+                {
+                    rows.add(readLink(rs));
+                }
+            }
+            return rows;
+        }
+    }
+
+    private static LinkRow readLink(final ResultSet rs) throws SQLException
+    {
+        final LinkRow row = new LinkRow();
+        row.id = rs.getLong(1);
+        row.domain = rs.getString(2);
+        row.code = rs.getString(3);
+        row.url = rs.getString(4);
+        row.status = rs.getInt(5);
+        row.forwardQuery = rs.getInt(6) != 0;
+        row.createdAt = rs.getLong(7);
+        row.editableUntil = rs.getLong(8);
+        row.expiresAt = rs.getLong(9);
+        row.disabledReason = rs.getString(10);
+        row.deletedAt = rs.getLong(11);
+        row.ownerKeyId = rs.getLong(12);
+        row.seq = rs.getLong(13);
+        return row;
+    }
+
+    public static void appendChange(final Connection c, final long seq, final long committedAt, final byte[] record) throws SQLException
+    {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO change_log (seq, committed_at, record) VALUES (?, ?, ?)"))
+        {
+            ps.setLong(1, seq);
+            ps.setLong(2, committedAt);
+            ps.setBytes(3, record);
+            ps.executeUpdate();
+        }
+    }
+
+    /** @return the highest change-log sequence, 0 for an empty log. */
+    public static long changeLogHead(final Connection c) throws SQLException
+    {
+        try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(MAX(seq), 0) FROM change_log");
+            ResultSet rs = ps.executeQuery())
+        {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** Change-log rows from {@code fromSeq} on, in order: sequence, commit time and record bytes. */
+    public static List<Object[]> readChanges(final Connection c, final long fromSeq, final int limit) throws SQLException
+    {
+        try (PreparedStatement ps = c.prepareStatement(
+            "SELECT seq, committed_at, record FROM change_log WHERE seq >= ? ORDER BY seq LIMIT ?"))
+        {
+            ps.setLong(1, fromSeq);
+            ps.setInt(2, limit);
+            final List<Object[]> rows = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery())
+            {
+                while (rs.next())
+                {
+                    rows.add(new Object[] {rs.getLong(1), rs.getLong(2), rs.getBytes(3)});
+                }
+            }
+            return rows;
+        }
+    }
+
+    public static boolean insertDomain(final Connection c, final String name, final boolean isDefault, final long now) throws SQLException
+    {
+        try (PreparedStatement ps = c.prepareStatement(
+            "INSERT INTO domains (name, is_default, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING"))
+        {
+            ps.setString(1, name);
+            ps.setInt(2, isDefault ? 1 : 0);
+            ps.setLong(3, now);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    public static List<String> listDomains(final Connection c) throws SQLException
+    {
+        try (PreparedStatement ps = c.prepareStatement("SELECT name FROM domains ORDER BY is_default DESC, name");
+            ResultSet rs = ps.executeQuery())
+        {
+            final List<String> names = new ArrayList<>();
+            while (rs.next())
+            {
+                names.add(rs.getString(1));
+            }
+            return names;
+        }
+    }
+
+    /** One API key as stored: never the secret, only its hash. */
+    public static final class KeyRow
+    {
+        public long id;
+        public String name;
+        public byte[] secretHash;
+        public String scopes;
+        /** null = the server's default. */
+        public Double ratePerSecond;
+        public Integer burst;
+        public long createdAt;
+        /** 0 unless revoked. */
+        public long revokedAt;
+    }
+
+    public static long insertKey(final Connection c, final KeyRow key) throws SQLException
+    {
+        try (PreparedStatement ps = c.prepareStatement(
+            "INSERT INTO api_keys (name, secret_hash, scopes, rate_per_second, burst, created_at) VALUES (?, ?, ?, ?, ?, ?)"))
+        {
+            ps.setString(1, key.name);
+            ps.setBytes(2, key.secretHash);
+            ps.setString(3, key.scopes);
+            if (key.ratePerSecond == null)
+            {
+                ps.setNull(4, Types.DOUBLE);
+            }
+            else
+            {
+                ps.setDouble(4, key.ratePerSecond);
+            }
+            if (key.burst == null)
+            {
+                ps.setNull(5, Types.INTEGER);
+            }
+            else
+            {
+                ps.setInt(5, key.burst);
+            }
+            ps.setLong(6, key.createdAt);
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT id FROM api_keys WHERE secret_hash = ?"))
+        {
+            ps.setBytes(1, key.secretHash);
+            try (ResultSet rs = ps.executeQuery())
+            {
+                rs.next();
+                key.id = rs.getLong(1);
+                return key.id;
+            }
+        }
+    }
+
+    public static List<KeyRow> listKeys(final Connection c) throws SQLException
+    {
+        try (PreparedStatement ps = c.prepareStatement(
+            "SELECT id, name, secret_hash, scopes, rate_per_second, burst, created_at, revoked_at FROM api_keys ORDER BY id");
+            ResultSet rs = ps.executeQuery())
+        {
+            final List<KeyRow> keys = new ArrayList<>();
+            while (rs.next())
+            {
+                final KeyRow key = new KeyRow();
+                key.id = rs.getLong(1);
+                key.name = rs.getString(2);
+                key.secretHash = rs.getBytes(3);
+                key.scopes = rs.getString(4);
+                final double rate = rs.getDouble(5);
+                key.ratePerSecond = rs.wasNull() ? null : rate;
+                final int burst = rs.getInt(6);
+                key.burst = rs.wasNull() ? null : burst;
+                key.createdAt = rs.getLong(7);
+                key.revokedAt = rs.getLong(8);
+                keys.add(key);
+            }
+            return keys;
+        }
+    }
+
+    /** @return false if there is no such key or it was already revoked. */
+    public static boolean revokeKey(final Connection c, final long id, final long now) throws SQLException
+    {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL"))
+        {
+            ps.setLong(1, now);
+            ps.setLong(2, id);
+            return ps.executeUpdate() == 1;
+        }
+    }
+}
