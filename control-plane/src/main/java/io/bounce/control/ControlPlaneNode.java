@@ -43,12 +43,14 @@ public final class ControlPlaneNode implements AutoCloseable
     private final ApiServer api;
     private final AdminServer admin;
     private final ControlMetrics metrics;
+    private final Api routes;
     private final String adminKey;
     private boolean closed;
 
     private ControlPlaneNode(final Database database, final GroupCommitter writer, final ReadPool readers, final ApiServer api,
-        final AdminServer admin, final ControlMetrics metrics, final String adminKey)
+        final AdminServer admin, final ControlMetrics metrics, final Api routes, final String adminKey)
     {
+        this.routes = routes;
         this.database = database;
         this.writer = writer;
         this.readers = readers;
@@ -104,7 +106,7 @@ public final class ControlPlaneNode implements AutoCloseable
                 config.maxBodyBytes(), config.idleTimeoutMs());
             final AdminServer adminServer = new AdminServer("control-admin", config.adminHost(), config.adminPort(), () -> true,
                 () -> metrics.scrape(writer.head(), writer.commits(), writer.committedOps()));
-            final ControlPlaneNode node = new ControlPlaneNode(database, writer, readers, apiServer, adminServer, metrics, adminKey);
+            final ControlPlaneNode node = new ControlPlaneNode(database, writer, readers, apiServer, adminServer, metrics, apiRoutes, adminKey);
             out.println("api: http://" + hostPort(apiServer.localAddress()));
             out.println("control-plane admin: http://" + hostPort(adminServer.localAddress()));
             if (adminKey != null)
@@ -159,6 +161,12 @@ public final class ControlPlaneNode implements AutoCloseable
     public String adminKey()
     {
         return adminKey;
+    }
+
+    /** The API's route table (what the OpenAPI document must list). */
+    public Api api()
+    {
+        return routes;
     }
 
     public Database database()
