@@ -1,0 +1,238 @@
+package io.bounce.control.cli;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code bouncectl}: the admin CLI over the HTTP API. Human tables by default, {@code --json} for
+ * scripts; exit 0 on success, 1 when the server refuses (its problem detail is printed), 2 for usage.
+ */
+@Command(
+    name = "bouncectl",
+    mixinStandardHelpOptions = true,
+    version = "bouncectl 0.1.0",
+    description = "Manage Bounce links, domains and keys through the control plane's API.",
+    subcommands = {LinkCommands.class, BounceCtl.Domains.class, BounceCtl.Keys.class, BounceCtl.Takedown.class},
+    footer = "%nThe API and key can also come from BOUNCE_API and BOUNCE_KEY.")
+public final class BounceCtl
+{
+    @Option(names = "--api", defaultValue = "${env:BOUNCE_API:-http://127.0.0.1:7070}",
+        description = "Control-plane API base URL (env BOUNCE_API). Default: ${DEFAULT-VALUE}", scope = CommandLine.ScopeType.INHERIT)
+    String api;
+
+    @Option(names = "--key", defaultValue = "${env:BOUNCE_KEY}", description = "API key (env BOUNCE_KEY).",
+        scope = CommandLine.ScopeType.INHERIT)
+    String key;
+
+    @Option(names = "--json", description = "Print the server's JSON instead of tables.", scope = CommandLine.ScopeType.INHERIT)
+    boolean json;
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    ApiClient client()
+    {
+        return new ApiClient(api, key);
+    }
+
+    PrintWriter out()
+    {
+        return spec.commandLine().getOut();
+    }
+
+    PrintWriter err()
+    {
+        return spec.commandLine().getErr();
+    }
+
+    /** Print JSON or a human form of it. */
+    void print(final JsonNode node, final Runnable human)
+    {
+        if (json)
+        {
+            out().println(node == null ? "" : node.toPrettyString());
+        }
+        else
+        {
+            human.run();
+        }
+        out().flush();
+    }
+
+    public static void main(final String[] args)
+    {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Run with these streams; returns the exit code. */
+    public static int run(final String[] args, final PrintWriter out, final PrintWriter err)
+    {
+        final CommandLine commandLine = new CommandLine(new BounceCtl());
+        commandLine.setOut(out).setErr(err);
+        commandLine.setExecutionExceptionHandler((ex, cl, parseResult) ->
+        {
+            if (ex instanceof ApiClient.Failure)
+            {
+                cl.getErr().println("bouncectl: " + ex.getMessage());
+                cl.getErr().flush();
+                return 1;
+            }
+            throw ex;
+        });
+        return commandLine.execute(args);
+    }
+
+    static void table(final PrintWriter out, final List<String> header, final List<List<String>> rows)
+    {
+        final int[] widths = new int[header.size()];
+        for (int i = 0; i < widths.length; i++)
+        {
+            widths[i] = header.get(i).length();
+            for (final List<String> row : rows)
+            {
+                widths[i] = Math.max(widths[i], Math.min(row.get(i).length(), 80));
+            }
+        }
+        final List<List<String>> all = new ArrayList<>();
+        all.add(header);
+        all.addAll(rows);
+        for (final List<String> row : all)
+        {
+            final StringBuilder line = new StringBuilder();
+            for (int i = 0; i < row.size(); i++)
+            {
+                final String cell = row.get(i);
+                line.append(i == row.size() - 1 ? cell : String.format("%-" + widths[i] + "s  ", cell));
+            }
+            out.println(line.toString().stripTrailing());
+        }
+    }
+
+    @Command(name = "domains", description = "List or add domains.", mixinStandardHelpOptions = true)
+    static final class Domains
+    {
+        @ParentCommand
+        BounceCtl root;
+
+        @Command(name = "list", description = "List the domains links can use.")
+        int list() throws ApiClient.Failure
+        {
+            final JsonNode answer = root.client().call("GET", "/api/v1/domains", null);
+            root.print(answer, () ->
+            {
+                for (final JsonNode name : answer.get("domains"))
+                {
+                    root.out().println(name.asText() + (name.asText().equals(answer.get("default").asText()) ? "  (default)" : ""));
+                }
+            });
+            return 0;
+        }
+
+        @Command(name = "add", description = "Add a branded domain (admin).")
+        int add(@CommandLine.Parameters(paramLabel = "NAME", description = "lower-case domain, punycode for international names") final String name)
+            throws ApiClient.Failure
+        {
+            final JsonNode answer = root.client().call("POST", "/api/v1/domains", Map.of("name", name));
+            root.print(answer, () -> root.out().println("added " + name));
+            return 0;
+        }
+    }
+
+    @Command(name = "keys", description = "Create, list or revoke API keys (admin).", mixinStandardHelpOptions = true)
+    static final class Keys
+    {
+        @ParentCommand
+        BounceCtl root;
+
+        @Command(name = "create", description = "Create a key; its secret is printed once.")
+        int create(
+            @Option(names = "--name", required = true, description = "who or what the key is for") final String name,
+            @Option(names = "--scope", required = true, split = ",",
+                description = "admin, links:write, links:read, analytics:read (repeat or comma-separate)") final List<String> scopes,
+            @Option(names = "--rate", description = "requests per second (0 = unlimited); default: the server's") final Double rate,
+            @Option(names = "--burst", description = "burst size; default: the server's") final Integer burst) throws ApiClient.Failure
+        {
+            final Map<String, Object> body = new java.util.LinkedHashMap<>();
+            body.put("name", name);
+            body.put("scopes", scopes);
+            if (rate != null)
+            {
+                body.put("ratePerSecond", rate);
+            }
+            if (burst != null)
+            {
+                body.put("burst", burst);
+            }
+            final JsonNode answer = root.client().call("POST", "/api/v1/keys", body);
+            root.print(answer, () ->
+            {
+                root.out().println("key " + answer.get("id").asText() + " (" + name + "): " + answer.get("key").asText());
+                root.out().println("store it now: it is not shown again");
+            });
+            return 0;
+        }
+
+        @Command(name = "list", description = "List keys (never their secrets).")
+        int list() throws ApiClient.Failure
+        {
+            final JsonNode answer = root.client().call("GET", "/api/v1/keys", null);
+            root.print(answer, () ->
+            {
+                final List<List<String>> rows = new ArrayList<>();
+                for (final JsonNode key : answer.get("keys"))
+                {
+                    final List<String> scopes = new ArrayList<>();
+                    key.get("scopes").forEach(s -> scopes.add(s.asText()));
+                    rows.add(List.of(key.get("id").asText(), key.get("name").asText(), String.join(",", scopes),
+                        key.has("ratePerSecond") ? key.get("ratePerSecond").asText() : "default",
+                        key.get("revoked").asBoolean() ? "revoked" : "active", key.get("createdAt").asText()));
+                }
+                table(root.out(), List.of("ID", "NAME", "SCOPES", "RATE/S", "STATE", "CREATED"), rows);
+            });
+            return 0;
+        }
+
+        @Command(name = "revoke", description = "Revoke a key: it stops working at once.")
+        int revoke(@CommandLine.Parameters(paramLabel = "ID") final long id) throws ApiClient.Failure
+        {
+            root.client().call("DELETE", "/api/v1/keys/" + id, null);
+            root.print(null, () -> root.out().println("revoked key " + id));
+            return 0;
+        }
+    }
+
+    @Command(name = "takedown", description = "Disable a link for abuse (admin); edges answer 451.", mixinStandardHelpOptions = true)
+    static final class Takedown implements Callable<Integer>
+    {
+        @ParentCommand
+        BounceCtl root;
+
+        @CommandLine.Parameters(paramLabel = "CODE")
+        String code;
+
+        @Option(names = "--reason", required = true, description = "why (kept with the link)")
+        String reason;
+
+        @Option(names = "--domain", description = "the link's domain; default: the default domain")
+        String domain;
+
+        @Override
+        public Integer call() throws ApiClient.Failure
+        {
+            final JsonNode answer = root.client().call("POST", "/api/v1/links/" + code + "/takedown" +
+                (domain == null ? "" : "?domain=" + ApiClient.q(domain)), Map.of("reason", reason));
+            root.print(answer, () -> root.out().println("disabled " + answer.get("shortUrl").asText() + ": " + reason));
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,423 @@
+package io.bounce.control.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code bouncectl links ...}. */
+@Command(name = "links", description = "Create, read, change, delete, import and export links.", mixinStandardHelpOptions = true)
+final class LinkCommands
+{
+    @ParentCommand
+    BounceCtl root;
+
+    private static String domainQuery(final String domain)
+    {
+        return domain == null ? "" : "?domain=" + ApiClient.q(domain);
+    }
+
+    private void printLink(final JsonNode link)
+    {
+        final PrintWriter out = root.out();
+        out.println(link.get("shortUrl").asText() + " -> " + link.get("url").asText());
+        out.println("  redirect       " + link.get("redirect").asText() + (link.get("forwardQuery").asBoolean() ? ", forwards query" : ""));
+        out.println("  created        " + link.get("createdAt").asText());
+        out.println("  editable until " + link.get("editableUntil").asText());
+        out.println("  expires        " + (link.get("expiresAt").isNull() ? "never" : link.get("expiresAt").asText()));
+        if (link.get("disabled").asBoolean())
+        {
+            out.println("  DISABLED       " + link.path("disabledReason").asText());
+        }
+    }
+
+    @Command(name = "create", description = "Create a short link.")
+    int create(
+        @Parameters(paramLabel = "URL", description = "destination: absolute http(s) URL") final String url,
+        @Option(names = "--alias", description = "custom code: 3-64 of A-Z a-z 0-9 _ -") final String alias,
+        @Option(names = "--domain", description = "branded domain; default: the default domain") final String domain,
+        @Option(names = "--expires-at", description = "RFC 3339 time, e.g. 2026-12-31T23:59:59Z") final String expiresAt,
+        @Option(names = "--redirect", description = "301, 302 (default), 307 or 308") final Integer redirect,
+        @Option(names = "--forward-query", description = "append the request's query string to the destination") final boolean forward)
+        throws ApiClient.Failure
+    {
+        final Map<String, Object> body = new LinkedHashMap<>();
+        body.put("url", url);
+        if (alias != null)
+        {
+            body.put("alias", alias);
+        }
+        if (domain != null)
+        {
+            body.put("domain", domain);
+        }
+        if (expiresAt != null)
+        {
+            body.put("expiresAt", expiresAt);
+        }
+        if (redirect != null)
+        {
+            body.put("redirect", redirect);
+        }
+        if (forward)
+        {
+            body.put("forwardQuery", true);
+        }
+        final JsonNode link = root.client().call("POST", "/api/v1/links", body);
+        root.print(link, () -> printLink(link));
+        return 0;
+    }
+
+    @Command(name = "get", description = "Show a link.")
+    int get(@Parameters(paramLabel = "CODE") final String code,
+        @Option(names = "--domain", description = "the link's domain") final String domain) throws ApiClient.Failure
+    {
+        final JsonNode link = root.client().call("GET", "/api/v1/links/" + ApiClient.q(code) + domainQuery(domain), null);
+        root.print(link, () -> printLink(link));
+        return 0;
+    }
+
+    @Command(name = "list", description = "List your links, newest first.")
+    int list(
+        @Option(names = "--domain", description = "only this domain") final String domain,
+        @Option(names = "--limit", defaultValue = "50", description = "links per page (1-1000). Default: ${DEFAULT-VALUE}") final int limit,
+        @Option(names = "--all", description = "follow the cursor through every page") final boolean all) throws ApiClient.Failure
+    {
+        final List<JsonNode> items = new ArrayList<>();
+        String cursor = null;
+        do
+        {
+            final JsonNode page = root.client().call("GET", "/api/v1/links?limit=" + limit +
+                (domain == null ? "" : "&domain=" + ApiClient.q(domain)) + (cursor == null ? "" : "&cursor=" + cursor), null);
+            page.get("items").forEach(items::add);
+            cursor = page.get("nextCursor").isNull() ? null : page.get("nextCursor").asText();
+        }
+        while (all && cursor != null);
+        final JsonNode array = ApiClient.JSON.valueToTree(items);
+        root.print(array, () ->
+        {
+            final List<List<String>> rows = new ArrayList<>();
+            for (final JsonNode link : items)
+            {
+                rows.add(List.of(link.get("code").asText(), link.get("domain").asText(), link.get("redirect").asText(),
+                    link.get("expiresAt").isNull() ? "-" : link.get("expiresAt").asText(),
+                    link.get("disabled").asBoolean() ? "disabled" : "live", link.get("url").asText()));
+            }
+            BounceCtl.table(root.out(), List.of("CODE", "DOMAIN", "REDIRECT", "EXPIRES", "STATE", "URL"), rows);
+        });
+        return 0;
+    }
+
+    @Command(name = "update", description = "Change a link (the destination only inside its edit window).")
+    int update(
+        @Parameters(paramLabel = "CODE") final String code,
+        @Option(names = "--domain", description = "the link's domain") final String domain,
+        @Option(names = "--url", description = "new destination") final String url,
+        @Option(names = "--expires-at", description = "new expiry (RFC 3339)") final String expiresAt,
+        @Option(names = "--no-expiry", description = "remove the expiry") final boolean noExpiry,
+        @Option(names = "--redirect", description = "301, 302, 307 or 308") final Integer redirect,
+        @Option(names = "--forward-query", arity = "1", description = "true or false") final Boolean forward)
+        throws ApiClient.Failure
+    {
+        final Map<String, Object> body = new LinkedHashMap<>();
+        if (url != null)
+        {
+            body.put("url", url);
+        }
+        if (noExpiry)
+        {
+            body.put("expiresAt", null);
+        }
+        else if (expiresAt != null)
+        {
+            body.put("expiresAt", expiresAt);
+        }
+        if (redirect != null)
+        {
+            body.put("redirect", redirect);
+        }
+        if (forward != null)
+        {
+            body.put("forwardQuery", forward);
+        }
+        final JsonNode link = root.client().call("PATCH", "/api/v1/links/" + ApiClient.q(code) + domainQuery(domain), body);
+        root.print(link, () -> printLink(link));
+        return 0;
+    }
+
+    @Command(name = "delete", description = "Delete a link; its code is never handed out again.")
+    int delete(@Parameters(paramLabel = "CODE") final String code,
+        @Option(names = "--domain", description = "the link's domain") final String domain) throws ApiClient.Failure
+    {
+        root.client().call("DELETE", "/api/v1/links/" + ApiClient.q(code) + domainQuery(domain), null);
+        root.print(null, () -> root.out().println("deleted " + code));
+        return 0;
+    }
+
+    @Command(name = "import", description = {
+        "Create links from a TSV or CSV file of any size: code,url[,status[,domain]] per line (the format",
+        "'links export' and 'bounce edge --import' use). An empty code gets a random one. Lines starting",
+        "with # are skipped. Sent in bulk batches, several at once; prints progress and a summary."})
+    int importLinks(
+        @Parameters(paramLabel = "FILE") final Path file,
+        @Option(names = "--format", defaultValue = "auto", description = "tsv, csv or auto (by file name). Default: ${DEFAULT-VALUE}") final String format,
+        @Option(names = "--batch", defaultValue = "1000", description = "links per request (1-1000). Default: ${DEFAULT-VALUE}") final int batch,
+        @Option(names = "--parallel", defaultValue = "4", description = "requests in flight. Default: ${DEFAULT-VALUE}") final int parallel)
+        throws IOException, InterruptedException, ApiClient.Failure
+    {
+        if (batch < 1 || batch > 1000 || parallel < 1 || parallel > 64)
+        {
+            throw new CommandLine.ParameterException(root.spec.commandLine(), "--batch must be 1-1000 and --parallel 1-64");
+        }
+        final boolean csv = "csv".equals(format) || ("auto".equals(format) && file.toString().toLowerCase().endsWith(".csv"));
+        final ApiClient client = root.client();
+        final ExecutorService senders = Executors.newFixedThreadPool(parallel);
+        final List<Future<int[]>> inFlight = new ArrayList<>();
+        final long start = System.nanoTime();
+        long lines = 0;
+        long created = 0;
+        long failed = 0;
+        int shownFailures = 0;
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8))
+        {
+            List<Map<String, Object>> items = new ArrayList<>();
+            List<Long> lineNumbers = new ArrayList<>();
+            String line;
+            boolean eof = false;
+            while (!eof)
+            {
+                line = in.readLine();
+                eof = line == null;
+                if (!eof)
+                {
+                    lines++;
+                    if (line.isBlank() || line.startsWith("#"))
+                    {
+                        continue;
+                    }
+                    final List<String> fields = csv ? Csv.split(line) : List.of(line.split("\t", -1));
+                    if (fields.size() < 2 || fields.size() > 4)
+                    {
+                        failed++;
+                        synchronized (root)
+                        {
+                            root.err().println("line " + lines + ": expected code,url[,status[,domain]], found " +
+                                fields.size() + " field(s) [line-format]");
+                        }
+                    }
+                    else
+                    {
+                        items.add(item(fields));
+                        lineNumbers.add(lines);
+                    }
+                }
+                if (items.size() == batch || (eof && !items.isEmpty()))
+                {
+                    final List<Map<String, Object>> send = items;
+                    final List<Long> numbers = lineNumbers;
+                    inFlight.add(senders.submit(() -> sendBatch(client, send, numbers)));
+                    items = new ArrayList<>();
+                    lineNumbers = new ArrayList<>();
+                }
+                while (inFlight.size() >= parallel || (eof && !inFlight.isEmpty()))
+                {
+                    final int[] result = inFlight.remove(0).get();
+                    created += result[0];
+                    failed += result[1];
+                    progress(lines, created, failed, start, false);
+                }
+            }
+        }
+        catch (final ExecutionException ex)
+        {
+            if (ex.getCause() instanceof ApiClient.Failure)
+            {
+                throw (ApiClient.Failure)ex.getCause();
+            }
+            throw new IOException(ex.getCause());
+        }
+        finally
+        {
+            senders.shutdownNow();
+        }
+        progress(lines, created, failed, start, true);
+        return failed == 0 ? 0 : 1;
+    }
+
+    private static Map<String, Object> item(final List<String> fields)
+    {
+        final Map<String, Object> item = new LinkedHashMap<>();
+        if (!fields.get(0).isEmpty())
+        {
+            item.put("alias", fields.get(0));
+        }
+        item.put("url", fields.get(1));
+        if (fields.size() > 2 && !fields.get(2).isEmpty())
+        {
+            try
+            {
+                item.put("redirect", Integer.parseInt(fields.get(2).strip()));
+            }
+            catch (final NumberFormatException ex)
+            {
+                item.put("redirect", fields.get(2));
+            }
+        }
+        if (fields.size() > 3 && !fields.get(3).isEmpty())
+        {
+            item.put("domain", fields.get(3));
+        }
+        return item;
+    }
+
+    /** @return {created, failed}; prints each failure with its line number to stderr. */
+    private int[] sendBatch(final ApiClient client, final List<Map<String, Object>> items, final List<Long> lineNumbers)
+        throws ApiClient.Failure
+    {
+        final JsonNode answer = client.call("POST", "/api/v1/links/bulk", Map.of("links", items));
+        final JsonNode results = answer.get("results");
+        int failed = 0;
+        for (int i = 0; i < results.size(); i++)
+        {
+            final JsonNode problem = results.get(i).get("problem");
+            if (problem != null)
+            {
+                failed++;
+                synchronized (root)
+                {
+                    root.err().println("line " + lineNumbers.get(i) + ": " + problem.path("detail").asText() +
+                        " [" + problem.path("rule").asText() + "]");
+                }
+            }
+        }
+        return new int[] {results.size() - failed, failed};
+    }
+
+    private void progress(final long lines, final long created, final long failed, final long startNs, final boolean done)
+    {
+        final double seconds = (System.nanoTime() - startNs) / 1e9;
+        final String text = String.format("%,d lines, %,d created, %,d failed, %.1f s (%,.0f links/s)",
+            lines, created, failed, seconds, seconds > 0 ? created / seconds : 0.0);
+        final PrintWriter err = root.err();
+        synchronized (root)
+        {
+            if (done)
+            {
+                err.println("\rimported: " + text);
+            }
+            else
+            {
+                err.print("\r" + text);
+            }
+            err.flush();
+        }
+    }
+
+    @Command(name = "export", description = "Write your links as code<TAB>url<TAB>status<TAB>domain (importable by 'links import' and 'bounce edge --import').")
+    int export(
+        @Parameters(paramLabel = "FILE", arity = "0..1", description = "output file; default: standard output") final Path file,
+        @Option(names = "--domain", description = "only this domain") final String domain) throws IOException, ApiClient.Failure
+    {
+        final ApiClient client = root.client();
+        long count = 0;
+        final Writer out = file == null ? root.out() : Files.newBufferedWriter(file, StandardCharsets.UTF_8);
+        try
+        {
+            String cursor = null;
+            do
+            {
+                final JsonNode page = client.call("GET", "/api/v1/links?limit=1000" +
+                    (domain == null ? "" : "&domain=" + ApiClient.q(domain)) + (cursor == null ? "" : "&cursor=" + cursor), null);
+                for (final JsonNode link : page.get("items"))
+                {
+                    out.write(link.get("code").asText() + '\t' + link.get("url").asText() + '\t' + link.get("redirect").asText() +
+                        '\t' + link.get("domain").asText() + '\n');
+                    count++;
+                }
+                cursor = page.get("nextCursor").isNull() ? null : page.get("nextCursor").asText();
+            }
+            while (cursor != null);
+            out.flush();
+        }
+        finally
+        {
+            if (file != null)
+            {
+                out.close();
+            }
+        }
+        if (file != null)
+        {
+            root.err().println("exported " + count + " links to " + file);
+        }
+        return 0;
+    }
+
+    /** Just enough CSV (RFC 4180): commas, double-quoted fields, doubled quotes inside them. */
+    static final class Csv
+    {
+        private Csv()
+        {
+        }
+
+        static List<String> split(final String line)
+        {
+            final List<String> fields = new ArrayList<>();
+            final StringBuilder field = new StringBuilder();
+            boolean quoted = false;
+            for (int i = 0; i < line.length(); i++)
+            {
+                final char c = line.charAt(i);
+                if (quoted)
+                {
+                    if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"')
+                    {
+                        field.append('"');
+                        i++;
+                    }
+                    else if (c == '"')
+                    {
+                        quoted = false;
+                    }
+                    else
+                    {
+                        field.append(c);
+                    }
+                }
+                else if (c == '"')
+                {
+                    quoted = true;
+                }
+                else if (c == ',')
+                {
+                    fields.add(field.toString());
+                    field.setLength(0);
+                }
+                else
+                {
+                    field.append(c);
+                }
+            }
+            fields.add(field.toString());
+            return fields;
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package io.bounce.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import io.bounce.control.cli.BounceCtl;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** bouncectl against a real control plane over loopback. */
+class BounceCtlTest
+{
+    @TempDir
+    Path dir;
+    private ControlPlaneHarness cp;
+
+    private static final class Run
+    {
+        final int exit;
+        final String out;
+        final String err;
+
+        Run(final int exit, final String out, final String err)
+        {
+            this.exit = exit;
+            this.out = out;
+            this.err = err;
+        }
+    }
+
+    @BeforeEach
+    void start() throws Exception
+    {
+        cp = new ControlPlaneHarness(dir.resolve("data"));
+    }
+
+    @AfterEach
+    void stop()
+    {
+        cp.close();
+    }
+
+    private Run ctl(final String... args)
+    {
+        final List<String> all = new ArrayList<>(List.of("--api", cp.base(), "--key", cp.adminKey));
+        all.addAll(Arrays.asList(args));
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final int exit = BounceCtl.run(all.toArray(new String[0]), new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void shouldManageALinkThroughItsLife() throws Exception
+    {
+        final Run created = ctl("links", "create", "https://example.com/launch", "--alias", "launch", "--redirect", "301");
+        assertEquals(0, created.exit, created.err);
+        assertTrue(created.out.startsWith("https://bnc.test/launch -> https://example.com/launch"), created.out);
+
+        final Run json = ctl("--json", "links", "get", "launch");
+        assertEquals(0, json.exit);
+        assertEquals("launch", ControlPlaneHarness.JSON.readTree(json.out).get("code").asText());
+
+        assertEquals(0, ctl("links", "update", "launch", "--url", "https://example.com/v2", "--forward-query", "true").exit);
+        assertTrue(ctl("links", "get", "launch").out.contains("https://example.com/v2"));
+        assertTrue(ctl("links", "list").out.contains("launch"));
+        assertEquals(0, ctl("takedown", "launch", "--reason", "reported").exit);
+        assertTrue(ctl("links", "get", "launch").out.contains("DISABLED"));
+        assertEquals(0, ctl("links", "delete", "launch").exit);
+
+        final Run gone = ctl("links", "get", "launch");
+        assertEquals(1, gone.exit);
+        assertTrue(gone.err.contains("410 Gone"), gone.err);
+    }
+
+    @Test
+    void shouldExitNonZeroWithTheServersProblemDetail()
+    {
+        final Run refused = ctl("links", "create", "javascript:alert(1)");
+        assertEquals(1, refused.exit);
+        assertTrue(refused.err.contains("400 Bad request: url must be an absolute http or https URL [url-scheme]"), refused.err);
+        assertEquals(2, ctl("links", "create").exit, "usage errors exit 2");
+        final StringWriter err = new StringWriter();
+        final int unauthenticated = BounceCtl.run(new String[] {"--api", cp.base(), "links", "list"},
+            new PrintWriter(new StringWriter()), new PrintWriter(err, true));
+        assertEquals(1, unauthenticated);
+        assertTrue(err.toString().contains("401"), err.toString());
+        final StringWriter unreachable = new StringWriter();
+        assertEquals(1, BounceCtl.run(new String[] {"--api", "http://127.0.0.1:1", "--key", "k", "links", "list"},
+            new PrintWriter(new StringWriter()), new PrintWriter(unreachable, true)));
+        assertTrue(unreachable.toString().contains("cannot reach"), unreachable.toString());
+    }
+
+    @Test
+    void importReportsBadLinesAndExportRoundTrips() throws Exception
+    {
+        final StringBuilder tsv = new StringBuilder("# code<TAB>url<TAB>status<TAB>domain\n");
+        for (int i = 0; i < 2500; i++)
+        {
+            tsv.append(i % 2 == 0 ? "" : "alias" + i).append("\thttps://example.com/").append(i).append('\n');
+        }
+        tsv.append("broken-line\n");
+        tsv.append("xy\tftp://nope.example/\n");
+        final Path file = dir.resolve("links.tsv");
+        Files.writeString(file, tsv);
+        final Run imported = ctl("links", "import", file.toString(), "--batch", "500", "--parallel", "3");
+        assertEquals(1, imported.exit, "some lines failed");
+        assertTrue(imported.err.contains("imported: 2,503 lines, 2,500 created, 2 failed"), imported.err);
+        assertTrue(imported.err.contains("line 2502: expected code,url[,status[,domain]]"), imported.err);
+        assertTrue(imported.err.contains("line 2503: "), imported.err);
+
+        final Path exported = dir.resolve("export.tsv");
+        assertEquals(0, ctl("links", "export", exported.toString()).exit);
+        final List<String> lines = Files.readAllLines(exported);
+        assertEquals(2500, lines.size());
+        assertTrue(lines.contains("alias1\thttps://example.com/1\t302\tbnc.test"), lines.get(0));
+
+        final Path csv = dir.resolve("more.csv");
+        Files.writeString(csv, "quoted,\"https://example.com/a,b\",307\n");
+        assertEquals(0, ctl("links", "import", csv.toString()).exit);
+        assertTrue(ctl("links", "get", "quoted").out.contains("https://example.com/a,b"));
+    }
+
+    @Test
+    void shouldManageKeysAndDomains() throws Exception
+    {
+        final Run key = ctl("keys", "create", "--name", "ci", "--scope", "links:read,links:write", "--rate", "10");
+        assertEquals(0, key.exit, key.err);
+        assertTrue(key.out.contains("bnc_"), key.out);
+        assertTrue(ctl("keys", "list").out.contains("ci"));
+        assertEquals(0, ctl("keys", "revoke", "2").exit);
+        assertTrue(ctl("keys", "list").out.contains("revoked"));
+        assertEquals(0, ctl("domains", "add", "go.brand.test").exit);
+        assertTrue(ctl("domains", "list").out.contains("go.brand.test"));
+        assertEquals(1, ctl("domains", "add", "go.brand.test").exit);
+    }
+}
