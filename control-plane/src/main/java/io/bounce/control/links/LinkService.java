@@ -125,7 +125,10 @@ public final class LinkService
         return expiresAt;
     }
 
-    /** Insert inside the writer's transaction; runs in its own savepoint. */
+    /**
+     * Insert inside the writer's transaction. Throws a {@link Problem} only before it has written
+     * anything, so a caller may carry on with the transaction after one.
+     */
     private LinkRow insert(final WriteTxn txn, final Draft draft, final ApiKey owner) throws SQLException
     {
         final LinkRow row = new LinkRow();
@@ -219,7 +222,9 @@ public final class LinkService
                 }
                 try
                 {
-                    results.add(new BulkResult(txn.savepoint(t -> insert(t, (Draft)item, owner)), null));
+                    // No savepoint per item: insert() refuses (alias taken, no free code) before it
+                    // writes anything, and any SQL failure rolls back the whole request's savepoint.
+                    results.add(new BulkResult(insert(txn, (Draft)item, owner), null));
                 }
                 catch (final Problem problem)
                 {

@@ -234,6 +234,7 @@ public final class GroupCommitter implements AutoCloseable
                 batch.clear();
             }
         }
+        Queries.forget(connection);
         try
         {
             connection.close();

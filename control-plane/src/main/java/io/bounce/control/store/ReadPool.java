@@ -69,6 +69,7 @@ public final class ReadPool implements AutoCloseable
         {
             for (final Connection c : opened)
             {
+                Queries.forget(c);
                 try
                 {
                     c.close();
