@@ -65,8 +65,8 @@ public final class ControlPlaneNode implements AutoCloseable
     {
         final Database database = Database.open(config.dataDir());
         final ControlMetrics metrics = new ControlMetrics();
-        final GroupCommitter writer = new GroupCommitter(database, clock, config.maxBatch(), head -> { });
         final ReadPool readers = new ReadPool(database, config.readThreads());
+        final GroupCommitter writer = new GroupCommitter(database, clock, config.maxBatch(), readers.executor(), head -> { });
         ApiServer apiServer = null;
         try
         {
@@ -122,8 +122,8 @@ public final class ControlPlaneNode implements AutoCloseable
             {
                 apiServer.close();
             }
+            writer.close(); // first: its last futures complete on the readers' executor
             readers.close();
-            writer.close();
             if (ex instanceof IOException)
             {
                 throw (IOException)ex;
@@ -197,8 +197,8 @@ public final class ControlPlaneNode implements AutoCloseable
         admin.close();
         try
         {
+            writer.close(); // first: its last futures complete on the readers' executor
             readers.close();
-            writer.close();
         }
         catch (final InterruptedException ex)
         {

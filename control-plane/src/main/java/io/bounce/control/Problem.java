@@ -7,8 +7,9 @@ import java.util.Map;
  * A refusal with everything an {@code application/problem+json} answer (RFC 9457) needs: the HTTP
  * status, the rule that was broken (also the last segment of the problem type), a title and a detail
  * for people, and extra members (e.g. {@code editableUntil}). Thrown by the service, rendered by the API.
+ * Inside a write operation a Problem is only ever thrown before the operation's first write.
  */
-public final class Problem extends RuntimeException
+public final class Problem extends RuntimeException implements io.bounce.control.store.GroupCommitter.RefusedBeforeWriting
 {
     private static final long serialVersionUID = 1L;
 

@@ -1,6 +1,5 @@
 package io.bounce.control.api;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -675,10 +674,5 @@ public final class Api
         {
             throw new IllegalStateException(ex);
         }
-    }
-
-    static byte[] utf8(final String s)
-    {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 }

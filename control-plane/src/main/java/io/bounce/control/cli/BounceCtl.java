@@ -20,17 +20,18 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "bouncectl",
     mixinStandardHelpOptions = true,
+    scope = CommandLine.ScopeType.INHERIT,
     version = "bouncectl 0.1.0",
     description = "Manage Bounce links, domains and keys through the control plane's API.",
     subcommands = {LinkCommands.class, BounceCtl.Domains.class, BounceCtl.Keys.class, BounceCtl.Takedown.class},
     footer = "%nThe API and key can also come from BOUNCE_API and BOUNCE_KEY.")
 public final class BounceCtl
 {
-    @Option(names = "--api", defaultValue = "${env:BOUNCE_API:-http://127.0.0.1:7070}",
+    @Option(names = "--api", paramLabel = "URL", defaultValue = "${env:BOUNCE_API:-http://127.0.0.1:7070}",
         description = "Control-plane API base URL (env BOUNCE_API). Default: ${DEFAULT-VALUE}", scope = CommandLine.ScopeType.INHERIT)
     String api;
 
-    @Option(names = "--key", defaultValue = "${env:BOUNCE_KEY}", description = "API key (env BOUNCE_KEY).",
+    @Option(names = "--key", paramLabel = "KEY", defaultValue = "${env:BOUNCE_KEY}", description = "API key (env BOUNCE_KEY).",
         scope = CommandLine.ScopeType.INHERIT)
     String key;
 
@@ -156,11 +157,11 @@ public final class BounceCtl
 
         @Command(name = "create", description = "Create a key; its secret is printed once.")
         int create(
-            @Option(names = "--name", required = true, description = "who or what the key is for") final String name,
+            @Option(names = "--name", paramLabel = "NAME", required = true, description = "who or what the key is for") final String name,
             @Option(names = "--scope", required = true, split = ",",
                 description = "admin, links:write, links:read, analytics:read (repeat or comma-separate)") final List<String> scopes,
             @Option(names = "--rate", description = "requests per second (0 = unlimited); default: the server's") final Double rate,
-            @Option(names = "--burst", description = "burst size; default: the server's") final Integer burst) throws ApiClient.Failure
+            @Option(names = "--burst", paramLabel = "BURST", description = "burst size; default: the server's") final Integer burst) throws ApiClient.Failure
         {
             final Map<String, Object> body = new java.util.LinkedHashMap<>();
             body.put("name", name);

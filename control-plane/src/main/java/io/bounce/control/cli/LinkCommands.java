@@ -52,10 +52,10 @@ final class LinkCommands
     @Command(name = "create", description = "Create a short link.")
     int create(
         @Parameters(paramLabel = "URL", description = "destination: absolute http(s) URL") final String url,
-        @Option(names = "--alias", description = "custom code: 3-64 of A-Z a-z 0-9 _ -") final String alias,
-        @Option(names = "--domain", description = "branded domain; default: the default domain") final String domain,
-        @Option(names = "--expires-at", description = "RFC 3339 time, e.g. 2026-12-31T23:59:59Z") final String expiresAt,
-        @Option(names = "--redirect", description = "301, 302 (default), 307 or 308") final Integer redirect,
+        @Option(names = "--alias", paramLabel = "ALIAS", description = "custom code: 3-64 of A-Z a-z 0-9 _ -") final String alias,
+        @Option(names = "--domain", paramLabel = "DOMAIN", description = "branded domain; default: the default domain") final String domain,
+        @Option(names = "--expires-at", paramLabel = "EXPIRES_AT", description = "RFC 3339 time, e.g. 2026-12-31T23:59:59Z") final String expiresAt,
+        @Option(names = "--redirect", paramLabel = "STATUS", description = "301, 302 (default), 307 or 308") final Integer redirect,
         @Option(names = "--forward-query", description = "append the request's query string to the destination") final boolean forward)
         throws ApiClient.Failure
     {
@@ -88,7 +88,7 @@ final class LinkCommands
 
     @Command(name = "get", description = "Show a link.")
     int get(@Parameters(paramLabel = "CODE") final String code,
-        @Option(names = "--domain", description = "the link's domain") final String domain) throws ApiClient.Failure
+        @Option(names = "--domain", paramLabel = "DOMAIN", description = "the link's domain") final String domain) throws ApiClient.Failure
     {
         final JsonNode link = root.client().call("GET", "/api/v1/links/" + ApiClient.q(code) + domainQuery(domain), null);
         root.print(link, () -> printLink(link));
@@ -97,7 +97,7 @@ final class LinkCommands
 
     @Command(name = "list", description = "List your links, newest first.")
     int list(
-        @Option(names = "--domain", description = "only this domain") final String domain,
+        @Option(names = "--domain", paramLabel = "DOMAIN", description = "only this domain") final String domain,
         @Option(names = "--limit", defaultValue = "50", description = "links per page (1-1000). Default: ${DEFAULT-VALUE}") final int limit,
         @Option(names = "--all", description = "follow the cursor through every page") final boolean all) throws ApiClient.Failure
     {
@@ -129,12 +129,12 @@ final class LinkCommands
     @Command(name = "update", description = "Change a link (the destination only inside its edit window).")
     int update(
         @Parameters(paramLabel = "CODE") final String code,
-        @Option(names = "--domain", description = "the link's domain") final String domain,
-        @Option(names = "--url", description = "new destination") final String url,
+        @Option(names = "--domain", paramLabel = "DOMAIN", description = "the link's domain") final String domain,
+        @Option(names = "--url", paramLabel = "URL", description = "new destination") final String url,
         @Option(names = "--expires-at", description = "new expiry (RFC 3339)") final String expiresAt,
         @Option(names = "--no-expiry", description = "remove the expiry") final boolean noExpiry,
-        @Option(names = "--redirect", description = "301, 302, 307 or 308") final Integer redirect,
-        @Option(names = "--forward-query", arity = "1", description = "true or false") final Boolean forward)
+        @Option(names = "--redirect", paramLabel = "STATUS", description = "301, 302, 307 or 308") final Integer redirect,
+        @Option(names = "--forward-query", paramLabel = "FORWARD_QUERY", arity = "1", description = "true or false") final Boolean forward)
         throws ApiClient.Failure
     {
         final Map<String, Object> body = new LinkedHashMap<>();
@@ -165,7 +165,7 @@ final class LinkCommands
 
     @Command(name = "delete", description = "Delete a link; its code is never handed out again.")
     int delete(@Parameters(paramLabel = "CODE") final String code,
-        @Option(names = "--domain", description = "the link's domain") final String domain) throws ApiClient.Failure
+        @Option(names = "--domain", paramLabel = "DOMAIN", description = "the link's domain") final String domain) throws ApiClient.Failure
     {
         root.client().call("DELETE", "/api/v1/links/" + ApiClient.q(code) + domainQuery(domain), null);
         root.print(null, () -> root.out().println("deleted " + code));
@@ -180,7 +180,7 @@ final class LinkCommands
         @Parameters(paramLabel = "FILE") final Path file,
         @Option(names = "--format", defaultValue = "auto", description = "tsv, csv or auto (by file name). Default: ${DEFAULT-VALUE}") final String format,
         @Option(names = "--batch", defaultValue = "1000", description = "links per request (1-1000). Default: ${DEFAULT-VALUE}") final int batch,
-        @Option(names = "--parallel", defaultValue = "4", description = "requests in flight. Default: ${DEFAULT-VALUE}") final int parallel)
+        @Option(names = "--parallel", defaultValue = "8", description = "requests in flight (more in flight means more links per group commit). Default: ${DEFAULT-VALUE}") final int parallel)
         throws IOException, InterruptedException, ApiClient.Failure
     {
         if (batch < 1 || batch > 1000 || parallel < 1 || parallel > 64)
@@ -334,7 +334,7 @@ final class LinkCommands
     @Command(name = "export", description = "Write your links as code<TAB>url<TAB>status<TAB>domain (importable by 'links import' and 'bounce edge --import').")
     int export(
         @Parameters(paramLabel = "FILE", arity = "0..1", description = "output file; default: standard output") final Path file,
-        @Option(names = "--domain", description = "only this domain") final String domain) throws IOException, ApiClient.Failure
+        @Option(names = "--domain", paramLabel = "DOMAIN", description = "only this domain") final String domain) throws IOException, ApiClient.Failure
     {
         final ApiClient client = root.client();
         long count = 0;

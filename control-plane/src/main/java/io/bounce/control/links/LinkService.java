@@ -6,11 +6,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import io.bounce.control.Problem;
 import io.bounce.control.keys.ApiKey;
+import io.bounce.control.keys.Scope;
 import io.bounce.control.store.GroupCommitter;
 import io.bounce.control.store.GroupCommitter.WriteTxn;
 import io.bounce.control.store.LinkRow;
@@ -166,7 +168,7 @@ public final class LinkService
         return row;
     }
 
-    public java.util.concurrent.CompletableFuture<LinkRow> create(final ApiKey owner, final LinkSpec spec)
+    public CompletableFuture<LinkRow> create(final ApiKey owner, final LinkSpec spec)
     {
         final Draft draft = draft(spec);
         return writer.submit(txn -> insert(txn, draft, owner));
@@ -191,7 +193,7 @@ public final class LinkService
      *
      * @param specs the items, or for items that did not even parse, the problem in their place.
      */
-    public java.util.concurrent.CompletableFuture<List<BulkResult>> bulk(final ApiKey owner, final List<Object> specs)
+    public CompletableFuture<List<BulkResult>> bulk(final ApiKey owner, final List<Object> specs)
     {
         final List<Object> drafts = new ArrayList<>(specs.size());
         for (final Object spec : specs)
@@ -222,8 +224,8 @@ public final class LinkService
                 }
                 try
                 {
-                    // No savepoint per item: insert() refuses (alias taken, no free code) before it
-                    // writes anything, and any SQL failure rolls back the whole request's savepoint.
+                    // insert() refuses (alias taken, no free code) before it writes anything, so the
+                    // other items carry on; any SQL failure fails the whole request (GroupCommitter).
                     results.add(new BulkResult(insert(txn, (Draft)item, owner), null));
                 }
                 catch (final Problem problem)
@@ -288,7 +290,7 @@ public final class LinkService
         return new Page(items, more ? items.get(items.size() - 1).id : null);
     }
 
-    public java.util.concurrent.CompletableFuture<LinkRow> update(
+    public CompletableFuture<LinkRow> update(
         final ApiKey key, final String domain, final String code, final LinkSpec patch)
     {
         final String d = domainOrDefault(domain);
@@ -326,7 +328,7 @@ public final class LinkService
         });
     }
 
-    public java.util.concurrent.CompletableFuture<LinkRow> delete(final ApiKey key, final String domain, final String code)
+    public CompletableFuture<LinkRow> delete(final ApiKey key, final String domain, final String code)
     {
         final String d = domainOrDefault(domain);
         return writer.submit(txn ->
@@ -338,7 +340,7 @@ public final class LinkService
     }
 
     /** Disable a link for abuse (admin only, checked by the caller): edges answer 451 from then on. */
-    public java.util.concurrent.CompletableFuture<LinkRow> takedown(final String domain, final String code, final String reason)
+    public CompletableFuture<LinkRow> takedown(final String domain, final String code, final String reason)
     {
         final String d = domainOrDefault(domain);
         if (reason == null || reason.isBlank() || reason.length() > 1000)
@@ -353,7 +355,7 @@ public final class LinkService
         });
     }
 
-    private static final ApiKey ADMIN_VIEW = new ApiKey(-1, "takedown", Set.of(io.bounce.control.keys.Scope.ADMIN), 0, 0);
+    private static final ApiKey ADMIN_VIEW = new ApiKey(-1, "takedown", Set.of(Scope.ADMIN), 0, 0);
 
     private static LinkRow commitChange(final WriteTxn txn, final LinkRow row) throws SQLException
     {
