@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 
 import io.bounce.config.LaunchDefaults;
+import static io.bounce.config.RoleLauncher.requireRange;
 import io.bounce.replication.link.LinkRules;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,6 +18,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "bounce control-plane",
     mixinStandardHelpOptions = true,
+    version = "bounce control-plane 0.1.0",
     sortOptions = false,
     description = "Runs the control plane: the link API, keys and limits, and the change log edges follow.",
     footer = LaunchDefaults.HELP_FOOTER)
@@ -114,8 +116,8 @@ public final class ControlPlaneConfig
     /** Validate every setting; throws {@link IllegalArgumentException} naming the first bad one. */
     public ControlPlaneConfig conclude()
     {
-        range("--port", port, 0, 65535);
-        range("--admin-port", adminPort, 0, 65535);
+        requireRange("--port", port, 0, 65535);
+        requireRange("--admin-port", adminPort, 0, 65535);
         final String domainProblem = LinkRules.checkDomain(defaultDomain);
         if (domainProblem != null)
         {
@@ -126,31 +128,23 @@ public final class ControlPlaneConfig
         {
             throw new IllegalArgumentException("--short-url-scheme must be http or https");
         }
-        range("--short-url-port", shortUrlPort, 0, 65535);
-        range("--code-length", codeLength, 5, 32);
-        range("--edit-window-ms", editWindowMs, 0, Duration.ofDays(365).toMillis());
-        range("--default-lifetime-ms", defaultLifetimeMs, 0, Duration.ofDays(36500).toMillis());
-        range("--max-url-length", maxUrlLength, 16, LinkRules.MAX_URL_LENGTH);
+        requireRange("--short-url-port", shortUrlPort, 0, 65535);
+        requireRange("--code-length", codeLength, 5, 32);
+        requireRange("--edit-window-ms", editWindowMs, 0, Duration.ofDays(365).toMillis());
+        requireRange("--default-lifetime-ms", defaultLifetimeMs, 0, Duration.ofDays(36500).toMillis());
+        requireRange("--max-url-length", maxUrlLength, 16, LinkRules.MAX_URL_LENGTH);
         if (!(rateLimitPerSecond > 0))
         {
             throw new IllegalArgumentException("--rate-limit-per-second must be positive");
         }
-        range("--rate-limit-burst", rateLimitBurst, 1, 1_000_000);
-        range("--max-body-bytes", maxBodyBytes, 1024, 64 * 1024 * 1024);
-        range("--max-bulk-items", maxBulkItems, 1, 100_000);
-        range("--io-threads", ioThreads, 1, 64);
-        range("--read-threads", readThreads, 1, 64);
-        range("--max-batch", maxBatch, 1, 100_000);
-        range("--idle-timeout-ms", idleTimeoutMs, 1, 86_400_000L);
+        requireRange("--rate-limit-burst", rateLimitBurst, 1, 1_000_000);
+        requireRange("--max-body-bytes", maxBodyBytes, 1024, 64 * 1024 * 1024);
+        requireRange("--max-bulk-items", maxBulkItems, 1, 100_000);
+        requireRange("--io-threads", ioThreads, 1, 64);
+        requireRange("--read-threads", readThreads, 1, 64);
+        requireRange("--max-batch", maxBatch, 1, 100_000);
+        requireRange("--idle-timeout-ms", idleTimeoutMs, 1, 86_400_000L);
         return this;
-    }
-
-    private static void range(final String name, final long value, final long min, final long max)
-    {
-        if (value < min || value > max)
-        {
-            throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", was " + value);
-        }
     }
 
     public Path dataDir()

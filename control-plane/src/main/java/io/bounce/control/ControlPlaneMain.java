@@ -1,11 +1,9 @@
 package io.bounce.control;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 
-import io.bounce.config.LaunchDefaults;
+import io.bounce.config.RoleLauncher;
 import org.agrona.concurrent.SystemEpochClock;
 import picocli.CommandLine;
 
@@ -25,37 +23,12 @@ public final class ControlPlaneMain
         throws Exception
     {
         final ControlPlaneConfig config = new ControlPlaneConfig();
-        final CommandLine commandLine = new CommandLine(config);
-        try
+        final Integer exit = RoleLauncher.parse(new CommandLine(config), args, environment, out, err, config::conclude);
+        if (exit != null)
         {
-            commandLine.setDefaultValueProvider(LaunchDefaults.forArgs(args, environment));
-            commandLine.parseArgs(args);
-            if (commandLine.isUsageHelpRequested())
-            {
-                commandLine.usage(out);
-                return 0;
-            }
-            if (commandLine.isVersionHelpRequested())
-            {
-                out.println("bounce control-plane 0.1.0");
-                return 0;
-            }
-            config.conclude();
+            return exit;
         }
-        catch (final CommandLine.ParameterException | IllegalArgumentException | IOException ex)
-        {
-            err.println("bounce control-plane: " + ex.getMessage());
-            err.println("Try 'bounce control-plane --help'.");
-            return 2;
-        }
-        final ControlPlaneNode node = ControlPlaneNode.start(config, SystemEpochClock.INSTANCE, out);
-        final CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() ->
-        {
-            node.close();
-            stopped.countDown();
-        }, "control-plane-shutdown"));
-        stopped.await();
+        RoleLauncher.runUntilStopped(ControlPlaneNode.start(config, SystemEpochClock.INSTANCE, out), "control-plane");
         return 0;
     }
 }

@@ -3,6 +3,7 @@ package io.bounce.edge;
 import java.nio.file.Path;
 
 import io.bounce.config.LaunchDefaults;
+import static io.bounce.config.RoleLauncher.requireRange;
 import io.bounce.edge.http.Transport;
 import io.bounce.replication.link.LinkRules;
 import picocli.CommandLine.Command;
@@ -16,6 +17,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "bounce edge",
     mixinStandardHelpOptions = true,
+    version = "bounce edge 0.1.0",
     sortOptions = false,
     description = "Runs an edge node: answers GET /{code} with a redirect from the local replica.",
     footer = LaunchDefaults.HELP_FOOTER)
@@ -131,14 +133,6 @@ public final class EdgeConfig
         }
         resolvedTransport = Transport.parse(transport);
         return this;
-    }
-
-    private static void requireRange(final String name, final long value, final long min, final long max)
-    {
-        if (value < min || value > max)
-        {
-            throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", was " + value);
-        }
     }
 
     public Path dataDir()

@@ -1,11 +1,9 @@
 package io.bounce.edge;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 
-import io.bounce.config.LaunchDefaults;
+import io.bounce.config.RoleLauncher;
 import io.bounce.edge.replica.ReplicaLockedException;
 import org.agrona.concurrent.SystemEpochClock;
 import picocli.CommandLine;
@@ -26,30 +24,11 @@ public final class EdgeMain
         throws Exception
     {
         final EdgeConfig config = new EdgeConfig();
-        final CommandLine commandLine = new CommandLine(config);
-        try
+        final Integer exit = RoleLauncher.parse(new CommandLine(config), args, environment, out, err, config::conclude);
+        if (exit != null)
         {
-            commandLine.setDefaultValueProvider(LaunchDefaults.forArgs(args, environment));
-            commandLine.parseArgs(args);
-            if (commandLine.isUsageHelpRequested())
-            {
-                commandLine.usage(out);
-                return 0;
-            }
-            if (commandLine.isVersionHelpRequested())
-            {
-                out.println("bounce edge 0.1.0");
-                return 0;
-            }
-            config.conclude();
+            return exit;
         }
-        catch (final CommandLine.ParameterException | IllegalArgumentException | IOException ex)
-        {
-            err.println("bounce edge: " + ex.getMessage());
-            err.println("Try 'bounce edge --help'.");
-            return 2;
-        }
-
         final EdgeNode node;
         try
         {
@@ -60,17 +39,10 @@ public final class EdgeMain
             err.println("bounce edge: " + ex.getMessage());
             return 1;
         }
-        if (node == null)
+        if (node != null)
         {
-            return 0;
+            RoleLauncher.runUntilStopped(node, "edge");
         }
-        final CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() ->
-        {
-            node.close();
-            stopped.countDown();
-        }, "edge-shutdown"));
-        stopped.await();
         return 0;
     }
 }
