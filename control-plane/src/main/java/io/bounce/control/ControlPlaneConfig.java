@@ -109,6 +109,10 @@ public final class ControlPlaneConfig
         description = "Most write requests one group commit (one fsync) may carry. Default: ${DEFAULT-VALUE}")
     int maxBatch;
 
+    @Option(names = "--header-timeout-ms", defaultValue = "10000",
+        description = "Close a connection whose request (headers and body) takes longer than this to arrive, in ms. Default: ${DEFAULT-VALUE}")
+    long headerTimeoutMs;
+
     @Option(names = "--idle-timeout-ms", defaultValue = "60000",
         description = "Close API connections idle for this long, in ms. Default: ${DEFAULT-VALUE}")
     long idleTimeoutMs;
@@ -144,6 +148,7 @@ public final class ControlPlaneConfig
         requireRange("--read-threads", readThreads, 1, 64);
         requireRange("--max-batch", maxBatch, 1, 100_000);
         requireRange("--idle-timeout-ms", idleTimeoutMs, 1, 86_400_000L);
+        requireRange("--header-timeout-ms", headerTimeoutMs, 1, 86_400_000L);
         return this;
     }
 
@@ -255,5 +260,10 @@ public final class ControlPlaneConfig
     public long idleTimeoutMs()
     {
         return idleTimeoutMs;
+    }
+
+    public long headerTimeoutMs()
+    {
+        return headerTimeoutMs;
     }
 }

@@ -103,7 +103,7 @@ public final class ControlPlaneNode implements AutoCloseable
             final Api apiRoutes = new Api(links, keys, new RateLimiter(), domains, writer, readers, metrics, System::nanoTime,
                 config.shortUrlScheme(), config.shortUrlPort(), config.maxBulkItems());
             apiServer = new ApiServer(apiRoutes, readers.executor(), config.host(), config.port(), config.ioThreads(),
-                config.maxBodyBytes(), config.idleTimeoutMs());
+                config.maxBodyBytes(), config.idleTimeoutMs(), config.headerTimeoutMs());
             final AdminServer adminServer = new AdminServer("control-admin", config.adminHost(), config.adminPort(), () -> true,
                 () -> metrics.scrape(writer.head(), writer.commits(), writer.committedOps()));
             final ControlPlaneNode node = new ControlPlaneNode(database, writer, readers, apiServer, adminServer, metrics, apiRoutes, adminKey);

@@ -315,6 +315,40 @@ class StoreDurabilityTest
         }
     }
 
+    @Test
+    void aRequestThatDripsInSlowerThanTheHeaderTimeoutIsCutOff() throws Exception
+    {
+        try (ControlPlaneHarness cp = new ControlPlaneHarness(dir.resolve("data"), "--header-timeout-ms", "300");
+            Socket socket = new Socket("127.0.0.1", cp.node.address().getPort()))
+        {
+            socket.setSoTimeout(5_000);
+            socket.getOutputStream().write("GET /api/v1/openapi.json HTTP/1.1\r\nHo".getBytes(StandardCharsets.US_ASCII));
+            assertEquals(-1, socket.getInputStream().read(), "the connection is closed, with no answer");
+        }
+        try (ControlPlaneHarness cp = new ControlPlaneHarness(dir.resolve("data2"), "--header-timeout-ms", "300");
+            Socket socket = new Socket("127.0.0.1", cp.node.address().getPort()))
+        {
+            socket.setSoTimeout(5_000);
+            final BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+            for (int i = 0; i < 3; i++)
+            {
+                Thread.sleep(400); // idle between requests is not slow sending: each request arrives whole at once
+                socket.getOutputStream().write("GET /api/v1/openapi.json HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                assertEquals("HTTP/1.1 200 OK", in.readLine());
+                int length = 0;
+                String header;
+                while (!(header = in.readLine()).isEmpty())
+                {
+                    if (header.toLowerCase().startsWith("content-length:"))
+                    {
+                        length = Integer.parseInt(header.substring(15).strip());
+                    }
+                }
+                assertEquals(length, in.skip(length));
+            }
+        }
+    }
+
     private static int raw(final ControlPlaneHarness cp, final String request) throws IOException
     {
         try (Socket socket = new Socket("127.0.0.1", cp.node.address().getPort()))

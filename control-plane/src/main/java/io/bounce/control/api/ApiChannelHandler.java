@@ -47,6 +47,7 @@ final class ApiChannelHandler extends ChannelDuplexHandler
     private final Api api;
     private final ExecutorService workers;
     private final int maxBodyBytes;
+    private final RequestTimer timer;
     private final ArrayDeque<ApiRequest> queue = new ArrayDeque<>();
     private final ArrayDeque<Boolean> keepAlive = new ArrayDeque<>();
     private HttpRequest head;
@@ -55,8 +56,9 @@ final class ApiChannelHandler extends ChannelDuplexHandler
     private boolean busy;
     private boolean closing;
 
-    ApiChannelHandler(final Api api, final ExecutorService workers, final int maxBodyBytes)
+    ApiChannelHandler(final Api api, final ExecutorService workers, final int maxBodyBytes, final RequestTimer timer)
     {
+        this.timer = timer;
         this.api = api;
         this.workers = workers;
         this.maxBodyBytes = maxBodyBytes;
@@ -107,6 +109,7 @@ final class ApiChannelHandler extends ChannelDuplexHandler
                 }
                 if (msg instanceof LastHttpContent)
                 {
+                    timer.requestComplete();
                     final HttpRequest request = head;
                     head = null;
                     if (discarding)

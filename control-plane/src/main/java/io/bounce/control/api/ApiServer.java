@@ -21,7 +21,8 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 
 /**
  * The API port. Bounds (same as the edge's): request line 4 KiB → 414, headers 8 KiB → 431, body
- * {@code maxBodyBytes} → 413, idle connections closed after {@code idleTimeoutMs}.
+ * {@code maxBodyBytes} → 413, a request not whole within {@code requestTimeoutMs} of its first byte
+ * → connection closed, idle connections closed after {@code idleTimeoutMs}.
  */
 public final class ApiServer implements AutoCloseable
 {
@@ -32,7 +33,7 @@ public final class ApiServer implements AutoCloseable
     private final Channel channel;
 
     public ApiServer(final Api api, final ExecutorService workers, final String host, final int port, final int ioThreads,
-        final int maxBodyBytes, final long idleTimeoutMs) throws InterruptedException
+        final int maxBodyBytes, final long idleTimeoutMs, final long requestTimeoutMs) throws InterruptedException
     {
         final boolean epoll = Epoll.isAvailable();
         group = new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory("api-loop", true),
@@ -49,10 +50,12 @@ public final class ApiServer implements AutoCloseable
                     @Override
                     protected void initChannel(final Channel ch)
                     {
+                        final RequestTimer timer = new RequestTimer(requestTimeoutMs);
                         ch.pipeline()
                             .addLast(new IdleStateHandler(idleTimeoutMs, 0, 0, TimeUnit.MILLISECONDS))
+                            .addLast(timer)
                             .addLast(new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, 8192))
-                            .addLast(new ApiChannelHandler(api, workers, maxBodyBytes));
+                            .addLast(new ApiChannelHandler(api, workers, maxBodyBytes, timer));
                     }
                 })
                 .bind(host, port)

@@ -1,0 +1,62 @@
+package io.bounce.control.api;
+
+import java.util.concurrent.TimeUnit;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.ScheduledFuture;
+
+/**
+ * Sits before the HTTP codec and gives each request {@code timeoutMs} from its first byte to arrive
+ * whole; {@link ApiChannelHandler} calls {@link #requestComplete()} when it has. A client that drips
+ * a request slowly (slowloris) is cut off instead of holding the connection. One per connection.
+ */
+final class RequestTimer extends ChannelInboundHandlerAdapter
+{
+    private final long timeoutMs;
+    private ChannelHandlerContext ctx;
+    private ScheduledFuture<?> timer;
+
+    RequestTimer(final long timeoutMs)
+    {
+        this.timeoutMs = timeoutMs;
+    }
+
+    @Override
+    public void handlerAdded(final ChannelHandlerContext ctx)
+    {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(final ChannelHandlerContext ctx, final Object msg)
+    {
+        if (timer == null && msg instanceof ByteBuf && ((ByteBuf)msg).isReadable())
+        {
+            timer = ctx.executor().schedule(() ->
+            {
+                timer = null;
+                ctx.close();
+            }, timeoutMs, TimeUnit.MILLISECONDS);
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    /** The current request has arrived whole: the next byte starts the next request's clock. */
+    void requestComplete()
+    {
+        if (timer != null)
+        {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    @Override
+    public void channelInactive(final ChannelHandlerContext ctx) throws Exception
+    {
+        requestComplete();
+        super.channelInactive(ctx);
+    }
+}
