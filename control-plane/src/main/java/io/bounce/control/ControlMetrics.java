@@ -42,12 +42,6 @@ public final class ControlMetrics
         creations.add(count);
     }
 
-    public long refusals(final String rule)
-    {
-        final LongAdder adder = refusals.get(rule);
-        return adder == null ? 0 : adder.sum();
-    }
-
     /** Render every metric; the store's figures are passed in. */
     public synchronized String scrape(final long changeLogHead, final long commits, final long committedOps)
     {

@@ -111,11 +111,6 @@ public final class ApiKeys
         return entry != null && MessageDigest.isEqual(entry.hash, hash) ? entry.key : null;
     }
 
-    public boolean isEmpty()
-    {
-        return active.isEmpty();
-    }
-
     static byte[] sha256(final String secret)
     {
         try

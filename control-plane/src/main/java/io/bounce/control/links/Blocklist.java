@@ -69,11 +69,6 @@ public final class Blocklist
         }
     }
 
-    public int size()
-    {
-        return domains.size();
-    }
-
     private synchronized void reloadIfChanged()
     {
         try

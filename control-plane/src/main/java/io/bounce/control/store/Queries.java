@@ -219,24 +219,6 @@ public final class Queries
         }
     }
 
-    /** Change-log rows from {@code fromSeq} on, in order: sequence, commit time and record bytes. */
-    public static List<Object[]> readChanges(final Connection c, final long fromSeq, final int limit) throws SQLException
-    {
-        final PreparedStatement ps = prepare(c,
-            "SELECT seq, committed_at, record FROM change_log WHERE seq >= ? ORDER BY seq LIMIT ?");
-        ps.setLong(1, fromSeq);
-        ps.setInt(2, limit);
-        final List<Object[]> rows = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery())
-        {
-            while (rs.next())
-            {
-                rows.add(new Object[] {rs.getLong(1), rs.getLong(2), rs.getBytes(3)});
-            }
-        }
-        return rows;
-    }
-
     public static boolean insertDomain(final Connection c, final String name, final boolean isDefault, final long now) throws SQLException
     {
         final PreparedStatement ps = prepare(c,

@@ -69,11 +69,6 @@ public final class EdgeMetrics
         return rejections.get(reason.ordinal());
     }
 
-    public long connectionsOpen()
-    {
-        return connectionsOpen.get();
-    }
-
     /** @return bytes allocated on the heap so far by the event loop threads that answer redirects. */
     public long eventLoopAllocatedBytes()
     {
