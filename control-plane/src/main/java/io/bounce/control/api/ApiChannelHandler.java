@@ -49,7 +49,6 @@ final class ApiChannelHandler extends ChannelDuplexHandler
     private final int maxBodyBytes;
     private final RequestTimer timer;
     private final ArrayDeque<ApiRequest> queue = new ArrayDeque<>();
-    private final ArrayDeque<Boolean> keepAlive = new ArrayDeque<>();
     private HttpRequest head;
     private CompositeByteBuf body;
     private boolean discarding;
@@ -136,8 +135,7 @@ final class ApiChannelHandler extends ChannelDuplexHandler
         final QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         final Map<String, List<String>> query = uri.parameters();
         queue.add(new ApiRequest(request.method().name(), uri.path(), query,
-            request.headers().get(HttpHeaderNames.AUTHORIZATION), bytes, System.nanoTime()));
-        keepAlive.add(HttpUtil.isKeepAlive(request));
+            request.headers().get(HttpHeaderNames.AUTHORIZATION), bytes, HttpUtil.isKeepAlive(request), System.nanoTime()));
         if (queue.size() > MAX_QUEUED)
         {
             closing = true;
@@ -155,11 +153,10 @@ final class ApiChannelHandler extends ChannelDuplexHandler
         }
         busy = true;
         final ApiRequest request = queue.poll();
-        final boolean alive = keepAlive.poll();
         try
         {
             workers.execute(() -> api.handle(request).whenComplete((response, failure) ->
-                ctx.executor().execute(() -> answer(ctx, response == null ? Api.problemResponse(failure) : response, alive))));
+                ctx.executor().execute(() -> answer(ctx, response == null ? Api.problemResponse(failure) : response, request.keepAlive))));
         }
         catch (final RejectedExecutionException ex)
         {

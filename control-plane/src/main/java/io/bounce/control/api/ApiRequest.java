@@ -11,11 +11,13 @@ public final class ApiRequest
     final Map<String, List<String>> query;
     final String authorization;
     final byte[] body;
+    final boolean keepAlive;
     final long receivedNs;
 
     ApiRequest(final String method, final String path, final Map<String, List<String>> query, final String authorization,
-        final byte[] body, final long receivedNs)
+        final byte[] body, final boolean keepAlive, final long receivedNs)
     {
+        this.keepAlive = keepAlive;
         this.method = method;
         this.path = path;
         this.query = query;
