@@ -104,7 +104,7 @@ public final class ControlPlaneNode implements AutoCloseable
                 config.shortUrlScheme(), config.shortUrlPort(), config.maxBulkItems());
             apiServer = new ApiServer(apiRoutes, readers.executor(), config.host(), config.port(), config.ioThreads(),
                 config.maxBodyBytes(), config.idleTimeoutMs(), config.headerTimeoutMs());
-            final AdminServer adminServer = new AdminServer("control-admin", config.adminHost(), config.adminPort(), () -> true,
+            final AdminServer adminServer = new AdminServer("control-admin", config.adminHost(), config.adminPort(), writer::isRunning,
                 () -> metrics.scrape(writer.head(), writer.commits(), writer.committedOps()));
             final ControlPlaneNode node = new ControlPlaneNode(database, writer, readers, apiServer, adminServer, metrics, apiRoutes, adminKey);
             out.println("api: http://" + hostPort(apiServer.localAddress()));

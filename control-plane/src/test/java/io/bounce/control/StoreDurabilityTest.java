@@ -124,6 +124,23 @@ class StoreDurabilityTest
     }
 
     @Test
+    void readinessFollowsTheWriter() throws Exception
+    {
+        final io.bounce.control.store.GroupCommitter writer = new io.bounce.control.store.GroupCommitter(
+            Database.open(dir.resolve("w")), new org.agrona.concurrent.CachedEpochClock(), 16, Runnable::run, head -> { });
+        assertTrue(writer.isRunning());
+        writer.close();
+        assertTrue(!writer.isRunning(), "a stopped writer is not ready");
+        try (ControlPlaneHarness cp = new ControlPlaneHarness(dir.resolve("data")))
+        {
+            final var client = java.net.http.HttpClient.newHttpClient();
+            assertEquals(200, client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                "http://127.0.0.1:" + cp.node.adminAddress().getPort() + "/readyz")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode());
+        }
+    }
+
+    @Test
     void restartKeepsLinksKeysAndDomains() throws Exception
     {
         final String admin;

@@ -73,7 +73,7 @@ public final class EdgeNode implements AutoCloseable
             server = new RedirectServer(redirector, config.transport(), config.ioThreads(), config.host(), config.port(),
                 config.idleTimeoutMs(), config.headerTimeoutMs(), config.maxRequestLineBytes(), config.maxHeaderBytes());
             final AdminServer admin = new AdminServer(
-                "edge-admin", config.adminHost(), config.adminPort(), () -> true, () -> metrics.scrape(replica));
+                "edge-admin", config.adminHost(), config.adminPort(), server::isServing, () -> metrics.scrape(replica));
             final EdgeNode node = new EdgeNode(config, replica, metrics, server, admin);
             out.println("edge: http://" + hostPort(server.localAddress()) + " (" + server.transport().name().toLowerCase() +
                 ", " + config.ioThreads() + " event loops, " + replica.linkCount() + " links)");

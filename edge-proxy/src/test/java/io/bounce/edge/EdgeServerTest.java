@@ -371,6 +371,37 @@ class EdgeServerTest
         assertFalse(Files.exists(dir.resolve("data").resolve(LinkReplica.DIRTY_MARKER)));
     }
 
+    @Test
+    void readinessTurnsTo503AsSoonAsTheDrainStarts() throws Exception
+    {
+        try (EdgeHarness draining = new EdgeHarness(dir.resolve("draining"), "--drain-timeout-ms", "10000");
+            Connection inFlight = new Connection(draining.port()))
+        {
+            assertEquals(200, readyz(draining.adminPort()));
+            inFlight.send("GET /temp302 HTTP/1.1\r\nHo"); // a request in flight keeps the drain waiting
+            final Thread stopper = new Thread(draining::close);
+            stopper.start();
+            int status = 200;
+            for (int i = 0; i < 100 && status == 200; i++)
+            {
+                Thread.sleep(20);
+                status = readyz(draining.adminPort());
+            }
+            assertEquals(503, status, "a draining edge must tell the load balancer it is not ready");
+            inFlight.close();
+            stopper.join(15_000);
+            assertFalse(stopper.isAlive());
+        }
+    }
+
+    private static int readyz(final int adminPort) throws IOException
+    {
+        try (Connection c = new Connection(adminPort))
+        {
+            return c.send("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n").read().status;
+        }
+    }
+
     private String metrics() throws IOException
     {
         try (Connection c = new Connection(edge.adminPort()))

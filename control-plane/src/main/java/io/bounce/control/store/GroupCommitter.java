@@ -188,6 +188,12 @@ public final class GroupCommitter implements AutoCloseable
         }
     }
 
+    /** @return true until {@link #close()}: the writer thread is taking writes. */
+    public boolean isRunning()
+    {
+        return running && thread.isAlive();
+    }
+
     /** @return the last committed change-log sequence. */
     public long head()
     {

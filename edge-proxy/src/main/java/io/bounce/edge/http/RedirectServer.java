@@ -72,6 +72,12 @@ public final class RedirectServer implements AutoCloseable
         return transport;
     }
 
+    /** @return true while the port accepts connections and the edge is not draining: what {@code /readyz} reports. */
+    public boolean isServing()
+    {
+        return serverChannel.isActive() && !redirector.isDraining();
+    }
+
     /**
      * Stop accepting, let every connection finish the request it is in (answers now carry
      * {@code Connection: close}), and cut whatever is still open when {@code deadlineMs} has passed.
