@@ -145,49 +145,56 @@ public final class Redirector
             return !keepAlive;
         }
 
-        final int status;
-        final int urlLength;
-        final boolean forwardQuery;
+        ErrorPage refusal = null;
+        int status = 0;
+        int urlLength = 0;
+        boolean forwardQuery = false;
         try (ExternalMapQueryContext<byte[], byte[], ?> context = map.queryContext(loop.keyStore, 0, keyLength))
         {
+            // Only reads under the segment lock: the answer is written after it is released.
             context.readLock().lock();
             final MapEntry<byte[], byte[]> entry = context.entry();
             if (entry == null)
             {
-                writeError(ctx, ErrorPage.NOT_FOUND, keepAlive, head, request.http11, nowMs, loop);
-                return !keepAlive;
+                refusal = ErrorPage.NOT_FOUND;
             }
-            final Data<byte[]> value = entry.value();
-            final RandomDataInput bytes = value.bytes();
-            final long at = value.offset();
-            if (value.size() < LinkCodec.HEADER_LENGTH || bytes.readByte(at + LinkCodec.VERSION_OFFSET) != LinkCodec.VERSION)
+            else
             {
-                metrics.reject(Rejection.UNREADABLE_RECORD);
-                writeError(ctx, ErrorPage.NOT_FOUND, keepAlive, head, request.http11, nowMs, loop);
-                return !keepAlive;
+                final Data<byte[]> value = entry.value();
+                final RandomDataInput bytes = value.bytes();
+                final long at = value.offset();
+                // Chronicle Map runs only on little-endian machines, and the codec is little-endian.
+                final int flags = value.size() < LinkCodec.HEADER_LENGTH ? 0 : bytes.readByte(at + LinkCodec.FLAGS_OFFSET) & 0xFF;
+                if (value.size() < LinkCodec.HEADER_LENGTH || bytes.readByte(at + LinkCodec.VERSION_OFFSET) != LinkCodec.VERSION)
+                {
+                    metrics.reject(Rejection.UNREADABLE_RECORD);
+                    refusal = ErrorPage.NOT_FOUND;
+                }
+                else if ((flags & LinkRecord.FLAG_DELETED) != 0 || isExpired(bytes.readLong(at + LinkCodec.EXPIRES_AT_OFFSET), nowMs))
+                {
+                    refusal = ErrorPage.GONE;
+                }
+                else if ((flags & LinkRecord.FLAG_DISABLED) != 0)
+                {
+                    refusal = ErrorPage.UNAVAILABLE_FOR_LEGAL_REASONS;
+                }
+                else
+                {
+                    final int storedStatus = bytes.readUnsignedShort(at + LinkCodec.STATUS_OFFSET);
+                    status = nowMs < bytes.readLong(at + LinkCodec.EDITABLE_UNTIL_OFFSET) ? temporaryFor(storedStatus) : storedStatus;
+                    final long urlOffset = at + LinkCodec.HEADER_LENGTH +
+                        bytes.readUnsignedShort(at + LinkCodec.DOMAIN_LENGTH_OFFSET) +
+                        bytes.readUnsignedShort(at + LinkCodec.CODE_LENGTH_OFFSET);
+                    urlLength = Math.min(bytes.readUnsignedShort(at + LinkCodec.URL_LENGTH_OFFSET), loop.url.length);
+                    bytes.read(urlOffset, loop.url, 0, urlLength);
+                    forwardQuery = (flags & LinkRecord.FLAG_FORWARD_QUERY) != 0;
+                }
             }
-            // Chronicle Map runs only on little-endian machines, and the codec is little-endian.
-            final int flags = bytes.readByte(at + LinkCodec.FLAGS_OFFSET) & 0xFF;
-            final long expiresAt = bytes.readLong(at + LinkCodec.EXPIRES_AT_OFFSET);
-            if ((flags & LinkRecord.FLAG_DELETED) != 0 || (expiresAt != 0 && nowMs >= expiresAt))
-            {
-                writeError(ctx, ErrorPage.GONE, keepAlive, head, request.http11, nowMs, loop);
-                return !keepAlive;
-            }
-            if ((flags & LinkRecord.FLAG_DISABLED) != 0)
-            {
-                writeError(ctx, ErrorPage.UNAVAILABLE_FOR_LEGAL_REASONS, keepAlive, head, request.http11, nowMs, loop);
-                return !keepAlive;
-            }
-            final int storedStatus = bytes.readUnsignedShort(at + LinkCodec.STATUS_OFFSET);
-            status = nowMs < bytes.readLong(at + LinkCodec.EDITABLE_UNTIL_OFFSET) ?
-                temporaryFor(storedStatus) : storedStatus;
-            final long urlOffset = at + LinkCodec.HEADER_LENGTH +
-                bytes.readUnsignedShort(at + LinkCodec.DOMAIN_LENGTH_OFFSET) +
-                bytes.readUnsignedShort(at + LinkCodec.CODE_LENGTH_OFFSET);
-            urlLength = Math.min(bytes.readUnsignedShort(at + LinkCodec.URL_LENGTH_OFFSET), loop.url.length);
-            bytes.read(urlOffset, loop.url, 0, urlLength);
-            forwardQuery = (flags & LinkRecord.FLAG_FORWARD_QUERY) != 0;
+        }
+        if (refusal != null)
+        {
+            writeError(ctx, refusal, keepAlive, head, request.http11, nowMs, loop);
+            return !keepAlive;
         }
 
         final int queryLength = forwardQuery ? request.queryEnd - request.queryStart : 0;
@@ -361,6 +368,11 @@ public final class Redirector
         {
             out.writeBytes(CONNECTION_KEEP_ALIVE);
         }
+    }
+
+    private static boolean isExpired(final long expiresAtMs, final long nowMs)
+    {
+        return expiresAtMs != 0 && nowMs >= expiresAtMs;
     }
 
     /** Inside the edit window a permanent redirect is served as its temporary twin, so no cache keeps it. */
