@@ -117,6 +117,30 @@ public final class ControlPlaneConfig
         description = "Close API connections idle for this long, in ms. Default: ${DEFAULT-VALUE}")
     long idleTimeoutMs;
 
+    @Option(names = "--replication-token", paramLabel = "TOKEN",
+        description = "Secret edges present to follow the change log. Default: the one in <data-dir>/replication.token, created on first start.")
+    String replicationToken;
+
+    @Option(names = "--replication-heartbeat-ms", defaultValue = "1000",
+        description = "How often an idle log stream carries a heartbeat, in ms. Default: ${DEFAULT-VALUE}")
+    long replicationHeartbeatMs;
+
+    @Option(names = "--max-followers", defaultValue = "256",
+        description = "Followers (edges, relays) streamed to at once; more get 503. Default: ${DEFAULT-VALUE}")
+    int maxFollowers;
+
+    @Option(names = "--log-retention-ms", defaultValue = "604800000",
+        description = "Drop change-log entries older than this, in ms (followers further behind re-bootstrap). Default: ${DEFAULT-VALUE} (7 days)")
+    long logRetentionMs;
+
+    @Option(names = "--log-retention-records", defaultValue = "10000000",
+        description = "Keep at most this many change-log entries behind the head. Default: ${DEFAULT-VALUE}")
+    long logRetentionRecords;
+
+    @Option(names = "--log-compaction-interval-ms", defaultValue = "60000",
+        description = "How often the change log is compacted, in ms. Default: ${DEFAULT-VALUE}")
+    long logCompactionIntervalMs;
+
     /** Validate every setting; throws {@link IllegalArgumentException} naming the first bad one. */
     public ControlPlaneConfig conclude()
     {
@@ -149,6 +173,15 @@ public final class ControlPlaneConfig
         requireRange("--max-batch", maxBatch, 1, 100_000);
         requireRange("--idle-timeout-ms", idleTimeoutMs, 1, 86_400_000L);
         requireRange("--header-timeout-ms", headerTimeoutMs, 1, 86_400_000L);
+        if (replicationToken != null && replicationToken.trim().length() < 16)
+        {
+            throw new IllegalArgumentException("--replication-token must be at least 16 characters");
+        }
+        requireRange("--replication-heartbeat-ms", replicationHeartbeatMs, 10, 60_000);
+        requireRange("--max-followers", maxFollowers, 1, 100_000);
+        requireRange("--log-retention-ms", logRetentionMs, 1, Duration.ofDays(3650).toMillis());
+        requireRange("--log-retention-records", logRetentionRecords, 1, Long.MAX_VALUE / 2);
+        requireRange("--log-compaction-interval-ms", logCompactionIntervalMs, 10, Duration.ofDays(1).toMillis());
         return this;
     }
 
@@ -265,5 +298,36 @@ public final class ControlPlaneConfig
     public long headerTimeoutMs()
     {
         return headerTimeoutMs;
+    }
+
+    /** @return the configured replication token, or null to use (or create) the data dir's token file. */
+    public String replicationToken()
+    {
+        return replicationToken == null ? null : replicationToken.trim();
+    }
+
+    public long replicationHeartbeatMs()
+    {
+        return replicationHeartbeatMs;
+    }
+
+    public int maxFollowers()
+    {
+        return maxFollowers;
+    }
+
+    public long logRetentionMs()
+    {
+        return logRetentionMs;
+    }
+
+    public long logRetentionRecords()
+    {
+        return logRetentionRecords;
+    }
+
+    public long logCompactionIntervalMs()
+    {
+        return logCompactionIntervalMs;
     }
 }

@@ -22,10 +22,15 @@ import io.bounce.control.links.CodeGenerator;
 import io.bounce.control.links.DestinationPolicy;
 import io.bounce.control.links.Domains;
 import io.bounce.control.links.LinkService;
+import io.bounce.control.replication.LogRetention;
+import io.bounce.control.replication.StoreChangeLog;
 import io.bounce.control.store.Database;
 import io.bounce.control.store.GroupCommitter;
 import io.bounce.control.store.Queries;
 import io.bounce.control.store.ReadPool;
+import io.bounce.admin.PrometheusText;
+import io.bounce.replication.log.LogHead;
+import io.bounce.replication.log.LogServer;
 import org.agrona.concurrent.EpochClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +39,7 @@ import org.slf4j.LoggerFactory;
 public final class ControlPlaneNode implements AutoCloseable
 {
     public static final String ADMIN_KEY_FILE = "admin.key";
+    public static final String REPLICATION_TOKEN_FILE = "replication.token";
 
     private static final Logger LOG = LoggerFactory.getLogger(ControlPlaneNode.class);
 
@@ -45,11 +51,16 @@ public final class ControlPlaneNode implements AutoCloseable
     private final ControlMetrics metrics;
     private final Api routes;
     private final String adminKey;
+    private final LogRetention retention;
+    private final String replicationToken;
     private boolean closed;
 
     private ControlPlaneNode(final Database database, final GroupCommitter writer, final ReadPool readers, final ApiServer api,
-        final AdminServer admin, final ControlMetrics metrics, final Api routes, final String adminKey)
+        final AdminServer admin, final ControlMetrics metrics, final Api routes, final String adminKey,
+        final LogRetention retention, final String replicationToken)
     {
+        this.retention = retention;
+        this.replicationToken = replicationToken;
         this.routes = routes;
         this.database = database;
         this.writer = writer;
@@ -66,8 +77,11 @@ public final class ControlPlaneNode implements AutoCloseable
         final Database database = Database.open(config.dataDir());
         final ControlMetrics metrics = new ControlMetrics();
         final ReadPool readers = new ReadPool(database, config.readThreads());
-        final GroupCommitter writer = new GroupCommitter(database, clock, config.maxBatch(), readers.executor(), head -> { });
+        final LogHead logHead = new LogHead(0, 0);
+        final GroupCommitter writer = new GroupCommitter(database, clock, config.maxBatch(), readers.executor(), logHead::advance);
+        logHead.advance(writer.head(), writer.headCommittedAtMs());
         ApiServer apiServer = null;
+        LogRetention retention = null;
         try
         {
             final Domains domains = new Domains(config.defaultDomain());
@@ -102,11 +116,29 @@ public final class ControlPlaneNode implements AutoCloseable
                 config.reservedAliases());
             final Api apiRoutes = new Api(links, keys, new RateLimiter(), domains, writer, readers, metrics, System::nanoTime,
                 config.shortUrlScheme(), config.shortUrlPort(), config.maxBulkItems());
+            final String replicationToken = config.replicationToken() != null
+                ? config.replicationToken()
+                : readOrCreateToken(config.dataDir().resolve(REPLICATION_TOKEN_FILE));
+            final LogServer logServer = new LogServer(new StoreChangeLog(database, logHead), replicationToken,
+                config.replicationHeartbeatMs(), config.maxFollowers());
+            final LogRetention logRetention = new LogRetention(writer, config.logRetentionMs(), config.logRetentionRecords());
+            retention = logRetention;
             apiServer = new ApiServer(apiRoutes, readers.executor(), config.host(), config.port(), config.ioThreads(),
-                config.maxBodyBytes(), config.idleTimeoutMs(), config.headerTimeoutMs());
+                config.maxBodyBytes(), config.idleTimeoutMs(), config.headerTimeoutMs(), logServer);
             final AdminServer adminServer = new AdminServer("control-admin", config.adminHost(), config.adminPort(), writer::isRunning,
-                () -> metrics.scrape(writer.head(), writer.commits(), writer.committedOps()));
-            final ControlPlaneNode node = new ControlPlaneNode(database, writer, readers, apiServer, adminServer, metrics, apiRoutes, adminKey);
+                () ->
+                {
+                    final StringBuilder text = new StringBuilder(metrics.scrape(writer.head(), writer.commits(), writer.committedOps()));
+                    logServer.scrape(text);
+                    PrometheusText.gauge(text, "bounce_changelog_first_retained_sequence",
+                        "Oldest change-log sequence kept, as of the last compaction.", logRetention.firstRetained());
+                    PrometheusText.counter(text, "bounce_changelog_compacted_total", "Change-log entries dropped by retention.",
+                        logRetention.deleted());
+                    return text.toString();
+                });
+            logRetention.start(config.logCompactionIntervalMs());
+            final ControlPlaneNode node = new ControlPlaneNode(database, writer, readers, apiServer, adminServer, metrics, apiRoutes,
+                adminKey, logRetention, replicationToken);
             out.println("api: http://" + hostPort(apiServer.localAddress()));
             out.println("control-plane admin: http://" + hostPort(adminServer.localAddress()));
             if (adminKey != null)
@@ -121,6 +153,10 @@ public final class ControlPlaneNode implements AutoCloseable
             if (apiServer != null)
             {
                 apiServer.close();
+            }
+            if (retention != null)
+            {
+                retention.close();
             }
             writer.close(); // first: its last futures complete on the readers' executor
             readers.close();
@@ -138,6 +174,25 @@ public final class ControlPlaneNode implements AutoCloseable
             }
             throw new IllegalStateException("control plane failed to start", ex);
         }
+    }
+
+    /** The data dir's replication token, created (random 256 bits, mode 0600) the first time. */
+    private static String readOrCreateToken(final Path file) throws IOException
+    {
+        if (Files.exists(file))
+        {
+            final String token = Files.readString(file, StandardCharsets.US_ASCII).trim();
+            if (token.length() >= 16)
+            {
+                return token;
+            }
+            throw new IOException(file + " holds no usable replication token (16 characters or more)");
+        }
+        final byte[] secret = new byte[32];
+        new java.security.SecureRandom().nextBytes(secret);
+        final String token = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+        writeAdminKey(file, token);
+        return token;
     }
 
     private static void writeAdminKey(final Path file, final String key) throws IOException
@@ -184,6 +239,18 @@ public final class ControlPlaneNode implements AutoCloseable
         return writer.head();
     }
 
+    /** The token followers must present. */
+    public String replicationToken()
+    {
+        return replicationToken;
+    }
+
+    /** Apply the change-log retention rules now (they also run on their own timer). @return entries dropped. */
+    public long compactLog() throws Exception
+    {
+        return retention.compact();
+    }
+
     /** Stop taking requests, finish queued writes, close the store. Idempotent. */
     @Override
     public synchronized void close()
@@ -195,6 +262,7 @@ public final class ControlPlaneNode implements AutoCloseable
         closed = true;
         api.close();
         admin.close();
+        retention.close();
         try
         {
             writer.close(); // first: its last futures complete on the readers' executor

@@ -127,7 +127,7 @@ class StoreDurabilityTest
     void readinessFollowsTheWriter() throws Exception
     {
         final io.bounce.control.store.GroupCommitter writer = new io.bounce.control.store.GroupCommitter(
-            Database.open(dir.resolve("w")), new org.agrona.concurrent.CachedEpochClock(), 16, Runnable::run, head -> { });
+            Database.open(dir.resolve("w")), new org.agrona.concurrent.CachedEpochClock(), 16, Runnable::run, (head, at) -> { });
         assertTrue(writer.isRunning());
         writer.close();
         assertTrue(!writer.isRunning(), "a stopped writer is not ready");

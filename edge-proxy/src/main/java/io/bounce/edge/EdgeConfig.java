@@ -1,5 +1,10 @@
 package io.bounce.edge;
 
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import io.bounce.config.LaunchDefaults;
@@ -98,7 +103,38 @@ public final class EdgeConfig
         description = "On SIGTERM, how long in-flight requests get to finish before connections are cut, in ms. Default: ${DEFAULT-VALUE}")
     long drainTimeoutMs;
 
+    @Option(names = "--control-plane", paramLabel = "URL",
+        description = "Control plane whose change log this edge follows (snapshot, then tail), e.g. http://127.0.0.1:7070. " +
+            "Without it the edge serves only what was imported. A first bootstrap replaces imported links.")
+    String controlPlane;
+
+    @Option(names = "--replication-token", paramLabel = "TOKEN",
+        description = "Secret to present to the control plane's log server (see its --replication-token).")
+    String replicationToken;
+
+    @Option(names = "--replication-token-file", paramLabel = "FILE",
+        description = "File holding the replication token (the control plane writes <data-dir>/replication.token).")
+    Path replicationTokenFile;
+
+    @Option(names = "--replication-timeout-ms", defaultValue = "5000",
+        description = "Drop and reopen a log stream silent (no record, no heartbeat) for this long, in ms. Default: ${DEFAULT-VALUE}")
+    long replicationTimeoutMs;
+
+    @Option(names = "--replication-backoff-max-ms", defaultValue = "10000",
+        description = "Longest wait between reconnection attempts (exponential from 100 ms, with jitter), in ms. Default: ${DEFAULT-VALUE}")
+    long replicationBackoffMaxMs;
+
+    @Option(names = "--ready-max-lag-records", defaultValue = "1000",
+        description = "/readyz answers 200 once caught up and while at most this many changes behind. Default: ${DEFAULT-VALUE}")
+    long readyMaxLagRecords;
+
+    @Option(names = "--ready-max-lag-ms", defaultValue = "10000",
+        description = "... and while at most this far behind in commit time, in ms. Serving never depends on readiness. Default: ${DEFAULT-VALUE}")
+    long readyMaxLagMs;
+
     private Transport resolvedTransport;
+    private URI resolvedControlPlane;
+    private String resolvedToken;
 
     /**
      * Validate every setting and resolve derived ones.
@@ -132,6 +168,42 @@ public final class EdgeConfig
             throw new IllegalArgumentException("--exit-after-import needs --import FILE");
         }
         resolvedTransport = Transport.parse(transport);
+        requireRange("--replication-timeout-ms", replicationTimeoutMs, 50, 600_000L);
+        requireRange("--replication-backoff-max-ms", replicationBackoffMaxMs, 100, 3_600_000L);
+        requireRange("--ready-max-lag-records", readyMaxLagRecords, 0, Long.MAX_VALUE / 2);
+        requireRange("--ready-max-lag-ms", readyMaxLagMs, 0, Long.MAX_VALUE / 2);
+        if (controlPlane != null)
+        {
+            try
+            {
+                resolvedControlPlane = new URI(controlPlane.endsWith("/") ? controlPlane : controlPlane + "/");
+            }
+            catch (final URISyntaxException ex)
+            {
+                throw new IllegalArgumentException("--control-plane: not a URL: " + controlPlane);
+            }
+            if (!"http".equals(resolvedControlPlane.getScheme()) && !"https".equals(resolvedControlPlane.getScheme()) ||
+                resolvedControlPlane.getHost() == null)
+            {
+                throw new IllegalArgumentException("--control-plane must be an http:// or https:// URL with a host");
+            }
+            resolvedToken = replicationToken;
+            if (resolvedToken == null && replicationTokenFile != null)
+            {
+                try
+                {
+                    resolvedToken = Files.readString(replicationTokenFile, StandardCharsets.UTF_8).trim();
+                }
+                catch (final IOException ex)
+                {
+                    throw new IllegalArgumentException("--replication-token-file: cannot read " + replicationTokenFile + ": " + ex.getMessage());
+                }
+            }
+            if (resolvedToken == null || resolvedToken.isEmpty())
+            {
+                throw new IllegalArgumentException("--control-plane needs --replication-token or --replication-token-file");
+            }
+        }
         return this;
     }
 
@@ -223,5 +295,36 @@ public final class EdgeConfig
     public long drainTimeoutMs()
     {
         return drainTimeoutMs;
+    }
+
+    /** @return the control plane to follow, or null for a static edge. */
+    public URI controlPlane()
+    {
+        return resolvedControlPlane;
+    }
+
+    public String replicationToken()
+    {
+        return resolvedToken;
+    }
+
+    public long replicationTimeoutMs()
+    {
+        return replicationTimeoutMs;
+    }
+
+    public long replicationBackoffMaxMs()
+    {
+        return replicationBackoffMaxMs;
+    }
+
+    public long readyMaxLagRecords()
+    {
+        return readyMaxLagRecords;
+    }
+
+    public long readyMaxLagMs()
+    {
+        return readyMaxLagMs;
     }
 }

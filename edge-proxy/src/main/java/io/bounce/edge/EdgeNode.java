@@ -10,13 +10,17 @@ import io.bounce.edge.http.Redirector;
 import io.bounce.edge.metrics.EdgeMetrics;
 import io.bounce.edge.replica.LinkReplica;
 import io.bounce.edge.replica.TsvImporter;
+import io.bounce.replication.log.FollowerStats;
+import io.bounce.replication.log.LogFollower;
 import org.agrona.concurrent.EpochClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One edge process: the replica, the public redirect server and the admin server, started in that
- * order and stopped in the reverse one.
+ * One edge process: the replica, the public redirect server, the admin server and (with
+ * {@code --control-plane}) the change-log follower, started in that order and stopped in the reverse
+ * one. The server answers from the persisted replica from its first moment; the follower brings the
+ * replica up to date beside it and never stands in the redirect path.
  */
 public final class EdgeNode implements AutoCloseable
 {
@@ -27,11 +31,13 @@ public final class EdgeNode implements AutoCloseable
     private final EdgeMetrics metrics;
     private final RedirectServer server;
     private final AdminServer admin;
+    private final LogFollower follower;
     private boolean stopped;
 
     private EdgeNode(final EdgeConfig config, final LinkReplica replica, final EdgeMetrics metrics,
-        final RedirectServer server, final AdminServer admin)
+        final RedirectServer server, final AdminServer admin, final LogFollower follower)
     {
+        this.follower = follower;
         this.config = config;
         this.replica = replica;
         this.metrics = metrics;
@@ -72,9 +78,31 @@ public final class EdgeNode implements AutoCloseable
                 replica, config.defaultDomain(), clock, metrics, config.permanentMaxAgeSeconds());
             server = new RedirectServer(redirector, config.transport(), config.ioThreads(), config.host(), config.port(),
                 config.idleTimeoutMs(), config.headerTimeoutMs(), config.maxRequestLineBytes(), config.maxHeaderBytes());
-            final AdminServer admin = new AdminServer(
-                "edge-admin", config.adminHost(), config.adminPort(), server::isServing, () -> metrics.scrape(replica));
-            final EdgeNode node = new EdgeNode(config, replica, metrics, server, admin);
+            final LogFollower follower = config.controlPlane() == null ? null : new LogFollower(
+                new LogFollower.Settings(config.controlPlane(), config.replicationToken(), config.replicationTimeoutMs(),
+                    100, config.replicationBackoffMaxMs()),
+                replica);
+            final RedirectServer serving = server;
+            final AdminServer admin = new AdminServer("edge-admin", config.adminHost(), config.adminPort(),
+                () -> serving.isServing() && (follower == null || isCaughtUp(follower.stats(), config)),
+                () ->
+                {
+                    final StringBuilder text = new StringBuilder(metrics.scrape(replica));
+                    if (follower != null)
+                    {
+                        follower.stats().scrape(text);
+                        io.bounce.admin.PrometheusText.counter(text, "bounce_replication_records_skipped_total",
+                            "Changes handed over again after a restart and skipped: the replica had them.", replica.skippedChanges());
+                    }
+                    return text.toString();
+                });
+            final EdgeNode node = new EdgeNode(config, replica, metrics, server, admin, follower);
+            if (follower != null)
+            {
+                final long from = replica.appliedSequence();
+                follower.start();
+                out.println("edge following: " + config.controlPlane() + " (from sequence " + from + ")");
+            }
             out.println("edge: http://" + hostPort(server.localAddress()) + " (" + server.transport().name().toLowerCase() +
                 ", " + config.ioThreads() + " event loops, " + replica.linkCount() + " links)");
             out.println("edge admin: http://" + hostPort(admin.localAddress()));
@@ -90,6 +118,22 @@ public final class EdgeNode implements AutoCloseable
             replica.close();
             throw ex;
         }
+    }
+
+    /**
+     * Ready while caught up: the follower has reached the leader's head at least once since this start
+     * and is within the configured lag of it as last heard. Losing the leader does not, by itself, make
+     * an edge unready: every edge loses it together, and they serve on from their replicas.
+     */
+    private static boolean isCaughtUp(final FollowerStats stats, final EdgeConfig config)
+    {
+        return stats.caughtUpOnce() && stats.lagRecords() <= config.readyMaxLagRecords() && stats.lagMs() <= config.readyMaxLagMs();
+    }
+
+    /** @return the change-log follower's counters, or null for an edge without {@code --control-plane}. */
+    public FollowerStats replication()
+    {
+        return follower == null ? null : follower.stats();
     }
 
     public InetSocketAddress address()
@@ -121,6 +165,17 @@ public final class EdgeNode implements AutoCloseable
             return;
         }
         stopped = true;
+        if (follower != null)
+        {
+            try
+            {
+                follower.close();
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
         server.drain(config.drainTimeoutMs());
         server.close();
         admin.close();

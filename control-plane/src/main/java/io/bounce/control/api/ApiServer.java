@@ -17,12 +17,15 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.bounce.replication.log.LogServer;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
 /**
  * The API port. Bounds (same as the edge's): request line 4 KiB → 414, headers 8 KiB → 431, body
  * {@code maxBodyBytes} → 413, a request not whole within {@code requestTimeoutMs} of its first byte
- * → connection closed, idle connections closed after {@code idleTimeoutMs}.
+ * → connection closed, idle connections closed after {@code idleTimeoutMs}. The change log's
+ * {@code /replication/v1/} paths are served here too, by the {@link LogServer}'s handler, which takes a
+ * streaming connection out of those short-request timers.
  */
 public final class ApiServer implements AutoCloseable
 {
@@ -33,7 +36,8 @@ public final class ApiServer implements AutoCloseable
     private final Channel channel;
 
     public ApiServer(final Api api, final ExecutorService workers, final String host, final int port, final int ioThreads,
-        final int maxBodyBytes, final long idleTimeoutMs, final long requestTimeoutMs) throws InterruptedException
+        final int maxBodyBytes, final long idleTimeoutMs, final long requestTimeoutMs, final LogServer logServer)
+        throws InterruptedException
     {
         final boolean epoll = Epoll.isAvailable();
         group = new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory("api-loop", true),
@@ -52,10 +56,11 @@ public final class ApiServer implements AutoCloseable
                     {
                         final RequestTimer timer = new RequestTimer(requestTimeoutMs);
                         ch.pipeline()
-                            .addLast(new IdleStateHandler(idleTimeoutMs, 0, 0, TimeUnit.MILLISECONDS))
-                            .addLast(timer)
-                            .addLast(new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, 8192))
-                            .addLast(new ApiChannelHandler(api, workers, maxBodyBytes, timer));
+                            .addLast("idle", new IdleStateHandler(idleTimeoutMs, 0, 0, TimeUnit.MILLISECONDS))
+                            .addLast("request-timer", timer)
+                            .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, 8192))
+                            .addLast("replication", logServer.handler("idle", "request-timer"))
+                            .addLast("api", new ApiChannelHandler(api, workers, maxBodyBytes, timer));
                     }
                 })
                 .bind(host, port)

@@ -53,6 +53,13 @@ final class RequestTimer extends ChannelInboundHandlerAdapter
         }
     }
 
+    /** Taken out of the pipeline (a replication stream took the connection over): the clock stops. */
+    @Override
+    public void handlerRemoved(final ChannelHandlerContext ctx)
+    {
+        requestComplete();
+    }
+
     @Override
     public void channelInactive(final ChannelHandlerContext ctx) throws Exception
     {

@@ -10,7 +10,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongConsumer;
 
 import io.bounce.replication.link.LinkCodec;
 import io.bounce.replication.link.LinkRecord;
@@ -46,6 +45,13 @@ public final class GroupCommitter implements AutoCloseable
     public interface Op<T>
     {
         T apply(WriteTxn txn) throws Exception;
+    }
+
+    /** Told the new change-log head and its commit time after every commit that appended to it, on the writer thread. */
+    @FunctionalInterface
+    public interface CommitListener
+    {
+        void committed(long head, long committedAtMs);
     }
 
     /** Marks a refusal thrown by an {@link Op} before it wrote anything: nothing needs undoing. */
@@ -125,16 +131,16 @@ public final class GroupCommitter implements AutoCloseable
     private final AtomicLong head = new AtomicLong();
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong committedOps = new AtomicLong();
-    private final LongConsumer onCommit;
+    private final CommitListener onCommit;
+    private volatile long headCommittedAtMs;
     private final Executor completions;
     private long nextSeq;
+    /** The clock reading of the last transaction that committed (the writer thread's own). */
+    private long lastCommitTime;
     private volatile boolean running = true;
 
-    /**
-     * @param onCommit told the new change-log head after every commit that appended to it (on the writer thread).
-     */
     public GroupCommitter(
-        final Database database, final EpochClock clock, final int maxBatch, final Executor completions, final LongConsumer onCommit)
+        final Database database, final EpochClock clock, final int maxBatch, final Executor completions, final CommitListener onCommit)
         throws SQLException
     {
         this.completions = completions;
@@ -144,6 +150,7 @@ public final class GroupCommitter implements AutoCloseable
         this.queue = new ArrayBlockingQueue<>(Math.max(1024, maxBatch * 4));
         this.onCommit = onCommit;
         this.nextSeq = Queries.changeLogHead(connection) + 1;
+        this.headCommittedAtMs = Queries.changeCommittedAt(connection, nextSeq - 1);
         connection.commit();
         head.set(nextSeq - 1);
         thread = new Thread(this::run, "control-writer");
@@ -198,6 +205,12 @@ public final class GroupCommitter implements AutoCloseable
     public long head()
     {
         return head.get();
+    }
+
+    /** @return when the last committed change committed (epoch ms), 0 for an empty log. */
+    public long headCommittedAtMs()
+    {
+        return headCommittedAtMs;
     }
 
     public long commits()
@@ -265,6 +278,7 @@ public final class GroupCommitter implements AutoCloseable
             try
             {
                 connection.commit();
+                lastCommitTime = txn.now();
             }
             catch (final SQLException ex)
             {
@@ -286,8 +300,9 @@ public final class GroupCommitter implements AutoCloseable
         final long newHead = nextSeq - 1;
         if (newHead != head.get())
         {
+            headCommittedAtMs = lastCommitTime;
             head.set(newHead);
-            onCommit.accept(newHead);
+            onCommit.committed(newHead, headCommittedAtMs);
         }
         commits.incrementAndGet();
         committedOps.addAndGet(batch.size());
@@ -314,11 +329,13 @@ public final class GroupCommitter implements AutoCloseable
     private void runAlone(final Pending<?> pending)
     {
         final long seqBefore = nextSeq;
-        if (apply(new WriteTxn(clock.time()), pending))
+        final WriteTxn txn = new WriteTxn(clock.time());
+        if (apply(txn, pending))
         {
             try
             {
                 connection.commit();
+                lastCommitTime = txn.now();
                 return;
             }
             catch (final SQLException ex)

@@ -219,6 +219,106 @@ public final class Queries
         }
     }
 
+    /** @return the commit time of change {@code seq}, 0 if it is not retained. */
+    public static long changeCommittedAt(final Connection c, final long seq) throws SQLException
+    {
+        final PreparedStatement ps = prepare(c, "SELECT committed_at FROM change_log WHERE seq = ?");
+        ps.setLong(1, seq);
+        try (ResultSet rs = ps.executeQuery())
+        {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
+    }
+
+    /** @return the oldest retained change-log sequence, 0 for an empty log. */
+    public static long changeLogFirst(final Connection c) throws SQLException
+    {
+        final PreparedStatement ps = prepare(c, "SELECT COALESCE(MIN(seq), 0) FROM change_log");
+        try (ResultSet rs = ps.executeQuery())
+        {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** Receives change-log rows. */
+    @FunctionalInterface
+    public interface ChangeRow
+    {
+        void accept(long seq, long committedAt, byte[] record) throws java.io.IOException;
+    }
+
+    /** Deliver up to {@code limit} changes with sequence {@code >= from}, in order. @return how many. */
+    public static int readChanges(final Connection c, final long from, final int limit, final ChangeRow sink)
+        throws SQLException, java.io.IOException
+    {
+        final PreparedStatement ps = prepare(c, "SELECT seq, committed_at, record FROM change_log WHERE seq >= ? ORDER BY seq LIMIT ?");
+        ps.setLong(1, from);
+        ps.setInt(2, limit);
+        int n = 0;
+        try (ResultSet rs = ps.executeQuery())
+        {
+            while (rs.next())
+            {
+                sink.accept(rs.getLong(1), rs.getLong(2), rs.getBytes(3));
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** @return the lowest sequence committed at or after {@code sinceMs}, or 0 if none was. */
+    public static long firstChangeSince(final Connection c, final long sinceMs) throws SQLException
+    {
+        final PreparedStatement ps = prepare(c, "SELECT seq FROM change_log WHERE committed_at >= ? ORDER BY seq LIMIT 1");
+        ps.setLong(1, sinceMs);
+        try (ResultSet rs = ps.executeQuery())
+        {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
+    }
+
+    /** Delete change-log rows with sequence below {@code before}. @return rows deleted. */
+    public static int deleteChangesBefore(final Connection c, final long before) throws SQLException
+    {
+        final PreparedStatement ps = prepare(c, "DELETE FROM change_log WHERE seq < ?");
+        ps.setLong(1, before);
+        return ps.executeUpdate();
+    }
+
+    /** Receives links. */
+    @FunctionalInterface
+    public interface LinkRowSink
+    {
+        void accept(LinkRow row) throws java.io.IOException;
+    }
+
+    /** Every link row, tombstones included, in storage order. */
+    public static long scanLinks(final Connection c, final LinkRowSink sink) throws SQLException, java.io.IOException
+    {
+        long n = 0;
+        try (java.sql.Statement statement = c.createStatement();
+            ResultSet rs = statement.executeQuery("SELECT " + LINK_COLUMNS + " FROM links"))
+        {
+            statement.setFetchSize(1024);
+            while (rs.next())
+            {
+                sink.accept(readLink(rs));
+                n++;
+            }
+        }
+        return n;
+    }
+
+    public static long countLinks(final Connection c) throws SQLException
+    {
+        try (java.sql.Statement statement = c.createStatement(); ResultSet rs = statement.executeQuery("SELECT COUNT(*) FROM links"))
+        {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     public static boolean insertDomain(final Connection c, final String name, final boolean isDefault, final long now) throws SQLException
     {
         final PreparedStatement ps = prepare(c,

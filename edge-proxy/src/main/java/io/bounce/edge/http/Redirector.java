@@ -16,7 +16,6 @@ import io.netty.util.concurrent.FastThreadLocal;
 import net.openhft.chronicle.bytes.BytesStore;
 import net.openhft.chronicle.bytes.RandomDataInput;
 import net.openhft.chronicle.hash.Data;
-import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ExternalMapQueryContext;
 import net.openhft.chronicle.map.MapEntry;
 import org.agrona.concurrent.EpochClock;
@@ -45,7 +44,6 @@ public final class Redirector
     private static final byte[] CONNECTION_KEEP_ALIVE = ascii("Connection: keep-alive\r\n");
     private static final byte[] CRLF = ascii("\r\n");
 
-    private final ChronicleMap<byte[], byte[]> map;
     private final LinkReplica replica;
     private final byte[] defaultDomain;
     private final EpochClock clock;
@@ -69,7 +67,6 @@ public final class Redirector
         final long permanentMaxAgeSeconds)
     {
         this.replica = replica;
-        this.map = replica.map();
         this.defaultDomain = defaultDomain.getBytes(StandardCharsets.US_ASCII);
         this.clock = clock;
         this.metrics = metrics;
@@ -149,7 +146,7 @@ public final class Redirector
         int status = 0;
         int urlLength = 0;
         boolean forwardQuery = false;
-        try (ExternalMapQueryContext<byte[], byte[], ?> context = map.queryContext(loop.keyStore, 0, keyLength))
+        try (ExternalMapQueryContext<byte[], byte[], ?> context = replica.map().queryContext(loop.keyStore, 0, keyLength))
         {
             // Only reads under the segment lock: the answer is written after it is released.
             context.readLock().lock();

@@ -10,11 +10,19 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.bounce.replication.link.LinkCodec;
 import io.bounce.replication.link.LinkRecord;
+import io.bounce.replication.log.FollowerSink;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
 import org.slf4j.Logger;
@@ -24,21 +32,30 @@ import org.slf4j.LoggerFactory;
  * The edge's copy of the whole link table: a persisted, memory-mapped Chronicle Map under the data
  * directory, keyed by {@code domain/code} in ASCII bytes, holding each link's {@link LinkCodec} bytes.
  *
- * <p>Readers on any thread look entries up through {@link #map()}; writes ({@link #put}) come from one
- * thread at a time (the importer now, the change-log applier later). Two more entries live in the map
- * under keys that start with a NUL byte, which no domain can: the last applied change-log sequence and
- * the set of known domains, so both persist with the links they describe.
+ * <p>Readers on any thread look entries up through {@link #map()}; writes come from one thread at a
+ * time (the importer, or the change-log follower through {@link FollowerSink}). Two more entries live
+ * in the map under keys that start with a NUL byte, which no domain can: the last applied change-log
+ * sequence (with its commit time) and the set of known domains, so both persist with the links they
+ * describe and a restarted edge resumes from exactly what its map holds.
+ *
+ * <p>A bootstrap loads a snapshot into a second map, {@value #NEXT_FILE}, while the live one keeps
+ * serving; committing it renames the file over {@value #MAP_FILE} (atomic) and swaps the reference the
+ * redirect path reads. The old map is closed {@value #RETIRE_DELAY_MS} ms later, long after any lookup
+ * that started on it has finished (a lookup holds it for microseconds). A crash mid-bootstrap leaves a
+ * partial {@value #NEXT_FILE}, deleted at the next open.
  *
  * <p>Crash safety: {@value #LOCK_FILE} is locked for the life of the process, so no second process
  * can open the map; {@value #DIRTY_MARKER} exists while the map is open. Finding the marker at open
  * means the last owner died without closing, and the map is opened through Chronicle's recovery, which
  * releases the segment locks the dead process held and checks every entry.
  */
-public final class LinkReplica implements AutoCloseable
+public final class LinkReplica implements AutoCloseable, FollowerSink
 {
     public static final String MAP_FILE = "links.cm3";
     public static final String LOCK_FILE = "edge.lock";
     public static final String DIRTY_MARKER = "replica.open";
+    public static final String NEXT_FILE = "links.next.cm3";
+    static final long RETIRE_DELAY_MS = 5_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(LinkReplica.class);
     private static final byte[] SEQUENCE_KEY = {0, 's', 'e', 'q'};
@@ -49,8 +66,13 @@ public final class LinkReplica implements AutoCloseable
     private final Path dataDir;
     private final FileChannel lockChannel;
     private final FileLock lock;
-    private final ChronicleMap<byte[], byte[]> map;
     private final boolean recovered;
+    private final long expectedLinks;
+    private final int averageUrlBytes;
+    private final AtomicLong skipped = new AtomicLong();
+    private final List<ChronicleMap<byte[], byte[]>> retired = new ArrayList<>();
+    private ScheduledExecutorService retirer;
+    private volatile ChronicleMap<byte[], byte[]> map;
     private volatile byte[][] knownDomains;
     private boolean closed;
 
@@ -59,13 +81,17 @@ public final class LinkReplica implements AutoCloseable
         final FileChannel lockChannel,
         final FileLock lock,
         final ChronicleMap<byte[], byte[]> map,
-        final boolean recovered)
+        final boolean recovered,
+        final long expectedLinks,
+        final int averageUrlBytes)
     {
         this.dataDir = dataDir;
         this.lockChannel = lockChannel;
         this.lock = lock;
         this.map = map;
         this.recovered = recovered;
+        this.expectedLinks = expectedLinks;
+        this.averageUrlBytes = averageUrlBytes;
         this.knownDomains = readDomains(map.get(DOMAINS_KEY));
     }
 
@@ -105,12 +131,11 @@ public final class LinkReplica implements AutoCloseable
             final Path marker = dataDir.resolve(DIRTY_MARKER);
             final File mapFile = dataDir.resolve(MAP_FILE).toFile();
             final boolean crashed = Files.exists(marker) && mapFile.exists();
-            final ChronicleMapBuilder<byte[], byte[]> builder = ChronicleMapBuilder.of(byte[].class, byte[].class)
-                .name("bounce-links")
-                .entries(expectedLinks)
-                .averageKeySize(AVERAGE_KEY_BYTES)
-                .averageValueSize(LinkCodec.HEADER_LENGTH + AVERAGE_KEY_BYTES + averageUrlBytes)
-                .maxBloatFactor(MAX_BLOAT_FACTOR);
+            if (Files.deleteIfExists(dataDir.resolve(NEXT_FILE)))
+            {
+                LOG.warn("deleted a snapshot load that did not finish ({})", dataDir.resolve(NEXT_FILE));
+            }
+            final ChronicleMapBuilder<byte[], byte[]> builder = builder(expectedLinks, averageUrlBytes);
             final ChronicleMap<byte[], byte[]> map;
             if (crashed)
             {
@@ -122,7 +147,7 @@ public final class LinkReplica implements AutoCloseable
                 map = builder.createPersistedTo(mapFile);
             }
             Files.write(marker, new byte[0]);
-            return new LinkReplica(dataDir, lockChannel, lock, map, crashed);
+            return new LinkReplica(dataDir, lockChannel, lock, map, crashed, expectedLinks, averageUrlBytes);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -132,13 +157,26 @@ public final class LinkReplica implements AutoCloseable
         }
     }
 
+    private static ChronicleMapBuilder<byte[], byte[]> builder(final long expectedLinks, final int averageUrlBytes)
+    {
+        return ChronicleMapBuilder.of(byte[].class, byte[].class)
+            .name("bounce-links")
+            .entries(expectedLinks)
+            .averageKeySize(AVERAGE_KEY_BYTES)
+            .averageValueSize(LinkCodec.HEADER_LENGTH + AVERAGE_KEY_BYTES + averageUrlBytes)
+            .maxBloatFactor(MAX_BLOAT_FACTOR);
+    }
+
     /** @return true if this open had to recover the map after its last owner crashed. */
     public boolean recoveredFromCrash()
     {
         return recovered;
     }
 
-    /** The map itself, for the redirect path's zero-copy lookups; keys are {@link #key(String, String)}. */
+    /**
+     * The live map, for the redirect path's zero-copy lookups; keys are {@link #key(String, String)}.
+     * Read it once per lookup: a bootstrap replaces it.
+     */
     public ChronicleMap<byte[], byte[]> map()
     {
         return map;
@@ -152,8 +190,9 @@ public final class LinkReplica implements AutoCloseable
     /** Store a record, replacing any record for the same domain and code. One writer thread at a time. */
     public void put(final LinkRecord record)
     {
-        addDomain(record.domain());
-        map.put(key(record.domain(), record.code()), LinkCodec.encode(record));
+        final ChronicleMap<byte[], byte[]> live = map;
+        addDomain(live, record.domain());
+        live.put(key(record.domain(), record.code()), LinkCodec.encode(record));
     }
 
     /** @return the record for {@code domain/code}, or null. Allocates: for tools and tests, not the hot path. */
@@ -164,15 +203,143 @@ public final class LinkReplica implements AutoCloseable
     }
 
     /** @return the last change-log sequence applied to this replica, 0 if none. */
+    @Override
     public long appliedSequence()
     {
         final byte[] bytes = map.get(SEQUENCE_KEY);
-        return bytes == null ? 0 : ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        return bytes == null ? 0 : ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
     }
 
-    public void appliedSequence(final long sequence)
+    /** @return the commit time of {@link #appliedSequence()}, 0 if unknown. */
+    @Override
+    public long appliedCommittedAtMs()
     {
-        map.put(SEQUENCE_KEY, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(sequence).array());
+        final byte[] bytes = map.get(SEQUENCE_KEY);
+        return bytes == null || bytes.length < 16 ? 0 : ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(8);
+    }
+
+    @Override
+    public void checkpoint(final long sequence, final long committedAtMs)
+    {
+        map.put(SEQUENCE_KEY, sequenceValue(sequence, committedAtMs));
+    }
+
+    private static byte[] sequenceValue(final long sequence, final long committedAtMs)
+    {
+        return ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(sequence).putLong(committedAtMs).array();
+    }
+
+    /**
+     * Apply one change from the log: stored unless the map already holds this link at the same or a
+     * later sequence (a change handed over again after a crash, counted in {@link #skippedChanges()}).
+     */
+    @Override
+    public void apply(final LinkRecord record)
+    {
+        final byte[] key = key(record.domain(), record.code());
+        final byte[] existing = map.get(key);
+        if (existing != null && existing.length >= LinkCodec.HEADER_LENGTH &&
+            ByteBuffer.wrap(existing).order(ByteOrder.LITTLE_ENDIAN).getLong(LinkCodec.SEQUENCE_OFFSET) >= record.sequence())
+        {
+            skipped.incrementAndGet();
+            return;
+        }
+        addDomain(map, record.domain());
+        map.put(key, LinkCodec.encode(record));
+    }
+
+    /** @return changes handed over again (after a restart) and skipped because the map already had them. */
+    public long skippedChanges()
+    {
+        return skipped.get();
+    }
+
+    /**
+     * Load a snapshot into {@value #NEXT_FILE}, sized for the larger of the configured link count and
+     * 1.25 times the snapshot's, beside the live map.
+     */
+    @Override
+    public Bootstrap beginBootstrap(final long expectedRecords) throws IOException
+    {
+        final Path next = dataDir.resolve(NEXT_FILE);
+        Files.deleteIfExists(next);
+        final long entries = Math.max(expectedLinks, expectedRecords + expectedRecords / 4 + 1024);
+        final ChronicleMap<byte[], byte[]> fresh = builder(entries, averageUrlBytes).createPersistedTo(next.toFile());
+        return new Bootstrap()
+        {
+            private final byte[][][] domains = {new byte[0][]};
+            private boolean committed;
+
+            @Override
+            public void put(final LinkRecord record)
+            {
+                final byte[] domain = record.domain().getBytes(StandardCharsets.US_ASCII);
+                if (!contains(domains[0], domain, 0, domain.length))
+                {
+                    domains[0] = Arrays.copyOf(domains[0], domains[0].length + 1);
+                    domains[0][domains[0].length - 1] = domain;
+                }
+                fresh.put(key(record.domain(), record.code()), LinkCodec.encode(record));
+            }
+
+            @Override
+            public void commit(final long sequence, final long committedAtMs) throws IOException
+            {
+                fresh.put(DOMAINS_KEY, joinDomains(domains[0]));
+                fresh.put(SEQUENCE_KEY, sequenceValue(sequence, committedAtMs));
+                Files.move(next, dataDir.resolve(MAP_FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                swapIn(fresh, domains[0]);
+                committed = true;
+            }
+
+            @Override
+            public void close()
+            {
+                if (!committed)
+                {
+                    fresh.close();
+                    try
+                    {
+                        Files.deleteIfExists(next);
+                    }
+                    catch (final IOException ex)
+                    {
+                        LOG.warn("could not delete the abandoned snapshot load {}", next, ex);
+                    }
+                }
+            }
+        };
+    }
+
+    private synchronized void swapIn(final ChronicleMap<byte[], byte[]> fresh, final byte[][] domains)
+    {
+        final ChronicleMap<byte[], byte[]> old = map;
+        knownDomains = domains;
+        map = fresh;
+        if (closed)
+        {
+            old.close();
+            return;
+        }
+        retired.add(old);
+        if (retirer == null)
+        {
+            retirer = Executors.newSingleThreadScheduledExecutor(r ->
+            {
+                final Thread thread = new Thread(r, "replica-retirer");
+                thread.setDaemon(true);
+                return thread;
+            });
+        }
+        retirer.schedule(() -> retire(old), RETIRE_DELAY_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private synchronized void retire(final ChronicleMap<byte[], byte[]> old)
+    {
+        if (retired.remove(old))
+        {
+            old.close();
+        }
     }
 
     /**
@@ -181,7 +348,11 @@ public final class LinkReplica implements AutoCloseable
      */
     public boolean isKnownDomain(final byte[] bytes, final int offset, final int length)
     {
-        final byte[][] domains = knownDomains;
+        return contains(knownDomains, bytes, offset, length);
+    }
+
+    private static boolean contains(final byte[][] domains, final byte[] bytes, final int offset, final int length)
+    {
         for (final byte[] domain : domains)
         {
             if (domain.length == length && Arrays.equals(domain, 0, length, bytes, offset, offset + length))
@@ -195,12 +366,13 @@ public final class LinkReplica implements AutoCloseable
     /** @return links held, not counting the replica's own bookkeeping entries. */
     public long linkCount()
     {
-        long count = map.longSize();
-        if (map.containsKey(SEQUENCE_KEY))
+        final ChronicleMap<byte[], byte[]> live = map;
+        long count = live.longSize();
+        if (live.containsKey(SEQUENCE_KEY))
         {
             count--;
         }
-        if (map.containsKey(DOMAINS_KEY))
+        if (live.containsKey(DOMAINS_KEY))
         {
             count--;
         }
@@ -235,6 +407,12 @@ public final class LinkReplica implements AutoCloseable
             return;
         }
         closed = true;
+        if (retirer != null)
+        {
+            retirer.shutdownNow();
+        }
+        retired.forEach(ChronicleMap::close);
+        retired.clear();
         try
         {
             map.close();
@@ -247,7 +425,7 @@ public final class LinkReplica implements AutoCloseable
         }
     }
 
-    private void addDomain(final String domain)
+    private void addDomain(final ChronicleMap<byte[], byte[]> live, final String domain)
     {
         final byte[] bytes = domain.getBytes(StandardCharsets.US_ASCII);
         if (isKnownDomain(bytes, 0, bytes.length))
@@ -256,13 +434,18 @@ public final class LinkReplica implements AutoCloseable
         }
         final byte[][] domains = Arrays.copyOf(knownDomains, knownDomains.length + 1);
         domains[domains.length - 1] = bytes;
+        live.put(DOMAINS_KEY, joinDomains(domains));
+        knownDomains = domains;
+    }
+
+    private static byte[] joinDomains(final byte[][] domains)
+    {
         final StringBuilder joined = new StringBuilder();
         for (final byte[] d : domains)
         {
             joined.append(new String(d, StandardCharsets.US_ASCII)).append('\n');
         }
-        map.put(DOMAINS_KEY, joined.toString().getBytes(StandardCharsets.US_ASCII));
-        knownDomains = domains;
+        return joined.toString().getBytes(StandardCharsets.US_ASCII);
     }
 
     private static byte[][] readDomains(final byte[] stored)

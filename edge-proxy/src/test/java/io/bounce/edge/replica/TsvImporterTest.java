@@ -86,7 +86,7 @@ class TsvImporterTest
         try (LinkReplica replica = LinkReplica.open(dir, 1000, 100))
         {
             replica.put(new LinkRecord("a.test", "x", "https://e.test", 302, 0, 0, 0, 0, 7));
-            replica.appliedSequence(7);
+            replica.checkpoint(7, 0);
         }
         try (LinkReplica replica = LinkReplica.open(dir, 1000, 100))
         {

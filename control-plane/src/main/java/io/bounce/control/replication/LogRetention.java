@@ -1,0 +1,121 @@
+package io.bounce.control.replication;
+
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.bounce.control.store.GroupCommitter;
+import io.bounce.control.store.Queries;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Compacts the change log: a change is dropped once it is older than {@code retentionMs} or more than
+ * {@code retentionRecords} behind the head, whichever comes first, so the log's size has a bound; the
+ * head itself is always kept (it tells a restarted writer where to go on). A follower asking for a
+ * dropped sequence gets 410 and bootstraps from the snapshot. Deletes go through the writer in chunks
+ * of {@value #CHUNK} rows, so a big compaction never holds the write lock for long.
+ */
+public final class LogRetention implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(LogRetention.class);
+    private static final int CHUNK = 50_000;
+
+    private final GroupCommitter writer;
+    private final long retentionMs;
+    private final long retentionRecords;
+    private final ScheduledExecutorService timer;
+    private final AtomicLong deleted = new AtomicLong();
+    private final AtomicLong firstRetained = new AtomicLong();
+
+    public LogRetention(final GroupCommitter writer, final long retentionMs, final long retentionRecords)
+    {
+        this.writer = writer;
+        this.retentionMs = retentionMs;
+        this.retentionRecords = retentionRecords;
+        this.timer = Executors.newSingleThreadScheduledExecutor(r ->
+        {
+            final Thread thread = new Thread(r, "log-retention");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /** Compact now and then every {@code intervalMs}. */
+    public LogRetention start(final long intervalMs)
+    {
+        timer.scheduleWithFixedDelay(this::compactQuietly, 0, intervalMs, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    /**
+     * Drop what the rules say may go.
+     *
+     * @return rows deleted.
+     */
+    public long compact() throws Exception
+    {
+        long total = 0;
+        while (true)
+        {
+            final int n = writer.call(txn ->
+            {
+                final long head = Queries.changeLogHead(txn.connection());
+                final long first = Queries.changeLogFirst(txn.connection());
+                final long byCount = head - retentionRecords + 1;
+                final long youngest = Queries.firstChangeSince(txn.connection(), txn.now() - retentionMs);
+                final long byTime = youngest == 0 ? head : youngest;
+                final long keepFrom = Math.min(head, Math.max(byCount, byTime));
+                firstRetained.set(first);
+                if (first == 0 || keepFrom <= first)
+                {
+                    return 0;
+                }
+                final int rows = Queries.deleteChangesBefore(txn.connection(), Math.min(keepFrom, first + CHUNK));
+                firstRetained.set(Math.min(keepFrom, first + CHUNK));
+                return rows;
+            });
+            total += n;
+            if (n < CHUNK)
+            {
+                break;
+            }
+        }
+        deleted.addAndGet(total);
+        if (total > 0)
+        {
+            LOG.info("change log compacted: {} changes dropped, oldest kept is now {}", total, firstRetained.get());
+        }
+        return total;
+    }
+
+    private void compactQuietly()
+    {
+        try
+        {
+            compact();
+        }
+        catch (final Exception ex)
+        {
+            LOG.warn("change-log compaction failed; will try again", ex);
+        }
+    }
+
+    public long deleted()
+    {
+        return deleted.get();
+    }
+
+    /** @return the oldest retained sequence as of the last compaction (0 before the first, or for an empty log). */
+    public long firstRetained()
+    {
+        return firstRetained.get();
+    }
+
+    @Override
+    public void close()
+    {
+        timer.shutdownNow();
+    }
+}

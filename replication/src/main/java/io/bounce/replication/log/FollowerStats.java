@@ -1,0 +1,107 @@
+package io.bounce.replication.log;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+import io.bounce.admin.PrometheusText;
+
+/** What a {@link LogFollower} counts; written by its thread, read by the admin scrape. */
+public final class FollowerStats
+{
+    final AtomicLong appliedSequence = new AtomicLong();
+    final AtomicLong appliedCommittedAtMs = new AtomicLong();
+    final AtomicLong leaderHead = new AtomicLong();
+    final AtomicLong leaderHeadCommittedAtMs = new AtomicLong();
+    final AtomicLong recordsApplied = new AtomicLong();
+    final AtomicLong bootstraps = new AtomicLong();
+    final AtomicLong bootstrapRecords = new AtomicLong();
+    final AtomicLong reconnects = new AtomicLong();
+    final AtomicLong timeouts = new AtomicLong();
+    final AtomicLong goneAnswers = new AtomicLong();
+    final AtomicLong unauthorized = new AtomicLong();
+    final AtomicLongArray protocolErrors = new AtomicLongArray(ProtocolException.Reason.values().length);
+    volatile boolean connected;
+    volatile boolean caughtUpOnce;
+
+    public long appliedSequence()
+    {
+        return appliedSequence.get();
+    }
+
+    public long leaderHead()
+    {
+        return leaderHead.get();
+    }
+
+    public long lagRecords()
+    {
+        return Math.max(0, leaderHead.get() - appliedSequence.get());
+    }
+
+    /** @return commit-time distance between the leader's head and the last applied change (both leader clock). */
+    public long lagMs()
+    {
+        if (lagRecords() == 0)
+        {
+            return 0;
+        }
+        return Math.max(0, leaderHeadCommittedAtMs.get() - appliedCommittedAtMs.get());
+    }
+
+    public boolean connected()
+    {
+        return connected;
+    }
+
+    /** @return true once this process has seen its replica reach the leader's head. */
+    public boolean caughtUpOnce()
+    {
+        return caughtUpOnce;
+    }
+
+    public long bootstraps()
+    {
+        return bootstraps.get();
+    }
+
+    public long reconnects()
+    {
+        return reconnects.get();
+    }
+
+    public long recordsApplied()
+    {
+        return recordsApplied.get();
+    }
+
+    public long protocolErrors(final ProtocolException.Reason reason)
+    {
+        return protocolErrors.get(reason.ordinal());
+    }
+
+    public void scrape(final StringBuilder out)
+    {
+        PrometheusText.gauge(out, "bounce_replication_applied_sequence", "Last change-log sequence applied to the replica.", appliedSequence.get());
+        PrometheusText.gauge(out, "bounce_replication_leader_head_sequence", "Leader's head as last heard.", leaderHead.get());
+        PrometheusText.gauge(out, "bounce_replication_lag_records", "Changes the leader has that the replica has not applied.", lagRecords());
+        PrometheusText.gauge(out, "bounce_replication_lag_seconds", "Commit-time distance from the last applied change to the leader's head.",
+            lagMs() / 1000.0);
+        PrometheusText.gauge(out, "bounce_replication_connected", "1 while a log stream from the leader is open.", connected ? 1 : 0);
+        PrometheusText.counter(out, "bounce_replication_records_applied_total", "Log records applied.", recordsApplied.get());
+        PrometheusText.counter(out, "bounce_replication_bootstraps_total", "Snapshots loaded and swapped in.", bootstraps.get());
+        PrometheusText.counter(out, "bounce_replication_bootstrap_records_total", "Records loaded from snapshots.", bootstrapRecords.get());
+        PrometheusText.counter(out, "bounce_replication_reconnects_total", "Times the follower reconnected after losing its stream.", reconnects.get());
+        PrometheusText.counter(out, "bounce_replication_timeouts_total", "Streams dropped for silence (no bytes nor heartbeat).", timeouts.get());
+        PrometheusText.counter(out, "bounce_replication_gone_total", "410 answers: the log no longer had what was asked, so re-bootstrap.", goneAnswers.get());
+        PrometheusText.counter(out, "bounce_replication_unauthorized_total", "Leader refused the replication token.", unauthorized.get());
+        PrometheusText.counter(out, "bounce_replication_checksum_failures_total", "Frames whose CRC32C did not match.",
+            protocolErrors(ProtocolException.Reason.CHECKSUM));
+        out.append("# HELP bounce_replication_protocol_errors_total Streams refused, by reason.\n")
+            .append("# TYPE bounce_replication_protocol_errors_total counter\n");
+        for (final ProtocolException.Reason reason : ProtocolException.Reason.values())
+        {
+            out.append("bounce_replication_protocol_errors_total{reason=\"").append(reason.name().toLowerCase().replace('_', '-'))
+                .append("\"} ").append(protocolErrors(reason)).append('\n');
+        }
+    }
+}

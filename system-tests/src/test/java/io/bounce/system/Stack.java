@@ -1,0 +1,169 @@
+package io.bounce.system;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bounce.control.ControlPlaneConfig;
+import io.bounce.control.ControlPlaneNode;
+import io.bounce.edge.EdgeConfig;
+import io.bounce.edge.EdgeNode;
+import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.SystemEpochClock;
+import picocli.CommandLine;
+
+/** Test support: real control planes and edges on ephemeral loopback ports, and a plain HTTP client. */
+final class Stack
+{
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final HttpClient HTTP = HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .followRedirects(HttpClient.Redirect.NEVER)
+        .connectTimeout(Duration.ofSeconds(5))
+        .build();
+
+    private Stack()
+    {
+    }
+
+    static ControlPlaneNode controlPlane(final Path dataDir, final String... extraArgs) throws Exception
+    {
+        final List<String> args = withDefaults(List.of(extraArgs), "--data-dir", dataDir.toString(), "--port", "0", "--admin-port", "0",
+            "--replication-heartbeat-ms", "200");
+        final ControlPlaneConfig config = new ControlPlaneConfig();
+        new CommandLine(config).parseArgs(args.toArray(new String[0]));
+        return ControlPlaneNode.start(config.conclude(), SystemEpochClock.INSTANCE, new PrintStream(new ByteArrayOutputStream()));
+    }
+
+    static String base(final ControlPlaneNode node)
+    {
+        return "http://127.0.0.1:" + node.address().getPort();
+    }
+
+    static List<String> edgeArgs(final Path dataDir, final String controlPlane, final String token, final String... extraArgs)
+    {
+        return withDefaults(List.of(extraArgs), "--data-dir", dataDir.toString(), "--host", "127.0.0.1", "--port", "0",
+            "--admin-port", "0", "--expected-links", "100000", "--io-threads", "1",
+            "--control-plane", controlPlane, "--replication-token", token, "--replication-timeout-ms", "1500",
+            "--replication-backoff-max-ms", "500");
+    }
+
+    /** {@code extra} plus each default option-value pair that {@code extra} does not set itself. */
+    private static List<String> withDefaults(final List<String> extra, final String... defaults)
+    {
+        final List<String> args = new ArrayList<>(extra);
+        for (int i = 0; i < defaults.length; i += 2)
+        {
+            if (!extra.contains(defaults[i]))
+            {
+                args.add(defaults[i]);
+                args.add(defaults[i + 1]);
+            }
+        }
+        return args;
+    }
+
+    static EdgeNode edge(final Path dataDir, final String controlPlane, final String token, final EpochClock clock,
+        final String... extraArgs) throws Exception
+    {
+        final EdgeConfig config = new EdgeConfig();
+        new CommandLine(config).parseArgs(edgeArgs(dataDir, controlPlane, token, extraArgs).toArray(new String[0]));
+        return EdgeNode.start(config.conclude(), clock, new PrintStream(new ByteArrayOutputStream()));
+    }
+
+    static HttpResponse<String> call(final String method, final String url, final String key, final String body) throws Exception
+    {
+        return call(HTTP, method, url, key, body);
+    }
+
+    static HttpResponse<String> call(final HttpClient client, final String method, final String url, final String key, final String body)
+        throws Exception
+    {
+        final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30));
+        if (key != null)
+        {
+            request.header("Authorization", "Bearer " + key);
+        }
+        if (body != null)
+        {
+            request.header("Content-Type", "application/json");
+        }
+        request.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * API calls get a client per control-plane instance: a test that restarts the control plane on the
+     * same port must not send a request down a pooled connection to the stopped one.
+     */
+    private static final java.util.Map<ControlPlaneNode, HttpClient> API_CLIENTS =
+        java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    static JsonNode api(final ControlPlaneNode node, final String method, final String path, final String body) throws Exception
+    {
+        final HttpClient client = API_CLIENTS.computeIfAbsent(node, n -> HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build());
+        final HttpResponse<String> response = call(client, method, base(node) + path, adminKey(node), body);
+        if (response.statusCode() >= 300)
+        {
+            throw new AssertionError(method + " " + path + " answered " + response.statusCode() + ": " + response.body());
+        }
+        return response.body().isEmpty() ? null : JSON.readTree(response.body());
+    }
+
+    /** The admin key the control plane wrote to its data dir on its first start. */
+    static String adminKey(final ControlPlaneNode node) throws java.io.IOException
+    {
+        return java.nio.file.Files.readString(node.database().file().resolveSibling(ControlPlaneNode.ADMIN_KEY_FILE)).trim();
+    }
+
+    /** @return status and Location of GET /{code} on an edge. */
+    static String redirect(final EdgeNode edge, final String code) throws Exception
+    {
+        final HttpResponse<String> response = call("GET", "http://127.0.0.1:" + edge.address().getPort() + "/" + code, null, null);
+        return response.statusCode() + " " + response.headers().firstValue("Location").orElse("");
+    }
+
+    /** Poll {@code condition} until it holds; fail with {@code what} after {@code timeoutMs} (a bound, not a measurement). */
+    static void await(final String what, final long timeoutMs, final BooleanSupplier condition) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+        while (!condition.getAsBoolean())
+        {
+            if (System.nanoTime() > deadline)
+            {
+                throw new AssertionError("timed out waiting for: " + what);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    static String metrics(final EdgeNode edge) throws Exception
+    {
+        return call("GET", "http://127.0.0.1:" + edge.adminAddress().getPort() + "/metrics", null, null).body();
+    }
+
+    /** @return the value of an unlabelled sample in Prometheus text, or -1 if absent. */
+    static long sample(final String metrics, final String name)
+    {
+        for (final String line : metrics.split("\n"))
+        {
+            if (line.startsWith(name + " "))
+            {
+                return (long)Double.parseDouble(line.substring(name.length() + 1).trim());
+            }
+        }
+        return -1;
+    }
+}
