@@ -1,0 +1,285 @@
+package io.bounce.control.stack;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import io.bounce.config.RoleLauncher;
+import picocli.CommandLine;
+
+/**
+ * {@code bounce up}: the whole stack on loopback, one process per role, started in dependency order
+ * (control plane, then edges pointed at it with its replication token) and stopped in the reverse one.
+ * Children run through {@code ops/bin/bounce} when the launcher says where it is (system property
+ * {@value #LAUNCHER_PROPERTY}), else as {@code java -cp <this class path>} with the same JVM flags, which
+ * is how the tests run it.
+ */
+public final class LocalStack
+{
+    public static final String LAUNCHER_PROPERTY = "bounce.launcher";
+    private static final String CONTROL_PLANE_MAIN = "io.bounce.control.ControlPlaneMain";
+    private static final String EDGE_MAIN = "io.bounce.edge.EdgeMain";
+
+    private final StackConfig config;
+    private final PrintStream out;
+    private final List<Child> children = new ArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private volatile boolean stopping;
+
+    /** One running role. */
+    private record Child(String name, Process process, Path log, int adminPort)
+    {
+    }
+
+    private LocalStack(final StackConfig config, final PrintStream out)
+    {
+        this.config = config;
+        this.out = out;
+    }
+
+    public static void main(final String[] args) throws Exception
+    {
+        System.exit(run(args, System.getenv(), System.out, System.err));
+    }
+
+    static int run(final String[] args, final Map<String, String> environment, final PrintStream out, final PrintStream err)
+        throws Exception
+    {
+        final StackConfig config = new StackConfig();
+        final Integer exit = RoleLauncher.parse(new CommandLine(config), args, environment, out, err, config::conclude);
+        if (exit != null)
+        {
+            return exit;
+        }
+        final LocalStack stack = new LocalStack(config, out);
+        final CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        {
+            stack.stopping = true;
+            out.println("bounce up: stopping (edges first, then the control plane)");
+            stack.stopAll();
+            out.println("bounce up: stopped");
+            out.flush();
+            stopped.countDown();
+        }, "bounce-up-shutdown"));
+        try
+        {
+            stack.start();
+        }
+        catch (final IOException | IllegalStateException ex)
+        {
+            err.println("bounce up: " + ex.getMessage());
+            stack.stopAll();
+            return 1;
+        }
+        final String failure = stack.watch();
+        if (stack.stopping)
+        {
+            stopped.await(); // the shutdown hook stops everything; the JVM exits when it is done
+            return 0;
+        }
+        err.println("bounce up: " + failure + "; stopping the stack");
+        stack.stopAll();
+        return 1;
+    }
+
+    private void start() throws IOException, InterruptedException
+    {
+        final Path dataDir = config.dataDir.toAbsolutePath().normalize();
+        final Path logs = Files.createDirectories(dataDir.resolve("logs"));
+        final int apiPort = portOrFree(config.apiPort);
+        final int adminPort = portOrFree(config.adminPort);
+        final int[] edgePorts = new int[config.edges];
+        final int[] edgeAdminPorts = new int[config.edges];
+        for (int i = 0; i < config.edges; i++)
+        {
+            edgePorts[i] = config.edgePort == 0 ? portOrFree(0) : config.edgePort + i;
+            edgeAdminPorts[i] = config.edgeAdminPort == 0 ? portOrFree(0) : config.edgeAdminPort + i;
+        }
+
+        final Path controlDir = dataDir.resolve("control-plane");
+        final Child controlPlane = launch("control-plane", CONTROL_PLANE_MAIN, logs, adminPort,
+            "--data-dir", controlDir.toString(), "--host", "127.0.0.1", "--port", Integer.toString(apiPort),
+            "--admin-host", "127.0.0.1", "--admin-port", Integer.toString(adminPort),
+            "--short-url-scheme", "http", "--short-url-port", Integer.toString(edgePorts[0]));
+        final long deadline = System.currentTimeMillis() + config.readyTimeoutMs;
+        awaitReady(controlPlane, deadline);
+        final String api = "http://127.0.0.1:" + apiPort;
+        for (int i = 0; i < config.edges; i++)
+        {
+            launch("edge-" + (i + 1), EDGE_MAIN, logs, edgeAdminPorts[i],
+                "--data-dir", dataDir.resolve("edge-" + (i + 1)).toString(), "--host", "127.0.0.1",
+                "--port", Integer.toString(edgePorts[i]), "--admin-host", "127.0.0.1",
+                "--admin-port", Integer.toString(edgeAdminPorts[i]), "--control-plane", api,
+                "--replication-token-file", controlDir.resolve("replication.token").toString());
+        }
+        for (final Child child : children)
+        {
+            awaitReady(child, deadline);
+        }
+
+        final String adminKey = Files.readString(controlDir.resolve("admin.key"), StandardCharsets.US_ASCII).trim();
+        final Path keyFile = dataDir.resolve("admin.key");
+        Files.deleteIfExists(keyFile);
+        Files.createFile(keyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(keyFile, adminKey + "\n", StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
+
+        for (int i = 0; i < config.edges; i++)
+        {
+            out.println("edge: http://127.0.0.1:" + edgePorts[i]);
+        }
+        out.println("api: " + api);
+        out.println("admin key: " + adminKey);
+        out.println("(admin key also in " + keyFile + "; logs in " + logs + "; admin ports: control plane " + adminPort +
+            ", edges " + Arrays.toString(edgeAdminPorts) + ")");
+        out.println("ready: try  ops/bin/bouncectl --api " + api + " --key $(cat " + keyFile + ") links create https://example.com" +
+            "   — Ctrl-C stops everything");
+        out.flush();
+    }
+
+    /** Wait while every child runs. @return why the stack cannot go on. */
+    private String watch() throws InterruptedException
+    {
+        while (true)
+        {
+            for (final Child child : List.copyOf(children))
+            {
+                if (stopping)
+                {
+                    return "stopping";
+                }
+                if (child.process().waitFor(200, TimeUnit.MILLISECONDS))
+                {
+                    return child.name() + " exited with status " + child.process().exitValue() + " (log: " + child.log() + ")" +
+                        tail(child.log());
+                }
+            }
+        }
+    }
+
+    private Child launch(final String name, final String mainClass, final Path logs, final int adminPort, final String... args)
+        throws IOException
+    {
+        final List<String> command = new ArrayList<>();
+        final String launcher = System.getProperty(LAUNCHER_PROPERTY);
+        if (launcher != null && !launcher.isEmpty())
+        {
+            command.add(launcher);
+            command.add(name.startsWith("edge") ? "edge" : "control-plane");
+        }
+        else
+        {
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            final String jvmArgs = System.getProperty("bounce.jvm.args", "").trim();
+            if (!jvmArgs.isEmpty())
+            {
+                command.addAll(Arrays.asList(jvmArgs.split("\\s+")));
+            }
+            command.add("-cp");
+            command.add(System.getProperty("java.class.path"));
+            command.add(mainClass);
+        }
+        command.addAll(Arrays.asList(args));
+        final Path log = logs.resolve(name + ".log");
+        final ProcessBuilder builder = new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        // Children take their settings from the command line only, never from this shell's BOUNCE_* variables.
+        builder.environment().keySet().removeIf(key -> key.startsWith("BOUNCE_") && !key.equals("BOUNCE_JAVA_OPTS"));
+        final Child child = new Child(name, builder.start(), log, adminPort);
+        children.add(child);
+        return child;
+    }
+
+    private void awaitReady(final Child child, final long deadline) throws IOException, InterruptedException
+    {
+        final HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + child.adminPort() + "/readyz"))
+            .timeout(Duration.ofSeconds(2)).build();
+        while (System.currentTimeMillis() < deadline)
+        {
+            if (!child.process().isAlive())
+            {
+                throw new IllegalStateException(child.name() + " exited with status " + child.process().exitValue() +
+                    " before it was ready (log: " + child.log() + ")" + tail(child.log()));
+            }
+            try
+            {
+                if (http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200)
+                {
+                    return;
+                }
+            }
+            catch (final IOException notYet)
+            {
+                // not listening yet
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException(child.name() + " was not ready within " + config.readyTimeoutMs + " ms (log: " +
+            child.log() + ")" + tail(child.log()));
+    }
+
+    /** SIGTERM each child, newest first (edges before the control plane), and wait for it; kill what will not stop. */
+    private synchronized void stopAll()
+    {
+        for (int i = children.size() - 1; i >= 0; i--)
+        {
+            final Process process = children.get(i).process();
+            process.destroy();
+            try
+            {
+                if (!process.waitFor(config.stopTimeoutMs, TimeUnit.MILLISECONDS))
+                {
+                    process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                }
+            }
+            catch (final InterruptedException ex)
+            {
+                process.destroyForcibly();
+            }
+        }
+        children.clear();
+    }
+
+    private static int portOrFree(final int port) throws IOException
+    {
+        if (port != 0)
+        {
+            return port;
+        }
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
+        {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static String tail(final Path log)
+    {
+        try
+        {
+            final List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return "\n  " + String.join("\n  ", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+        }
+        catch (final IOException ex)
+        {
+            return "";
+        }
+    }
+}

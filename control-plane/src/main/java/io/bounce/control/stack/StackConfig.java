@@ -1,0 +1,69 @@
+package io.bounce.control.stack;
+
+import java.nio.file.Path;
+
+import io.bounce.config.LaunchDefaults;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import static io.bounce.config.RoleLauncher.requireRange;
+
+/** Every setting of {@code bounce up}, validated by {@link #conclude()}, and the source of its {@code --help}. */
+@Command(
+    name = "bounce up",
+    mixinStandardHelpOptions = true,
+    version = "bounce up 0.1.0",
+    sortOptions = false,
+    description = {
+        "Runs the whole stack on loopback: a control plane and N edges following it, each in its own process with its own",
+        "data dir under --data-dir and its log in <data-dir>/logs/. Waits until all are ready, prints their URLs and the admin",
+        "key (also written to <data-dir>/admin.key), and stops everything on Ctrl-C or SIGTERM. Creates no links."},
+    footer = LaunchDefaults.HELP_FOOTER)
+public final class StackConfig
+{
+    @Option(names = "--config", paramLabel = "FILE", description = "Properties file of option=value defaults.")
+    String configFile;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "./data",
+        description = "Where every process keeps its data and logs. Default: ${DEFAULT-VALUE}")
+    Path dataDir;
+
+    @Option(names = "--edges", defaultValue = "1", description = "Edges to run. Default: ${DEFAULT-VALUE}")
+    int edges;
+
+    @Option(names = "--api-port", defaultValue = "7070",
+        description = "Control-plane API port (also serves the change log); 0 picks a free one. Default: ${DEFAULT-VALUE}")
+    int apiPort;
+
+    @Option(names = "--admin-port", defaultValue = "9070",
+        description = "Control-plane admin port; 0 picks a free one. Default: ${DEFAULT-VALUE}")
+    int adminPort;
+
+    @Option(names = "--edge-port", defaultValue = "8080",
+        description = "First edge's port; edge N gets this + N - 1; 0 picks free ones. Default: ${DEFAULT-VALUE}")
+    int edgePort;
+
+    @Option(names = "--edge-admin-port", defaultValue = "9080",
+        description = "First edge's admin port; edge N gets this + N - 1; 0 picks free ones. Default: ${DEFAULT-VALUE}")
+    int edgeAdminPort;
+
+    @Option(names = "--ready-timeout-ms", defaultValue = "120000",
+        description = "How long to wait for every process to be ready before giving up, in ms. Default: ${DEFAULT-VALUE}")
+    long readyTimeoutMs;
+
+    @Option(names = "--stop-timeout-ms", defaultValue = "30000",
+        description = "How long each process gets to stop after SIGTERM before it is killed, in ms. Default: ${DEFAULT-VALUE}")
+    long stopTimeoutMs;
+
+    public StackConfig conclude()
+    {
+        requireRange("--edges", edges, 1, 64);
+        requireRange("--api-port", apiPort, 0, 65535);
+        requireRange("--admin-port", adminPort, 0, 65535);
+        requireRange("--edge-port", edgePort, 0, 65535 - edges);
+        requireRange("--edge-admin-port", edgeAdminPort, 0, 65535 - edges);
+        requireRange("--ready-timeout-ms", readyTimeoutMs, 1000, 3_600_000L);
+        requireRange("--stop-timeout-ms", stopTimeoutMs, 100, 600_000L);
+        return this;
+    }
+}

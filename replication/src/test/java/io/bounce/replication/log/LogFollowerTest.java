@@ -1,0 +1,101 @@
+package io.bounce.replication.log;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import com.sun.net.httpserver.HttpServer;
+import io.bounce.replication.link.LinkRecord;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class LogFollowerTest
+{
+    /** A sink that keeps what it is given in memory. */
+    static final class MemorySink implements FollowerSink
+    {
+        final List<LinkRecord> applied = new ArrayList<>();
+        volatile long sequence;
+
+        MemorySink(final long sequence)
+        {
+            this.sequence = sequence;
+        }
+
+        @Override
+        public long appliedSequence()
+        {
+            return sequence;
+        }
+
+        @Override
+        public long appliedCommittedAtMs()
+        {
+            return 0;
+        }
+
+        @Override
+        public void apply(final LinkRecord record)
+        {
+            applied.add(record);
+        }
+
+        @Override
+        public void checkpoint(final long sequence, final long committedAtMs)
+        {
+            this.sequence = sequence;
+        }
+
+        @Override
+        public Bootstrap beginBootstrap(final long expectedRecords)
+        {
+            throw new AssertionError("this sink never bootstraps");
+        }
+    }
+
+    @Test
+    void shouldDropAStreamThatFallsSilentAndReconnect() throws Exception
+    {
+        // A leader that opens the log, sends the stream header, then never another byte (no heartbeats).
+        final CountDownLatch requests = new CountDownLatch(2);
+        final HttpServer leader = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        leader.createContext(ReplicationFormat.PATH_LOG, exchange ->
+        {
+            requests.countDown();
+            exchange.sendResponseHeaders(200, 0);
+            final OutputStream body = exchange.getResponseBody();
+            body.write(ReplicationFormat.streamHeader(ReplicationFormat.KIND_LOG, 6));
+            body.flush();
+            try
+            {
+                Thread.sleep(5_000);
+            }
+            catch (final InterruptedException ignored)
+            {
+                // test over
+            }
+            exchange.close();
+        });
+        leader.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        leader.start();
+        final MemorySink sink = new MemorySink(5);
+        try (LogFollower follower = new LogFollower(new LogFollower.Settings(
+            URI.create("http://127.0.0.1:" + leader.getAddress().getPort() + "/"), "token", 200, 10, 50), sink).start())
+        {
+            assertTrue(requests.await(30, TimeUnit.SECONDS), "the follower came back after the silence");
+            assertTrue(follower.stats().timeouts.get() >= 1);
+            assertEquals(0, sink.applied.size());
+        }
+        finally
+        {
+            leader.stop(0);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package io.bounce.system;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.bounce.control.stack.LocalStack;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code bounce up} as a user runs it: a real process tree, stopped with SIGTERM. */
+class LocalStackTest
+{
+    @TempDir
+    Path dir;
+
+    @Test
+    void upRunsAControlPlaneAndTwoEdgesPrintsWhereTheyAreAndStopsThemAllOnSigterm() throws Exception
+    {
+        final List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        final String jvmArgs = System.getProperty("bounce.jvm.args", "").trim();
+        command.addAll(Arrays.asList(jvmArgs.split("\\s+")));
+        command.add("-Dbounce.jvm.args=" + jvmArgs + " -Xmx256m");
+        command.add("-Xmx128m");
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(LocalStack.class.getName());
+        command.addAll(List.of("--data-dir", dir.toString(), "--edges", "2",
+            "--api-port", "0", "--admin-port", "0", "--edge-port", "0", "--edge-admin-port", "0"));
+        final Process up = new ProcessBuilder(command).redirectErrorStream(true).start();
+        final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        final Thread reader = new Thread(() ->
+        {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(up.getInputStream(), StandardCharsets.UTF_8)))
+            {
+                String line;
+                while ((line = in.readLine()) != null)
+                {
+                    lines.add(line);
+                }
+            }
+            catch (final java.io.IOException ignored)
+            {
+                // gone
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        try
+        {
+            final List<String> edges = new ArrayList<>();
+            String api = null;
+            String key = null;
+            final StringBuilder seen = new StringBuilder();
+            while (api == null || key == null || edges.size() < 2)
+            {
+                final String line = lines.poll(120, TimeUnit.SECONDS);
+                assertNotNull(line, "bounce up printed no edge:/api:/admin key: lines; output:\n" + seen);
+                seen.append(line).append('\n');
+                if (line.startsWith("edge: "))
+                {
+                    edges.add(line.substring(6).trim());
+                }
+                else if (line.startsWith("api: "))
+                {
+                    api = line.substring(5).trim();
+                }
+                else if (line.startsWith("admin key: "))
+                {
+                    key = line.substring(11).trim();
+                }
+            }
+            assertEquals(key, Files.readString(dir.resolve("admin.key")).trim());
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("admin.key"))));
+            assertTrue(up.descendants().count() >= 3, "a control plane and two edges run as children");
+
+            final var created = Stack.call("POST", api + "/api/v1/links", key, "{\"url\":\"https://example.com/up\"}");
+            assertEquals(201, created.statusCode(), created.body());
+            final JsonNode link = Stack.JSON.readTree(created.body());
+            final String code = link.get("code").asText();
+            final String firstEdgePort = edges.get(0).substring(edges.get(0).lastIndexOf(':'));
+            assertEquals("http://localhost" + firstEdgePort + "/" + code, link.get("shortUrl").asText(), "short URLs point at the edge");
+            for (final String edge : edges)
+            {
+                Stack.await("the new link on " + edge, 20_000, () ->
+                {
+                    try
+                    {
+                        return Stack.call("GET", edge + "/" + code, null, null).statusCode() == 302;
+                    }
+                    catch (final Exception ex)
+                    {
+                        return false;
+                    }
+                });
+            }
+
+            final List<ProcessHandle> children = up.descendants().toList();
+            up.destroy(); // SIGTERM
+            assertTrue(up.waitFor(60, TimeUnit.SECONDS), "bounce up stopped");
+            for (final ProcessHandle child : children)
+            {
+                assertTrue(child.onExit().get(10, TimeUnit.SECONDS) != null);
+                assertFalse(child.isAlive());
+            }
+            assertFalse(Files.exists(dir.resolve("edge-1").resolve("replica.open")), "edge 1 closed its replica cleanly");
+            assertFalse(Files.exists(dir.resolve("edge-2").resolve("replica.open")), "edge 2 closed its replica cleanly");
+        }
+        finally
+        {
+            up.descendants().forEach(ProcessHandle::destroyForcibly);
+            up.destroyForcibly();
+        }
+    }
+}
