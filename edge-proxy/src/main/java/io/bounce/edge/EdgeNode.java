@@ -60,7 +60,11 @@ public final class EdgeNode implements AutoCloseable
         {
             if (replica.recoveredFromCrash())
             {
-                out.println("recovered replica in " + config.dataDir() + " after an unclean stop");
+                out.println("replica in " + config.dataDir() + " was not closed cleanly: recovered it");
+            }
+            else if (replica.stoppedUncleanly())
+            {
+                out.println("replica in " + config.dataDir() + " was not closed cleanly: no thread was inside it, opened it as it was");
             }
             if (config.importFile() != null)
             {

@@ -131,7 +131,7 @@ class ReplicationSystemTest
             load.shutdown();
             assertEquals(0, wrong, "wrong or failed answers while the control plane was down");
             assertEquals(4 * 3 * codes.size(), answered.get());
-            assertTrue(Stack.sample(Stack.metrics(a), "bounce_replication_connected") == 0);
+            await("edge a notices the control plane is gone", WAIT_MS, () -> !a.replication().connected());
 
             cp = Stack.controlPlane(cpDir, "--port", Integer.toString(port));
             final String late = api(cp, "POST", "/api/v1/links", "{\"url\":\"https://example.com/late\"}").get("code").asText();

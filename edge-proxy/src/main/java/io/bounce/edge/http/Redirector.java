@@ -54,7 +54,7 @@ public final class Redirector
         @Override
         protected Loop initialValue()
         {
-            return new Loop(metrics.registerLoop());
+            return new Loop(metrics.registerLoop(), replica.claimAccessSlot());
         }
     };
     private volatile boolean draining;
@@ -81,10 +81,12 @@ public final class Redirector
         final byte[] url = new byte[LinkRules.MAX_URL_LENGTH];
         final HttpDateCache date = new HttpDateCache();
         final LoopStats stats;
+        final int accessSlot;
 
-        Loop(final LoopStats stats)
+        Loop(final LoopStats stats, final int accessSlot)
         {
             this.stats = stats;
+            this.accessSlot = accessSlot;
         }
     }
 
@@ -146,6 +148,7 @@ public final class Redirector
         int status = 0;
         int urlLength = 0;
         boolean forwardQuery = false;
+        replica.enterMap(loop.accessSlot); // so a restart after SIGKILL knows whether a lock was held
         try (ExternalMapQueryContext<byte[], byte[], ?> context = replica.map().queryContext(loop.keyStore, 0, keyLength))
         {
             // Only reads under the segment lock: the answer is written after it is released.
@@ -187,6 +190,10 @@ public final class Redirector
                     forwardQuery = (flags & LinkRecord.FLAG_FORWARD_QUERY) != 0;
                 }
             }
+        }
+        finally
+        {
+            replica.exitMap(loop.accessSlot);
         }
         if (refusal != null)
         {

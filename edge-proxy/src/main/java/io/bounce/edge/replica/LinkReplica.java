@@ -45,9 +45,14 @@ import org.slf4j.LoggerFactory;
  * partial {@value #NEXT_FILE}, deleted at the next open.
  *
  * <p>Crash safety: {@value #LOCK_FILE} is locked for the life of the process, so no second process
- * can open the map; {@value #DIRTY_MARKER} exists while the map is open. Finding the marker at open
- * means the last owner died without closing, and the map is opened through Chronicle's recovery, which
- * releases the segment locks the dead process held and checks every entry.
+ * can open the map; {@value #DIRTY_MARKER} exists while the map is open and names the boot it was
+ * opened in. Finding the marker at open means the last owner died without closing. If it died in
+ * this same boot and the {@link MapAccessTracker} says none of its threads was inside the map, it
+ * held no Chronicle lock and had no write half done, and the map opens as it is. Otherwise (a thread
+ * was inside, or the machine itself went down) the map is opened through Chronicle's recovery, which
+ * releases the segment locks the dead process held and checks every entry. Every access to the map
+ * goes through the tracker: {@link #enterMap}/{@link #exitMap} on the redirect path, inside this
+ * class everywhere else.
  */
 public final class LinkReplica implements AutoCloseable, FollowerSink
 {
@@ -67,6 +72,8 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final boolean recovered;
+    private final boolean uncleanStop;
+    private final MapAccessTracker tracker;
     private final long expectedLinks;
     private final int averageUrlBytes;
     private final AtomicLong skipped = new AtomicLong();
@@ -82,9 +89,13 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
         final FileLock lock,
         final ChronicleMap<byte[], byte[]> map,
         final boolean recovered,
+        final boolean uncleanStop,
+        final MapAccessTracker tracker,
         final long expectedLinks,
         final int averageUrlBytes)
     {
+        this.uncleanStop = uncleanStop;
+        this.tracker = tracker;
         this.dataDir = dataDir;
         this.lockChannel = lockChannel;
         this.lock = lock;
@@ -92,7 +103,15 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
         this.recovered = recovered;
         this.expectedLinks = expectedLinks;
         this.averageUrlBytes = averageUrlBytes;
-        this.knownDomains = readDomains(map.get(DOMAINS_KEY));
+        tracker.enter(MapAccessTracker.SHARED);
+        try
+        {
+            this.knownDomains = readDomains(map.get(DOMAINS_KEY));
+        }
+        finally
+        {
+            tracker.exit(MapAccessTracker.SHARED);
+        }
     }
 
     /**
@@ -131,23 +150,34 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
             final Path marker = dataDir.resolve(DIRTY_MARKER);
             final File mapFile = dataDir.resolve(MAP_FILE).toFile();
             final boolean crashed = Files.exists(marker) && mapFile.exists();
+            final String bootId = bootId();
+            final boolean sameBoot = crashed && !bootId.isEmpty() &&
+                bootId.equals(Files.readString(marker, StandardCharsets.US_ASCII).trim());
+            final boolean needsRecovery = crashed && (!sameBoot || MapAccessTracker.anyoneWasInside(dataDir));
             if (Files.deleteIfExists(dataDir.resolve(NEXT_FILE)))
             {
                 LOG.warn("deleted a snapshot load that did not finish ({})", dataDir.resolve(NEXT_FILE));
             }
             final ChronicleMapBuilder<byte[], byte[]> builder = builder(expectedLinks, averageUrlBytes);
             final ChronicleMap<byte[], byte[]> map;
-            if (crashed)
+            if (needsRecovery)
             {
-                LOG.warn("replica in {} was not closed cleanly; recovering it", dataDir.toAbsolutePath());
+                LOG.warn("replica in {} was not closed cleanly ({}); recovering it", dataDir.toAbsolutePath(),
+                    sameBoot ? "a thread was inside the map" : "the machine restarted since");
                 map = builder.recoverPersistedTo(mapFile, false);
             }
             else
             {
+                if (crashed)
+                {
+                    LOG.warn("replica in {} was not closed cleanly, but no thread was inside the map: opening it as it is",
+                        dataDir.toAbsolutePath());
+                }
                 map = builder.createPersistedTo(mapFile);
             }
-            Files.write(marker, new byte[0]);
-            return new LinkReplica(dataDir, lockChannel, lock, map, crashed, expectedLinks, averageUrlBytes);
+            final MapAccessTracker tracker = MapAccessTracker.create(dataDir);
+            Files.writeString(marker, bootId, StandardCharsets.US_ASCII);
+            return new LinkReplica(dataDir, lockChannel, lock, map, needsRecovery, crashed, tracker, expectedLinks, averageUrlBytes);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -165,6 +195,43 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
             .averageKeySize(AVERAGE_KEY_BYTES)
             .averageValueSize(LinkCodec.HEADER_LENGTH + AVERAGE_KEY_BYTES + averageUrlBytes)
             .maxBloatFactor(MAX_BLOAT_FACTOR);
+    }
+
+    /** @return this boot's id (Linux), or "" where there is none: then every unclean stop means recovery. */
+    private static String bootId()
+    {
+        try
+        {
+            return Files.readString(Path.of("/proc/sys/kernel/random/boot_id"), StandardCharsets.US_ASCII).trim();
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return "";
+        }
+    }
+
+    /** @return true if the last owner stopped without closing the replica (recovered or not). */
+    public boolean stoppedUncleanly()
+    {
+        return uncleanStop;
+    }
+
+    /** @return a map-access slot for one event loop's own use with {@link #enterMap}/{@link #exitMap}. */
+    public int claimAccessSlot()
+    {
+        return tracker.claimSlot();
+    }
+
+    /** Call before a lookup on {@link #map()} from the thread that owns {@code slot}. */
+    public void enterMap(final int slot)
+    {
+        tracker.enter(slot);
+    }
+
+    /** Call once the lookup's context is closed. */
+    public void exitMap(final int slot)
+    {
+        tracker.exit(slot);
     }
 
     /** @return true if this open had to recover the map after its last owner crashed. */
@@ -190,23 +257,45 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
     /** Store a record, replacing any record for the same domain and code. One writer thread at a time. */
     public void put(final LinkRecord record)
     {
-        final ChronicleMap<byte[], byte[]> live = map;
-        addDomain(live, record.domain());
-        live.put(key(record.domain(), record.code()), LinkCodec.encode(record));
+        tracker.enter(MapAccessTracker.SHARED);
+        try
+        {
+            final ChronicleMap<byte[], byte[]> live = map;
+            addDomain(live, record.domain());
+            live.put(key(record.domain(), record.code()), LinkCodec.encode(record));
+        }
+        finally
+        {
+            tracker.exit(MapAccessTracker.SHARED);
+        }
     }
 
     /** @return the record for {@code domain/code}, or null. Allocates: for tools and tests, not the hot path. */
     public LinkRecord get(final String domain, final String code)
     {
-        final byte[] bytes = map.get(key(domain, code));
+        final byte[] bytes = read(key(domain, code));
         return bytes == null ? null : LinkCodec.decode(bytes);
+    }
+
+    /** One {@code get} on the live map, tracked. */
+    private byte[] read(final byte[] key)
+    {
+        tracker.enter(MapAccessTracker.SHARED);
+        try
+        {
+            return map.get(key);
+        }
+        finally
+        {
+            tracker.exit(MapAccessTracker.SHARED);
+        }
     }
 
     /** @return the last change-log sequence applied to this replica, 0 if none. */
     @Override
     public long appliedSequence()
     {
-        final byte[] bytes = map.get(SEQUENCE_KEY);
+        final byte[] bytes = read(SEQUENCE_KEY);
         return bytes == null ? 0 : ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
     }
 
@@ -214,14 +303,22 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
     @Override
     public long appliedCommittedAtMs()
     {
-        final byte[] bytes = map.get(SEQUENCE_KEY);
+        final byte[] bytes = read(SEQUENCE_KEY);
         return bytes == null || bytes.length < 16 ? 0 : ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(8);
     }
 
     @Override
     public void checkpoint(final long sequence, final long committedAtMs)
     {
-        map.put(SEQUENCE_KEY, sequenceValue(sequence, committedAtMs));
+        tracker.enter(MapAccessTracker.SHARED);
+        try
+        {
+            map.put(SEQUENCE_KEY, sequenceValue(sequence, committedAtMs));
+        }
+        finally
+        {
+            tracker.exit(MapAccessTracker.SHARED);
+        }
     }
 
     private static byte[] sequenceValue(final long sequence, final long committedAtMs)
@@ -237,15 +334,23 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
     public void apply(final LinkRecord record)
     {
         final byte[] key = key(record.domain(), record.code());
-        final byte[] existing = map.get(key);
-        if (existing != null && existing.length >= LinkCodec.HEADER_LENGTH &&
-            ByteBuffer.wrap(existing).order(ByteOrder.LITTLE_ENDIAN).getLong(LinkCodec.SEQUENCE_OFFSET) >= record.sequence())
+        tracker.enter(MapAccessTracker.SHARED);
+        try
         {
-            skipped.incrementAndGet();
-            return;
+            final byte[] existing = map.get(key);
+            if (existing != null && existing.length >= LinkCodec.HEADER_LENGTH &&
+                ByteBuffer.wrap(existing).order(ByteOrder.LITTLE_ENDIAN).getLong(LinkCodec.SEQUENCE_OFFSET) >= record.sequence())
+            {
+                skipped.incrementAndGet();
+                return;
+            }
+            addDomain(map, record.domain());
+            map.put(key, LinkCodec.encode(record));
         }
-        addDomain(map, record.domain());
-        map.put(key, LinkCodec.encode(record));
+        finally
+        {
+            tracker.exit(MapAccessTracker.SHARED);
+        }
     }
 
     /** @return changes handed over again (after a restart) and skipped because the map already had them. */
@@ -366,17 +471,25 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
     /** @return links held, not counting the replica's own bookkeeping entries. */
     public long linkCount()
     {
-        final ChronicleMap<byte[], byte[]> live = map;
-        long count = live.longSize();
-        if (live.containsKey(SEQUENCE_KEY))
+        tracker.enter(MapAccessTracker.SHARED);
+        try
         {
-            count--;
+            final ChronicleMap<byte[], byte[]> live = map;
+            long count = live.longSize();
+            if (live.containsKey(SEQUENCE_KEY))
+            {
+                count--;
+            }
+            if (live.containsKey(DOMAINS_KEY))
+            {
+                count--;
+            }
+            return count;
         }
-        if (live.containsKey(DOMAINS_KEY))
+        finally
         {
-            count--;
+            tracker.exit(MapAccessTracker.SHARED);
         }
-        return count;
     }
 
     /** @return bytes the map's file occupies on disk (it is sparse: less than its length). */
@@ -416,6 +529,7 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
         try
         {
             map.close();
+            tracker.close();
             Files.deleteIfExists(dataDir.resolve(DIRTY_MARKER));
         }
         finally
