@@ -54,7 +54,8 @@ public final class EdgeNode implements AutoCloseable
     public static EdgeNode start(final EdgeConfig config, final EpochClock clock, final PrintStream out)
         throws IOException, InterruptedException
     {
-        final LinkReplica replica = LinkReplica.open(config.dataDir(), config.expectedLinks(), config.averageUrlBytes());
+        final LinkReplica replica = LinkReplica.open(config.dataDir(), config.expectedLinks(), config.averageUrlBytes(),
+            config.controlPlane() != null && config.importFile() == null);
         RedirectServer server = null;
         try
         {
