@@ -141,6 +141,18 @@ public final class ControlPlaneConfig
         description = "How often the change log is compacted, in ms. Default: ${DEFAULT-VALUE}")
     long logCompactionIntervalMs;
 
+    @Option(names = "--click-token", paramLabel = "TOKEN",
+        description = "Token edges present to ship click files. Default: the replication token.")
+    String clickToken;
+
+    @Option(names = "--max-click-file-bytes", defaultValue = "67108864",
+        description = "Largest click file accepted, compressed; larger gets 413. Default: ${DEFAULT-VALUE}")
+    long maxClickFileBytes;
+
+    @Option(names = "--max-click-file-uncompressed-bytes", defaultValue = "268435456",
+        description = "Largest click file once decompressed; beyond it the file is refused (no decompression bombs). Default: ${DEFAULT-VALUE}")
+    long maxClickFileUncompressedBytes;
+
     /** Validate every setting; throws {@link IllegalArgumentException} naming the first bad one. */
     public ControlPlaneConfig conclude()
     {
@@ -182,6 +194,12 @@ public final class ControlPlaneConfig
         requireRange("--log-retention-ms", logRetentionMs, 1, Duration.ofDays(3650).toMillis());
         requireRange("--log-retention-records", logRetentionRecords, 1, Long.MAX_VALUE / 2);
         requireRange("--log-compaction-interval-ms", logCompactionIntervalMs, 10, Duration.ofDays(1).toMillis());
+        if (clickToken != null && clickToken.trim().length() < 16)
+        {
+            throw new IllegalArgumentException("--click-token must be at least 16 characters");
+        }
+        requireRange("--max-click-file-bytes", maxClickFileBytes, 1024, Integer.MAX_VALUE - 1024);
+        requireRange("--max-click-file-uncompressed-bytes", maxClickFileUncompressedBytes, 1024, 1L << 34);
         return this;
     }
 
@@ -329,5 +347,21 @@ public final class ControlPlaneConfig
     public long logCompactionIntervalMs()
     {
         return logCompactionIntervalMs;
+    }
+
+    /** @return the click-ingest token, or null to use the replication token. */
+    public String clickToken()
+    {
+        return clickToken == null ? null : clickToken.trim();
+    }
+
+    public long maxClickFileBytes()
+    {
+        return maxClickFileBytes;
+    }
+
+    public long maxClickFileUncompressedBytes()
+    {
+        return maxClickFileUncompressedBytes;
     }
 }

@@ -14,6 +14,9 @@ import java.util.EnumSet;
 import io.bounce.admin.AdminServer;
 import io.bounce.control.api.Api;
 import io.bounce.control.api.ApiServer;
+import io.bounce.control.clicks.ClickIngest;
+import io.bounce.control.clicks.ClickStore;
+import io.bounce.control.clicks.IngestHandler;
 import io.bounce.control.keys.ApiKeys;
 import io.bounce.control.keys.RateLimiter;
 import io.bounce.control.keys.Scope;
@@ -53,12 +56,17 @@ public final class ControlPlaneNode implements AutoCloseable
     private final String adminKey;
     private final LogRetention retention;
     private final String replicationToken;
+    private final ClickStore clicks;
+    private final java.util.concurrent.ExecutorService ingestThread;
     private boolean closed;
 
     private ControlPlaneNode(final Database database, final GroupCommitter writer, final ReadPool readers, final ApiServer api,
         final AdminServer admin, final ControlMetrics metrics, final Api routes, final String adminKey,
-        final LogRetention retention, final String replicationToken)
+        final LogRetention retention, final String replicationToken, final ClickStore clicks,
+        final java.util.concurrent.ExecutorService ingestThread)
     {
+        this.clicks = clicks;
+        this.ingestThread = ingestThread;
         this.retention = retention;
         this.replicationToken = replicationToken;
         this.routes = routes;
@@ -82,6 +90,13 @@ public final class ControlPlaneNode implements AutoCloseable
         logHead.advance(writer.head(), writer.headCommittedAtMs());
         ApiServer apiServer = null;
         LogRetention retention = null;
+        ClickStore clickStore = null;
+        final java.util.concurrent.ExecutorService ingestThread = java.util.concurrent.Executors.newSingleThreadExecutor(r ->
+        {
+            final Thread thread = new Thread(r, "click-ingest");
+            thread.setDaemon(true);
+            return thread;
+        });
         try
         {
             final Domains domains = new Domains(config.defaultDomain());
@@ -114,8 +129,11 @@ public final class ControlPlaneNode implements AutoCloseable
                 new DestinationPolicy(config.maxUrlLength(), domains::isOwn, blocklist),
                 new CodeGenerator(config.codeLength()), clock, config.editWindowMs(), config.defaultLifetimeMs(),
                 config.reservedAliases());
+            clickStore = new ClickStore(config.dataDir());
+            final ClickStore store = clickStore;
+            final ClickIngest ingest = new ClickIngest(store, config.maxClickFileUncompressedBytes());
             final Api apiRoutes = new Api(links, keys, new RateLimiter(), domains, writer, readers, metrics, System::nanoTime,
-                config.shortUrlScheme(), config.shortUrlPort(), config.maxBulkItems());
+                config.shortUrlScheme(), config.shortUrlPort(), config.maxBulkItems(), store, clock);
             final String replicationToken = config.replicationToken() != null
                 ? config.replicationToken()
                 : readOrCreateToken(config.dataDir().resolve(REPLICATION_TOKEN_FILE));
@@ -124,12 +142,15 @@ public final class ControlPlaneNode implements AutoCloseable
             final LogRetention logRetention = new LogRetention(writer, config.logRetentionMs(), config.logRetentionRecords());
             retention = logRetention;
             apiServer = new ApiServer(apiRoutes, readers.executor(), config.host(), config.port(), config.ioThreads(),
-                config.maxBodyBytes(), config.idleTimeoutMs(), config.headerTimeoutMs(), logServer);
+                config.maxBodyBytes(), config.idleTimeoutMs(), config.headerTimeoutMs(), logServer,
+                () -> new IngestHandler(ingest, ingestThread,
+                    config.clickToken() != null ? config.clickToken() : replicationToken, config.maxClickFileBytes()));
             final AdminServer adminServer = new AdminServer("control-admin", config.adminHost(), config.adminPort(), writer::isRunning,
                 () ->
                 {
                     final StringBuilder text = new StringBuilder(metrics.scrape(writer.head(), writer.commits(), writer.committedOps()));
                     logServer.scrape(text);
+                    ingest.scrape(text);
                     PrometheusText.gauge(text, "bounce_changelog_first_retained_sequence",
                         "Oldest change-log sequence kept, as of the last compaction.", logRetention.firstRetained());
                     PrometheusText.counter(text, "bounce_changelog_compacted_total", "Change-log entries dropped by retention.",
@@ -138,7 +159,7 @@ public final class ControlPlaneNode implements AutoCloseable
                 });
             logRetention.start(config.logCompactionIntervalMs());
             final ControlPlaneNode node = new ControlPlaneNode(database, writer, readers, apiServer, adminServer, metrics, apiRoutes,
-                adminKey, logRetention, replicationToken);
+                adminKey, logRetention, replicationToken, clickStore, ingestThread);
             out.println("api: http://" + hostPort(apiServer.localAddress()));
             out.println("control-plane admin: http://" + hostPort(adminServer.localAddress()));
             if (adminKey != null)
@@ -157,6 +178,18 @@ public final class ControlPlaneNode implements AutoCloseable
             if (retention != null)
             {
                 retention.close();
+            }
+            ingestThread.shutdownNow();
+            if (clickStore != null)
+            {
+                try
+                {
+                    clickStore.close();
+                }
+                catch (final SQLException closing)
+                {
+                    LOG.warn("closing the click store failed", closing);
+                }
             }
             writer.close(); // first: its last futures complete on the readers' executor
             readers.close();
@@ -239,6 +272,11 @@ public final class ControlPlaneNode implements AutoCloseable
         return writer.head();
     }
 
+    public ClickStore clicks()
+    {
+        return clicks;
+    }
+
     /** The token followers must present. */
     public String replicationToken()
     {
@@ -263,6 +301,20 @@ public final class ControlPlaneNode implements AutoCloseable
         api.close();
         admin.close();
         retention.close();
+        ingestThread.shutdown();
+        try
+        {
+            ingestThread.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+            clicks.close();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        catch (final SQLException ex)
+        {
+            LOG.warn("closing the click store failed", ex);
+        }
         try
         {
             writer.close(); // first: its last futures complete on the readers' executor

@@ -6,6 +6,7 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import io.bounce.config.LaunchDefaults;
 import static io.bounce.config.RoleLauncher.requireRange;
@@ -132,7 +133,52 @@ public final class EdgeConfig
         description = "... and while at most this far behind in commit time, in ms. Serving never depends on readiness. Default: ${DEFAULT-VALUE}")
     long readyMaxLagMs;
 
+    @Option(names = "--edge-id", paramLabel = "ID",
+        description = "This edge's name in click files and metrics ([A-Za-z0-9_.-], up to 64). Default: edge-<host name>.")
+    String edgeId;
+
+    @Option(names = "--aggregator", paramLabel = "URL",
+        description = "Where click files go (the control plane's API by default: --control-plane). Without either, clicks are not recorded.")
+    String aggregator;
+
+    @Option(names = "--record-clicks", defaultValue = "true", arity = "1", paramLabel = "true|false",
+        description = "Record every answered lookup as a click event (needs an aggregator). Default: ${DEFAULT-VALUE}")
+    boolean recordClicks;
+
+    @Option(names = "--click-token", paramLabel = "TOKEN",
+        description = "Token for the aggregator, and the fleet secret visitor hashes are keyed with. Default: the replication token.")
+    String clickToken;
+
+    @Option(names = "--click-ring-bytes", defaultValue = "8388608",
+        description = "Size of the in-memory event ring (power of two); a full ring drops events. Default: ${DEFAULT-VALUE}")
+    int clickRingBytes;
+
+    @Option(names = "--click-rotate-ms", defaultValue = "5000",
+        description = "Finish a click file after this long, in ms. Default: ${DEFAULT-VALUE}")
+    long clickRotateMs;
+
+    @Option(names = "--click-rotate-bytes", defaultValue = "67108864",
+        description = "... or once it holds this many (uncompressed) bytes. Default: ${DEFAULT-VALUE}")
+    long clickRotateBytes;
+
+    @Option(names = "--click-disk-budget-bytes", defaultValue = "1073741824",
+        description = "Most bytes of unshipped click files; beyond it new events are dropped (files never are). Default: ${DEFAULT-VALUE}")
+    long clickDiskBudgetBytes;
+
+    @Option(names = "--click-ship-deadline-ms", defaultValue = "5000",
+        description = "On SIGTERM, how long to try shipping what is left, in ms; the rest ships after the next start. Default: ${DEFAULT-VALUE}")
+    long clickShipDeadlineMs;
+
+    @Option(names = "--trusted-proxies", split = ",", paramLabel = "CIDR",
+        description = "Peers whose X-Forwarded-For names the client (load balancers), as CIDR blocks. Default: none.")
+    List<String> trustedProxies;
+
+    @Option(names = "--country-header", paramLabel = "NAME",
+        description = "Header the load balancer puts the client's two-letter country in (e.g. CF-IPCountry). Default: none.")
+    String countryHeader;
+
     private Transport resolvedTransport;
+    private URI resolvedAggregator;
     private URI resolvedControlPlane;
     private String resolvedToken;
 
@@ -204,6 +250,45 @@ public final class EdgeConfig
                 throw new IllegalArgumentException("--control-plane needs --replication-token or --replication-token-file");
             }
         }
+        if (edgeId == null)
+        {
+            String host;
+            try
+            {
+                host = java.net.InetAddress.getLocalHost().getHostName();
+            }
+            catch (final IOException ex)
+            {
+                host = "local";
+            }
+            edgeId = ("edge-" + host).replaceAll("[^A-Za-z0-9_.-]", "-");
+            edgeId = edgeId.substring(0, Math.min(64, edgeId.length()));
+        }
+        if (!io.bounce.replication.clicks.ClickFileFormat.EDGE_ID.matcher(edgeId).matches())
+        {
+            throw new IllegalArgumentException("--edge-id must be 1-64 of A-Z a-z 0-9 _ . -");
+        }
+        final String aggregatorUrl = aggregator != null ? aggregator : controlPlane;
+        if (recordClicks && aggregatorUrl != null)
+        {
+            resolvedAggregator = URI.create(aggregatorUrl.endsWith("/") ? aggregatorUrl : aggregatorUrl + "/");
+            if (clickToken == null)
+            {
+                clickToken = resolvedToken;
+            }
+            if (clickToken == null || clickToken.length() < 16)
+            {
+                throw new IllegalArgumentException("recording clicks needs --click-token (or a replication token) of 16+ characters");
+            }
+        }
+        if (Integer.bitCount(clickRingBytes) != 1 || clickRingBytes < 65536)
+        {
+            throw new IllegalArgumentException("--click-ring-bytes must be a power of two, at least 65536");
+        }
+        requireRange("--click-rotate-ms", clickRotateMs, 10, 3_600_000L);
+        requireRange("--click-rotate-bytes", clickRotateBytes, 4096, 1L << 30);
+        requireRange("--click-disk-budget-bytes", clickDiskBudgetBytes, 1 << 20, Long.MAX_VALUE / 4);
+        requireRange("--click-ship-deadline-ms", clickShipDeadlineMs, 0, 600_000L);
         return this;
     }
 
@@ -326,5 +411,56 @@ public final class EdgeConfig
     public long readyMaxLagMs()
     {
         return readyMaxLagMs;
+    }
+
+    public String edgeId()
+    {
+        return edgeId;
+    }
+
+    /** @return where click files go, or null when clicks are not recorded. */
+    public URI aggregator()
+    {
+        return resolvedAggregator;
+    }
+
+    public String clickToken()
+    {
+        return clickToken;
+    }
+
+    public int clickRingBytes()
+    {
+        return clickRingBytes;
+    }
+
+    public long clickRotateMs()
+    {
+        return clickRotateMs;
+    }
+
+    public long clickRotateBytes()
+    {
+        return clickRotateBytes;
+    }
+
+    public long clickDiskBudgetBytes()
+    {
+        return clickDiskBudgetBytes;
+    }
+
+    public long clickShipDeadlineMs()
+    {
+        return clickShipDeadlineMs;
+    }
+
+    public List<String> trustedProxies()
+    {
+        return trustedProxies == null ? List.of() : trustedProxies;
+    }
+
+    public String countryHeader()
+    {
+        return countryHeader;
     }
 }

@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 
 import io.bounce.admin.AdminServer;
+import io.bounce.edge.clicks.ClickPipeline;
 import io.bounce.edge.http.RedirectServer;
 import io.bounce.edge.http.Redirector;
 import io.bounce.edge.metrics.EdgeMetrics;
@@ -32,12 +33,14 @@ public final class EdgeNode implements AutoCloseable
     private final RedirectServer server;
     private final AdminServer admin;
     private final LogFollower follower;
+    private final ClickPipeline clicks;
     private boolean stopped;
 
     private EdgeNode(final EdgeConfig config, final LinkReplica replica, final EdgeMetrics metrics,
-        final RedirectServer server, final AdminServer admin, final LogFollower follower)
+        final RedirectServer server, final AdminServer admin, final LogFollower follower, final ClickPipeline clicks)
     {
         this.follower = follower;
+        this.clicks = clicks;
         this.config = config;
         this.replica = replica;
         this.metrics = metrics;
@@ -57,6 +60,7 @@ public final class EdgeNode implements AutoCloseable
         final LinkReplica replica = LinkReplica.open(config.dataDir(), config.expectedLinks(), config.averageUrlBytes(),
             config.controlPlane() != null && config.importFile() == null);
         RedirectServer server = null;
+        ClickPipeline clicks = null;
         try
         {
             if (replica.recoveredFromCrash())
@@ -79,8 +83,13 @@ public final class EdgeNode implements AutoCloseable
                 return null;
             }
             final EdgeMetrics metrics = new EdgeMetrics();
-            final Redirector redirector = new Redirector(
-                replica, config.defaultDomain(), clock, metrics, config.permanentMaxAgeSeconds());
+            clicks = config.aggregator() == null ? null : new ClickPipeline(new ClickPipeline.Settings(
+                config.edgeId(), config.dataDir().resolve("clicks"), config.aggregator(), config.clickToken(),
+                config.clickToken().getBytes(java.nio.charset.StandardCharsets.UTF_8), config.trustedProxies(),
+                config.clickRingBytes(), config.clickRotateMs(), config.clickRotateBytes(), config.clickDiskBudgetBytes(),
+                config.clickShipDeadlineMs()), clock);
+            final Redirector redirector = new Redirector(replica, config.defaultDomain(), clock, metrics,
+                config.permanentMaxAgeSeconds(), clicks == null ? null : clicks.recorder(), config.countryHeader());
             server = new RedirectServer(redirector, config.transport(), config.ioThreads(), config.host(), config.port(),
                 config.idleTimeoutMs(), config.headerTimeoutMs(), config.maxRequestLineBytes(), config.maxHeaderBytes());
             final LogFollower follower = config.controlPlane() == null ? null : new LogFollower(
@@ -88,11 +97,16 @@ public final class EdgeNode implements AutoCloseable
                     100, config.replicationBackoffMaxMs()),
                 replica);
             final RedirectServer serving = server;
+            final ClickPipeline pipeline = clicks;
             final AdminServer admin = new AdminServer("edge-admin", config.adminHost(), config.adminPort(),
                 () -> serving.isServing() && (follower == null || isCaughtUp(follower.stats(), config)),
                 () ->
                 {
                     final StringBuilder text = new StringBuilder(metrics.scrape(replica));
+                    if (pipeline != null)
+                    {
+                        pipeline.scrape(text);
+                    }
                     if (follower != null)
                     {
                         follower.stats().scrape(text);
@@ -101,7 +115,7 @@ public final class EdgeNode implements AutoCloseable
                     }
                     return text.toString();
                 });
-            final EdgeNode node = new EdgeNode(config, replica, metrics, server, admin, follower);
+            final EdgeNode node = new EdgeNode(config, replica, metrics, server, admin, follower, clicks);
             if (follower != null)
             {
                 final long from = replica.appliedSequence();
@@ -111,6 +125,10 @@ public final class EdgeNode implements AutoCloseable
             out.println("edge: http://" + hostPort(server.localAddress()) + " (" + server.transport().name().toLowerCase() +
                 ", " + config.ioThreads() + " event loops, " + replica.linkCount() + " links)");
             out.println("edge admin: http://" + hostPort(admin.localAddress()));
+            if (clicks != null)
+            {
+                out.println("edge clicks: recording as " + config.edgeId() + ", shipping to " + config.aggregator());
+            }
             out.flush();
             return node;
         }
@@ -119,6 +137,10 @@ public final class EdgeNode implements AutoCloseable
             if (server != null)
             {
                 server.close();
+            }
+            if (clicks != null)
+            {
+                clicks.close();
             }
             replica.close();
             throw ex;
@@ -183,6 +205,17 @@ public final class EdgeNode implements AutoCloseable
         }
         server.drain(config.drainTimeoutMs());
         server.close();
+        if (clicks != null)
+        {
+            try
+            {
+                clicks.close(); // every answered request is in the ring by now: drain it, finish the file, ship
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
         admin.close();
         try
         {

@@ -69,6 +69,8 @@ public final class Api
     private final String shortUrlScheme;
     private final int shortUrlPort;
     private final int maxBulkItems;
+    private final io.bounce.control.clicks.ClickStore clicks;
+    private final org.agrona.concurrent.EpochClock clock;
     private final List<Route> routes = new ArrayList<>();
     private final byte[] openApi;
 
@@ -83,8 +85,12 @@ public final class Api
         final LongSupplier nanoClock,
         final String shortUrlScheme,
         final int shortUrlPort,
-        final int maxBulkItems)
+        final int maxBulkItems,
+        final io.bounce.control.clicks.ClickStore clicks,
+        final org.agrona.concurrent.EpochClock clock)
     {
+        this.clicks = clicks;
+        this.clock = clock;
         this.links = links;
         this.keys = keys;
         this.limiter = limiter;
@@ -105,6 +111,7 @@ public final class Api
         routes.add(new Route("PATCH", "/api/v1/links/{code}", Scope.LINKS_WRITE, this::updateLink));
         routes.add(new Route("DELETE", "/api/v1/links/{code}", Scope.LINKS_WRITE, this::deleteLink));
         routes.add(new Route("POST", "/api/v1/links/{code}/takedown", Scope.ADMIN, this::takedown));
+        routes.add(new Route("GET", "/api/v1/links/{code}/analytics", Scope.ANALYTICS_READ, this::analytics));
         routes.add(new Route("GET", "/api/v1/domains", Scope.LINKS_READ, this::listDomains));
         routes.add(new Route("POST", "/api/v1/domains", Scope.ADMIN, this::addDomain));
         routes.add(new Route("GET", "/api/v1/keys", Scope.ADMIN, this::listKeys));
@@ -316,6 +323,77 @@ public final class Api
     {
         final LinkRow row = links.get(key, request.query("domain"), params.get("code"));
         return CompletableFuture.completedFuture(json(200, linkJson(row)));
+    }
+
+    /**
+     * Clicks of one link (owner or admin): {@code from}/{@code to} RFC 3339 (default: the last 7 days),
+     * {@code granularity} hour|day|week (default day). Bots, link previews and HEAD requests are counted
+     * apart and left out of every other figure.
+     */
+    private CompletableFuture<ApiResponse> analytics(final ApiKey key, final ApiRequest request, final Map<String, String> params)
+        throws Exception
+    {
+        final LinkRow row = links.get(key, request.query("domain"), params.get("code"));
+        final long now = clock.time();
+        final long to = instantParam(request, "to", now + 1);
+        final long from = instantParam(request, "from", to - 7L * 86_400_000L);
+        if (from >= to)
+        {
+            throw Problem.badRequest("range", "from must be before to");
+        }
+        final String granularity = request.query("granularity") == null ? "day" : request.query("granularity");
+        if (!granularity.equals("hour") && !granularity.equals("day") && !granularity.equals("week"))
+        {
+            throw Problem.badRequest("granularity", "granularity must be hour, day or week");
+        }
+        if (granularity.equals("hour") && to - from > 31L * 86_400_000L)
+        {
+            throw Problem.badRequest("range", "hourly timelines cover at most 31 days");
+        }
+        final io.bounce.control.clicks.ClickStore.Report report = clicks.report(row.domain, row.code, from, to, granularity);
+        final ObjectNode out = Json.MAPPER.createObjectNode();
+        out.put("code", row.code).put("domain", row.domain)
+            .put("from", java.time.Instant.ofEpochMilli(from).toString()).put("to", java.time.Instant.ofEpochMilli(to).toString())
+            .put("granularity", granularity)
+            .put("clicks", report.clicks()).put("uniqueVisitors", report.uniqueVisitors()).put("botClicks", report.botClicks());
+        final com.fasterxml.jackson.databind.node.ArrayNode timeline = out.putArray("timeline");
+        for (final long[] bucket : report.timeline())
+        {
+            timeline.addObject().put("start", java.time.Instant.ofEpochMilli(bucket[0]).toString())
+                .put("clicks", bucket[1]).put("botClicks", bucket[2]);
+        }
+        ranked(out, "referrers", report.referrers());
+        ranked(out, "countries", report.countries());
+        ranked(out, "browsers", report.browsers());
+        ranked(out, "oses", report.oses());
+        ranked(out, "devices", report.devices());
+        return CompletableFuture.completedFuture(json(200, out));
+    }
+
+    private static void ranked(final ObjectNode out, final String field, final List<io.bounce.control.clicks.ClickStore.Ranked> values)
+    {
+        final com.fasterxml.jackson.databind.node.ArrayNode array = out.putArray(field);
+        for (final io.bounce.control.clicks.ClickStore.Ranked value : values)
+        {
+            array.addObject().put("name", value.name()).put("clicks", value.clicks());
+        }
+    }
+
+    private static long instantParam(final ApiRequest request, final String name, final long otherwise)
+    {
+        final String text = request.query(name);
+        if (text == null)
+        {
+            return otherwise;
+        }
+        try
+        {
+            return java.time.OffsetDateTime.parse(text).toInstant().toEpochMilli();
+        }
+        catch (final java.time.format.DateTimeParseException ex)
+        {
+            throw Problem.badRequest("timestamp", name + " must be an RFC 3339 timestamp, like 2026-01-31T12:00:00Z");
+        }
     }
 
     private CompletableFuture<ApiResponse> listLinks(final ApiKey key, final ApiRequest request, final Map<String, String> params)

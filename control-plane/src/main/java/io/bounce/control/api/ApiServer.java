@@ -36,7 +36,8 @@ public final class ApiServer implements AutoCloseable
     private final Channel channel;
 
     public ApiServer(final Api api, final ExecutorService workers, final String host, final int port, final int ioThreads,
-        final int maxBodyBytes, final long idleTimeoutMs, final long requestTimeoutMs, final LogServer logServer)
+        final int maxBodyBytes, final long idleTimeoutMs, final long requestTimeoutMs, final LogServer logServer,
+        final java.util.function.Supplier<io.netty.channel.ChannelHandler> ingest)
         throws InterruptedException
     {
         final boolean epoll = Epoll.isAvailable();
@@ -60,6 +61,7 @@ public final class ApiServer implements AutoCloseable
                             .addLast("request-timer", timer)
                             .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, 8192))
                             .addLast("replication", logServer.handler("idle", "request-timer"))
+                            .addLast("ingest", ingest.get())
                             .addLast("api", new ApiChannelHandler(api, workers, maxBodyBytes, timer));
                     }
                 })

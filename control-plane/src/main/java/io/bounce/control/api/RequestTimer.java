@@ -12,7 +12,7 @@ import io.netty.util.concurrent.ScheduledFuture;
  * whole; {@link ApiChannelHandler} calls {@link #requestComplete()} when it has. A client that drips
  * a request slowly (slowloris) is cut off instead of holding the connection. One per connection.
  */
-final class RequestTimer extends ChannelInboundHandlerAdapter
+public final class RequestTimer extends ChannelInboundHandlerAdapter
 {
     private final long timeoutMs;
     private ChannelHandlerContext ctx;
@@ -44,7 +44,7 @@ final class RequestTimer extends ChannelInboundHandlerAdapter
     }
 
     /** The current request has arrived whole: the next byte starts the next request's clock. */
-    void requestComplete()
+    public void requestComplete()
     {
         if (timer != null)
         {

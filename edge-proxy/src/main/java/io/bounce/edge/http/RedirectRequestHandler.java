@@ -42,7 +42,7 @@ final class RedirectRequestHandler extends ByteToMessageDecoder
     RedirectRequestHandler(final Redirector redirector, final int maxRequestLineBytes, final int maxHeaderBytes, final long headerTimeoutMs)
     {
         this.redirector = redirector;
-        this.parser = new RequestHeadParser(maxRequestLineBytes, maxHeaderBytes);
+        this.parser = new RequestHeadParser(maxRequestLineBytes, maxHeaderBytes, redirector.countryHeader());
         this.headerTimeoutMs = headerTimeoutMs;
     }
 
@@ -51,6 +51,10 @@ final class RedirectRequestHandler extends ByteToMessageDecoder
     {
         loop = redirector.loop();
         redirector.metrics().connectionOpened();
+        if (ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress)
+        {
+            parser.peerAddress = ((java.net.InetSocketAddress)ctx.channel().remoteAddress()).getAddress().getAddress();
+        }
         armHeaderTimer(ctx);
         super.channelActive(ctx);
     }

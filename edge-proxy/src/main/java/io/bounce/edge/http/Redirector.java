@@ -2,6 +2,7 @@ package io.bounce.edge.http;
 
 import java.nio.charset.StandardCharsets;
 
+import io.bounce.edge.clicks.ClickRecorder;
 import io.bounce.edge.metrics.EdgeMetrics;
 import io.bounce.edge.metrics.LoopStats;
 import io.bounce.edge.metrics.Rejection;
@@ -49,6 +50,8 @@ public final class Redirector
     private final EpochClock clock;
     private final EdgeMetrics metrics;
     private final byte[] permanentCache;
+    private final ClickRecorder clicks;
+    private final String countryHeader;
     private final FastThreadLocal<Loop> loops = new FastThreadLocal<>()
     {
         @Override
@@ -66,6 +69,24 @@ public final class Redirector
         final EdgeMetrics metrics,
         final long permanentMaxAgeSeconds)
     {
+        this(replica, defaultDomain, clock, metrics, permanentMaxAgeSeconds, null, null);
+    }
+
+    /**
+     * @param clicks        where every answered lookup is recorded, or null to record nothing.
+     * @param countryHeader the header the load balancer sets to the client's country, or null.
+     */
+    public Redirector(
+        final LinkReplica replica,
+        final String defaultDomain,
+        final EpochClock clock,
+        final EdgeMetrics metrics,
+        final long permanentMaxAgeSeconds,
+        final ClickRecorder clicks,
+        final String countryHeader)
+    {
+        this.clicks = clicks;
+        this.countryHeader = countryHeader;
         this.replica = replica;
         this.defaultDomain = defaultDomain.getBytes(StandardCharsets.US_ASCII);
         this.clock = clock;
@@ -88,6 +109,11 @@ public final class Redirector
             this.stats = stats;
             this.accessSlot = accessSlot;
         }
+    }
+
+    String countryHeader()
+    {
+        return countryHeader;
     }
 
     /** @return the calling event loop's {@link Loop}. */
@@ -198,6 +224,7 @@ public final class Redirector
         if (refusal != null)
         {
             writeError(ctx, refusal, keepAlive, head, request.http11, nowMs, loop);
+            recordClick(in, request, loop, refusal.status.code(), keyLength, nowMs, head);
             return !keepAlive;
         }
 
@@ -214,7 +241,20 @@ public final class Redirector
         ctx.write(out, ctx.voidPromise());
         loop.stats.countResponse(ResponseStatus.ofRedirect(status));
         loop.stats.recordRedirectLatency(System.nanoTime() - startNs);
+        recordClick(in, request, loop, status, keyLength, nowMs, head);
         return !keepAlive;
+    }
+
+    /** A lookup was answered: hand it to the click recorder (after the answer is written: off its latency). */
+    private void recordClick(final ByteBuf in, final RequestHeadParser request, final Loop loop, final int status,
+        final int keyLength, final long nowMs, final boolean head)
+    {
+        if (clicks != null)
+        {
+            clicks.record(nowMs, status, head, request.peerAddress, loop.key, keyLength, in,
+                request.userAgentStart, request.userAgentEnd, request.refererStart, request.refererEnd,
+                request.forwardedForStart, request.forwardedForEnd, request.countryStart, request.countryEnd);
+        }
     }
 
     /** Answer a request the parser refused; the connection is always closed after it. */

@@ -53,6 +53,20 @@ final class RequestHeadParser
     boolean http11;
     boolean keepAlive;
     boolean hasBody;
+    /** Headers the click recorder reads (first occurrence of each), or -1 when absent. */
+    int userAgentStart;
+    int userAgentEnd;
+    int refererStart;
+    int refererEnd;
+    int forwardedForStart;
+    int forwardedForEnd;
+    int countryStart;
+    int countryEnd;
+    /** The connection's peer address (4 or 16 bytes), set once per connection by its handler. */
+    byte[] peerAddress = new byte[0];
+
+    /** The lower-case name of the header the load balancer puts the client's country in, or null. */
+    private final String countryHeader;
 
     private boolean connectionClose;
     private boolean connectionKeepAlive;
@@ -60,8 +74,14 @@ final class RequestHeadParser
 
     RequestHeadParser(final int maxRequestLineBytes, final int maxHeaderBytes)
     {
+        this(maxRequestLineBytes, maxHeaderBytes, null);
+    }
+
+    RequestHeadParser(final int maxRequestLineBytes, final int maxHeaderBytes, final String countryHeader)
+    {
         this.maxRequestLineBytes = maxRequestLineBytes;
         this.maxHeaderBytes = maxHeaderBytes;
+        this.countryHeader = countryHeader == null || countryHeader.isEmpty() ? null : countryHeader.toLowerCase(java.util.Locale.ROOT);
     }
 
     /**
@@ -104,6 +124,10 @@ final class RequestHeadParser
 
         hostStart = -1;
         hostEnd = -1;
+        userAgentStart = -1;
+        refererStart = -1;
+        forwardedForStart = -1;
+        countryStart = -1;
         hasBody = false;
         connectionClose = false;
         connectionKeepAlive = false;
@@ -337,6 +361,27 @@ final class RequestHeadParser
         else if (nameLength == 10 && matchesLowerCase(buf, start, colon, "connection"))
         {
             parseConnection(buf, valueStart, valueEnd);
+        }
+        else if (nameLength == 10 && userAgentStart < 0 && matchesLowerCase(buf, start, colon, "user-agent"))
+        {
+            userAgentStart = valueStart;
+            userAgentEnd = valueEnd;
+        }
+        else if (nameLength == 7 && refererStart < 0 && matchesLowerCase(buf, start, colon, "referer"))
+        {
+            refererStart = valueStart;
+            refererEnd = valueEnd;
+        }
+        else if (nameLength == 15 && forwardedForStart < 0 && matchesLowerCase(buf, start, colon, "x-forwarded-for"))
+        {
+            forwardedForStart = valueStart;
+            forwardedForEnd = valueEnd;
+        }
+        else if (countryHeader != null && nameLength == countryHeader.length() && countryStart < 0 &&
+            matchesLowerCase(buf, start, colon, countryHeader))
+        {
+            countryStart = valueStart;
+            countryEnd = valueEnd;
         }
         return true;
     }

@@ -1,0 +1,262 @@
+package io.bounce.control.clicks;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+
+import io.bounce.replication.clicks.ClickFileFormat;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * One connection's view of the aggregator's ingest endpoint, {@code PUT /ingest/v1/clicks/<edge>/<seq>}:
+ * it answers those paths and passes every other request on. The body (at most {@code maxFileBytes},
+ * else 413 before it is read) is gathered, then counted on the ingest thread; the answer goes out only
+ * after the store has committed: 200 {@code {"events":N}} or {@code {"duplicate":true}}, 400 for a
+ * corrupt file, 413 for one too large, 401 for a wrong token, 503 when the store failed (retry).
+ */
+public final class IngestHandler extends ChannelInboundHandlerAdapter
+{
+    private final ClickIngest ingest;
+    private final ExecutorService ingestThread;
+    private final byte[] tokenDigest;
+    private final long maxFileBytes;
+    private HttpRequest request;
+    private CompositeByteBuf body;
+    private boolean discarding;
+
+    public IngestHandler(final ClickIngest ingest, final ExecutorService ingestThread, final String token, final long maxFileBytes)
+    {
+        this.ingest = ingest;
+        this.ingestThread = ingestThread;
+        this.tokenDigest = digest(token);
+        this.maxFileBytes = maxFileBytes;
+    }
+
+    @Override
+    public void channelRead(final ChannelHandlerContext ctx, final Object msg)
+    {
+        if (msg instanceof HttpRequest)
+        {
+            final HttpRequest head = (HttpRequest)msg;
+            if (head.decoderResult().isFailure() || !head.uri().startsWith(ClickFileFormat.INGEST_PATH))
+            {
+                ctx.fireChannelRead(msg);
+                return;
+            }
+            ReferenceCountUtil.release(msg);
+            start(ctx, head);
+            if (!(msg instanceof LastHttpContent))
+            {
+                return;
+            }
+        }
+        if (request == null && !discarding)
+        {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        if (msg instanceof HttpContent)
+        {
+            final HttpContent content = (HttpContent)msg;
+            if (body != null && !discarding)
+            {
+                if (body.readableBytes() + content.content().readableBytes() > maxFileBytes)
+                {
+                    releaseBody();
+                    discarding = true;
+                    answer(ctx, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, problem(413, "click files are limited to " + maxFileBytes + " bytes"), false);
+                }
+                else
+                {
+                    body.addComponent(true, content.content().retain());
+                }
+            }
+            content.release();
+            if (msg instanceof LastHttpContent)
+            {
+                if (ctx.pipeline().get("request-timer") instanceof io.bounce.control.api.RequestTimer)
+                {
+                    ((io.bounce.control.api.RequestTimer)ctx.pipeline().get("request-timer")).requestComplete();
+                }
+                if (discarding)
+                {
+                    discarding = false;
+                    return;
+                }
+                finish(ctx);
+            }
+            return;
+        }
+        ReferenceCountUtil.release(msg);
+    }
+
+    private void start(final ChannelHandlerContext ctx, final HttpRequest head)
+    {
+        final String[] parts = head.uri().substring(ClickFileFormat.INGEST_PATH.length()).split("/");
+        long sequence = -1;
+        if (parts.length == 2 && ClickFileFormat.EDGE_ID.matcher(parts[0]).matches())
+        {
+            try
+            {
+                sequence = Long.parseLong(parts[1]);
+            }
+            catch (final NumberFormatException ignored)
+            {
+                // answered below
+            }
+        }
+        discarding = true; // until the request is accepted, its body is read and dropped
+        if (!HttpMethod.PUT.equals(head.method()))
+        {
+            final FullHttpResponse response = response(HttpResponseStatus.METHOD_NOT_ALLOWED, problem(405, "use PUT"), false);
+            response.headers().set(HttpHeaderNames.ALLOW, "PUT");
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        if (!authorized(head.headers().get(HttpHeaderNames.AUTHORIZATION)))
+        {
+            answer(ctx, HttpResponseStatus.UNAUTHORIZED, problem(401, "ingest needs Authorization: Bearer <click token>"), false);
+            return;
+        }
+        if (sequence < 0)
+        {
+            answer(ctx, HttpResponseStatus.NOT_FOUND, problem(404, "expected " + ClickFileFormat.INGEST_PATH + "<edge>/<sequence>"), false);
+            return;
+        }
+        if (HttpUtil.getContentLength(head, 0L) > maxFileBytes)
+        {
+            answer(ctx, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, problem(413, "click files are limited to " + maxFileBytes + " bytes"), false);
+            return;
+        }
+        discarding = false;
+        request = head;
+        body = ctx.alloc().compositeBuffer(Integer.MAX_VALUE);
+        ctx.channel().attr(io.netty.util.AttributeKey.<String[]>valueOf("ingest")).set(new String[] {parts[0], Long.toString(sequence)});
+    }
+
+    private void finish(final ChannelHandlerContext ctx)
+    {
+        final boolean keepAlive = HttpUtil.isKeepAlive(request);
+        final String[] id = ctx.channel().attr(io.netty.util.AttributeKey.<String[]>valueOf("ingest")).get();
+        final byte[] bytes = ByteBufUtil.getBytes(body);
+        releaseBody();
+        request = null;
+        ctx.channel().config().setAutoRead(false); // one file at a time per connection
+        try
+        {
+            ingestThread.execute(() ->
+            {
+                HttpResponseStatus status;
+                String json;
+                try
+                {
+                    final long events = ingest.ingest(id[0], Long.parseLong(id[1]), bytes);
+                    status = HttpResponseStatus.OK;
+                    json = events < 0 ? "{\"duplicate\":true}" : "{\"events\":" + events + "}";
+                }
+                catch (final ClickIngest.Refused ex)
+                {
+                    status = HttpResponseStatus.valueOf(ex.status);
+                    json = problem(ex.status, ex.getMessage());
+                }
+                catch (final Exception ex)
+                {
+                    status = HttpResponseStatus.SERVICE_UNAVAILABLE;
+                    json = problem(503, "the click store failed: " + ex.getMessage());
+                }
+                final HttpResponseStatus answered = status;
+                final String text = json;
+                ctx.executor().execute(() ->
+                {
+                    ctx.channel().config().setAutoRead(true);
+                    answer(ctx, answered, text, keepAlive && answered.code() < 400);
+                });
+            });
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            ctx.channel().config().setAutoRead(true);
+            answer(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, problem(503, "the aggregator is stopping"), false);
+        }
+    }
+
+    private boolean authorized(final String authorization)
+    {
+        return authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7) &&
+            MessageDigest.isEqual(tokenDigest, digest(authorization.substring(7).trim()));
+    }
+
+    private static byte[] digest(final String secret)
+    {
+        try
+        {
+            return MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
+        }
+        catch (final java.security.NoSuchAlgorithmException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    private static String problem(final int status, final String detail)
+    {
+        return "{\"type\":\"https://bounce.dev/problems/click-file\",\"status\":" + status + ",\"detail\":\"" +
+            detail.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}";
+    }
+
+    private static FullHttpResponse response(final HttpResponseStatus status, final String json, final boolean keepAlive)
+    {
+        final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+            Unpooled.copiedBuffer(json, StandardCharsets.UTF_8));
+        response.headers()
+            .set(HttpHeaderNames.CONTENT_TYPE, status.code() < 400 ? "application/json" : "application/problem+json")
+            .set(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+        if (!keepAlive)
+        {
+            response.headers().set(HttpHeaderNames.CONNECTION, "close");
+        }
+        return response;
+    }
+
+    private static void answer(final ChannelHandlerContext ctx, final HttpResponseStatus status, final String json, final boolean keepAlive)
+    {
+        final var future = ctx.writeAndFlush(response(status, json, keepAlive));
+        if (!keepAlive)
+        {
+            future.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private void releaseBody()
+    {
+        if (body != null)
+        {
+            body.release();
+            body = null;
+        }
+    }
+
+    @Override
+    public void channelInactive(final ChannelHandlerContext ctx)
+    {
+        releaseBody();
+        ctx.fireChannelInactive();
+    }
+}

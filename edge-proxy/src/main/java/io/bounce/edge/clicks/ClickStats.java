@@ -1,0 +1,15 @@
+package io.bounce.edge.clicks;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Counters of the click pipeline, written by its threads, read by the admin scrape. */
+final class ClickStats
+{
+    final AtomicLong written = new AtomicLong();
+    final AtomicLong droppedDiskBudget = new AtomicLong();
+    final AtomicLong files = new AtomicLong();
+    final AtomicLong shipped = new AtomicLong();
+    final AtomicLong shipFailures = new AtomicLong();
+    final AtomicLong quarantined = new AtomicLong();
+    volatile boolean writerFailed;
+}

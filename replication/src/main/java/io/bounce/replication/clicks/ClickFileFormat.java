@@ -1,0 +1,122 @@
+package io.bounce.replication.clicks;
+
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Click files, version 1: what an edge writes and ships and what the aggregator ingests.
+ *
+ * <p>A file is one LZ4 frame (block and content checksums on; {@code lz4 -d} reads it) of UTF-8 text
+ * in ClickHouse's {@code TabSeparatedWithNames} format: a header row of the {@link #COLUMNS}, then
+ * one row per event, fields separated by a tab, rows ended by a newline, and in every field a
+ * backslash, tab, newline or carriage return written as {@code \\}, {@code \t}, {@code \n},
+ * {@code \r} (other control characters as {@code \xHH}... none reach a field: the edge drops them).
+ *
+ * <p>Identity: {@code <edge>-<sequence>.tsv.lz4}, the edge's id and a per-edge file sequence that
+ * survives restarts. The aggregator counts a file once per identity. Shipping:
+ * {@code PUT /ingest/v1/clicks/<edge>/<sequence>} with {@code Authorization: Bearer <token>}; 200 =
+ * durable (or already counted), 400 = the file is corrupt (the edge quarantines it), anything else
+ * = try again later.
+ */
+public final class ClickFileFormat
+{
+    /** The columns, in order. {@code visitor} is a keyed hash of the client IP, never the IP. */
+    public static final List<String> COLUMNS = List.of(
+        "time_ms", "edge", "domain", "code", "status", "method", "visitor", "country", "user_agent", "referrer");
+    public static final String HEADER = String.join("\t", COLUMNS) + "\n";
+    public static final String SUFFIX = ".tsv.lz4";
+    public static final String INGEST_PATH = "/ingest/v1/clicks/";
+    /** Edge ids: what may appear in a file name and a URL path segment. */
+    public static final Pattern EDGE_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+    public static final int MAX_USER_AGENT_BYTES = 512;
+    public static final int MAX_REFERRER_BYTES = 1024;
+
+    private static final Pattern FILE_NAME = Pattern.compile("(" + EDGE_ID.pattern() + ")-(\\d{1,18})" + Pattern.quote(SUFFIX));
+
+    private ClickFileFormat()
+    {
+    }
+
+    public static String fileName(final String edge, final long sequence)
+    {
+        return edge + "-" + String.format("%012d", sequence) + SUFFIX;
+    }
+
+    /** @return the sequence in a click file's name, or -1 if the name is not one of {@code edge}'s files. */
+    public static long sequenceOf(final String fileName, final String edge)
+    {
+        final Matcher m = FILE_NAME.matcher(fileName);
+        return m.matches() && m.group(1).equals(edge) ? Long.parseLong(m.group(2)) : -1;
+    }
+
+    /** Append {@code value} to {@code out} escaped as TabSeparated expects. */
+    public static void escape(final CharSequence value, final StringBuilder out)
+    {
+        for (int i = 0; i < value.length(); i++)
+        {
+            final char c = value.charAt(i);
+            switch (c)
+            {
+                case '\\':
+                    out.append("\\\\");
+                    break;
+                case '\t':
+                    out.append("\\t");
+                    break;
+                case '\n':
+                    out.append("\\n");
+                    break;
+                case '\r':
+                    out.append("\\r");
+                    break;
+                default:
+                    out.append(c);
+            }
+        }
+    }
+
+    /**
+     * Split one row into its fields, undoing the escapes.
+     *
+     * @return the fields, or null if the row is malformed (wrong field count, a dangling backslash).
+     */
+    public static String[] split(final String row)
+    {
+        final String[] fields = new String[COLUMNS.size()];
+        final StringBuilder field = new StringBuilder();
+        int n = 0;
+        for (int i = 0; i < row.length(); i++)
+        {
+            final char c = row.charAt(i);
+            if (c == '\t')
+            {
+                if (n == fields.length - 1)
+                {
+                    return null;
+                }
+                fields[n++] = field.toString();
+                field.setLength(0);
+            }
+            else if (c == '\\')
+            {
+                if (++i == row.length())
+                {
+                    return null;
+                }
+                final char e = row.charAt(i);
+                field.append(e == 't' ? '\t' : e == 'n' ? '\n' : e == 'r' ? '\r' : e);
+            }
+            else
+            {
+                field.append(c);
+            }
+        }
+        if (n != fields.length - 1)
+        {
+            return null;
+        }
+        fields[n] = field.toString();
+        return fields;
+    }
+}
