@@ -50,6 +50,7 @@ public final class ClickStore implements AutoCloseable
         writer.setAutoCommit(false);
         writer.commit();
         reader = (DuckDBConnection)writer.duplicate();
+        reader.setAutoCommit(true); // each query sees what has committed (a duplicate inherits the writer's mode)
     }
 
     /**

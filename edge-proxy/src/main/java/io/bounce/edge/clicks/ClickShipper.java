@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Ships finished click files, oldest first, to the aggregator: {@code PUT} with the token; a 2xx means
  * the aggregator has it durably, and only then is the file deleted. A 400 means the aggregator found
- * it corrupt: the file moves to {@code quarantine/} and is counted, never deleted. Anything else
+ * it corrupt (413: too large to ever take): the file moves to {@code quarantine/} and is counted, never deleted. Anything else
  * (refused connection, 5xx, timeout) is retried with exponential backoff and jitter, forever. One
  * thread.
  */
@@ -145,7 +145,7 @@ final class ClickShipper implements Runnable
                 failures = 0;
                 return true;
             }
-            if (status == 400)
+            if (status == 400 || status == 413)
             {
                 Files.move(file, quarantine.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
                 pendingBytes.addAndGet(-size);
