@@ -93,6 +93,14 @@ class ClickSystemTest
             assertEquals(humans + 13 + 1, cp.clicks().totalEvents(), "the 404 is stored too, apart from clicks");
             Thread.sleep(500); // files keep rotating: nothing is counted twice
             assertEquals(humans, analytics(cp, code).get("clicks").asLong());
+
+            final java.io.StringWriter printed = new java.io.StringWriter();
+            final int exit = io.bounce.control.cli.BounceCtl.run(new String[] {"--api", base(cp), "--key", Stack.adminKey(cp),
+                "analytics", code, "--granularity", "hour"}, new java.io.PrintWriter(printed), new java.io.PrintWriter(System.err));
+            assertEquals(0, exit, printed.toString());
+            assertTrue(printed.toString().contains("clicks 500   unique visitors 1   bots and previews (not counted) 13"), printed.toString());
+            assertTrue(printed.toString().contains("#".repeat(40)), "a bar chart of the timeline:\n" + printed);
+            assertTrue(printed.toString().contains("news.example.org  500"), printed.toString());
         }
     }
 

@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
     scope = CommandLine.ScopeType.INHERIT,
     version = "bouncectl 0.1.0",
     description = "Manage Bounce links, domains and keys through the control plane's API.",
-    subcommands = {LinkCommands.class, BounceCtl.Domains.class, BounceCtl.Keys.class, BounceCtl.Takedown.class},
+    subcommands = {LinkCommands.class, BounceCtl.Domains.class, BounceCtl.Keys.class, BounceCtl.Takedown.class,
+        BounceCtl.Analytics.class},
     footer = "%nThe API and key can also come from BOUNCE_API and BOUNCE_KEY.")
 public final class BounceCtl
 {
@@ -234,6 +235,97 @@ public final class BounceCtl
                 (domain == null ? "" : "?domain=" + ApiClient.q(domain)), Map.of("reason", reason));
             root.print(answer, () -> root.out().println("disabled " + answer.get("shortUrl").asText() + ": " + reason));
             return 0;
+        }
+    }
+
+    @Command(name = "analytics", description = "A link's clicks: totals, a timeline chart, top referrers, countries, browsers, OSes, devices.",
+        mixinStandardHelpOptions = true)
+    static final class Analytics implements Callable<Integer>
+    {
+        private static final int BAR_WIDTH = 40;
+
+        @ParentCommand
+        BounceCtl root;
+
+        @CommandLine.Parameters(paramLabel = "CODE")
+        String code;
+
+        @Option(names = "--domain", description = "the link's domain; default: the default domain")
+        String domain;
+
+        @Option(names = "--from", description = "start, RFC 3339 (default: 7 days before --to)")
+        String from;
+
+        @Option(names = "--to", description = "end, RFC 3339 (default: now)")
+        String to;
+
+        @Option(names = "--granularity", defaultValue = "day", description = "hour, day or week. Default: ${DEFAULT-VALUE}")
+        String granularity;
+
+        @Override
+        public Integer call() throws ApiClient.Failure
+        {
+            final StringBuilder path = new StringBuilder("/api/v1/links/" + ApiClient.q(code) + "/analytics?granularity=" +
+                ApiClient.q(granularity));
+            if (domain != null)
+            {
+                path.append("&domain=").append(ApiClient.q(domain));
+            }
+            if (from != null)
+            {
+                path.append("&from=").append(ApiClient.q(from));
+            }
+            if (to != null)
+            {
+                path.append("&to=").append(ApiClient.q(to));
+            }
+            final JsonNode a = root.client().call("GET", path.toString(), null);
+            root.print(a, () -> human(a));
+            return 0;
+        }
+
+        private void human(final JsonNode a)
+        {
+            final PrintWriter out = root.out();
+            out.println(a.get("domain").asText() + "/" + a.get("code").asText() + "  " + a.get("from").asText() + " .. " +
+                a.get("to").asText());
+            out.println("clicks " + a.get("clicks").asLong() + "   unique visitors " + a.get("uniqueVisitors").asLong() +
+                "   bots and previews (not counted) " + a.get("botClicks").asLong());
+            out.println();
+            long max = 1;
+            for (final JsonNode bucket : a.get("timeline"))
+            {
+                max = Math.max(max, bucket.get("clicks").asLong());
+            }
+            final List<List<String>> rows = new ArrayList<>();
+            for (final JsonNode bucket : a.get("timeline"))
+            {
+                final long n = bucket.get("clicks").asLong();
+                final int width = (int)Math.round((double)n * BAR_WIDTH / max);
+                rows.add(List.of(bucket.get("start").asText(), Long.toString(n), "#".repeat(width)));
+            }
+            if (rows.isEmpty())
+            {
+                out.println("no clicks in this period");
+            }
+            else
+            {
+                table(out, List.of(a.get("granularity").asText().toUpperCase(java.util.Locale.ROOT), "CLICKS", ""), rows);
+            }
+            for (final String[] dimension : new String[][] {{"referrers", "REFERRER"}, {"countries", "COUNTRY"},
+                {"browsers", "BROWSER"}, {"oses", "OS"}, {"devices", "DEVICE"}})
+            {
+                final List<List<String>> top = new ArrayList<>();
+                for (final JsonNode entry : a.get(dimension[0]))
+                {
+                    top.add(List.of(entry.get("name").asText(), Long.toString(entry.get("clicks").asLong())));
+                }
+                if (!top.isEmpty())
+                {
+                    out.println();
+                    table(out, List.of(dimension[1], "CLICKS"), top);
+                }
+            }
         }
     }
 }

@@ -127,7 +127,7 @@ public final class LocalStack
             launch("edge-" + (i + 1), EDGE_MAIN, logs, edgeAdminPorts[i],
                 "--data-dir", dataDir.resolve("edge-" + (i + 1)).toString(), "--host", "127.0.0.1",
                 "--port", Integer.toString(edgePorts[i]), "--admin-host", "127.0.0.1",
-                "--admin-port", Integer.toString(edgeAdminPorts[i]), "--control-plane", api,
+                "--admin-port", Integer.toString(edgeAdminPorts[i]), "--control-plane", api, "--edge-id", "edge-" + (i + 1),
                 "--replication-token-file", controlDir.resolve("replication.token").toString());
         }
         for (final Child child : children)
