@@ -1,0 +1,157 @@
+package io.bounce.system;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.bounce.control.ControlPlaneMain;
+import io.bounce.edge.EdgeNode;
+import org.agrona.concurrent.SystemEpochClock;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The control plane (and its aggregator) in a child JVM, SIGKILLed while click files stream in. */
+class AggregatorKillSystemTest
+{
+    private static final long WAIT_MS = 60_000;
+
+    @TempDir
+    Path dir;
+
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .followRedirects(HttpClient.Redirect.NEVER).build();
+
+    @Test
+    void clicksAreCountedExactlyOnceAcrossAnAggregatorKilledMidIngest() throws Exception
+    {
+        final int port;
+        final int adminPort;
+        try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0))
+        {
+            port = a.getLocalPort();
+            adminPort = b.getLocalPort();
+        }
+        final Path cpDir = dir.resolve("cp");
+        final String api = "http://127.0.0.1:" + port;
+        Process cp = startControlPlane(cpDir, port, adminPort);
+        try
+        {
+            awaitReady(adminPort, cp);
+            final String key = Files.readString(cpDir.resolve("admin.key")).trim();
+            final String token = Files.readString(cpDir.resolve("replication.token")).trim();
+            final JsonNode link = Stack.JSON.readTree(Stack.call("POST", api + "/api/v1/links", key,
+                "{\"url\":\"https://example.com/kill\"}").body());
+            final String code = link.get("code").asText();
+            try (EdgeNode edge = Stack.edge(dir.resolve("e"), api, token, SystemEpochClock.INSTANCE,
+                "--edge-id", "k1", "--click-rotate-ms", "20", "--replication-backoff-max-ms", "200"))
+            {
+                Stack.await("link at the edge", WAIT_MS, () -> edge.replica().get("localhost", code) != null);
+                final AtomicBoolean loading = new AtomicBoolean(true);
+                final long[] redirects = {0};
+                final Thread load = new Thread(() ->
+                {
+                    while (loading.get())
+                    {
+                        try
+                        {
+                            if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.address().getPort() + "/" + code))
+                                .header("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0").build(),
+                                HttpResponse.BodyHandlers.discarding()).statusCode() == 302)
+                            {
+                                redirects[0]++;
+                            }
+                        }
+                        catch (final Exception ex)
+                        {
+                            return;
+                        }
+                    }
+                });
+                load.start();
+                // Let a stream of small files flow, then kill the aggregator while it ingests them.
+                Stack.await("files flowing", WAIT_MS, () -> shipped(edge) >= 20);
+                cp.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                final long shippedBeforeKill = shipped(edge);
+                Thread.sleep(300); // the edge keeps serving and recording; files pile up
+                cp = startControlPlane(cpDir, port, adminPort);
+                awaitReady(adminPort, cp);
+                Stack.await("files flowing again", WAIT_MS, () -> shipped(edge) > shippedBeforeKill + 10);
+                loading.set(false);
+                load.join(10_000);
+                final long recorded = Stack.sample(Stack.metrics(edge), "bounce_clicks_recorded_total");
+                Stack.await("the backlog shipped", WAIT_MS, () ->
+                    Stack.sample(metricsOrEmpty(edge), "bounce_clicks_written_total") == recorded &&
+                    Stack.sample(metricsOrEmpty(edge), "bounce_clicks_files_pending") == 0 &&
+                    Stack.sample(metricsOrEmpty(edge), "bounce_clicks_bytes_pending") == 0);
+                Thread.sleep(200);
+                final JsonNode report = Stack.JSON.readTree(Stack.call("GET", api + "/api/v1/links/" + code + "/analytics", key, null).body());
+                assertEquals(recorded, report.get("clicks").asLong(), "every recorded click counted once, across the kill");
+                assertTrue(recorded >= redirects[0]);
+            }
+        }
+        finally
+        {
+            cp.destroyForcibly();
+        }
+    }
+
+    private static long shipped(final EdgeNode edge)
+    {
+        return Stack.sample(metricsOrEmpty(edge), "bounce_clicks_files_shipped_total");
+    }
+
+    private static String metricsOrEmpty(final EdgeNode edge)
+    {
+        try
+        {
+            return Stack.metrics(edge);
+        }
+        catch (final Exception ex)
+        {
+            return "";
+        }
+    }
+
+    private static Process startControlPlane(final Path dataDir, final int port, final int adminPort) throws Exception
+    {
+        final List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(Arrays.asList(System.getProperty("bounce.jvm.args", "").trim().split("\\s+")));
+        command.addAll(List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"), ControlPlaneMain.class.getName(),
+            "--data-dir", dataDir.toString(), "--port", Integer.toString(port), "--admin-port", Integer.toString(adminPort)));
+        return new ProcessBuilder(command).redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolveSibling("cp.log").toFile())).start();
+    }
+
+    private static void awaitReady(final int adminPort, final Process cp) throws Exception
+    {
+        Stack.await("control plane ready", WAIT_MS, () ->
+        {
+            if (!cp.isAlive())
+            {
+                throw new AssertionError("the control plane exited");
+            }
+            try
+            {
+                return Stack.call("GET", "http://127.0.0.1:" + adminPort + "/readyz", null, null).statusCode() == 200;
+            }
+            catch (final Exception ex)
+            {
+                return false;
+            }
+        });
+    }
+}
