@@ -41,6 +41,8 @@ public final class ClickIngest
     private final ClickStore store;
     private final long maxUncompressedBytes;
     private final UserAgents agents = new UserAgents();
+    /** Referrer URL → host, cached like user agents: a link's referrers repeat. */
+    private final java.util.Map<String, String> referrerHosts = new java.util.HashMap<>();
     private final AtomicLong files = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong events = new AtomicLong();
@@ -130,7 +132,17 @@ public final class ClickIngest
         }
         final boolean head = f[5].equals("HEAD");
         final UserAgents.Agent agent = agents.parse(f[8]);
-        return new ClickStore.Event(timeMs, f[1], f[2], f[3], status, head, f[6], f[7], ClickStore.referrerHost(f[9]),
+        String host = referrerHosts.get(f[9]);
+        if (host == null)
+        {
+            if (referrerHosts.size() >= 50_000)
+            {
+                referrerHosts.clear();
+            }
+            host = ClickStore.referrerHost(f[9]);
+            referrerHosts.put(f[9], host);
+        }
+        return new ClickStore.Event(timeMs, f[1], f[2], f[3], status, head, f[6], f[7], host,
             agent.browser(), agent.os(), head ? "bot" : agent.device(), head || agent.bot());
     }
 

@@ -83,6 +83,10 @@ public final class ClickFileFormat
      */
     public static String[] split(final String row)
     {
+        if (row.indexOf('\\') < 0)
+        {
+            return splitPlain(row); // the common case: nothing escaped, fields are substrings
+        }
         final String[] fields = new String[COLUMNS.size()];
         final StringBuilder field = new StringBuilder();
         int n = 0;
@@ -117,6 +121,28 @@ public final class ClickFileFormat
             return null;
         }
         fields[n] = field.toString();
+        return fields;
+    }
+
+    private static String[] splitPlain(final String row)
+    {
+        final String[] fields = new String[COLUMNS.size()];
+        int start = 0;
+        for (int n = 0; n < fields.length - 1; n++)
+        {
+            final int tab = row.indexOf('\t', start);
+            if (tab < 0)
+            {
+                return null;
+            }
+            fields[n] = row.substring(start, tab);
+            start = tab + 1;
+        }
+        if (row.indexOf('\t', start) >= 0)
+        {
+            return null;
+        }
+        fields[fields.length - 1] = row.substring(start);
         return fields;
     }
 }
