@@ -16,11 +16,12 @@ import org.HdrHistogram.Histogram;
 /**
  * The aggregator's ingest rate and its analytics latency on a busy link. Builds click files the way
  * an edge does (LZ4 TSV, a realistic mix of user agents, referrers and countries, 100,000 visitors),
- * all for one link, PUTs them one after another as an edge's shipper does, and reports events/s
- * (from the first PUT to the last 200). Then asks for that link's analytics {@code QUERIES} times and
+ * all for one link, first, in memory; then {@code SENDERS} "edges" PUT them at once, each one file
+ * after another as an edge's shipper does, and it reports events/s from the first PUT to the last
+ * 200 (building the files is not timed). Then asks for that link's analytics {@code QUERIES} times and
  * reports the latency percentiles.
  *
- * <p>Usage: {@code IngestBench API_URL TOKEN ADMIN_KEY CODE EVENTS [EVENTS_PER_FILE=100000] [QUERIES=100]}
+ * <p>Usage: {@code IngestBench API_URL TOKEN ADMIN_KEY CODE EVENTS [EVENTS_PER_FILE=100000] [QUERIES=100] [SENDERS=2]}
  */
 public final class IngestBench
 {
@@ -54,33 +55,53 @@ public final class IngestBench
         final long events = Long.parseLong(args[4]);
         final int perFile = args.length > 5 ? Integer.parseInt(args[5]) : 100_000;
         final int queries = args.length > 6 ? Integer.parseInt(args[6]) : 100;
+        final int senders = args.length > 7 ? Integer.parseInt(args[7]) : 2;
         final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
         final SplittableRandom random = new SplittableRandom(1);
         final long now = System.currentTimeMillis();
-        long sent = 0;
-        long busyNs = 0;
+        final java.util.List<byte[]> files = new java.util.ArrayList<>();
         long bytes = 0;
-        int sequence = 0;
-        while (sent < events)
+        for (long built = 0; built < events; built += perFile)
         {
-            final int n = (int)Math.min(perFile, events - sent);
-            final byte[] file = file(random, code, now - 6L * 86_400_000L, now, n);
+            final String edge = "bench-" + (files.size() % senders + 1);
+            final byte[] file = file(random, edge, code, now - 6L * 86_400_000L, now, (int)Math.min(perFile, events - built));
+            files.add(file);
             bytes += file.length;
-            final long t0 = System.nanoTime();
-            final HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-                    URI.create(api + ClickFileFormat.INGEST_PATH + "bench/" + (++sequence)))
-                .header("Authorization", "Bearer " + token).timeout(Duration.ofMinutes(5))
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(file)).build(), HttpResponse.BodyHandlers.ofString());
-            busyNs += System.nanoTime() - t0;
-            if (response.statusCode() != 200)
-            {
-                throw new IllegalStateException("ingest answered " + response.statusCode() + ": " + response.body());
-            }
-            sent += n;
         }
-        System.out.printf("BENCH ingest events=%d files=%d compressed_bytes=%d seconds=%.2f events_per_s=%.0f%n",
-            sent, sequence, bytes, busyNs / 1e9, sent / (busyNs / 1e9));
+        final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(senders);
+        final java.util.List<java.util.concurrent.Future<?>> sending = new java.util.ArrayList<>();
+        final long started = System.nanoTime();
+        for (int s = 0; s < senders; s++)
+        {
+            final String edge = "bench-" + (s + 1);
+            final int first = s;
+            sending.add(pool.submit(() ->
+            {
+                int sequence = 0;
+                for (int i = first; i < files.size(); i += senders)
+                {
+                    final HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+                            URI.create(api + ClickFileFormat.INGEST_PATH + edge + "/" + (++sequence)))
+                        .header("Authorization", "Bearer " + token).timeout(Duration.ofMinutes(5))
+                        .PUT(HttpRequest.BodyPublishers.ofByteArray(files.get(i))).build(), HttpResponse.BodyHandlers.ofString());
+                    if (response.statusCode() != 200)
+                    {
+                        throw new IllegalStateException("ingest answered " + response.statusCode() + ": " + response.body());
+                    }
+                }
+                return null;
+            }));
+        }
+        for (final java.util.concurrent.Future<?> f : sending)
+        {
+            f.get();
+        }
+        final long busyNs = System.nanoTime() - started;
+        pool.shutdown();
+        final long sent = events;
+        System.out.printf("BENCH ingest events=%d files=%d senders=%d compressed_bytes=%d seconds=%.2f events_per_s=%.0f%n",
+            sent, files.size(), senders, bytes, busyNs / 1e9, sent / (busyNs / 1e9));
 
         final Histogram latency = new Histogram(60_000_000_000L, 3);
         long clicks = -1;
@@ -108,7 +129,8 @@ public final class IngestBench
             latency.getValueAtPercentile(99) / 1e6, latency.getMaxValue() / 1e6);
     }
 
-    private static byte[] file(final SplittableRandom random, final String code, final long fromMs, final long toMs, final int rows)
+    private static byte[] file(final SplittableRandom random, final String edge, final String code, final long fromMs, final long toMs,
+        final int rows)
         throws Exception
     {
         final ByteArrayOutputStream out = new ByteArrayOutputStream(rows * 60);
@@ -120,7 +142,7 @@ public final class IngestBench
             for (int i = 0; i < rows; i++)
             {
                 row.setLength(0);
-                row.append(fromMs + random.nextLong(toMs - fromMs)).append("\tbench\tlocalhost\t").append(code)
+                row.append(fromMs + random.nextLong(toMs - fromMs)).append('\t').append(edge).append("\tlocalhost\t").append(code)
                     .append("\t302\tGET\t").append(String.format("%016x", random.nextInt(100_000) * 0x9E3779B97F4A7C15L)).append('\t')
                     .append(COUNTRIES[random.nextInt(COUNTRIES.length)]).append('\t')
                     .append(AGENTS[random.nextInt(AGENTS.length)]).append('\t')

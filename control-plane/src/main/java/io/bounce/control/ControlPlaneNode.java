@@ -58,13 +58,15 @@ public final class ControlPlaneNode implements AutoCloseable
     private final String replicationToken;
     private final ClickStore clicks;
     private final java.util.concurrent.ExecutorService ingestThread;
+    private final java.util.concurrent.ExecutorService parsePool;
     private boolean closed;
 
     private ControlPlaneNode(final Database database, final GroupCommitter writer, final ReadPool readers, final ApiServer api,
         final AdminServer admin, final ControlMetrics metrics, final Api routes, final String adminKey,
         final LogRetention retention, final String replicationToken, final ClickStore clicks,
-        final java.util.concurrent.ExecutorService ingestThread)
+        final java.util.concurrent.ExecutorService ingestThread, final java.util.concurrent.ExecutorService parsePool)
     {
+        this.parsePool = parsePool;
         this.clicks = clicks;
         this.ingestThread = ingestThread;
         this.retention = retention;
@@ -97,6 +99,14 @@ public final class ControlPlaneNode implements AutoCloseable
             thread.setDaemon(true);
             return thread;
         });
+        // Reading and checking click files runs here, in parallel; committing them is ingestThread's.
+        final java.util.concurrent.ExecutorService parsePool = java.util.concurrent.Executors.newFixedThreadPool(
+            Math.max(2, Runtime.getRuntime().availableProcessors()), r ->
+            {
+                final Thread thread = new Thread(r, "click-parse");
+                thread.setDaemon(true);
+                return thread;
+            });
         try
         {
             final Domains domains = new Domains(config.defaultDomain());
@@ -143,7 +153,7 @@ public final class ControlPlaneNode implements AutoCloseable
             retention = logRetention;
             apiServer = new ApiServer(apiRoutes, readers.executor(), config.host(), config.port(), config.ioThreads(),
                 config.maxBodyBytes(), config.idleTimeoutMs(), config.headerTimeoutMs(), logServer,
-                () -> new IngestHandler(ingest, ingestThread,
+                () -> new IngestHandler(ingest, parsePool, ingestThread,
                     config.clickToken() != null ? config.clickToken() : replicationToken, config.maxClickFileBytes()));
             final AdminServer adminServer = new AdminServer("control-admin", config.adminHost(), config.adminPort(), writer::isRunning,
                 () ->
@@ -159,7 +169,7 @@ public final class ControlPlaneNode implements AutoCloseable
                 });
             logRetention.start(config.logCompactionIntervalMs());
             final ControlPlaneNode node = new ControlPlaneNode(database, writer, readers, apiServer, adminServer, metrics, apiRoutes,
-                adminKey, logRetention, replicationToken, clickStore, ingestThread);
+                adminKey, logRetention, replicationToken, clickStore, ingestThread, parsePool);
             out.println("api: http://" + hostPort(apiServer.localAddress()));
             out.println("control-plane admin: http://" + hostPort(adminServer.localAddress()));
             if (adminKey != null)
@@ -180,6 +190,7 @@ public final class ControlPlaneNode implements AutoCloseable
                 retention.close();
             }
             ingestThread.shutdownNow();
+            parsePool.shutdownNow();
             if (clickStore != null)
             {
                 try
@@ -301,9 +312,11 @@ public final class ControlPlaneNode implements AutoCloseable
         api.close();
         admin.close();
         retention.close();
-        ingestThread.shutdown();
+        parsePool.shutdown();
         try
         {
+            parsePool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+            ingestThread.shutdown();
             ingestThread.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
             clicks.close();
         }

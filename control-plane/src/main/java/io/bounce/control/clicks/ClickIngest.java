@@ -41,8 +41,8 @@ public final class ClickIngest
     private final ClickStore store;
     private final long maxUncompressedBytes;
     private final UserAgents agents = new UserAgents();
-    /** Referrer URL → host, cached like user agents: a link's referrers repeat. */
-    private final java.util.Map<String, String> referrerHosts = new java.util.HashMap<>();
+    /** Referrer URL → host, cached like user agents: a link's referrers repeat. Shared by the parse threads. */
+    private final java.util.Map<String, String> referrerHosts = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicLong files = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong events = new AtomicLong();
@@ -63,6 +63,32 @@ public final class ClickIngest
      * @throws Refused for a file that is corrupt (400) or too large once decompressed (413).
      */
     public long ingest(final String edge, final long sequence, final byte[] body) throws Refused, java.sql.SQLException
+    {
+        return commit(parse(edge, sequence, body));
+    }
+
+    /** A file read, checked, enriched and rolled up: ready to commit. */
+    public static final class Parsed
+    {
+        final String edge;
+        final long sequence;
+        final List<ClickStore.Event> rows;
+        final ClickStore.Rollup rollup;
+
+        Parsed(final String edge, final long sequence, final List<ClickStore.Event> rows)
+        {
+            this.edge = edge;
+            this.sequence = sequence;
+            this.rows = rows;
+            this.rollup = ClickStore.aggregate(rows);
+        }
+    }
+
+    /**
+     * The part of ingest that needs no store: decompress (capped), check every row, enrich, roll up.
+     * Safe on any thread, so files from several edges are read in parallel; only commits are serial.
+     */
+    public Parsed parse(final String edge, final long sequence, final byte[] body) throws Refused
     {
         final List<ClickStore.Event> rows = new ArrayList<>();
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(
@@ -90,9 +116,20 @@ public final class ClickIngest
         {
             throw corrupt("unreadable LZ4 frame: " + ex.getMessage());
         }
+        return new Parsed(edge, sequence, rows);
+    }
+
+    /**
+     * Count a parsed file in the store: on the one ingest thread.
+     *
+     * @return the events counted, or -1 if this file had been counted before.
+     */
+    public long commit(final Parsed parsed) throws java.sql.SQLException
+    {
+        final List<ClickStore.Event> rows = parsed.rows;
         try
         {
-            if (!store.ingest(edge, sequence, rows))
+            if (!store.ingest(parsed.edge, parsed.sequence, rows, parsed.rollup))
             {
                 duplicates.incrementAndGet();
                 return -1;

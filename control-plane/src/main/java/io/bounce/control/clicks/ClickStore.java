@@ -75,6 +75,13 @@ public final class ClickStore implements AutoCloseable
      */
     public synchronized boolean ingest(final String edge, final long sequence, final List<Event> events) throws SQLException
     {
+        return ingest(edge, sequence, events, aggregate(events));
+    }
+
+    /** As {@link #ingest(String, long, List)}, with the rollup already computed (off the ingest thread). */
+    public synchronized boolean ingest(final String edge, final long sequence, final List<Event> events, final Rollup rollup)
+        throws SQLException
+    {
         try
         {
             try (PreparedStatement seen = writer.prepareStatement("SELECT 1 FROM ingested_files WHERE edge = ? AND seq = ?"))
@@ -118,7 +125,7 @@ public final class ClickStore implements AutoCloseable
                     appender.endRow();
                 }
             }
-            rollUp(events);
+            writeRollup(rollup);
             writer.commit();
             return true;
         }
@@ -129,19 +136,29 @@ public final class ClickStore implements AutoCloseable
         }
     }
 
-    /** Add a file's answered redirects to the rollups (same transaction as the events). */
     /** One link-hour-audience of a file, with its counts per dimension value. */
-    private record Slot(String domain, String code, long hour, boolean bot)
+    record Slot(String domain, String code, long hour, boolean bot)
     {
     }
 
     private static final String[] DIMENSIONS = {"total", "referrer", "country", "browser", "os", "device"};
 
-    /** Add a file's answered redirects to the rollups (same transaction as the events). */
-    private void rollUp(final List<Event> events) throws SQLException
+    /** A file's contribution to the rollups, computed from its events on any thread. */
+    public static final class Rollup
     {
         final java.util.Map<Slot, java.util.List<java.util.Map<String, long[]>>> counts = new java.util.HashMap<>();
-        final java.util.Set<java.util.List<Object>> visitors = new java.util.HashSet<>();
+        /** domain, code, day → the day's distinct visitors. */
+        final java.util.Map<java.util.List<Object>, java.util.Set<String>> visitors = new java.util.HashMap<>();
+    }
+
+    /** Sum a file's answered redirects per link, hour, audience and dimension value; collect its visitors per day. */
+    public static Rollup aggregate(final List<Event> events)
+    {
+        final Rollup rollup = new Rollup();
+        Slot lastSlot = null;
+        java.util.List<java.util.Map<String, long[]>> dims = null;
+        java.util.List<Object> lastDay = null;
+        java.util.Set<String> dayVisitors = null;
         for (final Event e : events)
         {
             if (e.status() != 301 && e.status() != 302 && e.status() != 307 && e.status() != 308)
@@ -149,8 +166,11 @@ public final class ClickStore implements AutoCloseable
                 continue;
             }
             final long hour = Math.floorDiv(e.timeMs(), 3_600_000L) * 3_600_000L;
-            final java.util.List<java.util.Map<String, long[]>> dims = counts.computeIfAbsent(
-                new Slot(e.domain(), e.code(), hour, e.bot()), k ->
+            if (lastSlot == null || lastSlot.hour() != hour || lastSlot.bot() != e.bot() ||
+                !lastSlot.code().equals(e.code()) || !lastSlot.domain().equals(e.domain()))
+            {
+                lastSlot = new Slot(e.domain(), e.code(), hour, e.bot());
+                dims = rollup.counts.computeIfAbsent(lastSlot, k ->
                 {
                     final java.util.List<java.util.Map<String, long[]>> maps = new ArrayList<>(DIMENSIONS.length);
                     for (int i = 0; i < DIMENSIONS.length; i++)
@@ -159,16 +179,44 @@ public final class ClickStore implements AutoCloseable
                     }
                     return maps;
                 });
-            final String[] values = {"", e.referrerHost(), e.country(), e.browser(), e.os(), e.device()};
-            for (int i = 0; i < values.length; i++)
-            {
-                dims.get(i).computeIfAbsent(values[i], v -> new long[1])[0]++;
             }
+            increment(dims.get(0), "");
+            increment(dims.get(1), e.referrerHost());
+            increment(dims.get(2), e.country());
+            increment(dims.get(3), e.browser());
+            increment(dims.get(4), e.os());
+            increment(dims.get(5), e.device());
             if (!e.bot())
             {
-                visitors.add(java.util.List.of(e.domain(), e.code(), Math.floorDiv(e.timeMs(), 86_400_000L), e.visitor()));
+                final long day = Math.floorDiv(e.timeMs(), 86_400_000L);
+                if (lastDay == null || (Long)lastDay.get(2) != day || !lastDay.get(1).equals(e.code()) || !lastDay.get(0).equals(e.domain()))
+                {
+                    lastDay = java.util.List.of(e.domain(), e.code(), day);
+                    dayVisitors = rollup.visitors.computeIfAbsent(lastDay, k -> new java.util.HashSet<>());
+                }
+                dayVisitors.add(e.visitor());
             }
         }
+        return rollup;
+    }
+
+    private static void increment(final java.util.Map<String, long[]> counts, final String value)
+    {
+        final long[] n = counts.get(value);
+        if (n == null)
+        {
+            counts.put(value, new long[] {1});
+        }
+        else
+        {
+            n[0]++;
+        }
+    }
+
+    /** Add a file's rollup (same transaction as its events). */
+    private void writeRollup(final Rollup rollup) throws SQLException
+    {
+        final java.util.Map<Slot, java.util.List<java.util.Map<String, long[]>>> counts = rollup.counts;
         try (DuckDBAppender appender = writer.createAppender("temp", "main", "staging_rollup"))
         {
             for (final java.util.Map.Entry<Slot, java.util.List<java.util.Map<String, long[]>>> slot : counts.entrySet())
@@ -193,14 +241,20 @@ public final class ClickStore implements AutoCloseable
         }
         try (DuckDBAppender appender = writer.createAppender("temp", "main", "staging_visitors"))
         {
-            for (final java.util.List<Object> v : visitors)
+            for (final java.util.Map.Entry<java.util.List<Object>, java.util.Set<String>> day : rollup.visitors.entrySet())
             {
-                appender.beginRow();
-                appender.append((String)v.get(0));
-                appender.append((String)v.get(1));
-                appender.append(java.time.LocalDate.ofEpochDay((Long)v.get(2)));
-                appender.append((String)v.get(3));
-                appender.endRow();
+                final String domain = (String)day.getKey().get(0);
+                final String code = (String)day.getKey().get(1);
+                final java.time.LocalDate date = java.time.LocalDate.ofEpochDay((Long)day.getKey().get(2));
+                for (final String visitor : day.getValue())
+                {
+                    appender.beginRow();
+                    appender.append(domain);
+                    appender.append(code);
+                    appender.append(date);
+                    appender.append(visitor);
+                    appender.endRow();
+                }
             }
         }
         try (Statement s = writer.createStatement())

@@ -35,14 +35,21 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter
 {
     private final ClickIngest ingest;
     private final ExecutorService ingestThread;
+    private final ExecutorService parsePool;
     private final byte[] tokenDigest;
     private final long maxFileBytes;
     private HttpRequest request;
     private CompositeByteBuf body;
     private boolean discarding;
 
-    public IngestHandler(final ClickIngest ingest, final ExecutorService ingestThread, final String token, final long maxFileBytes)
+    /**
+     * @param parsePool    threads that read and check files, in parallel.
+     * @param ingestThread the one thread that commits them.
+     */
+    public IngestHandler(final ClickIngest ingest, final ExecutorService parsePool, final ExecutorService ingestThread,
+        final String token, final long maxFileBytes)
     {
+        this.parsePool = parsePool;
         this.ingest = ingest;
         this.ingestThread = ingestThread;
         this.tokenDigest = digest(token);
@@ -161,33 +168,42 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter
         ctx.channel().config().setAutoRead(false); // one file at a time per connection
         try
         {
-            ingestThread.execute(() ->
+            parsePool.execute(() ->
             {
-                HttpResponseStatus status;
-                String json;
+                final ClickIngest.Parsed parsed;
                 try
                 {
-                    final long events = ingest.ingest(id[0], Long.parseLong(id[1]), bytes);
-                    status = HttpResponseStatus.OK;
-                    json = events < 0 ? "{\"duplicate\":true}" : "{\"events\":" + events + "}";
+                    parsed = ingest.parse(id[0], Long.parseLong(id[1]), bytes);
                 }
                 catch (final ClickIngest.Refused ex)
                 {
-                    status = HttpResponseStatus.valueOf(ex.status);
-                    json = problem(ex.status, ex.getMessage());
+                    reply(ctx, HttpResponseStatus.valueOf(ex.status), problem(ex.status, ex.getMessage()), keepAlive);
+                    return;
                 }
-                catch (final Exception ex)
+                catch (final RuntimeException ex)
                 {
-                    status = HttpResponseStatus.SERVICE_UNAVAILABLE;
-                    json = problem(503, "the click store failed: " + ex.getMessage());
+                    reply(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, problem(503, "reading the file failed: " + ex), keepAlive);
+                    return;
                 }
-                final HttpResponseStatus answered = status;
-                final String text = json;
-                ctx.executor().execute(() ->
+                try
                 {
-                    ctx.channel().config().setAutoRead(true);
-                    answer(ctx, answered, text, keepAlive && answered.code() < 400);
-                });
+                    ingestThread.execute(() ->
+                    {
+                        try
+                        {
+                            final long events = ingest.commit(parsed);
+                            reply(ctx, HttpResponseStatus.OK, events < 0 ? "{\"duplicate\":true}" : "{\"events\":" + events + "}", keepAlive);
+                        }
+                        catch (final Exception ex)
+                        {
+                            reply(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, problem(503, "the click store failed: " + ex.getMessage()), keepAlive);
+                        }
+                    });
+                }
+                catch (final RejectedExecutionException ex)
+                {
+                    reply(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, problem(503, "the aggregator is stopping"), false);
+                }
             });
         }
         catch (final RejectedExecutionException ex)
@@ -195,6 +211,16 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter
             ctx.channel().config().setAutoRead(true);
             answer(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, problem(503, "the aggregator is stopping"), false);
         }
+    }
+
+    /** Answer from a worker thread: back on the channel's event loop, then read the next request. */
+    private static void reply(final ChannelHandlerContext ctx, final HttpResponseStatus status, final String json, final boolean keepAlive)
+    {
+        ctx.executor().execute(() ->
+        {
+            ctx.channel().config().setAutoRead(true);
+            answer(ctx, status, json, keepAlive && status.code() < 400);
+        });
     }
 
     private boolean authorized(final String authorization)

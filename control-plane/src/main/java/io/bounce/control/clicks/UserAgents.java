@@ -1,6 +1,5 @@
 package io.bounce.control.clicks;
 
-import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -12,7 +11,8 @@ import ua_parser.Parser;
  * What a user agent is: browser, OS, device type, and whether it is a bot. Parsing is uap-java (the
  * ua-parser project's regexes); on top of it a list of link-preview fetchers and scripted clients
  * that count as bots, because what a marketer wants is people. Results are cached per distinct user
- * agent (there are few next to the number of clicks). Owned by the ingest thread.
+ * agent (there are few next to the number of clicks). Safe on any thread: uap-java's parser is
+ * immutable once loaded, and the cache is concurrent.
  */
 final class UserAgents
 {
@@ -30,7 +30,7 @@ final class UserAgents
     }
 
     private final Parser parser = new Parser();
-    private final Map<String, Agent> cache = new HashMap<>();
+    private final Map<String, Agent> cache = new java.util.concurrent.ConcurrentHashMap<>();
 
     Agent parse(final String userAgent)
     {

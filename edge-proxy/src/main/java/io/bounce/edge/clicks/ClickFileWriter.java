@@ -53,7 +53,11 @@ final class ClickFileWriter implements Runnable
     private final TrustedProxies proxies;
     private final AtomicLong pendingBytes;
     private final ClickStats stats;
-    private final StringBuilder row = new StringBuilder(2048);
+    private static final byte[] GET = {'G', 'E', 'T'};
+    private static final byte[] HEAD = {'H', 'E', 'A', 'D'};
+    /** Room for the longest row: fixed fields plus a user agent and a referrer escaped at two bytes a byte. */
+    private final byte[] rowBytes = new byte[1024 + 2 * (ClickFileFormat.MAX_USER_AGENT_BYTES + ClickFileFormat.MAX_REFERRER_BYTES)];
+    private final byte[] edgeIdBytes;
     private final byte[] peer = new byte[16];
     private volatile boolean running = true;
     private volatile boolean stopped;
@@ -73,6 +77,7 @@ final class ClickFileWriter implements Runnable
     {
         this.recorder = recorder;
         this.edgeId = edgeId;
+        this.edgeIdBytes = edgeId.getBytes(StandardCharsets.US_ASCII); // [A-Za-z0-9_.-]: nothing to escape
         this.openDir = Files.createDirectories(clicksDir.resolve("open"));
         this.outbox = Files.createDirectories(clicksDir.resolve("outbox"));
         this.quarantine = Files.createDirectories(clicksDir.resolve("quarantine"));
@@ -156,6 +161,11 @@ final class ClickFileWriter implements Runnable
         }
     }
 
+    /**
+     * One event → one row, built in bytes: the request's header bytes go from the ring to the row with
+     * only the TabSeparated escapes applied and control characters dropped (an earlier version decoded
+     * them to Strings and back, which cost more than compressing the file: bench/README.md "clicks").
+     */
     private void writeRow(final DirectBuffer buffer, final int index) throws IOException
     {
         final long timeMs = buffer.getLong(index + ClickRecorder.TIME_OFFSET);
@@ -168,76 +178,110 @@ final class ClickFileWriter implements Runnable
         final int xffLength = buffer.getShort(index + ClickRecorder.XFF_LENGTH_OFFSET) & 0xFFFF;
         final int countryLength = buffer.getByte(index + ClickRecorder.COUNTRY_LENGTH_OFFSET);
         buffer.getBytes(index + ClickRecorder.PEER_OFFSET, peer, 0, peerLength);
-        int at = index + ClickRecorder.VARIABLE_OFFSET;
-        final String key = buffer.getStringWithoutLengthAscii(at, keyLength);
-        at += keyLength;
-        final String userAgent = text(buffer, at, uaLength);
-        at += uaLength;
-        final String referrer = text(buffer, at, refLength);
-        at += refLength;
-        final String forwardedFor = proxies.isEmpty() ? "" : buffer.getStringWithoutLengthAscii(at, xffLength);
-        at += xffLength;
-        final String country = country(buffer.getStringWithoutLengthAscii(at, countryLength));
+        final int keyAt = index + ClickRecorder.VARIABLE_OFFSET;
+        final int uaAt = keyAt + keyLength;
+        final int refAt = uaAt + uaLength;
+        final int xffAt = refAt + refLength;
+        final int countryAt = xffAt + xffLength;
 
-        final byte[] client = proxies.isEmpty() ? peer : proxies.client(peer, peerLength, forwardedFor);
-        final String visitor = visitors.visitor(client, proxies.isEmpty() ? peerLength : client.length, timeMs);
-        final int slash = key.indexOf('/');
+        byte[] client = peer;
+        int clientLength = peerLength;
+        if (!proxies.isEmpty() && xffLength > 0)
+        {
+            client = proxies.client(peer, peerLength, buffer.getStringWithoutLengthAscii(xffAt, xffLength));
+            clientLength = client.length;
+        }
 
-        row.setLength(0);
-        row.append(timeMs).append('\t');
-        ClickFileFormat.escape(edgeId, row);
-        row.append('\t');
-        ClickFileFormat.escape(key.substring(0, slash), row);
-        row.append('\t');
-        ClickFileFormat.escape(key.substring(slash + 1), row);
-        row.append('\t').append(status).append('\t').append(head ? "HEAD" : "GET").append('\t').append(visitor).append('\t')
-            .append(country).append('\t');
-        ClickFileFormat.escape(userAgent, row);
-        row.append('\t');
-        ClickFileFormat.escape(referrer, row);
-        row.append('\n');
+        int n = 0;
+        n = putLong(rowBytes, n, timeMs);
+        rowBytes[n++] = '\t';
+        System.arraycopy(edgeIdBytes, 0, rowBytes, n, edgeIdBytes.length);
+        n += edgeIdBytes.length;
+        rowBytes[n++] = '\t';
+        // domain/code: both are restricted to characters that need no escaping (LinkRules)
+        for (int i = 0; i < keyLength; i++)
+        {
+            final byte b = buffer.getByte(keyAt + i);
+            rowBytes[n++] = b == '/' ? (byte)'\t' : b;
+        }
+        rowBytes[n++] = '\t';
+        n = putLong(rowBytes, n, status);
+        rowBytes[n++] = '\t';
+        final byte[] method = head ? HEAD : GET;
+        System.arraycopy(method, 0, rowBytes, n, method.length);
+        n += method.length;
+        rowBytes[n++] = '\t';
+        n = visitors.visitor(client, clientLength, timeMs, rowBytes, n);
+        rowBytes[n++] = '\t';
+        if (countryLength == 2 && isAsciiLetter(buffer.getByte(countryAt)) && isAsciiLetter(buffer.getByte(countryAt + 1)))
+        {
+            rowBytes[n++] = (byte)Character.toUpperCase((char)buffer.getByte(countryAt));
+            rowBytes[n++] = (byte)Character.toUpperCase((char)buffer.getByte(countryAt + 1));
+        }
+        rowBytes[n++] = '\t';
+        n = putEscaped(buffer, uaAt, uaLength, rowBytes, n);
+        rowBytes[n++] = '\t';
+        n = putEscaped(buffer, refAt, refLength, rowBytes, n);
+        rowBytes[n++] = '\n';
 
         if (file == null)
         {
             openFile();
         }
-        final byte[] bytes = row.toString().getBytes(StandardCharsets.UTF_8);
-        file.write(bytes);
-        fileBytes += bytes.length;
+        file.write(rowBytes, 0, n);
+        fileBytes += n;
         fileEvents++;
         stats.written.incrementAndGet();
     }
 
-    /** Header bytes as text: UTF-8 where valid, control characters dropped. */
-    private static String text(final DirectBuffer buffer, final int at, final int length)
+    private static boolean isAsciiLetter(final byte b)
     {
-        if (length == 0)
-        {
-            return "";
-        }
-        final byte[] bytes = new byte[length];
-        buffer.getBytes(at, bytes);
-        final String decoded = new String(bytes, StandardCharsets.UTF_8);
-        final StringBuilder clean = new StringBuilder(decoded.length());
-        for (int i = 0; i < decoded.length(); i++)
-        {
-            final char c = decoded.charAt(i);
-            if (c >= 0x20 && c != 0x7F)
-            {
-                clean.append(c);
-            }
-        }
-        return clean.toString();
+        return (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z');
     }
 
-    private static String country(final String value)
+    private static int putLong(final byte[] out, final int at, final long value)
     {
-        if (value.length() == 2 && Character.isLetter(value.charAt(0)) && Character.isLetter(value.charAt(1)) &&
-            value.charAt(0) < 128 && value.charAt(1) < 128)
+        final String digits = Long.toString(value);
+        for (int i = 0; i < digits.length(); i++)
         {
-            return value.toUpperCase(java.util.Locale.ROOT);
+            out[at + i] = (byte)digits.charAt(i);
         }
-        return "";
+        return at + digits.length();
+    }
+
+    /** Header bytes as they came (UTF-8 or not), TabSeparated escapes applied, control characters dropped. */
+    private static int putEscaped(final DirectBuffer buffer, final int from, final int length, final byte[] out, final int at)
+    {
+        int n = at;
+        for (int i = 0; i < length; i++)
+        {
+            final byte b = buffer.getByte(from + i);
+            switch (b)
+            {
+                case '\\':
+                    out[n++] = '\\';
+                    out[n++] = '\\';
+                    break;
+                case '\t':
+                    out[n++] = '\\';
+                    out[n++] = 't';
+                    break;
+                case '\n':
+                    out[n++] = '\\';
+                    out[n++] = 'n';
+                    break;
+                case '\r':
+                    out[n++] = '\\';
+                    out[n++] = 'r';
+                    break;
+                default:
+                    if ((b & 0xFF) >= 0x20 && b != 0x7F)
+                    {
+                        out[n++] = b;
+                    }
+            }
+        }
+        return n;
     }
 
     private void rotateIfDue(final boolean force) throws IOException

@@ -35,6 +35,17 @@ final class VisitorHasher
         }
     }
 
+    /** Write the 16 hex characters of {@code address}'s visitor id into {@code out} at {@code at}; returns the end. */
+    int visitor(final byte[] address, final int length, final long timeMs, final byte[] out, final int at)
+    {
+        final String id = visitor(address, length, timeMs);
+        for (int i = 0; i < 16; i++)
+        {
+            out[at + i] = (byte)id.charAt(i);
+        }
+        return at + 16;
+    }
+
     /** @return the visitor id of {@code address} for the day containing {@code timeMs}. */
     String visitor(final byte[] address, final int length, final long timeMs)
     {
