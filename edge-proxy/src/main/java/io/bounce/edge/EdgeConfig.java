@@ -173,6 +173,11 @@ public final class EdgeConfig
         description = "Peers whose X-Forwarded-For names the client (load balancers), as CIDR blocks. Default: none.")
     List<String> trustedProxies;
 
+    @Option(names = "--proxy-protocol", defaultValue = "false", arity = "0..1", paramLabel = "true|false",
+        description = "Every connection starts with a PROXY protocol v1/v2 header from the L4 load balancer; its source " +
+            "address is the client (for click visitors). Connections without one are closed. Default: ${DEFAULT-VALUE}")
+    boolean proxyProtocol;
+
     @Option(names = "--country-header", paramLabel = "NAME",
         description = "Header the load balancer puts the client's two-letter country in (e.g. CF-IPCountry). Default: none.")
     String countryHeader;
@@ -462,5 +467,10 @@ public final class EdgeConfig
     public String countryHeader()
     {
         return countryHeader;
+    }
+
+    public boolean proxyProtocol()
+    {
+        return proxyProtocol;
     }
 }

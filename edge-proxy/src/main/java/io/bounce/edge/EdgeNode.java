@@ -89,7 +89,8 @@ public final class EdgeNode implements AutoCloseable
                 config.clickRingBytes(), config.clickRotateMs(), config.clickRotateBytes(), config.clickDiskBudgetBytes(),
                 config.clickShipDeadlineMs()), clock);
             final Redirector redirector = new Redirector(replica, config.defaultDomain(), clock, metrics,
-                config.permanentMaxAgeSeconds(), clicks == null ? null : clicks.recorder(), config.countryHeader());
+                config.permanentMaxAgeSeconds(), clicks == null ? null : clicks.recorder(), config.countryHeader(),
+                config.proxyProtocol());
             server = new RedirectServer(redirector, config.transport(), config.ioThreads(), config.host(), config.port(),
                 config.idleTimeoutMs(), config.headerTimeoutMs(), config.maxRequestLineBytes(), config.maxHeaderBytes());
             final LogFollower follower = config.controlPlane() == null ? null : new LogFollower(

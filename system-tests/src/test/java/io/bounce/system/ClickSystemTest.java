@@ -200,6 +200,40 @@ class ClickSystemTest
     }
 
     @Test
+    void behindAnL4BalancerThePROXYHeaderNamesTheVisitor() throws Exception
+    {
+        try (ControlPlaneNode cp = Stack.controlPlane(dir.resolve("cp"));
+            EdgeNode edge = Stack.edge(dir.resolve("e"), base(cp), cp.replicationToken(), SystemEpochClock.INSTANCE,
+                "--edge-id", "e5", "--click-rotate-ms", "100", "--proxy-protocol"))
+        {
+            final String code = createAndAwait(cp, edge, "https://example.com/proxied");
+            final String request = "GET /" + code + " HTTP/1.1\r\nHost: localhost\r\nUser-Agent: " + BROWSER +
+                "\r\nConnection: close\r\n\r\n";
+            assertTrue(raw(edge, "PROXY TCP4 203.0.113.9 10.0.0.1 56324 443\r\n" + request).startsWith("HTTP/1.1 302"));
+            assertTrue(raw(edge, "PROXY TCP6 2001:db8::7 2001:db8::1 56324 443\r\n" + request).startsWith("HTTP/1.1 302"));
+            assertTrue(raw(edge, "PROXY TCP4 203.0.113.9 10.0.0.1 41000 443\r\n" + request).startsWith("HTTP/1.1 302"));
+            assertFalse(raw(edge, request).startsWith("HTTP/1.1 302"), "without the PROXY header the connection is refused");
+            await("three clicks, two visitors", WAIT_MS, () -> analytics(cp, code).get("clicks").asLong() == 3);
+            assertEquals(2, analytics(cp, code).get("uniqueVisitors").asLong(), "visitors come from the PROXY source, not the balancer");
+        }
+    }
+
+    private static String raw(final EdgeNode edge, final String bytes) throws Exception
+    {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", edge.address().getPort()))
+        {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(bytes.getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        }
+        catch (final java.io.IOException ex)
+        {
+            return "";
+        }
+    }
+
+    @Test
     void aFileTheAggregatorRefusesIsQuarantinedNotDeleted() throws Exception
     {
         try (ControlPlaneNode cp = Stack.controlPlane(dir.resolve("cp")))

@@ -7,7 +7,10 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.timeout.IdleStateHandler;
 
-/** The public port's pipeline: an idle timer, then the request handler. */
+/**
+ * The public port's pipeline: with {@code --proxy-protocol}, a PROXY protocol decoder (it reads the
+ * load balancer's v1 or v2 header, then takes itself out); an idle timer; the request handler.
+ */
 final class RedirectChannelInitializer extends ChannelInitializer<Channel>
 {
     private final Redirector redirector;
@@ -38,6 +41,10 @@ final class RedirectChannelInitializer extends ChannelInitializer<Channel>
     {
         connections.add(channel);
         // Reader-idle only: a writer-idle timer would add a listener (and an allocation) to every write.
+        if (redirector.proxyProtocol())
+        {
+            channel.pipeline().addLast("proxy-protocol", new io.netty.handler.codec.haproxy.HAProxyMessageDecoder());
+        }
         channel.pipeline()
             .addLast("idle", new IdleStateHandler(idleTimeoutMs, 0, 0, TimeUnit.MILLISECONDS))
             .addLast("redirect", new RedirectRequestHandler(redirector, maxRequestLineBytes, maxHeaderBytes, headerTimeoutMs));

@@ -59,6 +59,31 @@ final class RedirectRequestHandler extends ByteToMessageDecoder
         super.channelActive(ctx);
     }
 
+    /** A PROXY protocol header (first thing on the connection, when enabled) names the real client. */
+    @Override
+    public void channelRead(final ChannelHandlerContext ctx, final Object msg) throws Exception
+    {
+        if (msg instanceof io.netty.handler.codec.haproxy.HAProxyMessage)
+        {
+            final io.netty.handler.codec.haproxy.HAProxyMessage proxy = (io.netty.handler.codec.haproxy.HAProxyMessage)msg;
+            try
+            {
+                if (proxy.command() == io.netty.handler.codec.haproxy.HAProxyCommand.PROXY && proxy.sourceAddress() != null &&
+                    (proxy.proxiedProtocol().addressFamily() == io.netty.handler.codec.haproxy.HAProxyProxiedProtocol.AddressFamily.AF_IPv4 ||
+                     proxy.proxiedProtocol().addressFamily() == io.netty.handler.codec.haproxy.HAProxyProxiedProtocol.AddressFamily.AF_IPv6))
+                {
+                    parser.peerAddress = java.net.InetAddress.getByName(proxy.sourceAddress()).getAddress(); // a literal: no lookup
+                }
+            }
+            finally
+            {
+                proxy.release();
+            }
+            return;
+        }
+        super.channelRead(ctx, msg);
+    }
+
     @Override
     public void channelInactive(final ChannelHandlerContext ctx) throws Exception
     {

@@ -52,6 +52,7 @@ public final class Redirector
     private final byte[] permanentCache;
     private final ClickRecorder clicks;
     private final String countryHeader;
+    private final boolean proxyProtocol;
     private final FastThreadLocal<Loop> loops = new FastThreadLocal<>()
     {
         @Override
@@ -69,12 +70,13 @@ public final class Redirector
         final EdgeMetrics metrics,
         final long permanentMaxAgeSeconds)
     {
-        this(replica, defaultDomain, clock, metrics, permanentMaxAgeSeconds, null, null);
+        this(replica, defaultDomain, clock, metrics, permanentMaxAgeSeconds, null, null, false);
     }
 
     /**
      * @param clicks        where every answered lookup is recorded, or null to record nothing.
      * @param countryHeader the header the load balancer sets to the client's country, or null.
+     * @param proxyProtocol every connection starts with a PROXY protocol (v1 or v2) header naming the client.
      */
     public Redirector(
         final LinkReplica replica,
@@ -83,9 +85,11 @@ public final class Redirector
         final EdgeMetrics metrics,
         final long permanentMaxAgeSeconds,
         final ClickRecorder clicks,
-        final String countryHeader)
+        final String countryHeader,
+        final boolean proxyProtocol)
     {
         this.clicks = clicks;
+        this.proxyProtocol = proxyProtocol;
         this.countryHeader = countryHeader;
         this.replica = replica;
         this.defaultDomain = defaultDomain.getBytes(StandardCharsets.US_ASCII);
@@ -109,6 +113,11 @@ public final class Redirector
             this.stats = stats;
             this.accessSlot = accessSlot;
         }
+    }
+
+    boolean proxyProtocol()
+    {
+        return proxyProtocol;
     }
 
     String countryHeader()
