@@ -141,7 +141,8 @@ public final class ControlPlaneNode implements AutoCloseable
                 config.reservedAliases());
             clickStore = new ClickStore(config.dataDir());
             final ClickStore store = clickStore;
-            final ClickIngest ingest = new ClickIngest(store, config.maxClickFileUncompressedBytes());
+            final ClickIngest ingest = new ClickIngest(store, config.maxClickFileUncompressedBytes(),
+                config.dataDir().resolve("click-staging"));
             final Api apiRoutes = new Api(links, keys, new RateLimiter(), domains, writer, readers, metrics, System::nanoTime,
                 config.shortUrlScheme(), config.shortUrlPort(), config.maxBulkItems(), store, clock);
             final String replicationToken = config.replicationToken() != null

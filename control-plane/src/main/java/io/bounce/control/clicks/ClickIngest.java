@@ -1,13 +1,9 @@
 package io.bounce.control.clicks;
 
-import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.bounce.admin.PrometheusText;
@@ -17,10 +13,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads, checks and enriches one click file and counts it in the {@link ClickStore}. Runs on the one
- * ingest thread. Bounds: the decompressed text may not exceed {@code maxUncompressedBytes} (a
- * decompression bomb is cut off there, memory stays flat); every row must have every column and a
- * numeric time and status; any failure refuses the whole file, so a file is counted whole or not at all.
+ * Takes one click file from the wire into the {@link ClickStore}: {@link #stage} decompresses it (on
+ * any thread) into a temporary file under {@code stagingDir}, never past {@code maxUncompressedBytes}
+ * (a decompression bomb is cut off there, memory stays flat), and checks the header row;
+ * {@link #commit} (on the one ingest thread) has the store read, check and count it. Any failure
+ * refuses the whole file, so a file is counted whole or not at all.
  */
 public final class ClickIngest
 {
@@ -41,8 +38,6 @@ public final class ClickIngest
     private final ClickStore store;
     private final long maxUncompressedBytes;
     private final UserAgents agents = new UserAgents();
-    /** Referrer URL → host, cached like user agents: a link's referrers repeat. Shared by the parse threads. */
-    private final java.util.Map<String, String> referrerHosts = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicLong files = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong events = new AtomicLong();
@@ -50,8 +45,15 @@ public final class ClickIngest
     private final AtomicLong refusedTooLarge = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
 
-    public ClickIngest(final ClickStore store, final long maxUncompressedBytes)
+    private final java.nio.file.Path stagingDir;
+
+    public ClickIngest(final ClickStore store, final long maxUncompressedBytes, final java.nio.file.Path stagingDir) throws IOException
     {
+        this.stagingDir = java.nio.file.Files.createDirectories(stagingDir);
+        try (java.util.stream.Stream<java.nio.file.Path> old = java.nio.file.Files.list(this.stagingDir))
+        {
+            old.forEach(ClickIngest::delete);
+        }
         this.store = store;
         this.maxUncompressedBytes = maxUncompressedBytes;
     }
@@ -64,123 +66,111 @@ public final class ClickIngest
      */
     public long ingest(final String edge, final long sequence, final byte[] body) throws Refused, java.sql.SQLException
     {
-        return commit(parse(edge, sequence, body));
+        return commit(stage(edge, sequence, body));
     }
 
-    /** A file read, checked, enriched and rolled up: ready to commit. */
-    public static final class Parsed
+    /** A click file decompressed to a temporary TSV on disk (its header checked): ready for DuckDB. */
+    public static final class Staged
     {
         final String edge;
         final long sequence;
-        final List<ClickStore.Event> rows;
-        final ClickStore.Rollup rollup;
+        final java.nio.file.Path tsv;
 
-        Parsed(final String edge, final long sequence, final List<ClickStore.Event> rows)
+        Staged(final String edge, final long sequence, final java.nio.file.Path tsv)
         {
             this.edge = edge;
             this.sequence = sequence;
-            this.rows = rows;
-            this.rollup = ClickStore.aggregate(rows);
+            this.tsv = tsv;
         }
     }
 
     /**
-     * The part of ingest that needs no store: decompress (capped), check every row, enrich, roll up.
-     * Safe on any thread, so files from several edges are read in parallel; only commits are serial.
+     * Decompress (capped) into a temporary file and check the header row: on any thread. What the rows
+     * hold is DuckDB's to read and check, at commit.
      */
-    public Parsed parse(final String edge, final long sequence, final byte[] body) throws Refused
+    public Staged stage(final String edge, final long sequence, final byte[] body) throws Refused
     {
-        final List<ClickStore.Event> rows = new ArrayList<>();
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(
-            new Capped(new LZ4FrameInputStream(new ByteArrayInputStream(body)), maxUncompressedBytes), StandardCharsets.UTF_8)))
+        final java.nio.file.Path tsv;
+        try
         {
-            final String header = reader.readLine();
-            if (header == null || !(header + "\n").equals(ClickFileFormat.HEADER))
-            {
-                throw corrupt("the first row is not the click-file header");
-            }
-            String line;
-            int number = 1;
-            while ((line = reader.readLine()) != null)
-            {
-                number++;
-                rows.add(parse(line, number, edge));
-            }
-        }
-        catch (final Capped.TooLarge ex)
-        {
-            refusedTooLarge.incrementAndGet();
-            throw new Refused(413, "click file decompresses to more than " + maxUncompressedBytes + " bytes");
+            tsv = java.nio.file.Files.createTempFile(stagingDir, "click-", ".tsv");
         }
         catch (final IOException ex)
         {
+            throw new Refused(503, "cannot stage the file: " + ex.getMessage());
+        }
+        try (InputStream in = new Capped(new LZ4FrameInputStream(new ByteArrayInputStream(body)), maxUncompressedBytes);
+            java.io.OutputStream out = java.nio.file.Files.newOutputStream(tsv))
+        {
+            final byte[] header = in.readNBytes(ClickFileFormat.HEADER.length());
+            if (!new String(header, StandardCharsets.US_ASCII).equals(ClickFileFormat.HEADER))
+            {
+                throw corrupt("the first row is not the click-file header");
+            }
+            out.write(header);
+            in.transferTo(out);
+        }
+        catch (final Capped.TooLarge ex)
+        {
+            delete(tsv);
+            refusedTooLarge.incrementAndGet();
+            throw new Refused(413, "click file decompresses to more than " + maxUncompressedBytes + " bytes");
+        }
+        catch (final Refused ex)
+        {
+            delete(tsv);
+            throw ex;
+        }
+        catch (final IOException ex)
+        {
+            delete(tsv);
             throw corrupt("unreadable LZ4 frame: " + ex.getMessage());
         }
-        return new Parsed(edge, sequence, rows);
+        return new Staged(edge, sequence, tsv);
     }
 
-    /**
-     * Count a parsed file in the store: on the one ingest thread.
-     *
-     * @return the events counted, or -1 if this file had been counted before.
-     */
-    public long commit(final Parsed parsed) throws java.sql.SQLException
+    /** Count a staged file: on the one ingest thread. @return the events counted, or -1 for a file counted before. */
+    public long commit(final Staged staged) throws Refused, java.sql.SQLException
     {
-        final List<ClickStore.Event> rows = parsed.rows;
         try
         {
-            if (!store.ingest(parsed.edge, parsed.sequence, rows, parsed.rollup))
+            final long n = store.ingestTsv(staged.edge, staged.sequence, staged.tsv, agents);
+            if (n < 0)
             {
                 duplicates.incrementAndGet();
-                return -1;
             }
+            else
+            {
+                files.incrementAndGet();
+                events.addAndGet(n);
+            }
+            return n;
+        }
+        catch (final ClickStore.CorruptFile ex)
+        {
+            throw corrupt(ex.getMessage());
         }
         catch (final java.sql.SQLException ex)
         {
             failures.incrementAndGet();
             throw ex;
         }
-        files.incrementAndGet();
-        events.addAndGet(rows.size());
-        return rows.size();
+        finally
+        {
+            delete(staged.tsv);
+        }
     }
 
-    private ClickStore.Event parse(final String line, final int number, final String edge) throws Refused
+    private static void delete(final java.nio.file.Path file)
     {
-        final String[] f = ClickFileFormat.split(line);
-        if (f == null)
-        {
-            throw corrupt("row " + number + " does not have the " + ClickFileFormat.COLUMNS.size() + " columns");
-        }
-        final long timeMs;
-        final int status;
         try
         {
-            timeMs = Long.parseLong(f[0]);
-            status = Integer.parseInt(f[4]);
+            java.nio.file.Files.deleteIfExists(file);
         }
-        catch (final NumberFormatException ex)
+        catch (final IOException ignored)
         {
-            throw corrupt("row " + number + ": time_ms and status must be numbers");
+            // a temp file left behind is cleared at the next start
         }
-        if (!f[1].equals(edge))
-        {
-            throw corrupt("row " + number + " names edge " + f[1] + ", the file is " + edge + "'s");
-        }
-        final boolean head = f[5].equals("HEAD");
-        final UserAgents.Agent agent = agents.parse(f[8]);
-        String host = referrerHosts.get(f[9]);
-        if (host == null)
-        {
-            if (referrerHosts.size() >= 50_000)
-            {
-                referrerHosts.clear();
-            }
-            host = ClickStore.referrerHost(f[9]);
-            referrerHosts.put(f[9], host);
-        }
-        return new ClickStore.Event(timeMs, f[1], f[2], f[3], status, head, f[6], f[7], host,
-            agent.browser(), agent.os(), head ? "bot" : agent.device(), head || agent.bot());
     }
 
     private Refused corrupt(final String detail)

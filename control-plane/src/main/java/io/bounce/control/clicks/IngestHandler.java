@@ -170,10 +170,10 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter
         {
             parsePool.execute(() ->
             {
-                final ClickIngest.Parsed parsed;
+                final ClickIngest.Staged parsed;
                 try
                 {
-                    parsed = ingest.parse(id[0], Long.parseLong(id[1]), bytes);
+                    parsed = ingest.stage(id[0], Long.parseLong(id[1]), bytes);
                 }
                 catch (final ClickIngest.Refused ex)
                 {
@@ -193,6 +193,10 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter
                         {
                             final long events = ingest.commit(parsed);
                             reply(ctx, HttpResponseStatus.OK, events < 0 ? "{\"duplicate\":true}" : "{\"events\":" + events + "}", keepAlive);
+                        }
+                        catch (final ClickIngest.Refused ex)
+                        {
+                            reply(ctx, HttpResponseStatus.valueOf(ex.status), problem(ex.status, ex.getMessage()), keepAlive);
                         }
                         catch (final Exception ex)
                         {
