@@ -165,7 +165,8 @@ class ClickSystemTest
                 }
                 await("files waiting in the outbox", WAIT_MS, () -> outbox(edgeDir).size() >= 1 &&
                     Stack.sample(metricsOf(edge), "bounce_clicks_written_total") == 100);
-                assertTrue(Stack.sample(metricsOf(edge), "bounce_clicks_ship_failures_total") > 0);
+                await("the shipper tried the dead aggregator", WAIT_MS,
+                    () -> Stack.sample(metricsOf(edge), "bounce_clicks_ship_failures_total") > 0);
             }
             // The edge is stopped: its files stay, readable by the lz4 tool, with no raw address in them.
             final List<Path> files = outbox(edgeDir);

@@ -17,8 +17,9 @@ import org.duckdb.DuckDBConnection;
  * The aggregator's store: a DuckDB file, {@value #FILE}, under the data dir. {@code clicks} holds
  * every event, enriched; {@code ingested_files} holds the identity of every file counted. A file's
  * identity row and its events commit in one transaction, so a file is counted once: a resend finds
- * its identity and adds nothing, and a crash mid-ingest leaves neither (DuckDB's WAL is synced at
- * commit). One connection writes (the ingest thread); queries use a duplicate connection.
+ * its identity and adds nothing, and a crash mid-ingest leaves neither (DuckDB writes its WAL at
+ * commit; AggregatorKillSystemTest SIGKILLs the process mid-stream). One connection writes (the
+ * ingest thread); queries use a duplicate connection.
  *
  * <p>Queries do not scan the raw events: ingest keeps two rollups in the same transaction.
  * {@code click_rollup} counts clicks per link, hour, bot-or-human and dimension value (the
