@@ -1,10 +1,10 @@
 package io.bounce.control.clicks;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 
+import io.bounce.replication.BearerToken;
 import io.bounce.replication.clicks.ClickFileFormat;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
@@ -36,7 +36,7 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter
     private final ClickIngest ingest;
     private final ExecutorService ingestThread;
     private final ExecutorService parsePool;
-    private final byte[] tokenDigest;
+    private final BearerToken token;
     private final long maxFileBytes;
     private HttpRequest request;
     private CompositeByteBuf body;
@@ -52,7 +52,7 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter
         this.parsePool = parsePool;
         this.ingest = ingest;
         this.ingestThread = ingestThread;
-        this.tokenDigest = digest(token);
+        this.token = new BearerToken(token);
         this.maxFileBytes = maxFileBytes;
     }
 
@@ -137,7 +137,7 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        if (!authorized(head.headers().get(HttpHeaderNames.AUTHORIZATION)))
+        if (!token.matches(head.headers().get(HttpHeaderNames.AUTHORIZATION)))
         {
             answer(ctx, HttpResponseStatus.UNAUTHORIZED, problem(401, "ingest needs Authorization: Bearer <click token>"), false);
             return;
@@ -225,24 +225,6 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter
             ctx.channel().config().setAutoRead(true);
             answer(ctx, status, json, keepAlive && status.code() < 400);
         });
-    }
-
-    private boolean authorized(final String authorization)
-    {
-        return authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7) &&
-            MessageDigest.isEqual(tokenDigest, digest(authorization.substring(7).trim()));
-    }
-
-    private static byte[] digest(final String secret)
-    {
-        try
-        {
-            return MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
-        }
-        catch (final java.security.NoSuchAlgorithmException ex)
-        {
-            throw new IllegalStateException(ex);
-        }
     }
 
     private static String problem(final int status, final String detail)

@@ -11,10 +11,10 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
+import io.bounce.replication.Backoff;
 import io.bounce.replication.clicks.ClickFileFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +35,6 @@ final class ClickShipper implements Runnable
     private final Path quarantine;
     private final URI aggregator;
     private final String token;
-    private final long backoffMaxMs;
     private final AtomicLong pendingBytes;
     private final ClickStats stats;
     private final HttpClient http = HttpClient.newBuilder()
@@ -43,7 +42,7 @@ final class ClickShipper implements Runnable
     private volatile boolean running = true;
     private volatile long oldestPendingMs;
     private volatile int pendingFiles;
-    private int failures;
+    private final Backoff backoff;
 
     ClickShipper(final String edgeId, final Path clicksDir, final URI aggregator, final String token, final long backoffMaxMs,
         final AtomicLong pendingBytes, final ClickStats stats) throws IOException
@@ -53,7 +52,7 @@ final class ClickShipper implements Runnable
         this.quarantine = Files.createDirectories(clicksDir.resolve("quarantine"));
         this.aggregator = aggregator;
         this.token = token;
-        this.backoffMaxMs = backoffMaxMs;
+        this.backoff = new Backoff(100, backoffMaxMs);
         this.pendingBytes = pendingBytes;
         this.stats = stats;
         long bytes = 0;
@@ -73,7 +72,7 @@ final class ClickShipper implements Runnable
             {
                 if (!shipAll(Long.MAX_VALUE))
                 {
-                    pause();
+                    backoff.pause();
                 }
                 else
                 {
@@ -142,7 +141,7 @@ final class ClickShipper implements Runnable
                 Files.delete(file);
                 pendingBytes.addAndGet(-size);
                 stats.shipped.incrementAndGet();
-                failures = 0;
+                backoff.reset();
                 return true;
             }
             if (status == 400 || status == 413)
@@ -161,7 +160,7 @@ final class ClickShipper implements Runnable
         catch (final IOException ex)
         {
             stats.shipFailures.incrementAndGet();
-            if (failures == 0)
+            if (backoff.isClear())
             {
                 LOG.warn("cannot ship click file {} to {}: {}; will retry", file.getFileName(), aggregator, ex.toString());
             }
@@ -191,13 +190,6 @@ final class ClickShipper implements Runnable
         {
             return 0;
         }
-    }
-
-    private void pause() throws InterruptedException
-    {
-        final long ceiling = Math.min(backoffMaxMs, 100L << Math.min(20, failures));
-        failures++;
-        Thread.sleep(ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1));
     }
 
     int pendingFiles()

@@ -12,9 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
+import io.bounce.replication.Backoff;
 import io.bounce.replication.link.LinkCodec;
 import io.bounce.replication.link.LinkFormatException;
 import io.bounce.replication.link.LinkRecord;
@@ -49,12 +49,13 @@ public final class LogFollower implements AutoCloseable
     private volatile boolean running = true;
     private volatile InputStream current;
     private volatile long lastReadNanos;
-    private int failures;
+    private final Backoff backoff;
 
     public LogFollower(final Settings settings, final FollowerSink sink)
     {
         this.settings = settings;
         this.sink = sink;
+        this.backoff = new Backoff(settings.backoffInitialMs(), settings.backoffMaxMs());
         this.client = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofMillis(Math.max(1000, settings.timeoutMs())))
@@ -194,7 +195,7 @@ public final class LogFollower implements AutoCloseable
             throw new ProtocolException(ProtocolException.Reason.FORMAT, "asked for the log from " + (applied + 1) + ", got it from " + from);
         }
         stats.connected = true;
-        failures = 0;
+        backoff.reset();
         final ReplicationFormat.FrameReader reader = new ReplicationFormat.FrameReader(in);
         final UnsafeBuffer view = new UnsafeBuffer(reader.buffer());
         long checkpointed = applied;
@@ -346,12 +347,9 @@ public final class LogFollower implements AutoCloseable
 
     private void pause()
     {
-        final long ceiling = Math.min(settings.backoffMaxMs(), settings.backoffInitialMs() << Math.min(20, failures));
-        failures++;
-        final long sleepMs = ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1);
         try
         {
-            Thread.sleep(sleepMs);
+            backoff.pause();
         }
         catch (final InterruptedException ex)
         {

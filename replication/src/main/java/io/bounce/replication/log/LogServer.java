@@ -1,12 +1,11 @@
 package io.bounce.replication.log;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.bounce.admin.PrometheusText;
+import io.bounce.replication.BearerToken;
 
 /**
  * Serves the change log to followers: {@value ReplicationFormat#PATH_SNAPSHOT} and
@@ -20,7 +19,7 @@ import io.bounce.admin.PrometheusText;
 public final class LogServer
 {
     private final ChangeLogSource source;
-    private final byte[] token;
+    private final BearerToken token;
     private final long heartbeatMs;
     private final Semaphore followers;
     private final int maxFollowers;
@@ -42,12 +41,8 @@ public final class LogServer
      */
     public LogServer(final ChangeLogSource source, final String token, final long heartbeatMs, final int maxFollowers)
     {
-        if (token == null || token.isEmpty())
-        {
-            throw new IllegalArgumentException("a replication token is required");
-        }
         this.source = source;
-        this.token = digest(token);
+        this.token = new BearerToken(token);
         this.heartbeatMs = heartbeatMs;
         this.maxFollowers = maxFollowers;
         this.followers = new Semaphore(maxFollowers);
@@ -75,11 +70,7 @@ public final class LogServer
 
     boolean authorized(final String authorization)
     {
-        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7))
-        {
-            return false;
-        }
-        return MessageDigest.isEqual(token, digest(authorization.substring(7).trim()));
+        return token.matches(authorization);
     }
 
     boolean tryAcquireFollower()
@@ -107,17 +98,5 @@ public final class LogServer
             .append("bounce_replication_refusals_total{reason=\"gone\"} ").append(refusedGone.sum()).append('\n')
             .append("bounce_replication_refusals_total{reason=\"busy\"} ").append(refusedBusy.sum()).append('\n')
             .append("bounce_replication_refusals_total{reason=\"bad-request\"} ").append(refusedBadRequest.sum()).append('\n');
-    }
-
-    private static byte[] digest(final String secret)
-    {
-        try
-        {
-            return MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
-        }
-        catch (final java.security.NoSuchAlgorithmException ex)
-        {
-            throw new IllegalStateException(ex);
-        }
     }
 }
