@@ -39,6 +39,9 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter
     private final BearerToken token;
     private final long maxFileBytes;
     private HttpRequest request;
+    /** The file being received: its edge and sequence, from the request path. */
+    private String edge;
+    private long sequence;
     private CompositeByteBuf body;
     private boolean discarding;
 
@@ -117,12 +120,12 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter
     private void start(final ChannelHandlerContext ctx, final HttpRequest head)
     {
         final String[] parts = head.uri().substring(ClickFileFormat.INGEST_PATH.length()).split("/");
-        long sequence = -1;
+        long parsedSequence = -1;
         if (parts.length == 2 && ClickFileFormat.EDGE_ID.matcher(parts[0]).matches())
         {
             try
             {
-                sequence = Long.parseLong(parts[1]);
+                parsedSequence = Long.parseLong(parts[1]);
             }
             catch (final NumberFormatException ignored)
             {
@@ -142,7 +145,7 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter
             answer(ctx, HttpResponseStatus.UNAUTHORIZED, problem(401, "ingest needs Authorization: Bearer <click token>"), false);
             return;
         }
-        if (sequence < 0)
+        if (parsedSequence < 0)
         {
             answer(ctx, HttpResponseStatus.NOT_FOUND, problem(404, "expected " + ClickFileFormat.INGEST_PATH + "<edge>/<sequence>"), false);
             return;
@@ -155,13 +158,15 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter
         discarding = false;
         request = head;
         body = ctx.alloc().compositeBuffer(Integer.MAX_VALUE);
-        ctx.channel().attr(io.netty.util.AttributeKey.<String[]>valueOf("ingest")).set(new String[] {parts[0], Long.toString(sequence)});
+        edge = parts[0];
+        sequence = parsedSequence;
     }
 
     private void finish(final ChannelHandlerContext ctx)
     {
         final boolean keepAlive = HttpUtil.isKeepAlive(request);
-        final String[] id = ctx.channel().attr(io.netty.util.AttributeKey.<String[]>valueOf("ingest")).get();
+        final String fileEdge = edge;
+        final long fileSequence = sequence;
         final byte[] bytes = ByteBufUtil.getBytes(body);
         releaseBody();
         request = null;
@@ -170,10 +175,10 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter
         {
             parsePool.execute(() ->
             {
-                final ClickIngest.Staged parsed;
+                final ClickIngest.Staged staged;
                 try
                 {
-                    parsed = ingest.stage(id[0], Long.parseLong(id[1]), bytes);
+                    staged = ingest.stage(fileEdge, fileSequence, bytes);
                 }
                 catch (final ClickIngest.Refused ex)
                 {
@@ -191,7 +196,7 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter
                     {
                         try
                         {
-                            final long events = ingest.commit(parsed);
+                            final long events = ingest.commit(staged);
                             reply(ctx, HttpResponseStatus.OK, events < 0 ? "{\"duplicate\":true}" : "{\"events\":" + events + "}", keepAlive);
                         }
                         catch (final ClickIngest.Refused ex)

@@ -60,7 +60,6 @@ final class ClickFileWriter implements Runnable
     private final byte[] edgeIdBytes;
     private final byte[] peer = new byte[16];
     private volatile boolean running = true;
-    private volatile boolean stopped;
 
     private long nextSequence;
     private long fileSequence;
@@ -125,10 +124,6 @@ final class ClickFileWriter implements Runnable
             LOG.error("click writer failed; clicks are no longer recorded", ex);
             stats.writerFailed = true;
         }
-        finally
-        {
-            stopped = true;
-        }
     }
 
     /** Stop after draining the ring and finishing the open file; returns once done (or after timeoutMs). */
@@ -137,11 +132,6 @@ final class ClickFileWriter implements Runnable
         recorder.stopAccepting();
         running = false;
         thread.join(timeoutMs);
-    }
-
-    boolean isStopped()
-    {
-        return stopped;
     }
 
     private void onEvent(final int msgType, final DirectBuffer buffer, final int index, final int length)
