@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeSet;
 
 import picocli.CommandLine;
 
@@ -27,11 +28,18 @@ public final class LaunchDefaults implements CommandLine.IDefaultValueProvider
 
     private final Map<String, String> environment;
     private final Properties file;
+    private final String fileName;
 
     public LaunchDefaults(final Map<String, String> environment, final Properties file)
     {
+        this(environment, file, "config file");
+    }
+
+    private LaunchDefaults(final Map<String, String> environment, final Properties file, final String fileName)
+    {
         this.environment = environment;
         this.file = file;
+        this.fileName = fileName;
     }
 
     /**
@@ -60,7 +68,26 @@ public final class LaunchDefaults implements CommandLine.IDefaultValueProvider
                 properties.load(reader);
             }
         }
-        return new LaunchDefaults(environment, properties);
+        return new LaunchDefaults(environment, properties, config == null ? "config file" : config);
+    }
+
+    /**
+     * Refuse a config file that names an option the command does not have: a misspelt key would otherwise
+     * be ignored in silence and the process would start with the default the operator meant to change.
+     *
+     * @throws IllegalArgumentException naming the file and the first unknown key.
+     */
+    public void checkFileKeys(final CommandLine.Model.CommandSpec command)
+    {
+        for (final String key : new TreeSet<>(file.stringPropertyNames()))
+        {
+            final CommandLine.Model.OptionSpec option = command.findOption("--" + key);
+            if (option == null || !option.longestName().equals("--" + key) || "config".equals(key))
+            {
+                throw new IllegalArgumentException(fileName + ": unknown option '" + key + "' (keys are option names " +
+                    "without the leading dashes, as --help lists them)");
+            }
+        }
     }
 
     /** {@code --admin-port} → {@code BOUNCE_ADMIN_PORT}. */

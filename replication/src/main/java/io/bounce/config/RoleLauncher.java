@@ -34,8 +34,10 @@ public final class RoleLauncher
         final String name = commandLine.getCommandName();
         try
         {
-            commandLine.setDefaultValueProvider(LaunchDefaults.forArgs(args, environment));
+            final LaunchDefaults defaults = LaunchDefaults.forArgs(args, environment);
+            commandLine.setDefaultValueProvider(defaults);
             commandLine.parseArgs(args);
+            defaults.checkFileKeys(commandLine.getCommandSpec());
             if (commandLine.isUsageHelpRequested())
             {
                 commandLine.usage(out);

@@ -1,6 +1,8 @@
 package io.bounce.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,6 +55,25 @@ class LaunchDefaultsTest
 
         final Role fromEnvFile = parse(Map.of("BOUNCE_CONFIG", file.toString()));
         assertEquals(7001, fromEnvFile.adminPort, "BOUNCE_CONFIG names the file too");
+    }
+
+    @Test
+    void shouldRefuseAConfigFileKeyThatNamesNoOption(@TempDir final Path dir) throws Exception
+    {
+        final Path file = dir.resolve("edge.properties");
+        Files.writeString(file, "admin-port=7001\nadmin-prot=7002\n");
+        final String[] args = {"--config", file.toString()};
+        final LaunchDefaults defaults = LaunchDefaults.forArgs(args, Map.of());
+        final CommandLine commandLine = new CommandLine(new Role()).setDefaultValueProvider(defaults);
+        commandLine.parseArgs(args);
+        final IllegalArgumentException refused =
+            assertThrows(IllegalArgumentException.class, () -> defaults.checkFileKeys(commandLine.getCommandSpec()));
+        assertTrue(refused.getMessage().contains("'admin-prot'"), refused.getMessage());
+        assertTrue(refused.getMessage().contains(file.toString()), refused.getMessage());
+
+        Files.writeString(file, "admin-port=7001\nport=7002\n");
+        final LaunchDefaults good = LaunchDefaults.forArgs(args, Map.of());
+        good.checkFileKeys(new CommandLine(new Role()).getCommandSpec());
     }
 
     @Test
