@@ -3,6 +3,8 @@ package io.bounce.edge;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import io.bounce.admin.AdminServer;
 import io.bounce.edge.clicks.ClickPipeline;
@@ -25,6 +27,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class EdgeNode implements AutoCloseable
 {
+    /**
+     * While a file of this name is in the data dir, {@code /readyz} answers 503 and the edge serves on: the
+     * load balancer moves traffic away before the edge is stopped ({@code touch <data-dir>/drain}; remove it to
+     * take traffic again). Checked on each readiness probe, off the redirect path.
+     */
+    public static final String DRAIN_FILE = "drain";
+
     private static final Logger LOG = LoggerFactory.getLogger(EdgeNode.class);
 
     private final EdgeConfig config;
@@ -99,8 +108,9 @@ public final class EdgeNode implements AutoCloseable
                 replica);
             final RedirectServer serving = server;
             final ClickPipeline pipeline = clicks;
+            final Path drainFile = config.dataDir().resolve(DRAIN_FILE);
             final AdminServer admin = new AdminServer("edge-admin", config.adminHost(), config.adminPort(),
-                () -> serving.isServing() && (follower == null || isCaughtUp(follower.stats(), config)),
+                () -> serving.isServing() && !Files.exists(drainFile) && (follower == null || isCaughtUp(follower.stats(), config)),
                 () ->
                 {
                     final StringBuilder text = new StringBuilder(metrics.scrape(replica));

@@ -395,6 +395,21 @@ class EdgeServerTest
         }
     }
 
+    @Test
+    void readinessIs503WhileTheDrainFileExistsAndTheEdgeServesOn() throws Exception
+    {
+        final Path data = dir.resolve("drain-file");
+        try (EdgeHarness draining = new EdgeHarness(data))
+        {
+            assertEquals(200, readyz(draining.adminPort()));
+            Files.createFile(data.resolve(EdgeNode.DRAIN_FILE));
+            assertEquals(503, readyz(draining.adminPort()), "the load balancer is told to move traffic away");
+            assertEquals(404, draining.get("/nope").status, "while the edge still answers whoever comes");
+            Files.delete(data.resolve(EdgeNode.DRAIN_FILE));
+            assertEquals(200, readyz(draining.adminPort()));
+        }
+    }
+
     private static int readyz(final int adminPort) throws IOException
     {
         try (Connection c = new Connection(adminPort))

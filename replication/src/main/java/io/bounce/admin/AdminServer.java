@@ -132,7 +132,10 @@ public final class AdminServer implements AutoCloseable
                     }
                     break;
                 case "/metrics":
-                    send(ctx, request, HttpResponseStatus.OK, "text/plain; version=0.0.4; charset=utf-8", metrics.get());
+                    final StringBuilder text = new StringBuilder(metrics.get());
+                    // Readiness as a sample too, so an alert can say which edge has been unready for how long.
+                    PrometheusText.gauge(text, "bounce_ready", "1 while /readyz answers 200, else 0.", ready.getAsBoolean() ? 1 : 0);
+                    send(ctx, request, HttpResponseStatus.OK, "text/plain; version=0.0.4; charset=utf-8", text.toString());
                     break;
                 default:
                     send(ctx, request, HttpResponseStatus.NOT_FOUND, "text/plain", "not found\n");
