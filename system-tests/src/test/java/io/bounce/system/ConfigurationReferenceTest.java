@@ -54,9 +54,14 @@ class ConfigurationReferenceTest
         final EdgeConfig edge = new EdgeConfig();
         assertAccepted(new CommandLine(edge), edge::conclude, "edge.properties",
             "--data-dir", dir.resolve("edge").toString(), "--replication-token-file", token.toString());
+        assertEquals(80, edge.port(), "the file's values are the ones the edge runs with");
+        assertTrue(edge.proxyProtocol());
+        assertEquals("fra1-a", edge.edgeId());
         final ControlPlaneConfig controlPlane = new ControlPlaneConfig();
         assertAccepted(new CommandLine(controlPlane), controlPlane::conclude, "control-plane.properties",
             "--data-dir", dir.resolve("control-plane").toString());
+        assertEquals("0.0.0.0", controlPlane.host());
+        assertEquals("bnc.example", controlPlane.defaultDomain());
     }
 
     /** Parse an example file as the role would at start (the paths that only exist on a PoP server overridden). */
