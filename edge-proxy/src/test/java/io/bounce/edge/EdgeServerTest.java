@@ -404,9 +404,11 @@ class EdgeServerTest
             assertEquals(200, readyz(draining.adminPort()));
             Files.createFile(data.resolve(EdgeNode.DRAIN_FILE));
             assertEquals(503, readyz(draining.adminPort()), "the load balancer is told to move traffic away");
+            assertTrue(metricsOf(draining.adminPort()).contains("\nbounce_ready 0\n"), "and the metric says so");
             assertEquals(404, draining.get("/nope").status, "while the edge still answers whoever comes");
             Files.delete(data.resolve(EdgeNode.DRAIN_FILE));
             assertEquals(200, readyz(draining.adminPort()));
+            assertTrue(metricsOf(draining.adminPort()).contains("\nbounce_ready 1\n"));
         }
     }
 
@@ -420,7 +422,12 @@ class EdgeServerTest
 
     private String metrics() throws IOException
     {
-        try (Connection c = new Connection(edge.adminPort()))
+        return metricsOf(edge.adminPort());
+    }
+
+    private static String metricsOf(final int adminPort) throws IOException
+    {
+        try (Connection c = new Connection(adminPort))
         {
             return c.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").read().body;
         }

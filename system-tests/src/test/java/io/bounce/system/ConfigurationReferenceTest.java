@@ -28,7 +28,7 @@ import picocli.CommandLine;
  */
 class ConfigurationReferenceTest
 {
-    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    private static final Path ROOT = Stack.ROOT;
     private static final Path DOC = ROOT.resolve("docs/configuration.md");
 
     @Test

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MonitoringTest
 {
-    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    private static final Path ROOT = Stack.ROOT;
     private static final Path PROMETHEUS = ROOT.resolve("ops/prometheus");
     private static final Path DASHBOARD = ROOT.resolve("ops/grafana/bounce-dashboard.json");
     private static final Path OPERATIONS = ROOT.resolve("docs/operations.md");
@@ -188,11 +188,7 @@ class MonitoringTest
     /** Run promtool in {@code dir}, installing Debian's prometheus package (which ships it) where it is missing. */
     private static int promtool(final Path dir, final String... args) throws Exception
     {
-        if (new ProcessBuilder("sh", "-c", "command -v promtool").start().waitFor() != 0)
-        {
-            new ProcessBuilder("sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq " +
-                "--no-install-recommends prometheus").inheritIO().start().waitFor(600, TimeUnit.SECONDS);
-        }
+        Stack.ensureTool("promtool", "prometheus");
         final List<String> command = new ArrayList<>();
         command.add("promtool");
         command.addAll(List.of(args));

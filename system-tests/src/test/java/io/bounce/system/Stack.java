@@ -26,6 +26,8 @@ import picocli.CommandLine;
 /** Test support: real control planes and edges on ephemeral loopback ports, and a plain HTTP client. */
 final class Stack
 {
+    /** The repository's root: the tests run in {@code system-tests/}. */
+    static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
@@ -165,5 +167,15 @@ final class Stack
             }
         }
         return -1;
+    }
+
+    /** Make sure {@code command} is on the PATH, installing Debian's {@code debianPackage} with apt-get where it is missing. */
+    static void ensureTool(final String command, final String debianPackage) throws Exception
+    {
+        if (new ProcessBuilder("sh", "-c", "command -v " + command).start().waitFor() != 0)
+        {
+            new ProcessBuilder("sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq " +
+                "--no-install-recommends " + debianPackage).inheritIO().start().waitFor(600, java.util.concurrent.TimeUnit.SECONDS);
+        }
     }
 }

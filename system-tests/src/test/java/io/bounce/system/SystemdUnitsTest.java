@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SystemdUnitsTest
 {
-    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    private static final Path ROOT = Stack.ROOT;
     private static final Pattern TIMEOUT_STOP = Pattern.compile("(?m)^TimeoutStopSec=(\\d+)$");
 
     @Test
@@ -68,11 +68,7 @@ class SystemdUnitsTest
     /** {@code systemd-analyze}, installed from Debian's systemd package where it is missing. */
     private static String systemdAnalyze() throws Exception
     {
-        if (new ProcessBuilder("sh", "-c", "command -v systemd-analyze").start().waitFor() != 0)
-        {
-            new ProcessBuilder("sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq " +
-                "--no-install-recommends systemd").inheritIO().start().waitFor(600, TimeUnit.SECONDS);
-        }
+        Stack.ensureTool("systemd-analyze", "systemd");
         return "systemd-analyze";
     }
 }
