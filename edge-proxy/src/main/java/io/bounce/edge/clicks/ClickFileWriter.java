@@ -13,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
+import io.bounce.replication.DurableFiles;
 import io.bounce.replication.clicks.ClickFileFormat;
 import net.jpountz.lz4.LZ4FrameInputStream;
 import net.jpountz.lz4.LZ4FrameOutputStream;
@@ -308,7 +309,7 @@ final class ClickFileWriter implements Runnable
         fileChannel.close();
         final Path done = outbox.resolve(ClickFileFormat.fileName(edgeId, fileSequence));
         Files.move(fileTmp, done, StandardCopyOption.ATOMIC_MOVE);
-        fsyncDirectory(outbox);
+        DurableFiles.fsyncDirectory(outbox);
         pendingBytes.addAndGet(size);
         stats.files.incrementAndGet();
         LOG.debug("click file {}: {} events, {} bytes", done.getFileName(), fileEvents, size);
@@ -389,18 +390,6 @@ final class ClickFileWriter implements Runnable
                 Files.delete(tmp);
                 LOG.warn("salvaged click file {} left open by a crash", tmp.getFileName());
             }
-        }
-    }
-
-    private static void fsyncDirectory(final Path dir)
-    {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ))
-        {
-            channel.force(true);
-        }
-        catch (final IOException ex)
-        {
-            // some file systems cannot sync a directory; the rename is still atomic
         }
     }
 

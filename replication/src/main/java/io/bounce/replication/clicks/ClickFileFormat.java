@@ -43,6 +43,22 @@ public final class ClickFileFormat
         return edge + "-" + String.format("%012d", sequence) + SUFFIX;
     }
 
+    /** A click file's identity: the edge that wrote it and its sequence there. */
+    public record Identity(String edge, long sequence)
+    {
+        public String fileName()
+        {
+            return ClickFileFormat.fileName(edge, sequence);
+        }
+    }
+
+    /** @return the identity a click file's name gives, or null if it is not a click file's name. */
+    public static Identity identityOf(final String fileName)
+    {
+        final Matcher m = FILE_NAME.matcher(fileName);
+        return m.matches() ? new Identity(m.group(1), Long.parseLong(m.group(2))) : null;
+    }
+
     /** @return the sequence in a click file's name, or -1 if the name is not one of {@code edge}'s files. */
     public static long sequenceOf(final String fileName, final String edge)
     {
