@@ -153,6 +153,14 @@ public final class ControlPlaneConfig
         description = "Largest click file once decompressed; beyond it the file is refused (no decompression bombs). Default: ${DEFAULT-VALUE}")
     long maxClickFileUncompressedBytes;
 
+    @Option(names = "--max-click-pending-bytes", defaultValue = "1073741824",
+        description = "Decompressed click files accepted and not yet counted beyond which new files get 503 and are sent again later. Default: ${DEFAULT-VALUE}")
+    long maxClickPendingBytes;
+
+    @Option(names = "--max-click-batch-bytes", defaultValue = "268435456",
+        description = "Decompressed click files counted in one store transaction at most (a single larger file is counted alone). Default: ${DEFAULT-VALUE}")
+    long maxClickBatchBytes;
+
     /** Validate every setting; throws {@link IllegalArgumentException} naming the first bad one. */
     public ControlPlaneConfig conclude()
     {
@@ -200,6 +208,8 @@ public final class ControlPlaneConfig
         }
         requireRange("--max-click-file-bytes", maxClickFileBytes, 1024, Integer.MAX_VALUE - 1024);
         requireRange("--max-click-file-uncompressed-bytes", maxClickFileUncompressedBytes, 1024, 1L << 34);
+        requireRange("--max-click-pending-bytes", maxClickPendingBytes, 1024, Long.MAX_VALUE);
+        requireRange("--max-click-batch-bytes", maxClickBatchBytes, 1024, 1L << 34);
         return this;
     }
 
@@ -363,5 +373,15 @@ public final class ControlPlaneConfig
     public long maxClickFileUncompressedBytes()
     {
         return maxClickFileUncompressedBytes;
+    }
+
+    public long maxClickPendingBytes()
+    {
+        return maxClickPendingBytes;
+    }
+
+    public long maxClickBatchBytes()
+    {
+        return maxClickBatchBytes;
     }
 }

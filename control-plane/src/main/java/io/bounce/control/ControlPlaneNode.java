@@ -57,18 +57,18 @@ public final class ControlPlaneNode implements AutoCloseable
     private final LogRetention retention;
     private final String replicationToken;
     private final ClickStore clicks;
-    private final java.util.concurrent.ExecutorService ingestThread;
-    private final java.util.concurrent.ExecutorService parsePool;
+    private final ClickIngest ingest;
+    private final java.util.concurrent.ExecutorService acceptPool;
     private boolean closed;
 
     private ControlPlaneNode(final Database database, final GroupCommitter writer, final ReadPool readers, final ApiServer api,
         final AdminServer admin, final ControlMetrics metrics, final Api routes, final String adminKey,
         final LogRetention retention, final String replicationToken, final ClickStore clicks,
-        final java.util.concurrent.ExecutorService ingestThread, final java.util.concurrent.ExecutorService parsePool)
+        final ClickIngest ingest, final java.util.concurrent.ExecutorService acceptPool)
     {
-        this.parsePool = parsePool;
+        this.acceptPool = acceptPool;
         this.clicks = clicks;
-        this.ingestThread = ingestThread;
+        this.ingest = ingest;
         this.retention = retention;
         this.replicationToken = replicationToken;
         this.routes = routes;
@@ -93,17 +93,12 @@ public final class ControlPlaneNode implements AutoCloseable
         ApiServer apiServer = null;
         LogRetention retention = null;
         ClickStore clickStore = null;
-        final java.util.concurrent.ExecutorService ingestThread = java.util.concurrent.Executors.newSingleThreadExecutor(r ->
-        {
-            final Thread thread = new Thread(r, "click-ingest");
-            thread.setDaemon(true);
-            return thread;
-        });
-        // Reading and checking click files runs here, in parallel; committing them is ingestThread's.
-        final java.util.concurrent.ExecutorService parsePool = java.util.concurrent.Executors.newFixedThreadPool(
+        ClickIngest clickIngest = null;
+        // Decompressing, checking and keeping click files runs here, in parallel; counting them is ClickIngest's loader.
+        final java.util.concurrent.ExecutorService acceptPool = java.util.concurrent.Executors.newFixedThreadPool(
             Math.max(2, Runtime.getRuntime().availableProcessors()), r ->
             {
-                final Thread thread = new Thread(r, "click-parse");
+                final Thread thread = new Thread(r, "click-accept");
                 thread.setDaemon(true);
                 return thread;
             });
@@ -141,8 +136,10 @@ public final class ControlPlaneNode implements AutoCloseable
                 config.reservedAliases());
             clickStore = new ClickStore(config.dataDir());
             final ClickStore store = clickStore;
-            final ClickIngest ingest = new ClickIngest(store, config.maxClickFileUncompressedBytes(),
-                config.dataDir().resolve("click-staging"));
+            clickIngest = new ClickIngest(store, config.dataDir().resolve("click-ingest"), config.maxClickFileUncompressedBytes(),
+                config.maxClickPendingBytes(), config.maxClickBatchBytes());
+            final ClickIngest ingest = clickIngest;
+            ingest.start();
             final Api apiRoutes = new Api(links, keys, new RateLimiter(), domains, writer, readers, metrics, System::nanoTime,
                 config.shortUrlScheme(), config.shortUrlPort(), config.maxBulkItems(), store, clock);
             final String replicationToken = config.replicationToken() != null
@@ -154,7 +151,7 @@ public final class ControlPlaneNode implements AutoCloseable
             retention = logRetention;
             apiServer = new ApiServer(apiRoutes, readers.executor(), config.host(), config.port(), config.ioThreads(),
                 config.maxBodyBytes(), config.idleTimeoutMs(), config.headerTimeoutMs(), logServer,
-                () -> new IngestHandler(ingest, parsePool, ingestThread,
+                () -> new IngestHandler(ingest, acceptPool,
                     config.clickToken() != null ? config.clickToken() : replicationToken, config.maxClickFileBytes()));
             final AdminServer adminServer = new AdminServer("control-admin", config.adminHost(), config.adminPort(), writer::isRunning,
                 () ->
@@ -170,7 +167,7 @@ public final class ControlPlaneNode implements AutoCloseable
                 });
             logRetention.start(config.logCompactionIntervalMs());
             final ControlPlaneNode node = new ControlPlaneNode(database, writer, readers, apiServer, adminServer, metrics, apiRoutes,
-                adminKey, logRetention, replicationToken, clickStore, ingestThread, parsePool);
+                adminKey, logRetention, replicationToken, clickStore, ingest, acceptPool);
             out.println("api: http://" + hostPort(apiServer.localAddress()));
             out.println("control-plane admin: http://" + hostPort(adminServer.localAddress()));
             if (adminKey != null)
@@ -190,15 +187,18 @@ public final class ControlPlaneNode implements AutoCloseable
             {
                 retention.close();
             }
-            ingestThread.shutdownNow();
-            parsePool.shutdownNow();
+            acceptPool.shutdownNow();
             if (clickStore != null)
             {
                 try
                 {
+                    if (clickIngest != null)
+                    {
+                        clickIngest.close();
+                    }
                     clickStore.close();
                 }
-                catch (final SQLException closing)
+                catch (final SQLException | InterruptedException closing)
                 {
                     LOG.warn("closing the click store failed", closing);
                 }
@@ -289,6 +289,12 @@ public final class ControlPlaneNode implements AutoCloseable
         return clicks;
     }
 
+    /** @return click files accepted from edges and not yet counted. */
+    public int pendingClickFiles()
+    {
+        return ingest.pendingFiles();
+    }
+
     /** The token followers must present. */
     public String replicationToken()
     {
@@ -313,12 +319,11 @@ public final class ControlPlaneNode implements AutoCloseable
         api.close();
         admin.close();
         retention.close();
-        parsePool.shutdown();
+        acceptPool.shutdown();
         try
         {
-            parsePool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
-            ingestThread.shutdown();
-            ingestThread.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+            acceptPool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+            ingest.close(); // after the batch in hand; files still waiting are counted after the next start
             clicks.close();
         }
         catch (final InterruptedException ex)

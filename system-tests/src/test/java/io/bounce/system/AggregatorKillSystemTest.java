@@ -96,7 +96,9 @@ class AggregatorKillSystemTest
                     Stack.sample(metricsOrEmpty(edge), "bounce_clicks_written_total") == recorded &&
                     Stack.sample(metricsOrEmpty(edge), "bounce_clicks_files_pending") == 0 &&
                     Stack.sample(metricsOrEmpty(edge), "bounce_clicks_bytes_pending") == 0);
-                Thread.sleep(200);
+                // Shipped means durable at the aggregator; it counts in the background.
+                Stack.await("every accepted file counted", WAIT_MS, () ->
+                    Stack.sample(controlPlaneMetrics(adminPort), "bounce_aggregator_pending_files") == 0);
                 final JsonNode report = Stack.JSON.readTree(Stack.call("GET", api + "/api/v1/links/" + code + "/analytics", key, null).body());
                 assertEquals(recorded, report.get("clicks").asLong(), "every recorded click counted once, across the kill");
                 assertTrue(recorded >= redirects[0]);
@@ -111,6 +113,18 @@ class AggregatorKillSystemTest
     private static long shipped(final EdgeNode edge)
     {
         return Stack.sample(metricsOrEmpty(edge), "bounce_clicks_files_shipped_total");
+    }
+
+    private static String controlPlaneMetrics(final int adminPort)
+    {
+        try
+        {
+            return Stack.call("GET", "http://127.0.0.1:" + adminPort + "/metrics", null, null).body();
+        }
+        catch (final Exception ex)
+        {
+            return "";
+        }
     }
 
     private static String metricsOrEmpty(final EdgeNode edge)

@@ -27,15 +27,16 @@ import io.netty.util.ReferenceCountUtil;
 /**
  * One connection's view of the aggregator's ingest endpoint, {@code PUT /ingest/v1/clicks/<edge>/<seq>}:
  * it answers those paths and passes every other request on. The body (at most {@code maxFileBytes},
- * else 413 before it is read) is gathered, then counted on the ingest thread; the answer goes out only
- * after the store has committed: 200 {@code {"events":N}} or {@code {"duplicate":true}}, 400 for a
- * corrupt file, 413 for one too large, 401 for a wrong token, 503 when the store failed (retry).
+ * else 413 before it is read) is gathered, then handed to {@link ClickIngest#accept} on a worker
+ * thread; the answer goes out only once the file is durable there: 200 {@code {"events":N}} or
+ * {@code {"duplicate":true}}, 400 for a corrupt file, 413 for one too large, 401 for a wrong token,
+ * 503 with {@code Retry-After} when the aggregator cannot take it now (busy, stopping, a disk
+ * failure): the edge keeps the file and sends it again.
  */
 public final class IngestHandler extends ChannelInboundHandlerAdapter
 {
     private final ClickIngest ingest;
-    private final ExecutorService ingestThread;
-    private final ExecutorService parsePool;
+    private final ExecutorService acceptPool;
     private final BearerToken token;
     private final long maxFileBytes;
     private HttpRequest request;
@@ -45,16 +46,11 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter
     private CompositeByteBuf body;
     private boolean discarding;
 
-    /**
-     * @param parsePool    threads that read and check files, in parallel.
-     * @param ingestThread the one thread that commits them.
-     */
-    public IngestHandler(final ClickIngest ingest, final ExecutorService parsePool, final ExecutorService ingestThread,
-        final String token, final long maxFileBytes)
+    /** @param acceptPool threads that decompress, check and keep files, in parallel. */
+    public IngestHandler(final ClickIngest ingest, final ExecutorService acceptPool, final String token, final long maxFileBytes)
     {
-        this.parsePool = parsePool;
+        this.acceptPool = acceptPool;
         this.ingest = ingest;
-        this.ingestThread = ingestThread;
         this.token = new BearerToken(token);
         this.maxFileBytes = maxFileBytes;
     }
@@ -121,7 +117,7 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter
     {
         final String[] parts = head.uri().substring(ClickFileFormat.INGEST_PATH.length()).split("/");
         long parsedSequence = -1;
-        if (parts.length == 2 && ClickFileFormat.EDGE_ID.matcher(parts[0]).matches())
+        if (parts.length == 2 && ClickFileFormat.EDGE_ID.matcher(parts[0]).matches() && parts[1].matches("\\d{1,18}"))
         {
             try
             {
@@ -173,45 +169,20 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter
         ctx.channel().config().setAutoRead(false); // one file at a time per connection
         try
         {
-            parsePool.execute(() ->
+            acceptPool.execute(() ->
             {
-                final ClickIngest.Staged staged;
                 try
                 {
-                    staged = ingest.stage(fileEdge, fileSequence, bytes);
+                    final long events = ingest.accept(fileEdge, fileSequence, bytes);
+                    reply(ctx, HttpResponseStatus.OK, events < 0 ? "{\"duplicate\":true}" : "{\"events\":" + events + "}", keepAlive);
                 }
                 catch (final ClickIngest.Refused ex)
                 {
                     reply(ctx, HttpResponseStatus.valueOf(ex.status), problem(ex.status, ex.getMessage()), keepAlive);
-                    return;
                 }
                 catch (final RuntimeException ex)
                 {
-                    reply(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, problem(503, "reading the file failed: " + ex), keepAlive);
-                    return;
-                }
-                try
-                {
-                    ingestThread.execute(() ->
-                    {
-                        try
-                        {
-                            final long events = ingest.commit(staged);
-                            reply(ctx, HttpResponseStatus.OK, events < 0 ? "{\"duplicate\":true}" : "{\"events\":" + events + "}", keepAlive);
-                        }
-                        catch (final ClickIngest.Refused ex)
-                        {
-                            reply(ctx, HttpResponseStatus.valueOf(ex.status), problem(ex.status, ex.getMessage()), keepAlive);
-                        }
-                        catch (final Exception ex)
-                        {
-                            reply(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, problem(503, "the click store failed: " + ex.getMessage()), keepAlive);
-                        }
-                    });
-                }
-                catch (final RejectedExecutionException ex)
-                {
-                    reply(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, problem(503, "the aggregator is stopping"), false);
+                    reply(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, problem(503, "taking the file failed: " + ex), keepAlive);
                 }
             });
         }
@@ -248,6 +219,10 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter
         if (!keepAlive)
         {
             response.headers().set(HttpHeaderNames.CONNECTION, "close");
+        }
+        if (status.code() == 503)
+        {
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
         }
         return response;
     }
