@@ -17,8 +17,9 @@ import org.HdrHistogram.Histogram;
  * The aggregator's ingest rate and its analytics latency on a busy link. Builds click files the way
  * an edge does (LZ4 TSV, a realistic mix of user agents, referrers and countries, 100,000 visitors),
  * all for one link, first, in memory; then {@code SENDERS} "edges" PUT them at once, each one file
- * after another as an edge's shipper does, and it reports events/s from the first PUT to the last
- * 200 (building the files is not timed). Then asks for that link's analytics {@code QUERIES} times and
+ * after another as an edge's shipper does, and it reports events/s from the first PUT until the
+ * link's analytics count every event (building the files is not timed; the last 200 comes earlier,
+ * since the aggregator answers once a file is durable and counts it in batches). Then asks for that link's analytics {@code QUERIES} times and
  * reports the latency percentiles.
  *
  * <p>Usage: {@code IngestBench API_URL TOKEN ADMIN_KEY CODE EVENTS [EVENTS_PER_FILE=100000] [QUERIES=100] [SENDERS=2]}
@@ -64,27 +65,33 @@ public final class IngestBench
         long bytes = 0;
         for (long built = 0; built < events; built += perFile)
         {
-            final String edge = "bench-" + (files.size() % senders + 1);
+            final String edge = "bench-" + now + "-" + (files.size() % senders + 1); // new ids each run: a rerun is not a resend
             final byte[] file = file(random, edge, code, now - 6L * 86_400_000L, now, (int)Math.min(perFile, events - built));
             files.add(file);
             bytes += file.length;
         }
         final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(senders);
         final java.util.List<java.util.concurrent.Future<?>> sending = new java.util.ArrayList<>();
+        final long before = countedClicks(http, api, key, code); // the link may have clicks already
         final long started = System.nanoTime();
         for (int s = 0; s < senders; s++)
         {
-            final String edge = "bench-" + (s + 1);
+            final String edge = "bench-" + now + "-" + (s + 1);
             final int first = s;
             sending.add(pool.submit(() ->
             {
                 int sequence = 0;
                 for (int i = first; i < files.size(); i += senders)
                 {
-                    final HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-                            URI.create(api + ClickFileFormat.INGEST_PATH + edge + "/" + (++sequence)))
+                    final HttpRequest put = HttpRequest.newBuilder(URI.create(api + ClickFileFormat.INGEST_PATH + edge + "/" + (++sequence)))
                         .header("Authorization", "Bearer " + token).timeout(Duration.ofMinutes(5))
-                        .PUT(HttpRequest.BodyPublishers.ofByteArray(files.get(i))).build(), HttpResponse.BodyHandlers.ofString());
+                        .PUT(HttpRequest.BodyPublishers.ofByteArray(files.get(i))).build();
+                    HttpResponse<String> response = http.send(put, HttpResponse.BodyHandlers.ofString());
+                    while (response.statusCode() == 503) // backlog full: as a shipper does, wait as asked and send again
+                    {
+                        Thread.sleep(1000L * Long.parseLong(response.headers().firstValue("Retry-After").orElse("1")));
+                        response = http.send(put, HttpResponse.BodyHandlers.ofString());
+                    }
                     if (response.statusCode() != 200)
                     {
                         throw new IllegalStateException("ingest answered " + response.statusCode() + ": " + response.body());
@@ -97,11 +104,24 @@ public final class IngestBench
         {
             f.get();
         }
-        final long busyNs = System.nanoTime() - started;
+        final long acceptedNs = System.nanoTime() - started;
         pool.shutdown();
         final long sent = events;
-        System.out.printf("BENCH ingest events=%d files=%d senders=%d compressed_bytes=%d seconds=%.2f events_per_s=%.0f%n",
-            sent, files.size(), senders, bytes, busyNs / 1e9, sent / (busyNs / 1e9));
+        // The last 200 means every file is durable at the aggregator, not yet that it is counted: the
+        // rate is taken when the link's analytics (humans plus bots) show every event.
+        final long deadline = System.nanoTime() + 600_000_000_000L;
+        while (countedClicks(http, api, key, code) < before + sent)
+        {
+            if (System.nanoTime() > deadline)
+            {
+                throw new IllegalStateException("the aggregator did not count " + sent + " events within 10 minutes");
+            }
+            Thread.sleep(200);
+        }
+        final long busyNs = System.nanoTime() - started;
+        System.out.printf("BENCH ingest events=%d files=%d senders=%d compressed_bytes=%d accepted_seconds=%.2f seconds=%.2f " +
+                "events_per_s=%.0f%n",
+            sent, files.size(), senders, bytes, acceptedNs / 1e9, busyNs / 1e9, sent / (busyNs / 1e9));
 
         final Histogram latency = new Histogram(60_000_000_000L, 3);
         long clicks = -1;
@@ -127,6 +147,20 @@ public final class IngestBench
         System.out.printf("BENCH analytics link_events=%d human_clicks=%d queries=%d p50_ms=%.1f p90_ms=%.1f p99_ms=%.1f max_ms=%.1f%n",
             sent, clicks, queries, latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(90) / 1e6,
             latency.getValueAtPercentile(99) / 1e6, latency.getMaxValue() / 1e6);
+    }
+
+    /** @return the link's clicks, human and bot, as the analytics API answers now. */
+    private static long countedClicks(final HttpClient http, final String api, final String key, final String code) throws Exception
+    {
+        final HttpResponse<String> answer = http.send(HttpRequest.newBuilder(
+                URI.create(api + "/api/v1/links/" + code + "/analytics?granularity=day"))
+            .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofString());
+        if (answer.statusCode() != 200)
+        {
+            throw new IllegalStateException("analytics answered " + answer.statusCode() + ": " + answer.body());
+        }
+        final com.fasterxml.jackson.databind.JsonNode report = new com.fasterxml.jackson.databind.ObjectMapper().readTree(answer.body());
+        return report.get("clicks").asLong() + report.get("botClicks").asLong();
     }
 
     private static byte[] file(final SplittableRandom random, final String edge, final String code, final long fromMs, final long toMs,
