@@ -16,8 +16,8 @@ import java.util.regex.Pattern;
  * <p>Identity: {@code <edge>-<sequence>.tsv.lz4}, the edge's id and a per-edge file sequence that
  * survives restarts. The aggregator counts a file once per identity. Shipping:
  * {@code PUT /ingest/v1/clicks/<edge>/<sequence>} with {@code Authorization: Bearer <token>}; 200 =
- * durable (or already counted), 400 = the file is corrupt (the edge quarantines it), anything else
- * = try again later.
+ * durable at the aggregator, to be counted once (or already there), 400 = the file is corrupt (the
+ * edge quarantines it), anything else = try again later.
  */
 public final class ClickFileFormat
 {
