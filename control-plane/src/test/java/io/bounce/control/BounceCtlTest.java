@@ -132,6 +132,25 @@ class BounceCtlTest
     }
 
     @Test
+    void importWaitsOutTheKeysRateLimitAndLosesNoLine() throws Exception
+    {
+        final String limited = cp.post("/api/v1/keys", cp.adminKey,
+            "{\"name\":\"slow\",\"scopes\":[\"links:write\"],\"ratePerSecond\":20,\"burst\":3}").text("key");
+        final StringBuilder tsv = new StringBuilder();
+        for (int i = 0; i < 40; i++)
+        {
+            tsv.append("\thttps://example.com/limited/").append(i).append('\n');
+        }
+        final Path file = Files.writeString(dir.resolve("limited.tsv"), tsv);
+        final StringWriter err = new StringWriter();
+        final int exit = BounceCtl.run(new String[] {"--api", cp.base(), "--key", limited, "links", "import", file.toString(),
+            "--batch", "1", "--parallel", "8"}, new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
+        assertEquals(0, exit, err.toString());
+        assertTrue(err.toString().contains("imported: 40 lines, 40 created, 0 failed"), err.toString());
+        assertTrue(err.toString().contains("the key's rate limit held back"), "40 requests at 20/s with a burst of 3 meet the limit:\n" + err);
+    }
+
+    @Test
     void shouldManageKeysAndDomains() throws Exception
     {
         final Run key = ctl("keys", "create", "--name", "ci", "--scope", "links:read,links:write", "--rate", "10");

@@ -22,11 +22,19 @@ final class ApiClient
     {
         private static final long serialVersionUID = 1L;
         final int status;
+        /** What the server's {@code Retry-After} asked for (429, 503), in seconds; else 0. */
+        final long retryAfterSeconds;
 
         Failure(final int status, final String message)
         {
+            this(status, message, 0);
+        }
+
+        Failure(final int status, final String message, final long retryAfterSeconds)
+        {
             super(message, null, false, false);
             this.status = status;
+            this.retryAfterSeconds = retryAfterSeconds;
         }
     }
 
@@ -69,7 +77,7 @@ final class ApiClient
             final JsonNode json = bytes.length == 0 ? null : JSON.readTree(bytes);
             if (response.statusCode() >= 400)
             {
-                throw new Failure(response.statusCode(), describe(response.statusCode(), json));
+                throw new Failure(response.statusCode(), describe(response.statusCode(), json), retryAfter(response));
             }
             return json;
         }
@@ -81,6 +89,18 @@ final class ApiClient
         {
             Thread.currentThread().interrupt();
             throw new Failure(0, "interrupted");
+        }
+    }
+
+    private static long retryAfter(final HttpResponse<?> response)
+    {
+        try
+        {
+            return Math.max(0, Long.parseLong(response.headers().firstValue("Retry-After").orElse("0").trim()));
+        }
+        catch (final NumberFormatException ex)
+        {
+            return 1; // an HTTP date: wait a little and see
         }
     }
 

@@ -180,7 +180,7 @@ final class LinkCommands
         @Parameters(paramLabel = "FILE") final Path file,
         @Option(names = "--format", defaultValue = "auto", description = "tsv, csv or auto (by file name). Default: ${DEFAULT-VALUE}") final String format,
         @Option(names = "--batch", defaultValue = "1000", description = "links per request (1-1000). Default: ${DEFAULT-VALUE}") final int batch,
-        @Option(names = "--parallel", defaultValue = "8", description = "requests in flight (more in flight means more links per group commit). Default: ${DEFAULT-VALUE}") final int parallel)
+        @Option(names = "--parallel", defaultValue = "32", description = "requests in flight (more in flight means more links per group commit). Default: ${DEFAULT-VALUE}") final int parallel)
         throws IOException, InterruptedException, ApiClient.Failure
     {
         if (batch < 1 || batch > 1000 || parallel < 1 || parallel > 64)
@@ -191,6 +191,7 @@ final class LinkCommands
         final ApiClient client = root.client();
         final ExecutorService senders = Executors.newFixedThreadPool(parallel);
         final List<Future<int[]>> inFlight = new ArrayList<>();
+        final java.util.concurrent.atomic.AtomicLong rateLimited = new java.util.concurrent.atomic.AtomicLong();
         final long start = System.nanoTime();
         long lines = 0;
         long created = 0;
@@ -233,7 +234,7 @@ final class LinkCommands
                 {
                     final List<Map<String, Object>> send = items;
                     final List<Long> numbers = lineNumbers;
-                    inFlight.add(senders.submit(() -> sendBatch(client, send, numbers)));
+                    inFlight.add(senders.submit(() -> sendBatch(client, send, numbers, rateLimited)));
                     items = new ArrayList<>();
                     lineNumbers = new ArrayList<>();
                 }
@@ -259,6 +260,10 @@ final class LinkCommands
             senders.shutdownNow();
         }
         progress(lines, created, failed, start, true);
+        if (rateLimited.get() > 0)
+        {
+            root.err().println("the key's rate limit held back " + rateLimited.get() + " requests; each was sent again after the wait it asked for");
+        }
         return failed == 0 ? 0 : 1;
     }
 
@@ -289,10 +294,34 @@ final class LinkCommands
     }
 
     /** @return {created, failed}; prints each failure with its line number to stderr. */
-    private int[] sendBatch(final ApiClient client, final List<Map<String, Object>> items, final List<Long> lineNumbers)
-        throws ApiClient.Failure
+    private int[] sendBatch(final ApiClient client, final List<Map<String, Object>> items, final List<Long> lineNumbers,
+        final java.util.concurrent.atomic.AtomicLong rateLimited) throws ApiClient.Failure
     {
-        final JsonNode answer = client.call("POST", "/api/v1/links/bulk", Map.of("links", items));
+        JsonNode answer = null;
+        while (answer == null)
+        {
+            try
+            {
+                answer = client.call("POST", "/api/v1/links/bulk", Map.of("links", items));
+            }
+            catch (final ApiClient.Failure ex)
+            {
+                if (ex.status != 429)
+                {
+                    throw ex;
+                }
+                rateLimited.incrementAndGet(); // the key's limit: wait as the server asks, then send the batch again
+                try
+                {
+                    Thread.sleep(1000L * Math.max(1, ex.retryAfterSeconds));
+                }
+                catch (final InterruptedException stop)
+                {
+                    Thread.currentThread().interrupt();
+                    throw ex;
+                }
+            }
+        }
         final JsonNode results = answer.get("results");
         int failed = 0;
         for (int i = 0; i < results.size(); i++)
