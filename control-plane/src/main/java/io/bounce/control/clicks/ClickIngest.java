@@ -162,7 +162,11 @@ public final class ClickIngest implements AutoCloseable
             }
             catch (final Refused ex)
             {
-                reject(file, ex.getMessage());
+                if (ex.status >= 500)
+                {
+                    throw new IOException("cannot stage accepted click file " + file + ": " + ex.getMessage()); // it stays in the inbox
+                }
+                reject(file, ex.getMessage()); // it no longer reads as it did when accepted: a damaged disk
             }
         }
         if (!waiting.isEmpty())

@@ -84,9 +84,9 @@ public final class ClickStore implements AutoCloseable
     /**
      * Count decompressed click files, read by DuckDB itself, in one transaction: its CSV reader splits
      * and types the rows, each distinct user agent is classified once in Java, and enrichment, the raw
-     * insert and both rollups are set-based SQL, committed together with the files' identities. One
-     * commit for many files is the point: one commit, and each statement's fixed cost paid once per
-     * batch (see bench/README.md).
+     * insert and both rollups are set-based SQL, committed together with the files' identities. Many
+     * files to one transaction is the point: the commit and each statement's fixed cost are paid once
+     * per batch, not per file (see bench/README.md).
      *
      * <p>The files' rows must have passed {@link ClickRows}: nothing here checks them again but for
      * their count. A batch DuckDB cannot read, or whose values it refuses, fails whole with
