@@ -22,6 +22,7 @@ final class VisitorHasher
 
     private final byte[] fleetSecret;
     private final Mac mac;
+    private final SipHash sipHash = new SipHash();
     private long keyDay = Long.MIN_VALUE;
     private long k0;
     private long k1;
@@ -76,6 +77,6 @@ final class VisitorHasher
                 throw new IllegalStateException(ex);
             }
         }
-        return SipHash.hash(k0, k1, address, 0, length);
+        return sipHash.hash(k0, k1, address, 0, length);
     }
 }
