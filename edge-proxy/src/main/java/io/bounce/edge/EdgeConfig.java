@@ -118,7 +118,7 @@ public final class EdgeConfig
     Path replicationTokenFile;
 
     @Option(names = "--replication-timeout-ms", defaultValue = "5000",
-        description = "Drop and reopen a log stream silent (no record, no heartbeat) for this long, in ms. Default: ${DEFAULT-VALUE}")
+        description = "Drop and reopen a log stream silent (no answer, no record, no heartbeat) for this long, in ms. Default: ${DEFAULT-VALUE}")
     long replicationTimeoutMs;
 
     @Option(names = "--replication-backoff-max-ms", defaultValue = "10000",

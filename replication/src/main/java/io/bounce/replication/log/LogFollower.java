@@ -144,7 +144,7 @@ public final class LogFollower implements AutoCloseable
     private void bootstrap() throws IOException, InterruptedException
     {
         final long started = System.nanoTime();
-        final HttpResponse<InputStream> response = open(ReplicationFormat.PATH_SNAPSHOT);
+        final HttpResponse<InputStream> response = open(ReplicationFormat.PATH_SNAPSHOT, Math.max(30_000, settings.timeoutMs()));
         final long expected = parseLong(response.headers().firstValue(ReplicationFormat.RECORDS_HEADER).orElse("0"));
         final InputStream in = new BufferedInputStream(new net.jpountz.lz4.LZ4FrameInputStream(response.body()), 64 * 1024);
         final long sequence = ReplicationFormat.readStreamHeader(in, ReplicationFormat.KIND_SNAPSHOT);
@@ -187,7 +187,9 @@ public final class LogFollower implements AutoCloseable
     {
         long applied = sink.appliedSequence();
         long appliedAt = sink.appliedCommittedAtMs();
-        final HttpResponse<InputStream> response = open(ReplicationFormat.PATH_LOG + "?from=" + (applied + 1));
+        // A leader answers a log request at once; the watchdog cannot see this wait (there is no
+        // stream yet), so the request's own timeout bounds it by the same silence.
+        final HttpResponse<InputStream> response = open(ReplicationFormat.PATH_LOG + "?from=" + (applied + 1), settings.timeoutMs());
         final BufferedInputStream in = new BufferedInputStream(response.body(), 64 * 1024);
         final long from = ReplicationFormat.readStreamHeader(in, ReplicationFormat.KIND_LOG);
         if (from != applied + 1)
@@ -273,12 +275,13 @@ public final class LogFollower implements AutoCloseable
         return record;
     }
 
-    private HttpResponse<InputStream> open(final String pathAndQuery) throws IOException, InterruptedException
+    /** @param headersTimeoutMs how long to wait for the answer's status and headers. */
+    private HttpResponse<InputStream> open(final String pathAndQuery, final long headersTimeoutMs) throws IOException, InterruptedException
     {
         final HttpRequest request = HttpRequest.newBuilder(settings.leader().resolve(pathAndQuery))
             .header("Authorization", "Bearer " + settings.token())
             .header(ReplicationFormat.VERSION_HEADER, Byte.toString(ReplicationFormat.VERSION))
-            .timeout(Duration.ofMillis(Math.max(30_000, settings.timeoutMs())))
+            .timeout(Duration.ofMillis(headersTimeoutMs))
             .GET()
             .build();
         final HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());

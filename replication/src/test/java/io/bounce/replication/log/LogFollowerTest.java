@@ -98,4 +98,40 @@ class LogFollowerTest
             leader.stop(0);
         }
     }
+
+    @Test
+    void shouldGiveUpOnALeaderThatNeverAnswersTheLogRequestAndTryAgain() throws Exception
+    {
+        // A leader that takes the request and sends nothing, not even the status line. The no-bytes
+        // watchdog cannot see this wait (no stream yet); the request's own timeout must end it.
+        final CountDownLatch requests = new CountDownLatch(3);
+        final HttpServer leader = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        leader.createContext(ReplicationFormat.PATH_LOG, exchange ->
+        {
+            requests.countDown();
+            try
+            {
+                Thread.sleep(20_000);
+            }
+            catch (final InterruptedException ignored)
+            {
+                // test over
+            }
+            exchange.close();
+        });
+        leader.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        leader.start();
+        final MemorySink sink = new MemorySink(5);
+        try (LogFollower follower = new LogFollower(new LogFollower.Settings(
+            URI.create("http://127.0.0.1:" + leader.getAddress().getPort() + "/"), "token", 200, 10, 50), sink).start())
+        {
+            // Three requests inside the 20 s one of them would otherwise hang for (30 s before).
+            assertTrue(requests.await(15, TimeUnit.SECONDS), "the follower gave up on the silent request and asked again");
+            assertEquals(0, sink.applied.size());
+        }
+        finally
+        {
+            leader.stop(0);
+        }
+    }
 }
