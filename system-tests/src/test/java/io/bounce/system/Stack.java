@@ -58,7 +58,10 @@ final class Stack
         return withDefaults(List.of(extraArgs), "--data-dir", dataDir.toString(), "--host", "127.0.0.1", "--port", "0",
             "--admin-port", "0", "--expected-links", "100000", "--io-threads", "1",
             "--control-plane", controlPlane, "--replication-token", token, "--replication-timeout-ms", "1500",
-            "--replication-backoff-max-ms", "500");
+            "--replication-backoff-max-ms", "500",
+            // One id per data dir: two edges of one test must not share the host-derived default,
+            // or their click files collide by identity at the aggregator.
+            "--edge-id", "edge-" + dataDir.getFileName().toString().replaceAll("[^A-Za-z0-9_.-]", "-"));
     }
 
     /** {@code extra} plus each default option-value pair that {@code extra} does not set itself. */
