@@ -38,6 +38,8 @@ public final class IngestBench
         "https://mail.example.com/inbox"};
     private static final String[] COUNTRIES = {"", "US", "DE", "FR", "JP", "BR", "IN"};
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
     private IngestBench()
     {
     }
@@ -159,7 +161,7 @@ public final class IngestBench
         {
             throw new IllegalStateException("analytics answered " + answer.statusCode() + ": " + answer.body());
         }
-        final com.fasterxml.jackson.databind.JsonNode report = new com.fasterxml.jackson.databind.ObjectMapper().readTree(answer.body());
+        final com.fasterxml.jackson.databind.JsonNode report = JSON.readTree(answer.body());
         return report.get("clicks").asLong() + report.get("botClicks").asLong();
     }
 

@@ -65,29 +65,9 @@ class LogFollowerTest
     {
         // A leader that opens the log, sends the stream header, then never another byte (no heartbeats).
         final CountDownLatch requests = new CountDownLatch(2);
-        final HttpServer leader = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        leader.createContext(ReplicationFormat.PATH_LOG, exchange ->
-        {
-            requests.countDown();
-            exchange.sendResponseHeaders(200, 0);
-            final OutputStream body = exchange.getResponseBody();
-            body.write(ReplicationFormat.streamHeader(ReplicationFormat.KIND_LOG, 6));
-            body.flush();
-            try
-            {
-                Thread.sleep(5_000);
-            }
-            catch (final InterruptedException ignored)
-            {
-                // test over
-            }
-            exchange.close();
-        });
-        leader.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
-        leader.start();
+        final HttpServer leader = silentLeader(requests, true, 5_000);
         final MemorySink sink = new MemorySink(5);
-        try (LogFollower follower = new LogFollower(new LogFollower.Settings(
-            URI.create("http://127.0.0.1:" + leader.getAddress().getPort() + "/"), "token", 200, 10, 50), sink).start())
+        try (LogFollower follower = follow(leader, sink))
         {
             assertTrue(requests.await(30, TimeUnit.SECONDS), "the follower came back after the silence");
             assertTrue(follower.stats().timeouts.get() >= 1);
@@ -105,25 +85,9 @@ class LogFollowerTest
         // A leader that takes the request and sends nothing, not even the status line. The no-bytes
         // watchdog cannot see this wait (no stream yet); the request's own timeout must end it.
         final CountDownLatch requests = new CountDownLatch(3);
-        final HttpServer leader = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        leader.createContext(ReplicationFormat.PATH_LOG, exchange ->
-        {
-            requests.countDown();
-            try
-            {
-                Thread.sleep(20_000);
-            }
-            catch (final InterruptedException ignored)
-            {
-                // test over
-            }
-            exchange.close();
-        });
-        leader.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
-        leader.start();
+        final HttpServer leader = silentLeader(requests, false, 20_000);
         final MemorySink sink = new MemorySink(5);
-        try (LogFollower follower = new LogFollower(new LogFollower.Settings(
-            URI.create("http://127.0.0.1:" + leader.getAddress().getPort() + "/"), "token", 200, 10, 50), sink).start())
+        try (LogFollower follower = follow(leader, sink))
         {
             // Three requests inside the 20 s one of them would otherwise hang for (30 s before).
             assertTrue(requests.await(15, TimeUnit.SECONDS), "the follower gave up on the silent request and asked again");
@@ -133,5 +97,45 @@ class LogFollowerTest
         {
             leader.stop(0);
         }
+    }
+
+    /**
+     * A leader whose log requests each count down {@code requests}, then, with {@code header}, get
+     * a 200 and the stream header, and then nothing for {@code silenceMs}.
+     */
+    private static HttpServer silentLeader(final CountDownLatch requests, final boolean header, final long silenceMs)
+        throws IOException
+    {
+        final HttpServer leader = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        leader.createContext(ReplicationFormat.PATH_LOG, exchange ->
+        {
+            requests.countDown();
+            if (header)
+            {
+                exchange.sendResponseHeaders(200, 0);
+                final OutputStream body = exchange.getResponseBody();
+                body.write(ReplicationFormat.streamHeader(ReplicationFormat.KIND_LOG, 6));
+                body.flush();
+            }
+            try
+            {
+                Thread.sleep(silenceMs);
+            }
+            catch (final InterruptedException ignored)
+            {
+                // test over
+            }
+            exchange.close();
+        });
+        leader.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        leader.start();
+        return leader;
+    }
+
+    /** A follower of {@code leader} with a 200 ms silence timeout and quick retries. */
+    private static LogFollower follow(final HttpServer leader, final MemorySink sink)
+    {
+        return new LogFollower(new LogFollower.Settings(
+            URI.create("http://127.0.0.1:" + leader.getAddress().getPort() + "/"), "token", 200, 10, 50), sink).start();
     }
 }
