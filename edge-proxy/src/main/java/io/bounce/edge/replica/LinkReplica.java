@@ -334,6 +334,7 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
         return appliedCommittedAtMs;
     }
 
+    /** The fields from the map's sequence entry, at open. */
     private void rememberSequence(final byte[] bytes)
     {
         appliedSequence = bytes == null ? 0 : ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
@@ -346,10 +347,10 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
         tracker.enter(MapAccessTracker.SHARED);
         try
         {
-            final byte[] value = sequenceValue(sequence, committedAtMs);
-            map.put(SEQUENCE_KEY, value);
+            map.put(SEQUENCE_KEY, sequenceValue(sequence, committedAtMs));
             hasSequenceEntry = true;
-            rememberSequence(value);
+            appliedSequence = sequence;
+            appliedCommittedAtMs = committedAtMs;
         }
         finally
         {
@@ -427,13 +428,13 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
             public void commit(final long sequence, final long committedAtMs) throws IOException
             {
                 fresh.put(DOMAINS_KEY, joinDomains(domains[0]));
-                final byte[] value = sequenceValue(sequence, committedAtMs);
-                fresh.put(SEQUENCE_KEY, value);
+                fresh.put(SEQUENCE_KEY, sequenceValue(sequence, committedAtMs));
                 Files.move(next, dataDir.resolve(MAP_FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 swapIn(fresh, domains[0]);
                 hasDomainsEntry = true;
                 hasSequenceEntry = true;
-                rememberSequence(value);
+                appliedSequence = sequence;
+                appliedCommittedAtMs = committedAtMs;
                 committed = true;
             }
 
