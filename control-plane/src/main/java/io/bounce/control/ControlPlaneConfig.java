@@ -5,8 +5,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 
-import io.bounce.config.LaunchDefaults;
-import static io.bounce.config.RoleLauncher.requireRange;
+import io.bounce.runtime.launch.LaunchDefaults;
+import static io.bounce.runtime.launch.RoleLauncher.requireRange;
 import io.bounce.replication.link.LinkRules;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

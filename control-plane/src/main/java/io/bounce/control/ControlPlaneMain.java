@@ -3,7 +3,7 @@ package io.bounce.control;
 import java.io.PrintStream;
 import java.util.Map;
 
-import io.bounce.config.RoleLauncher;
+import io.bounce.runtime.launch.RoleLauncher;
 import org.agrona.concurrent.SystemEpochClock;
 import picocli.CommandLine;
 

@@ -11,7 +11,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.SQLException;
 import java.util.EnumSet;
 
-import io.bounce.admin.AdminServer;
+import io.bounce.runtime.admin.AdminServer;
 import io.bounce.control.api.Api;
 import io.bounce.control.api.ApiServer;
 import io.bounce.control.clicks.ClickIngest;
@@ -31,7 +31,7 @@ import io.bounce.control.store.Database;
 import io.bounce.control.store.GroupCommitter;
 import io.bounce.control.store.Queries;
 import io.bounce.control.store.ReadPool;
-import io.bounce.admin.PrometheusText;
+import io.bounce.runtime.admin.PrometheusText;
 import io.bounce.replication.log.LogHead;
 import io.bounce.replication.log.LogServer;
 import org.agrona.concurrent.EpochClock;

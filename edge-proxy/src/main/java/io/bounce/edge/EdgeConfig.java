@@ -8,9 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-import io.bounce.config.LaunchDefaults;
-import static io.bounce.config.RoleLauncher.requireRange;
-import io.bounce.edge.http.Transport;
+import io.bounce.runtime.launch.LaunchDefaults;
+import static io.bounce.runtime.launch.RoleLauncher.requireRange;
+import io.bounce.runtime.server.Transport;
 import io.bounce.replication.link.LinkRules;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -3,7 +3,7 @@ package io.bounce.edge;
 import java.io.PrintStream;
 import java.util.Map;
 
-import io.bounce.config.RoleLauncher;
+import io.bounce.runtime.launch.RoleLauncher;
 import io.bounce.edge.replica.ReplicaLockedException;
 import org.agrona.concurrent.SystemEpochClock;
 import picocli.CommandLine;

@@ -6,7 +6,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import io.bounce.admin.AdminServer;
+import io.bounce.runtime.admin.AdminServer;
 import io.bounce.edge.clicks.ClickPipeline;
 import io.bounce.edge.http.RedirectServer;
 import io.bounce.edge.http.Redirector;
@@ -121,7 +121,7 @@ public final class EdgeNode implements AutoCloseable
                     if (follower != null)
                     {
                         follower.stats().scrape(text);
-                        io.bounce.admin.PrometheusText.counter(text, "bounce_replication_records_skipped_total",
+                        io.bounce.runtime.admin.PrometheusText.counter(text, "bounce_replication_records_skipped_total",
                             "Changes handed over again after a restart and skipped: the replica had them.", replica.skippedChanges());
                     }
                     return text.toString();

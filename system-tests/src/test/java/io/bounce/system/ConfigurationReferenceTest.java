@@ -12,11 +12,11 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-import io.bounce.config.ConfigurationReference;
+import io.bounce.runtime.launch.ConfigurationReference;
 import io.bounce.control.ControlPlaneConfig;
 import io.bounce.control.stack.StackConfig;
 import io.bounce.edge.EdgeConfig;
-import io.bounce.config.RoleLauncher;
+import io.bounce.runtime.launch.RoleLauncher;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;

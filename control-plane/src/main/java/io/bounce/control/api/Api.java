@@ -15,7 +15,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.bounce.control.ControlMetrics;
-import io.bounce.control.Problem;
+import io.bounce.runtime.http.Problem;
 import io.bounce.control.keys.ApiKey;
 import io.bounce.control.keys.ApiKeys;
 import io.bounce.control.keys.RateLimiter;

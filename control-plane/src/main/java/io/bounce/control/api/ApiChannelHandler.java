@@ -1,5 +1,6 @@
 package io.bounce.control.api;
 
+import io.bounce.runtime.http.RequestTimer;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
@@ -7,7 +8,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
-import io.bounce.control.Problem;
+import io.bounce.runtime.http.Problem;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;

@@ -1,5 +1,6 @@
 package io.bounce.control.api;
 
+import io.bounce.runtime.http.RequestTimer;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;

@@ -10,7 +10,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.bounce.control.Problem;
+import io.bounce.runtime.http.Problem;
 
 /**
  * JSON in and out. Input is read as a tree and every field is checked by name and type here, so a

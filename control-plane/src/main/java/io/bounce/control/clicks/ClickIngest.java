@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
-import io.bounce.admin.PrometheusText;
-import io.bounce.replication.DurableFiles;
+import io.bounce.runtime.admin.PrometheusText;
+import io.bounce.runtime.files.DurableFiles;
 import io.bounce.replication.clicks.ClickFileFormat;
 import net.jpountz.lz4.LZ4FrameInputStream;
 import org.slf4j.Logger;

@@ -4,7 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 
-import io.bounce.replication.BearerToken;
+import io.bounce.runtime.http.BearerToken;
 import io.bounce.replication.clicks.ClickFileFormat;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
@@ -97,9 +97,9 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter
             content.release();
             if (msg instanceof LastHttpContent)
             {
-                if (ctx.pipeline().get("request-timer") instanceof io.bounce.control.api.RequestTimer)
+                if (ctx.pipeline().get("request-timer") instanceof io.bounce.runtime.http.RequestTimer)
                 {
-                    ((io.bounce.control.api.RequestTimer)ctx.pipeline().get("request-timer")).requestComplete();
+                    ((io.bounce.runtime.http.RequestTimer)ctx.pipeline().get("request-timer")).requestComplete();
                 }
                 if (discarding)
                 {

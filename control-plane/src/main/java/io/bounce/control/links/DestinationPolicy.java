@@ -5,7 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.function.Predicate;
 
-import io.bounce.control.Problem;
+import io.bounce.runtime.http.Problem;
 import io.bounce.replication.link.LinkRules;
 
 /**

@@ -10,7 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
-import io.bounce.control.Problem;
+import io.bounce.runtime.http.Problem;
 import io.bounce.control.keys.ApiKey;
 import io.bounce.control.keys.Scope;
 import io.bounce.control.store.GroupCommitter;

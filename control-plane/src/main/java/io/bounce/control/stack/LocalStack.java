@@ -21,7 +21,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import io.bounce.config.RoleLauncher;
+import io.bounce.runtime.launch.RoleLauncher;
 import picocli.CommandLine;
 
 /**

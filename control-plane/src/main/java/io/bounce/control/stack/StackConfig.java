@@ -2,11 +2,11 @@ package io.bounce.control.stack;
 
 import java.nio.file.Path;
 
-import io.bounce.config.LaunchDefaults;
+import io.bounce.runtime.launch.LaunchDefaults;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import static io.bounce.config.RoleLauncher.requireRange;
+import static io.bounce.runtime.launch.RoleLauncher.requireRange;
 
 /** Every setting of {@code bounce up}, validated by {@link #conclude()}, and the source of its {@code --help}. */
 @Command(

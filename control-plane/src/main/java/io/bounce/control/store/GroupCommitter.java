@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.bounce.replication.link.LinkCodec;
+import io.bounce.runtime.http.Problem;
 import io.bounce.replication.link.LinkRecord;
 import org.agrona.concurrent.EpochClock;
 import org.slf4j.Logger;
@@ -24,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * is not durable. Futures complete on the {@code completions} executor, so whatever the caller chains
  * on them (rendering JSON, say) never runs on, and never slows, the writer thread.
  *
- * <p>No savepoints: an operation may refuse (throw a {@link RefusedBeforeWriting}) only before it has
+ * <p>No savepoints: an operation may refuse (throw a {@link Problem}) only before it has
  * written anything, so a refusal needs no undo. Any other failure rolls the whole batch back and its
  * operations are run again one transaction each, so one broken write cannot take the others down.
  * (Savepoints were the first design; the bulk-import profile found half the writer's time in SQLite's
@@ -39,7 +40,7 @@ public final class GroupCommitter implements AutoCloseable
 
     /**
      * One write request: runs on the writer thread inside the batch's transaction. It may throw a
-     * {@link RefusedBeforeWriting} only before its first write.
+     * {@link Problem} only before its first write.
      */
     @FunctionalInterface
     public interface Op<T>
@@ -52,11 +53,6 @@ public final class GroupCommitter implements AutoCloseable
     public interface CommitListener
     {
         void committed(long head, long committedAtMs);
-    }
-
-    /** Marks a refusal thrown by an {@link Op} before it wrote anything: nothing needs undoing. */
-    public interface RefusedBeforeWriting
-    {
     }
 
     /** What an {@link Op} may do: SQL on the writer's connection, and append to the change log. */
@@ -321,7 +317,7 @@ public final class GroupCommitter implements AutoCloseable
         catch (final Exception | Error ex)
         {
             pending.failure = ex;
-            return ex instanceof RefusedBeforeWriting;
+            return ex instanceof Problem; // a refusal comes before any write: nothing needs undoing
         }
     }
 

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.bounce.admin.PrometheusText;
+import io.bounce.runtime.admin.PrometheusText;
 import org.agrona.concurrent.EpochClock;
 
 /**

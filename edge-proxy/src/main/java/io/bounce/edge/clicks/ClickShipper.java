@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
-import io.bounce.replication.Backoff;
+import io.bounce.runtime.agent.Backoff;
 import io.bounce.replication.clicks.ClickFileFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

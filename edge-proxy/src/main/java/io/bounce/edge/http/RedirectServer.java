@@ -1,5 +1,6 @@
 package io.bounce.edge.http;
 
+import io.bounce.runtime.server.Transport;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 

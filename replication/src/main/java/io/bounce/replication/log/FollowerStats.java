@@ -3,7 +3,7 @@ package io.bounce.replication.log;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
-import io.bounce.admin.PrometheusText;
+import io.bounce.runtime.admin.PrometheusText;
 
 /** What a {@link LogFollower} counts; written by its thread, read by the admin scrape. */
 public final class FollowerStats

@@ -14,7 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import io.bounce.replication.Backoff;
+import io.bounce.runtime.agent.Backoff;
 import io.bounce.replication.link.LinkCodec;
 import io.bounce.replication.link.LinkFormatException;
 import io.bounce.replication.link.LinkRecord;

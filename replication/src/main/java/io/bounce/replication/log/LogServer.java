@@ -4,8 +4,8 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
-import io.bounce.admin.PrometheusText;
-import io.bounce.replication.BearerToken;
+import io.bounce.runtime.admin.PrometheusText;
+import io.bounce.runtime.http.BearerToken;
 
 /**
  * Serves the change log to followers: {@value ReplicationFormat#PATH_SNAPSHOT} and

@@ -1,4 +1,4 @@
-package io.bounce.replication;
+package io.bounce.runtime.agent;
 
 import java.util.concurrent.ThreadLocalRandom;
 

@@ -1,4 +1,4 @@
-package io.bounce.control;
+package io.bounce.runtime.http;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -9,7 +9,7 @@ import java.util.Map;
  * for people, and extra members (e.g. {@code editableUntil}). Thrown by the service, rendered by the API.
  * Inside a write operation a Problem is only ever thrown before the operation's first write.
  */
-public final class Problem extends RuntimeException implements io.bounce.control.store.GroupCommitter.RefusedBeforeWriting
+public final class Problem extends RuntimeException
 {
     private static final long serialVersionUID = 1L;
 

@@ -1,4 +1,4 @@
-package io.bounce.replication;
+package io.bounce.runtime.http;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

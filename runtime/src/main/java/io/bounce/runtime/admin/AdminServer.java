@@ -1,4 +1,4 @@
-package io.bounce.admin;
+package io.bounce.runtime.admin;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;

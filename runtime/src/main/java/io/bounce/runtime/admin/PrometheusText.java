@@ -1,4 +1,4 @@
-package io.bounce.admin;
+package io.bounce.runtime.admin;
 
 /** Writes samples in the Prometheus text exposition format: one helper per metric kind. */
 public final class PrometheusText

@@ -1,4 +1,4 @@
-package io.bounce.control.api;
+package io.bounce.runtime.http;
 
 import java.util.concurrent.TimeUnit;
 
@@ -18,7 +18,7 @@ public final class RequestTimer extends ChannelInboundHandlerAdapter
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> timer;
 
-    RequestTimer(final long timeoutMs)
+    public RequestTimer(final long timeoutMs)
     {
         this.timeoutMs = timeoutMs;
     }

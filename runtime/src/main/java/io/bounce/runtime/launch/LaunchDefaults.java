@@ -1,4 +1,4 @@
-package io.bounce.config;
+package io.bounce.runtime.launch;
 
 import java.io.IOException;
 import java.io.Reader;

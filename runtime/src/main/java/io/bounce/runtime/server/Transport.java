@@ -1,4 +1,4 @@
-package io.bounce.edge.http;
+package io.bounce.runtime.server;
 
 import java.util.Locale;
 

@@ -1,4 +1,4 @@
-package io.bounce.replication;
+package io.bounce.runtime.files;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package io.bounce.config;
+package io.bounce.runtime.launch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
