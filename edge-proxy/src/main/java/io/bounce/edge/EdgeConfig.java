@@ -1,5 +1,7 @@
 package io.bounce.edge;
 
+import static io.bounce.runtime.launch.RoleLauncher.requireRange;
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -8,10 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-import io.bounce.runtime.launch.LaunchDefaults;
-import static io.bounce.runtime.launch.RoleLauncher.requireRange;
-import io.bounce.runtime.server.Transport;
 import io.bounce.replication.link.LinkRules;
+import io.bounce.runtime.launch.LaunchDefaults;
+import io.bounce.runtime.server.Transport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,6 +1,5 @@
 package io.bounce.control.api;
 
-import io.bounce.runtime.http.RequestTimer;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
@@ -9,6 +8,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import io.bounce.runtime.http.Problem;
+import io.bounce.runtime.http.RequestTimer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;

@@ -1,25 +1,17 @@
 package io.bounce.control.api;
 
-import io.bounce.runtime.http.RequestTimer;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import io.netty.bootstrap.ServerBootstrap;
+import io.bounce.replication.log.LogServer;
+import io.bounce.runtime.http.RequestTimer;
+import io.bounce.runtime.server.NettyServer;
+import io.bounce.runtime.server.Transport;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.bounce.replication.log.LogServer;
-import io.netty.util.concurrent.DefaultThreadFactory;
 
 /**
  * The API port. Bounds (same as the edge's): request line 4 KiB → 414, headers 8 KiB → 431, body
@@ -33,59 +25,38 @@ public final class ApiServer implements AutoCloseable
     static final int MAX_INITIAL_LINE = 4096;
     static final int MAX_HEADER_BYTES = 8192;
 
-    private final EventLoopGroup group;
-    private final Channel channel;
+    private final NettyServer server;
 
     public ApiServer(final Api api, final ExecutorService workers, final String host, final int port, final int ioThreads,
         final int maxBodyBytes, final long idleTimeoutMs, final long requestTimeoutMs, final LogServer logServer,
         final java.util.function.Supplier<io.netty.channel.ChannelHandler> ingest)
         throws InterruptedException
     {
-        final boolean epoll = Epoll.isAvailable();
-        group = new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory("api-loop", true),
-            epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
-        try
+        server = new NettyServer(new NettyServer.Settings("api", Transport.auto(), ioThreads, host, port, 1024), new ChannelInitializer<>()
         {
-            channel = new ServerBootstrap()
-                .group(group)
-                .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ChannelInitializer<>()
-                {
-                    @Override
-                    protected void initChannel(final Channel ch)
-                    {
-                        final RequestTimer timer = new RequestTimer(requestTimeoutMs);
-                        ch.pipeline()
-                            .addLast("idle", new IdleStateHandler(idleTimeoutMs, 0, 0, TimeUnit.MILLISECONDS))
-                            .addLast("request-timer", timer)
-                            .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, 8192))
-                            .addLast("replication", logServer.handler("idle", "request-timer"))
-                            .addLast("ingest", ingest.get())
-                            .addLast("api", new ApiChannelHandler(api, workers, maxBodyBytes, timer));
-                    }
-                })
-                .bind(host, port)
-                .sync()
-                .channel();
-        }
-        catch (final InterruptedException | RuntimeException ex)
-        {
-            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-            throw ex;
-        }
+            @Override
+            protected void initChannel(final Channel ch)
+            {
+                final RequestTimer timer = new RequestTimer(requestTimeoutMs);
+                ch.pipeline()
+                    .addLast("idle", new IdleStateHandler(idleTimeoutMs, 0, 0, TimeUnit.MILLISECONDS))
+                    .addLast("request-timer", timer)
+                    .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, 8192))
+                    .addLast("replication", logServer.handler("idle", "request-timer"))
+                    .addLast("ingest", ingest.get())
+                    .addLast("api", new ApiChannelHandler(api, workers, maxBodyBytes, timer));
+            }
+        });
     }
 
     public InetSocketAddress localAddress()
     {
-        return (InetSocketAddress)channel.localAddress();
+        return server.localAddress();
     }
 
     @Override
     public void close()
     {
-        channel.close().syncUninterruptibly();
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        server.close();
     }
 }

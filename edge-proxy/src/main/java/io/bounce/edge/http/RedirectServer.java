@@ -1,17 +1,13 @@
 package io.bounce.edge.http;
 
-import io.bounce.runtime.server.Transport;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
-import io.netty.bootstrap.ServerBootstrap;
+import io.bounce.runtime.server.NettyServer;
+import io.bounce.runtime.server.Transport;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,10 +18,8 @@ public final class RedirectServer implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(RedirectServer.class);
 
     private final Redirector redirector;
-    private final EventLoopGroup group;
     private final ChannelGroup connections = new DefaultChannelGroup("edge-connections", GlobalEventExecutor.INSTANCE);
-    private final Channel serverChannel;
-    private final Transport transport;
+    private final NettyServer server;
 
     public RedirectServer(
         final Redirector redirector,
@@ -39,44 +33,24 @@ public final class RedirectServer implements AutoCloseable
         final int maxHeaderBytes) throws InterruptedException
     {
         this.redirector = redirector;
-        this.transport = transport;
-        this.group = new MultiThreadIoEventLoopGroup(
-            ioThreads, new DefaultThreadFactory("edge-loop", true), transport.ioHandlerFactory());
-        try
-        {
-            serverChannel = new ServerBootstrap()
-                .group(group)
-                .channel(transport.serverChannelClass())
-                .option(ChannelOption.SO_BACKLOG, 4096)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new RedirectChannelInitializer(
-                    redirector, connections, idleTimeoutMs, headerTimeoutMs, maxRequestLineBytes, maxHeaderBytes))
-                .bind(host, port)
-                .sync()
-                .channel();
-        }
-        catch (final InterruptedException | RuntimeException ex)
-        {
-            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-            throw ex;
-        }
+        this.server = new NettyServer(new NettyServer.Settings("edge", transport, ioThreads, host, port, 4096),
+            new RedirectChannelInitializer(redirector, connections, idleTimeoutMs, headerTimeoutMs, maxRequestLineBytes, maxHeaderBytes));
     }
 
     public InetSocketAddress localAddress()
     {
-        return (InetSocketAddress)serverChannel.localAddress();
+        return server.localAddress();
     }
 
     public Transport transport()
     {
-        return transport;
+        return server.transport();
     }
 
     /** @return true while the port accepts connections and the edge is not draining: what {@code /readyz} reports. */
     public boolean isServing()
     {
-        return serverChannel.isActive() && !redirector.isDraining();
+        return server.isAccepting() && !redirector.isDraining();
     }
 
     /**
@@ -86,7 +60,7 @@ public final class RedirectServer implements AutoCloseable
     public void drain(final long deadlineMs)
     {
         redirector.startDraining();
-        serverChannel.close().syncUninterruptibly();
+        server.stopAccepting();
         for (final Channel channel : connections)
         {
             channel.pipeline().fireUserEventTriggered(RedirectRequestHandler.DRAIN);
@@ -114,8 +88,8 @@ public final class RedirectServer implements AutoCloseable
     @Override
     public void close()
     {
-        serverChannel.close().syncUninterruptibly();
+        server.stopAccepting();
         connections.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        server.close();
     }
 }

@@ -2,22 +2,18 @@ package io.bounce.runtime.admin;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
-import io.netty.bootstrap.ServerBootstrap;
+import io.bounce.runtime.server.NettyServer;
+import io.bounce.runtime.server.Transport;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -29,65 +25,47 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.timeout.ReadTimeoutHandler;
-import io.netty.util.concurrent.DefaultThreadFactory;
 
 /**
  * The admin port, apart from the public one: {@code /healthz} (the process is up), {@code /readyz}
- * (ready to take traffic) and {@code /metrics} (Prometheus text format), for every Bounce role. One thread; off the
- * hot path, so it uses Netty's stock HTTP codec with its default limits.
+ * (ready to take traffic) and {@code /metrics} (Prometheus text format), for every Bounce role. One NIO
+ * thread; off the hot path, so it uses Netty's stock HTTP codec with its default limits.
  */
 public final class AdminServer implements AutoCloseable
 {
     /** Admin requests carry no body; anything larger than this is refused. */
     private static final int MAX_CONTENT_BYTES = 1024;
 
-    private final EventLoopGroup group;
-    private final Channel channel;
+    private final NettyServer server;
 
     public AdminServer(
         final String threadName, final String host, final int port, final BooleanSupplier ready, final Supplier<String> metrics)
         throws InterruptedException
     {
-        group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(threadName, true), NioIoHandler.newFactory());
         final Handler handler = new Handler(ready, metrics);
-        try
+        server = new NettyServer(new NettyServer.Settings(threadName, Transport.NIO, 1, host, port, 128), new ChannelInitializer<>()
         {
-            channel = new ServerBootstrap()
-                .group(group)
-                .channel(NioServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<>()
-                {
-                    @Override
-                    protected void initChannel(final Channel ch)
-                    {
-                        ch.pipeline()
-                            .addLast(new ReadTimeoutHandler(30))
-                            .addLast(new HttpServerCodec())
-                            .addLast(new HttpObjectAggregator(MAX_CONTENT_BYTES))
-                            .addLast(handler);
-                    }
-                })
-                .bind(host, port)
-                .sync()
-                .channel();
-        }
-        catch (final InterruptedException | RuntimeException ex)
-        {
-            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-            throw ex;
-        }
+            @Override
+            protected void initChannel(final Channel ch)
+            {
+                ch.pipeline()
+                    .addLast(new ReadTimeoutHandler(30))
+                    .addLast(new HttpServerCodec())
+                    .addLast(new HttpObjectAggregator(MAX_CONTENT_BYTES))
+                    .addLast(handler);
+            }
+        });
     }
 
     public InetSocketAddress localAddress()
     {
-        return (InetSocketAddress)channel.localAddress();
+        return server.localAddress();
     }
 
     @Override
     public void close()
     {
-        channel.close().syncUninterruptibly();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        server.close();
     }
 
     @ChannelHandler.Sharable

@@ -13,17 +13,23 @@ import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 
-/** The socket transports an edge can run on; {@code auto} picks epoll where the native library loads. */
+/** The socket transports a Bounce server can run on; {@code auto} picks epoll where the native library loads. */
 public enum Transport
 {
     EPOLL, IO_URING, NIO;
+
+    /** @return epoll where its native library loads (Linux), else NIO. */
+    public static Transport auto()
+    {
+        return Epoll.isAvailable() ? EPOLL : NIO;
+    }
 
     public static Transport parse(final String name)
     {
         switch (name.toLowerCase(Locale.ROOT))
         {
             case "auto":
-                return Epoll.isAvailable() ? EPOLL : NIO;
+                return auto();
             case "epoll":
                 Epoll.ensureAvailability();
                 return EPOLL;

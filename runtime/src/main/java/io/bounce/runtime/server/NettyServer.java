@@ -1,0 +1,105 @@
+package io.bounce.runtime.server;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+/**
+ * The one way a Bounce role listens: an event-loop group on the chosen {@link Transport}, a server
+ * socket bound to {@code host:port}, and a pipeline the role supplies. The public redirect port, the
+ * API port, the aggregator's port and every admin port are one of these; what differs between them is
+ * their pipeline, so a change to how Bounce listens (socket options, shutdown, TLS) is made here once.
+ *
+ * <p>Event-loop threads are daemons named {@code <name>-loop-N}. {@link #close()} stops accepting,
+ * then shuts the loops down with no quiet period (a stopping role has already drained what it wanted
+ * to) and waits at most {@value #SHUTDOWN_TIMEOUT_MS} ms for them.
+ */
+public final class NettyServer implements AutoCloseable
+{
+    private static final long SHUTDOWN_TIMEOUT_MS = 2_000;
+
+    /**
+     * Where and how to listen.
+     *
+     * @param name      names the threads ({@code name-loop-N}).
+     * @param transport the socket transport.
+     * @param ioThreads event loops; 0 lets Netty choose (twice the cores).
+     * @param host      address to bind.
+     * @param port      port to bind; 0 picks a free one.
+     * @param backlog   accept queue length ({@code SO_BACKLOG}).
+     */
+    public record Settings(String name, Transport transport, int ioThreads, String host, int port, int backlog)
+    {
+    }
+
+    private final Settings settings;
+    private final EventLoopGroup group;
+    private final Channel channel;
+
+    /**
+     * Bind and start accepting; every accepted connection gets the pipeline {@code pipeline} builds.
+     *
+     * @throws InterruptedException if interrupted while binding; the loops are stopped again.
+     */
+    public NettyServer(final Settings settings, final ChannelInitializer<Channel> pipeline) throws InterruptedException
+    {
+        this.settings = settings;
+        this.group = new MultiThreadIoEventLoopGroup(
+            settings.ioThreads(), new DefaultThreadFactory(settings.name() + "-loop", true), settings.transport().ioHandlerFactory());
+        try
+        {
+            channel = new ServerBootstrap()
+                .group(group)
+                .channel(settings.transport().serverChannelClass())
+                .option(ChannelOption.SO_BACKLOG, settings.backlog())
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(pipeline)
+                .bind(settings.host(), settings.port())
+                .sync()
+                .channel();
+        }
+        catch (final InterruptedException | RuntimeException ex)
+        {
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw ex;
+        }
+    }
+
+    public InetSocketAddress localAddress()
+    {
+        return (InetSocketAddress)channel.localAddress();
+    }
+
+    public Transport transport()
+    {
+        return settings.transport();
+    }
+
+    /** @return true while the server socket accepts connections. */
+    public boolean isAccepting()
+    {
+        return channel.isActive();
+    }
+
+    /** Close the server socket; connections already accepted carry on. Idempotent. */
+    public void stopAccepting()
+    {
+        channel.close().syncUninterruptibly();
+    }
+
+    /** Stop accepting and stop the event loops (connections still open are closed with them). Idempotent. */
+    @Override
+    public void close()
+    {
+        stopAccepting();
+        group.shutdownGracefully(0, SHUTDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS).syncUninterruptibly();
+    }
+}
