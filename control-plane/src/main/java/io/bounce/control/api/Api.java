@@ -37,7 +37,6 @@ import io.bounce.replication.link.LinkRules;
 public final class Api
 {
     static final String JSON = "application/json";
-    static final String PROBLEM_JSON = "application/problem+json";
 
     private static final Set<String> CREATE_FIELDS = Set.of("url", "alias", "domain", "expiresAt", "redirect", "forwardQuery");
     private static final Set<String> UPDATE_FIELDS = Set.of("url", "expiresAt", "redirect", "forwardQuery");
@@ -175,8 +174,7 @@ public final class Api
         }
         if (!allowed.isEmpty())
         {
-            throw new Problem(405, "method-not-allowed", "Method not allowed",
-                request.method + " is not allowed here").with("allow", String.join(", ", allowed));
+            throw Problem.methodNotAllowed(request.method, String.join(", ", allowed));
         }
         throw Problem.notFound("no API resource at " + request.path);
     }
@@ -201,7 +199,7 @@ public final class Api
         if (waitMs > 0)
         {
             throw new Problem(429, "rate-limited", "Too many requests",
-                "this key may make " + key.ratePerSecond() + " requests a second").with("retryAfterSeconds", (waitMs + 999) / 1000);
+                "this key may make " + key.ratePerSecond() + " requests a second").retryAfter((waitMs + 999) / 1000);
         }
         return key;
     }
@@ -308,7 +306,7 @@ public final class Api
                 {
                     metrics.refusal(result.problem.rule());
                     entry.put("status", result.problem.status());
-                    entry.set("problem", problemJson(result.problem));
+                    entry.set("problem", result.problem.toJsonTree());
                 }
             }
             out.put("created", created);
@@ -658,18 +656,6 @@ public final class Api
         return out;
     }
 
-    private static ObjectNode problemJson(final Problem problem)
-    {
-        final ObjectNode out = Json.MAPPER.createObjectNode();
-        out.put("type", "urn:bounce:problem:" + problem.rule());
-        out.put("title", problem.title());
-        out.put("status", problem.status());
-        out.put("detail", problem.detail());
-        out.put("rule", problem.rule());
-        problem.extra().forEach((name, value) -> out.set(name, Json.MAPPER.valueToTree(value)));
-        return out;
-    }
-
     private static Throwable unwrap(final Throwable failure)
     {
         Throwable cause = failure;
@@ -695,19 +681,8 @@ public final class Api
         {
             org.slf4j.LoggerFactory.getLogger(Api.class).error("request failed", cause);
         }
-        final ApiResponse response = new ApiResponse(problem.status(), PROBLEM_JSON, Json.write(problemJson(problem)));
-        if (problem.status() == 429)
-        {
-            response.header("Retry-After", String.valueOf(problem.extra().get("retryAfterSeconds")));
-        }
-        if (problem.status() == 405)
-        {
-            response.header("Allow", String.valueOf(problem.extra().get("allow")));
-        }
-        if (problem.status() == 401)
-        {
-            response.header("WWW-Authenticate", "Bearer");
-        }
+        final ApiResponse response = new ApiResponse(problem.status(), Problem.CONTENT_TYPE, problem.toJson());
+        problem.addHeaders(response.headers);
         return response;
     }
 

@@ -191,7 +191,7 @@ final class ApiChannelHandler extends ChannelDuplexHandler
             http.headers().set(HttpHeaderNames.CONTENT_TYPE, response.contentType);
         }
         http.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-        response.headers.forEach((name, value) -> http.headers().set(name, value));
+        http.headers().add(response.headers);
         http.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.body.length);
         return http;
     }

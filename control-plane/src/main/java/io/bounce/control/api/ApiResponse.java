@@ -1,7 +1,7 @@
 package io.bounce.control.api;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
 
 /** An answer: status, content type, extra headers, body. */
 public final class ApiResponse
@@ -9,7 +9,7 @@ public final class ApiResponse
     final int status;
     final String contentType;
     final byte[] body;
-    final Map<String, String> headers = new LinkedHashMap<>();
+    final HttpHeaders headers = new DefaultHttpHeaders();
 
     ApiResponse(final int status, final String contentType, final byte[] body)
     {
@@ -20,7 +20,7 @@ public final class ApiResponse
 
     ApiResponse header(final String name, final String value)
     {
-        headers.put(name, value);
+        headers.set(name, value);
         return this;
     }
 

@@ -20,6 +20,7 @@ import java.util.stream.Stream;
 
 import io.bounce.runtime.admin.PrometheusText;
 import io.bounce.runtime.files.DurableFiles;
+import io.bounce.runtime.http.Problem;
 import io.bounce.replication.clicks.ClickFileFormat;
 import net.jpountz.lz4.LZ4FrameInputStream;
 import org.slf4j.Logger;
@@ -56,18 +57,6 @@ public final class ClickIngest implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(ClickIngest.class);
     private static final long RETRY_MIN_MS = 100;
     private static final long RETRY_MAX_MS = 10_000;
-
-    /** Why a file was refused: the HTTP status to answer, and the detail. */
-    public static final class Refused extends Exception
-    {
-        public final int status;
-
-        Refused(final int status, final String message)
-        {
-            super(message);
-            this.status = status;
-        }
-    }
 
     /** A file decompressed into staging, its rows checked and counted. */
     private record Staged(Path tsv, long rows)
@@ -160,9 +149,9 @@ public final class ClickIngest implements AutoCloseable
                 enqueue(new Pending(identity, file, staged.tsv(), staged.rows(), Files.size(staged.tsv()),
                     Files.getLastModifiedTime(file).toMillis()));
             }
-            catch (final Refused ex)
+            catch (final Problem ex)
             {
-                if (ex.status >= 500)
+                if (ex.status() >= 500)
                 {
                     throw new IOException("cannot stage accepted click file " + file + ": " + ex.getMessage()); // it stays in the inbox
                 }
@@ -181,19 +170,19 @@ public final class ClickIngest implements AutoCloseable
      * counted exactly once.
      *
      * @return the events in it, or -1 if this file was accepted before.
-     * @throws Refused for a file that is corrupt (400), too large once decompressed (413), or when
+     * @throws Problem for a file that is corrupt (400), too large once decompressed (413), or when
      *                 the aggregator cannot take it now (503: send it again later).
      */
-    public long accept(final String edge, final long sequence, final byte[] body) throws Refused
+    public long accept(final String edge, final long sequence, final byte[] body)
     {
         final ClickFileFormat.Identity identity = new ClickFileFormat.Identity(edge, sequence);
         if (!running)
         {
-            throw new Refused(503, "the aggregator is stopping");
+            throw Problem.unavailable("stopping", "the aggregator is stopping", 1);
         }
         if (receiving.putIfAbsent(identity, Boolean.TRUE) != null)
         {
-            throw new Refused(503, "this file is being received on another connection; send it again later");
+            throw Problem.unavailable("busy", "this file is being received on another connection; send it again later", 1);
         }
         try
         {
@@ -205,8 +194,8 @@ public final class ClickIngest implements AutoCloseable
             if (pendingBytes.get() >= maxPendingBytes)
             {
                 refusedBusy.incrementAndGet();
-                throw new Refused(503, "the aggregator has " + pendingBytes.get() + " bytes of clicks waiting to be counted; " +
-                    "send it again later");
+                throw Problem.unavailable("busy", "the aggregator has " + pendingBytes.get() + " bytes of clicks waiting to be counted; " +
+                    "send it again later", 1);
             }
             final Staged staged = decompress(identity, body);
             final Path file = inbox.resolve(identity.fileName());
@@ -220,7 +209,7 @@ public final class ClickIngest implements AutoCloseable
                 delete(staged.tsv());
                 failures.incrementAndGet();
                 LOG.error("could not keep click file {}: {}", identity.fileName(), ex.toString());
-                throw new Refused(503, "cannot keep the file: " + ex.getMessage());
+                throw Problem.unavailable("disk", "cannot keep the file: " + ex.getMessage(), 1);
             }
             return staged.rows();
         }
@@ -230,7 +219,7 @@ public final class ClickIngest implements AutoCloseable
         }
     }
 
-    private boolean counted(final ClickFileFormat.Identity identity) throws Refused
+    private boolean counted(final ClickFileFormat.Identity identity)
     {
         try
         {
@@ -239,12 +228,12 @@ public final class ClickIngest implements AutoCloseable
         catch (final SQLException ex)
         {
             failures.incrementAndGet();
-            throw new Refused(503, "the click store failed: " + ex.getMessage());
+            throw Problem.unavailable("store", "the click store failed: " + ex.getMessage(), 1);
         }
     }
 
     /** Decompress (capped) into {@code staging/}, checking the header and every row. */
-    private Staged decompress(final ClickFileFormat.Identity identity, final byte[] body) throws Refused
+    private Staged decompress(final ClickFileFormat.Identity identity, final byte[] body)
     {
         final Path tsv;
         try
@@ -254,7 +243,7 @@ public final class ClickIngest implements AutoCloseable
         catch (final IOException ex)
         {
             failures.incrementAndGet();
-            throw new Refused(503, "cannot stage the file: " + ex.getMessage());
+            throw Problem.unavailable("disk", "cannot stage the file: " + ex.getMessage(), 1);
         }
         final ClickRows rows = new ClickRows(identity.edge());
         try (InputStream in = new Capped(new LZ4FrameInputStream(new ByteArrayInputStream(body)), maxUncompressedBytes);
@@ -284,9 +273,9 @@ public final class ClickIngest implements AutoCloseable
         {
             delete(tsv);
             refusedTooLarge.incrementAndGet();
-            throw new Refused(413, "click file decompresses to more than " + maxUncompressedBytes + " bytes");
+            throw new Problem(413, "click-file-too-large", "click file decompresses to more than " + maxUncompressedBytes + " bytes");
         }
-        catch (final Refused ex)
+        catch (final Problem ex)
         {
             delete(tsv);
             throw ex;
@@ -444,11 +433,11 @@ public final class ClickIngest implements AutoCloseable
         }
     }
 
-    private Refused corrupt(final String detail)
+    private Problem corrupt(final String detail)
     {
         refusedCorrupt.incrementAndGet();
         LOG.warn("refused a click file: {}", detail);
-        return new Refused(400, detail);
+        return Problem.badRequest("click-file-corrupt", detail);
     }
 
     /** @return files accepted and not yet counted. */

@@ -5,6 +5,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 
 import io.bounce.runtime.http.BearerToken;
+import io.bounce.runtime.http.Problem;
+import io.bounce.runtime.http.RequestTimer;
 import io.bounce.replication.clicks.ClickFileFormat;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
@@ -16,6 +18,7 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -23,6 +26,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One connection's view of the aggregator's ingest endpoint, {@code PUT /ingest/v1/clicks/<edge>/<seq>}:
@@ -35,6 +40,8 @@ import io.netty.util.ReferenceCountUtil;
  */
 public final class IngestHandler extends ChannelInboundHandlerAdapter
 {
+    private static final Logger LOG = LoggerFactory.getLogger(IngestHandler.class);
+
     private final ClickIngest ingest;
     private final ExecutorService acceptPool;
     private final BearerToken token;
@@ -87,7 +94,7 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter
                 {
                     releaseBody();
                     discarding = true;
-                    answer(ctx, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, problem(413, "click files are limited to " + maxFileBytes + " bytes"), false);
+                    refuse(ctx, tooLarge(), false);
                 }
                 else
                 {
@@ -97,9 +104,10 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter
             content.release();
             if (msg instanceof LastHttpContent)
             {
-                if (ctx.pipeline().get("request-timer") instanceof io.bounce.runtime.http.RequestTimer)
+                final RequestTimer timer = ctx.pipeline().get(RequestTimer.class);
+                if (timer != null)
                 {
-                    ((io.bounce.runtime.http.RequestTimer)ctx.pipeline().get("request-timer")).requestComplete();
+                    timer.requestComplete();
                 }
                 if (discarding)
                 {
@@ -131,24 +139,22 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter
         discarding = true; // until the request is accepted, its body is read and dropped
         if (!HttpMethod.PUT.equals(head.method()))
         {
-            final FullHttpResponse response = response(HttpResponseStatus.METHOD_NOT_ALLOWED, problem(405, "use PUT"), false);
-            response.headers().set(HttpHeaderNames.ALLOW, "PUT");
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            refuse(ctx, Problem.methodNotAllowed(head.method().name(), "PUT"), false);
             return;
         }
         if (!token.matches(head.headers().get(HttpHeaderNames.AUTHORIZATION)))
         {
-            answer(ctx, HttpResponseStatus.UNAUTHORIZED, problem(401, "ingest needs Authorization: Bearer <click token>"), false);
+            refuse(ctx, new Problem(401, "unauthenticated", "ingest needs Authorization: Bearer <click token>"), false);
             return;
         }
         if (parsedSequence < 0)
         {
-            answer(ctx, HttpResponseStatus.NOT_FOUND, problem(404, "expected " + ClickFileFormat.INGEST_PATH + "<edge>/<sequence>"), false);
+            refuse(ctx, Problem.notFound("expected " + ClickFileFormat.INGEST_PATH + "<edge>/<sequence>"), false);
             return;
         }
         if (HttpUtil.getContentLength(head, 0L) > maxFileBytes)
         {
-            answer(ctx, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, problem(413, "click files are limited to " + maxFileBytes + " bytes"), false);
+            refuse(ctx, tooLarge(), false);
             return;
         }
         discarding = false;
@@ -171,66 +177,71 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter
         {
             acceptPool.execute(() ->
             {
+                FullHttpResponse response;
                 try
                 {
                     final long events = ingest.accept(fileEdge, fileSequence, bytes);
-                    reply(ctx, HttpResponseStatus.OK, events < 0 ? "{\"duplicate\":true}" : "{\"events\":" + events + "}", keepAlive);
+                    response = ok(events < 0 ? "{\"duplicate\":true}" : "{\"events\":" + events + "}", keepAlive);
                 }
-                catch (final ClickIngest.Refused ex)
+                catch (final Problem ex)
                 {
-                    reply(ctx, HttpResponseStatus.valueOf(ex.status), problem(ex.status, ex.getMessage()), keepAlive);
+                    response = ex.toHttpResponse(keepAlive && ex.status() < 400);
                 }
                 catch (final RuntimeException ex)
                 {
-                    reply(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, problem(503, "taking the file failed: " + ex), keepAlive);
+                    LOG.error("taking click file {}/{} failed", fileEdge, fileSequence, ex);
+                    response = Problem.unavailable("ingest-failed", "taking the file failed: " + ex, 1).toHttpResponse(false);
                 }
+                reply(ctx, response);
             });
         }
         catch (final RejectedExecutionException ex)
         {
             ctx.channel().config().setAutoRead(true);
-            answer(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, problem(503, "the aggregator is stopping"), false);
+            refuse(ctx, Problem.unavailable("stopping", "the aggregator is stopping", 1), false);
         }
     }
 
     /** Answer from a worker thread: back on the channel's event loop, then read the next request. */
-    private static void reply(final ChannelHandlerContext ctx, final HttpResponseStatus status, final String json, final boolean keepAlive)
+    private static void reply(final ChannelHandlerContext ctx, final FullHttpResponse response)
     {
         ctx.executor().execute(() ->
         {
             ctx.channel().config().setAutoRead(true);
-            answer(ctx, status, json, keepAlive && status.code() < 400);
+            write(ctx, response);
         });
     }
 
-    private static String problem(final int status, final String detail)
+    private Problem tooLarge()
     {
-        return "{\"type\":\"https://bounce.dev/problems/click-file\",\"status\":" + status + ",\"detail\":\"" +
-            detail.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}";
+        return new Problem(413, "click-file-too-large", "click files are limited to " + maxFileBytes + " bytes");
     }
 
-    private static FullHttpResponse response(final HttpResponseStatus status, final String json, final boolean keepAlive)
+    private static void refuse(final ChannelHandlerContext ctx, final Problem problem, final boolean keepAlive)
     {
-        final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+        write(ctx, problem.toHttpResponse(keepAlive));
+    }
+
+    private static FullHttpResponse ok(final String json, final boolean keepAlive)
+    {
+        final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
             Unpooled.copiedBuffer(json, StandardCharsets.UTF_8));
         response.headers()
-            .set(HttpHeaderNames.CONTENT_TYPE, status.code() < 400 ? "application/json" : "application/problem+json")
-            .set(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+            .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+            .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
         if (!keepAlive)
         {
-            response.headers().set(HttpHeaderNames.CONNECTION, "close");
-        }
-        if (status.code() == 503)
-        {
-            response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
         return response;
     }
 
-    private static void answer(final ChannelHandlerContext ctx, final HttpResponseStatus status, final String json, final boolean keepAlive)
+    /** Write an answer; one that does not keep the connection alive closes it once written. */
+    private static void write(final ChannelHandlerContext ctx, final FullHttpResponse response)
     {
-        final var future = ctx.writeAndFlush(response(status, json, keepAlive));
-        if (!keepAlive)
+        final boolean close = response.headers().contains(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
+        final var future = ctx.writeAndFlush(response);
+        if (close)
         {
             future.addListener(ChannelFutureListener.CLOSE);
         }

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import io.bounce.runtime.http.Problem;
 import io.bounce.replication.clicks.ClickFileFormat;
 import net.jpountz.lz4.LZ4FrameOutputStream;
 import org.junit.jupiter.api.Test;
@@ -61,8 +62,8 @@ class ClickIngestTest
         {
             final ClickIngest ingest = new ClickIngest(store, dir.resolve("ingest"), 1 << 20, 1024, 1 << 28);
             assertEquals(20, ingest.accept("e1", 1, file("e1", 20)));
-            final ClickIngest.Refused busy = assertThrows(ClickIngest.Refused.class, () -> ingest.accept("e1", 2, file("e1", 1)));
-            assertEquals(503, busy.status);
+            final Problem busy = assertThrows(Problem.class, () -> ingest.accept("e1", 2, file("e1", 1)));
+            assertEquals(503, busy.status());
             ingest.start();
             awaitNothingPending(ingest);
             assertEquals(1, ingest.accept("e1", 2, file("e1", 1)), "taken once the backlog drained");
@@ -96,13 +97,13 @@ class ClickIngestTest
             long sequence = 1;
             for (final String rows : bad)
             {
-                final ClickIngest.Refused refused = assertThrows(ClickIngest.Refused.class,
+                final Problem refused = assertThrows(Problem.class,
                     () -> ingest.accept("e1", 1, lz4(good + rows + good)), rows);
-                assertEquals(400, refused.status, rows);
+                assertEquals(400, refused.status(), rows);
             }
             final byte[] invalidUtf8 = (good + "1700000000000\te1" + ROW).getBytes(StandardCharsets.UTF_8);
             invalidUtf8[invalidUtf8.length - 5] = (byte)0xC3; // a lead byte followed by ASCII
-            assertEquals(400, assertThrows(ClickIngest.Refused.class, () -> ingest.accept("e1", 1, lz4Bytes(invalidUtf8))).status);
+            assertEquals(400, assertThrows(Problem.class, () -> ingest.accept("e1", 1, lz4Bytes(invalidUtf8))).status());
             assertEquals(0, Files.list(dir.resolve("ingest").resolve("inbox")).count(), "nothing of a refused file is kept");
             assertEquals(0, Files.list(dir.resolve("ingest").resolve("staging")).count());
             assertEquals(1, ingest.accept("e1", sequence, lz4(good.replace("Firefox", "Firefox \u00e9\u4e2d\ud83d\ude00"))),

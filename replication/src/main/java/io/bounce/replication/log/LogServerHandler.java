@@ -1,21 +1,17 @@
 package io.bounce.replication.log;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-import io.netty.buffer.Unpooled;
+import io.bounce.runtime.http.Problem;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.ReferenceCountUtil;
@@ -96,25 +92,19 @@ public final class LogServerHandler extends ChannelInboundHandlerAdapter
         if (!snapshot && !path.equals(ReplicationFormat.PATH_LOG))
         {
             server.refusedBadRequest.increment();
-            refuse(ctx, HttpResponseStatus.NOT_FOUND, "not-found", "no such replication resource: " + path);
+            refuse(ctx, Problem.notFound("no such replication resource: " + path));
             return;
         }
         if (!HttpMethod.GET.equals(request.method()))
         {
             server.refusedBadRequest.increment();
-            final FullHttpResponse response = problem(HttpResponseStatus.METHOD_NOT_ALLOWED, "method-not-allowed",
-                request.method() + " is not allowed here");
-            response.headers().set(HttpHeaderNames.ALLOW, "GET");
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            refuse(ctx, Problem.methodNotAllowed(request.method().name(), "GET"));
             return;
         }
         if (!server.authorized(request.headers().get(HttpHeaderNames.AUTHORIZATION)))
         {
             server.refusedUnauthorized.increment();
-            final FullHttpResponse response = problem(HttpResponseStatus.UNAUTHORIZED, "unauthorized",
-                "replication needs Authorization: Bearer <replication token>");
-            response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            refuse(ctx, new Problem(401, "unauthenticated", "replication needs Authorization: Bearer <replication token>"));
             return;
         }
         long from = 0;
@@ -125,17 +115,14 @@ public final class LogServerHandler extends ChannelInboundHandlerAdapter
             if (from < 1)
             {
                 server.refusedBadRequest.increment();
-                refuse(ctx, HttpResponseStatus.BAD_REQUEST, "bad-from", "from must be one sequence number, 1 or more");
+                refuse(ctx, Problem.badRequest("bad-from", "from must be one sequence number, 1 or more"));
                 return;
             }
         }
         if (!server.tryAcquireFollower())
         {
             server.refusedBusy.increment();
-            final FullHttpResponse response = problem(HttpResponseStatus.SERVICE_UNAVAILABLE, "busy",
-                "this log server is streaming to as many followers as it may");
-            response.headers().set(HttpHeaderNames.RETRY_AFTER, "5");
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            refuse(ctx, Problem.unavailable("busy", "this log server is streaming to as many followers as it may", 5));
             return;
         }
         for (final String name : removeOnStream)
@@ -164,45 +151,16 @@ public final class LogServerHandler extends ChannelInboundHandlerAdapter
         }
     }
 
-    private static void refuse(final ChannelHandlerContext ctx, final HttpResponseStatus status, final String type, final String detail)
+    private static void refuse(final ChannelHandlerContext ctx, final Problem problem)
     {
-        ctx.writeAndFlush(problem(status, type, detail)).addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(refusal(problem)).addListener(ChannelFutureListener.CLOSE);
     }
 
-    /** An RFC 9457 problem answer that closes the connection. */
-    static FullHttpResponse problem(final HttpResponseStatus status, final String type, final String detail)
+    /** A refusal that closes the connection; like every replication answer it names the protocol version. */
+    static FullHttpResponse refusal(final Problem problem)
     {
-        final String json = "{\"type\":\"https://bounce.dev/problems/" + type + "\",\"title\":\"" + status.reasonPhrase() +
-            "\",\"status\":" + status.code() + ",\"detail\":\"" + escape(detail) + "\"}";
-        final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-            Unpooled.copiedBuffer(json, StandardCharsets.UTF_8));
-        response.headers()
-            .set(HttpHeaderNames.CONTENT_TYPE, "application/problem+json")
-            .set(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes())
-            .set(HttpHeaderNames.CONNECTION, "close")
-            .set(ReplicationFormat.VERSION_HEADER, ReplicationFormat.VERSION);
+        final FullHttpResponse response = problem.toHttpResponse(false);
+        response.headers().set(ReplicationFormat.VERSION_HEADER, ReplicationFormat.VERSION);
         return response;
-    }
-
-    private static String escape(final String text)
-    {
-        final StringBuilder out = new StringBuilder(text.length() + 8);
-        for (int i = 0; i < text.length(); i++)
-        {
-            final char c = text.charAt(i);
-            if (c == '"' || c == '\\')
-            {
-                out.append('\\').append(c);
-            }
-            else if (c < 0x20)
-            {
-                out.append(String.format("\\u%04x", (int)c));
-            }
-            else
-            {
-                out.append(c);
-            }
-        }
-        return out.toString();
     }
 }

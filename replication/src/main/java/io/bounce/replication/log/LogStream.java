@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.util.zip.CRC32C;
 
+import io.bounce.runtime.http.Problem;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -138,7 +139,7 @@ final class LogStream implements Runnable
             final String detail = from < first
                 ? "sequence " + from + " is no longer retained (oldest kept: " + first + "); bootstrap from the snapshot"
                 : "sequence " + from + " is ahead of this log's head " + headSequence + "; bootstrap from the snapshot";
-            channel.writeAndFlush(LogServerHandler.problem(HttpResponseStatus.GONE, "log-gone", detail))
+            channel.writeAndFlush(LogServerHandler.refusal(new Problem(410, "log-gone", detail)))
                 .addListener(ChannelFutureListener.CLOSE);
             return;
         }

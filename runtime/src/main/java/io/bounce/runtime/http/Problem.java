@@ -3,15 +3,37 @@ package io.bounce.runtime.http;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+
 /**
- * A refusal with everything an {@code application/problem+json} answer (RFC 9457) needs: the HTTP
- * status, the rule that was broken (also the last segment of the problem type), a title and a detail
- * for people, and extra members (e.g. {@code editableUntil}). Thrown by the service, rendered by the API.
- * Inside a write operation a Problem is only ever thrown before the operation's first write.
+ * A refusal with everything an {@code application/problem+json} answer (RFC 9457) needs, and the one
+ * place such an answer is written, for every Bounce port that speaks HTTP: the API, the change log's
+ * server, the aggregator's ingest. Members: {@code type} ({@value #TYPE_PREFIX} and the rule),
+ * {@code title}, {@code status}, {@code detail}, {@code rule} (the rule that was broken, for scripts
+ * and metrics) and any extras ({@code editableUntil}, {@code retryAfterSeconds}, …).
+ *
+ * <p>Thrown by the code that refuses, rendered by the server that answers. In a store write a Problem
+ * is only ever thrown before the operation's first write, so a refusal never needs undoing.
  */
 public final class Problem extends RuntimeException
 {
+    public static final String CONTENT_TYPE = "application/problem+json";
+    public static final String TYPE_PREFIX = "urn:bounce:problem:";
+
     private static final long serialVersionUID = 1L;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String RETRY_AFTER = "retryAfterSeconds";
+    private static final String ALLOW = "allow";
 
     private final int status;
     private final String rule;
@@ -24,6 +46,12 @@ public final class Problem extends RuntimeException
         this.status = status;
         this.rule = rule;
         this.title = title;
+    }
+
+    /** A problem titled with the status's reason phrase. */
+    public Problem(final int status, final String rule, final String detail)
+    {
+        this(status, rule, HttpResponseStatus.valueOf(status).reasonPhrase(), detail);
     }
 
     public static Problem badRequest(final String rule, final String detail)
@@ -41,10 +69,28 @@ public final class Problem extends RuntimeException
         return new Problem(409, rule, "Conflict", detail);
     }
 
+    /** 405 naming the methods the resource takes (the {@code Allow} header). */
+    public static Problem methodNotAllowed(final String method, final String allowed)
+    {
+        return new Problem(405, "method-not-allowed", "Method not allowed", method + " is not allowed here").with(ALLOW, allowed);
+    }
+
+    /** 503 that asks the client to try again after {@code seconds} (the {@code Retry-After} header). */
+    public static Problem unavailable(final String rule, final String detail, final long seconds)
+    {
+        return new Problem(503, rule, "Service unavailable", detail).retryAfter(seconds);
+    }
+
     public Problem with(final String name, final Object value)
     {
         extra.put(name, value);
         return this;
+    }
+
+    /** Ask the client to wait: a {@value #RETRY_AFTER} member and the {@code Retry-After} header. */
+    public Problem retryAfter(final long seconds)
+    {
+        return with(RETRY_AFTER, seconds);
     }
 
     public int status()
@@ -70,5 +116,69 @@ public final class Problem extends RuntimeException
     public Map<String, Object> extra()
     {
         return extra;
+    }
+
+    /** The problem document as a JSON tree, to embed in a larger answer (a bulk result, say). */
+    public ObjectNode toJsonTree()
+    {
+        final ObjectNode out = JSON.createObjectNode();
+        out.put("type", TYPE_PREFIX + rule);
+        out.put("title", title);
+        out.put("status", status);
+        out.put("detail", detail());
+        out.put("rule", rule);
+        extra.forEach((name, value) -> out.set(name, JSON.valueToTree(value)));
+        return out;
+    }
+
+    /** The problem document's bytes (UTF-8 JSON; Jackson escapes whatever the detail holds). */
+    public byte[] toJson()
+    {
+        try
+        {
+            return JSON.writeValueAsBytes(toJsonTree());
+        }
+        catch (final JsonProcessingException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /**
+     * Put the headers this status calls for: {@code Retry-After} (429, 503), {@code Allow} (405),
+     * {@code WWW-Authenticate: Bearer} (401).
+     */
+    public void addHeaders(final HttpHeaders headers)
+    {
+        if (extra.containsKey(RETRY_AFTER))
+        {
+            headers.set(HttpHeaderNames.RETRY_AFTER, String.valueOf(extra.get(RETRY_AFTER)));
+        }
+        if (extra.containsKey(ALLOW))
+        {
+            headers.set(HttpHeaderNames.ALLOW, String.valueOf(extra.get(ALLOW)));
+        }
+        if (status == 401)
+        {
+            headers.set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
+        }
+    }
+
+    /** The whole HTTP/1.1 answer: status, problem+json body, its headers, and {@code Connection: close} unless kept alive. */
+    public FullHttpResponse toHttpResponse(final boolean keepAlive)
+    {
+        final byte[] body = toJson();
+        final FullHttpResponse response = new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), Unpooled.wrappedBuffer(body));
+        final HttpHeaders headers = response.headers();
+        headers.set(HttpHeaderNames.CONTENT_TYPE, CONTENT_TYPE)
+            .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE)
+            .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        addHeaders(headers);
+        if (!keepAlive)
+        {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        return response;
     }
 }
