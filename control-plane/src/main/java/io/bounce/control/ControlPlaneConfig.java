@@ -1,5 +1,9 @@
 package io.bounce.control;
 
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -8,7 +12,10 @@ import java.util.Locale;
 import io.bounce.runtime.launch.LaunchDefaults;
 import static io.bounce.runtime.launch.RoleLauncher.requireRange;
 import io.bounce.replication.link.LinkRules;
+import io.bounce.aggregator.ClickIngestOptions;
+import io.bounce.runtime.files.SecretFiles;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -141,25 +148,23 @@ public final class ControlPlaneConfig
         description = "How often the change log is compacted, in ms. Default: ${DEFAULT-VALUE}")
     long logCompactionIntervalMs;
 
-    @Option(names = "--click-token", paramLabel = "TOKEN",
-        description = "Token edges present to ship click files. Default: the replication token.")
-    String clickToken;
+    @Option(names = "--aggregator", paramLabel = "URL",
+        description = "A stand-alone aggregator (bounce aggregator) to answer analytics from, e.g. http://10.0.0.5:7071. " +
+            "Without it, this process runs the aggregator itself and takes click files on its API port.")
+    String aggregator;
 
-    @Option(names = "--max-click-file-bytes", defaultValue = "67108864",
-        description = "Largest click file accepted, compressed; larger gets 413. Default: ${DEFAULT-VALUE}")
-    long maxClickFileBytes;
+    @Option(names = "--aggregator-token", paramLabel = "TOKEN",
+        description = "The stand-alone aggregator's analytics token (its --analytics-token).")
+    String aggregatorToken;
 
-    @Option(names = "--max-click-file-uncompressed-bytes", defaultValue = "268435456",
-        description = "Largest click file once decompressed; beyond it the file is refused (no decompression bombs). Default: ${DEFAULT-VALUE}")
-    long maxClickFileUncompressedBytes;
+    @Option(names = "--aggregator-token-file", paramLabel = "FILE",
+        description = "File holding the stand-alone aggregator's analytics token (the aggregator writes <data-dir>/analytics.token).")
+    Path aggregatorTokenFile;
 
-    @Option(names = "--max-click-pending-bytes", defaultValue = "1073741824",
-        description = "Decompressed click files accepted and not yet counted beyond which new files get 503 and are sent again later. Default: ${DEFAULT-VALUE}")
-    long maxClickPendingBytes;
+    @Mixin
+    ClickIngestOptions clicks;
 
-    @Option(names = "--max-click-batch-bytes", defaultValue = "268435456",
-        description = "Decompressed click files counted in one store transaction at most (a single larger file is counted alone). Default: ${DEFAULT-VALUE}")
-    long maxClickBatchBytes;
+    private URI resolvedAggregator;
 
     /** Validate every setting; throws {@link IllegalArgumentException} naming the first bad one. */
     public ControlPlaneConfig conclude()
@@ -202,14 +207,33 @@ public final class ControlPlaneConfig
         requireRange("--log-retention-ms", logRetentionMs, 1, Duration.ofDays(3650).toMillis());
         requireRange("--log-retention-records", logRetentionRecords, 1, Long.MAX_VALUE / 2);
         requireRange("--log-compaction-interval-ms", logCompactionIntervalMs, 10, Duration.ofDays(1).toMillis());
-        if (clickToken != null && clickToken.trim().length() < 16)
+        clicks.conclude();
+        if (aggregator != null)
         {
-            throw new IllegalArgumentException("--click-token must be at least 16 characters");
+            resolvedAggregator = URI.create(aggregator.endsWith("/") ? aggregator : aggregator + "/");
+            final boolean web = "http".equals(resolvedAggregator.getScheme()) || "https".equals(resolvedAggregator.getScheme());
+            if (!web || resolvedAggregator.getHost() == null)
+            {
+                throw new IllegalArgumentException("--aggregator must be an http(s) URL, was " + aggregator);
+            }
+            if (aggregatorToken == null && aggregatorTokenFile != null)
+            {
+                try
+                {
+                    aggregatorToken = Files.readString(aggregatorTokenFile, StandardCharsets.US_ASCII);
+                }
+                catch (final IOException ex)
+                {
+                    throw new IllegalArgumentException("--aggregator-token-file: cannot read " + aggregatorTokenFile + ": " + ex.getMessage());
+                }
+            }
+            if (aggregatorToken == null || aggregatorToken.trim().length() < SecretFiles.MIN_TOKEN_LENGTH)
+            {
+                throw new IllegalArgumentException("--aggregator needs --aggregator-token or --aggregator-token-file (" +
+                    SecretFiles.MIN_TOKEN_LENGTH + "+ characters)");
+            }
+            aggregatorToken = aggregatorToken.trim();
         }
-        requireRange("--max-click-file-bytes", maxClickFileBytes, 1024, Integer.MAX_VALUE - 1024);
-        requireRange("--max-click-file-uncompressed-bytes", maxClickFileUncompressedBytes, 1024, 1L << 34);
-        requireRange("--max-click-pending-bytes", maxClickPendingBytes, 1024, Long.MAX_VALUE);
-        requireRange("--max-click-batch-bytes", maxClickBatchBytes, 1024, 1L << 34);
         return this;
     }
 
@@ -359,29 +383,21 @@ public final class ControlPlaneConfig
         return logCompactionIntervalMs;
     }
 
-    /** @return the click-ingest token, or null to use the replication token. */
-    public String clickToken()
+    /** @return the stand-alone aggregator to ask for analytics, or null to run one in this process. */
+    public URI aggregator()
     {
-        return clickToken == null ? null : clickToken.trim();
+        return resolvedAggregator;
     }
 
-    public long maxClickFileBytes()
+    /** @return the stand-alone aggregator's analytics token (set whenever {@link #aggregator()} is). */
+    public String aggregatorToken()
     {
-        return maxClickFileBytes;
+        return aggregatorToken;
     }
 
-    public long maxClickFileUncompressedBytes()
+    /** Click ingest, for the aggregator this process runs when {@link #aggregator()} is null. */
+    public ClickIngestOptions clicks()
     {
-        return maxClickFileUncompressedBytes;
-    }
-
-    public long maxClickPendingBytes()
-    {
-        return maxClickPendingBytes;
-    }
-
-    public long maxClickBatchBytes()
-    {
-        return maxClickBatchBytes;
+        return clicks;
     }
 }

@@ -3,20 +3,17 @@ package io.bounce.control;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.SQLException;
 import java.util.EnumSet;
 
 import io.bounce.runtime.admin.AdminServer;
+import io.bounce.runtime.server.NettyServer;
 import io.bounce.control.api.Api;
 import io.bounce.control.api.ApiServer;
-import io.bounce.control.clicks.ClickIngest;
-import io.bounce.control.clicks.ClickStore;
-import io.bounce.control.clicks.IngestHandler;
+import io.bounce.aggregator.Aggregator;
+import io.bounce.aggregator.AggregatorClient;
+import io.bounce.aggregator.ClickAnalytics;
+import io.bounce.aggregator.ClickStore;
 import io.bounce.control.keys.ApiKeys;
 import io.bounce.control.keys.RateLimiter;
 import io.bounce.control.keys.Scope;
@@ -34,6 +31,8 @@ import io.bounce.control.store.ReadPool;
 import io.bounce.runtime.admin.PrometheusText;
 import io.bounce.replication.log.LogHead;
 import io.bounce.replication.log.LogServer;
+import io.bounce.runtime.files.SecretFiles;
+import org.agrona.CloseHelper;
 import org.agrona.concurrent.EpochClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,19 +55,15 @@ public final class ControlPlaneNode implements AutoCloseable
     private final String adminKey;
     private final LogRetention retention;
     private final String replicationToken;
-    private final ClickStore clicks;
-    private final ClickIngest ingest;
-    private final java.util.concurrent.ExecutorService acceptPool;
+    /** The aggregator this process runs, or null when analytics come from a stand-alone one ({@code --aggregator}). */
+    private final Aggregator aggregator;
     private boolean closed;
 
     private ControlPlaneNode(final Database database, final GroupCommitter writer, final ReadPool readers, final ApiServer api,
         final AdminServer admin, final ControlMetrics metrics, final Api routes, final String adminKey,
-        final LogRetention retention, final String replicationToken, final ClickStore clicks,
-        final ClickIngest ingest, final java.util.concurrent.ExecutorService acceptPool)
+        final LogRetention retention, final String replicationToken, final Aggregator aggregator)
     {
-        this.acceptPool = acceptPool;
-        this.clicks = clicks;
-        this.ingest = ingest;
+        this.aggregator = aggregator;
         this.retention = retention;
         this.replicationToken = replicationToken;
         this.routes = routes;
@@ -92,16 +87,7 @@ public final class ControlPlaneNode implements AutoCloseable
         logHead.advance(writer.head(), writer.headCommittedAtMs());
         ApiServer apiServer = null;
         LogRetention retention = null;
-        ClickStore clickStore = null;
-        ClickIngest clickIngest = null;
-        // Decompressing, checking and keeping click files runs here, in parallel; counting them is ClickIngest's loader.
-        final java.util.concurrent.ExecutorService acceptPool = java.util.concurrent.Executors.newFixedThreadPool(
-            Math.max(2, Runtime.getRuntime().availableProcessors()), r ->
-            {
-                final Thread thread = new Thread(r, "click-accept");
-                thread.setDaemon(true);
-                return thread;
-            });
+        Aggregator aggregator = null;
         try
         {
             final Domains domains = new Domains(config.defaultDomain());
@@ -126,7 +112,7 @@ public final class ControlPlaneNode implements AutoCloseable
             });
             if (adminKey != null)
             {
-                writeAdminKey(config.dataDir().resolve(ADMIN_KEY_FILE), adminKey);
+                SecretFiles.write(config.dataDir().resolve(ADMIN_KEY_FILE), adminKey);
             }
 
             final Blocklist blocklist = new Blocklist(config.blocklist());
@@ -134,31 +120,35 @@ public final class ControlPlaneNode implements AutoCloseable
                 new DestinationPolicy(config.maxUrlLength(), domains::isOwn, blocklist),
                 new CodeGenerator(config.codeLength()), clock, config.editWindowMs(), config.defaultLifetimeMs(),
                 config.reservedAliases());
-            clickStore = new ClickStore(config.dataDir());
-            final ClickStore store = clickStore;
-            clickIngest = new ClickIngest(store, config.dataDir().resolve("click-ingest"), config.maxClickFileUncompressedBytes(),
-                config.maxClickPendingBytes(), config.maxClickBatchBytes());
-            final ClickIngest ingest = clickIngest;
-            ingest.start();
-            final Api apiRoutes = new Api(links, keys, new RateLimiter(), domains, writer, readers, metrics, System::nanoTime,
-                config.shortUrlScheme(), config.shortUrlPort(), config.maxBulkItems(), store, clock);
             final String replicationToken = config.replicationToken() != null
                 ? config.replicationToken()
-                : readOrCreateToken(config.dataDir().resolve(REPLICATION_TOKEN_FILE));
+                : SecretFiles.readOrCreateToken(config.dataDir().resolve(REPLICATION_TOKEN_FILE));
+            if (config.aggregator() == null)
+            {
+                aggregator = Aggregator.start(config.dataDir(), config.clicks(),
+                    config.clicks().clickToken() != null ? config.clicks().clickToken() : replicationToken);
+            }
+            final ClickAnalytics analytics = aggregator != null
+                ? aggregator.analytics()
+                : new AggregatorClient(config.aggregator(), config.aggregatorToken());
+            final Api apiRoutes = new Api(links, keys, new RateLimiter(), domains, writer, readers, metrics, System::nanoTime,
+                config.shortUrlScheme(), config.shortUrlPort(), config.maxBulkItems(), analytics, clock);
             final LogServer logServer = new LogServer(new StoreChangeLog(database, logHead), replicationToken,
                 config.replicationHeartbeatMs(), config.maxFollowers());
             final LogRetention logRetention = new LogRetention(writer, config.logRetentionMs(), config.logRetentionRecords());
             retention = logRetention;
             apiServer = new ApiServer(apiRoutes, readers.executor(), config.host(), config.port(), config.ioThreads(),
-                config.maxBodyBytes(), config.idleTimeoutMs(), config.headerTimeoutMs(), logServer,
-                () -> new IngestHandler(ingest, acceptPool,
-                    config.clickToken() != null ? config.clickToken() : replicationToken, config.maxClickFileBytes()));
+                config.maxBodyBytes(), config.idleTimeoutMs(), config.headerTimeoutMs(), logServer, aggregator);
+            final Aggregator clicks = aggregator;
             final AdminServer adminServer = new AdminServer("control-admin", config.adminHost(), config.adminPort(), writer::isRunning,
                 () ->
                 {
                     final StringBuilder text = new StringBuilder(metrics.scrape(writer.head(), writer.commits(), writer.committedOps()));
                     logServer.scrape(text);
-                    ingest.scrape(text);
+                    if (clicks != null)
+                    {
+                        clicks.scrape(text);
+                    }
                     PrometheusText.gauge(text, "bounce_changelog_first_retained_sequence",
                         "Oldest change-log sequence kept, as of the last compaction.", logRetention.firstRetained());
                     PrometheusText.counter(text, "bounce_changelog_compacted_total", "Change-log entries dropped by retention.",
@@ -167,9 +157,9 @@ public final class ControlPlaneNode implements AutoCloseable
                 });
             logRetention.start(config.logCompactionIntervalMs());
             final ControlPlaneNode node = new ControlPlaneNode(database, writer, readers, apiServer, adminServer, metrics, apiRoutes,
-                adminKey, logRetention, replicationToken, clickStore, ingest, acceptPool);
-            out.println("api: http://" + hostPort(apiServer.localAddress()));
-            out.println("control-plane admin: http://" + hostPort(adminServer.localAddress()));
+                adminKey, logRetention, replicationToken, aggregator);
+            out.println("api: http://" + NettyServer.hostPort(apiServer.localAddress()));
+            out.println("control-plane admin: http://" + NettyServer.hostPort(adminServer.localAddress()));
             if (adminKey != null)
             {
                 out.println("admin key: " + adminKey + " (also in " + config.dataDir().resolve(ADMIN_KEY_FILE) + "; shown once)");
@@ -179,32 +169,8 @@ public final class ControlPlaneNode implements AutoCloseable
         }
         catch (final Exception ex)
         {
-            if (apiServer != null)
-            {
-                apiServer.close();
-            }
-            if (retention != null)
-            {
-                retention.close();
-            }
-            acceptPool.shutdownNow();
-            if (clickStore != null)
-            {
-                try
-                {
-                    if (clickIngest != null)
-                    {
-                        clickIngest.close();
-                    }
-                    clickStore.close();
-                }
-                catch (final SQLException | InterruptedException closing)
-                {
-                    LOG.warn("closing the click store failed", closing);
-                }
-            }
-            writer.close(); // first: its last futures complete on the readers' executor
-            readers.close();
+            CloseHelper.quietCloseAll(apiServer, retention, aggregator);
+            closeStore(writer, readers);
             if (ex instanceof IOException)
             {
                 throw (IOException)ex;
@@ -219,32 +185,6 @@ public final class ControlPlaneNode implements AutoCloseable
             }
             throw new IllegalStateException("control plane failed to start", ex);
         }
-    }
-
-    /** The data dir's replication token, created (random 256 bits, mode 0600) the first time. */
-    private static String readOrCreateToken(final Path file) throws IOException
-    {
-        if (Files.exists(file))
-        {
-            final String token = Files.readString(file, StandardCharsets.US_ASCII).trim();
-            if (token.length() >= 16)
-            {
-                return token;
-            }
-            throw new IOException(file + " holds no usable replication token (16 characters or more)");
-        }
-        final byte[] secret = new byte[32];
-        new java.security.SecureRandom().nextBytes(secret);
-        final String token = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-        writeAdminKey(file, token);
-        return token;
-    }
-
-    private static void writeAdminKey(final Path file, final String key) throws IOException
-    {
-        Files.deleteIfExists(file);
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(file, key + "\n", StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
     }
 
     public InetSocketAddress address()
@@ -284,15 +224,16 @@ public final class ControlPlaneNode implements AutoCloseable
         return writer.head();
     }
 
+    /** @return the click store of the aggregator this process runs, or null when it uses a stand-alone one. */
     public ClickStore clicks()
     {
-        return clicks;
+        return aggregator == null ? null : aggregator.store();
     }
 
-    /** @return click files accepted from edges and not yet counted. */
+    /** @return click files accepted from edges and not yet counted (0 when the aggregator is stand-alone). */
     public int pendingClickFiles()
     {
-        return ingest.pendingFiles();
+        return aggregator == null ? 0 : aggregator.pendingFiles();
     }
 
     /** The token followers must present. */
@@ -319,21 +260,12 @@ public final class ControlPlaneNode implements AutoCloseable
         api.close();
         admin.close();
         retention.close();
-        acceptPool.shutdown();
-        try
-        {
-            acceptPool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
-            ingest.close(); // after the batch in hand; files still waiting are counted after the next start
-            clicks.close();
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-        }
-        catch (final SQLException ex)
-        {
-            LOG.warn("closing the click store failed", ex);
-        }
+        CloseHelper.close(aggregator); // after the batch in hand; files still waiting are counted after the next start
+        closeStore(writer, readers);
+    }
+
+    private static void closeStore(final GroupCommitter writer, final ReadPool readers)
+    {
         try
         {
             writer.close(); // first: its last futures complete on the readers' executor
@@ -344,11 +276,5 @@ public final class ControlPlaneNode implements AutoCloseable
             Thread.currentThread().interrupt();
             LOG.warn("interrupted while closing the store");
         }
-    }
-
-    private static String hostPort(final InetSocketAddress address)
-    {
-        final String host = address.getAddress().isAnyLocalAddress() ? "127.0.0.1" : address.getHostString();
-        return host + ":" + address.getPort();
     }
 }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import io.bounce.runtime.admin.AdminServer;
+import io.bounce.runtime.server.NettyServer;
 import io.bounce.edge.clicks.ClickPipeline;
 import io.bounce.edge.http.RedirectServer;
 import io.bounce.edge.http.Redirector;
@@ -133,9 +134,9 @@ public final class EdgeNode implements AutoCloseable
                 follower.start();
                 out.println("edge following: " + config.controlPlane() + " (from sequence " + from + ")");
             }
-            out.println("edge: http://" + hostPort(server.localAddress()) + " (" + server.transport().name().toLowerCase() +
+            out.println("edge: http://" + NettyServer.hostPort(server.localAddress()) + " (" + server.transport().name().toLowerCase() +
                 ", " + config.ioThreads() + " event loops, " + replica.linkCount() + " links)");
-            out.println("edge admin: http://" + hostPort(admin.localAddress()));
+            out.println("edge admin: http://" + NettyServer.hostPort(admin.localAddress()));
             if (clicks != null)
             {
                 out.println("edge clicks: recording as " + config.edgeId() + ", shipping to " + config.aggregator());
@@ -236,11 +237,5 @@ public final class EdgeNode implements AutoCloseable
         {
             LOG.error("closing the replica failed", ex);
         }
-    }
-
-    private static String hostPort(final InetSocketAddress address)
-    {
-        final String host = address.getAddress().isAnyLocalAddress() ? "127.0.0.1" : address.getHostString();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
     }
 }

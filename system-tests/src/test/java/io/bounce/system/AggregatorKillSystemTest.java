@@ -1,15 +1,11 @@
 package io.bounce.system;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -37,19 +33,15 @@ class AggregatorKillSystemTest
     @Test
     void clicksAreCountedExactlyOnceAcrossAnAggregatorKilledMidIngest() throws Exception
     {
-        final int port;
-        final int adminPort;
-        try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0))
-        {
-            port = a.getLocalPort();
-            adminPort = b.getLocalPort();
-        }
+        final int[] ports = Stack.freePorts(2);
+        final int port = ports[0];
+        final int adminPort = ports[1];
         final Path cpDir = dir.resolve("cp");
         final String api = "http://127.0.0.1:" + port;
         Process cp = startControlPlane(cpDir, port, adminPort);
         try
         {
-            awaitReady(adminPort, cp);
+            Stack.awaitReady("control plane", adminPort, cp, WAIT_MS);
             final String key = Files.readString(cpDir.resolve("admin.key")).trim();
             final String token = Files.readString(cpDir.resolve("replication.token")).trim();
             final JsonNode link = Stack.JSON.readTree(Stack.call("POST", api + "/api/v1/links", key,
@@ -87,7 +79,7 @@ class AggregatorKillSystemTest
                 final long shippedBeforeKill = shipped(edge);
                 Thread.sleep(300); // the edge keeps serving and recording; files pile up
                 cp = startControlPlane(cpDir, port, adminPort);
-                awaitReady(adminPort, cp);
+                Stack.awaitReady("control plane", adminPort, cp, WAIT_MS);
                 Stack.await("files flowing again", WAIT_MS, () -> shipped(edge) > shippedBeforeKill + 10);
                 loading.set(false);
                 load.join(10_000);
@@ -141,31 +133,7 @@ class AggregatorKillSystemTest
 
     private static Process startControlPlane(final Path dataDir, final int port, final int adminPort) throws Exception
     {
-        final List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(Arrays.asList(System.getProperty("bounce.jvm.args", "").trim().split("\\s+")));
-        command.addAll(List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"), ControlPlaneMain.class.getName(),
-            "--data-dir", dataDir.toString(), "--port", Integer.toString(port), "--admin-port", Integer.toString(adminPort)));
-        return new ProcessBuilder(command).redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolveSibling("cp.log").toFile())).start();
-    }
-
-    private static void awaitReady(final int adminPort, final Process cp) throws Exception
-    {
-        Stack.await("control plane ready", WAIT_MS, () ->
-        {
-            if (!cp.isAlive())
-            {
-                throw new AssertionError("the control plane exited");
-            }
-            try
-            {
-                return Stack.call("GET", "http://127.0.0.1:" + adminPort + "/readyz", null, null).statusCode() == 200;
-            }
-            catch (final Exception ex)
-            {
-                return false;
-            }
-        });
+        return Stack.childJvm(ControlPlaneMain.class, dataDir.resolveSibling("cp.log"),
+            "--data-dir", dataDir.toString(), "--port", Integer.toString(port), "--admin-port", Integer.toString(adminPort));
     }
 }

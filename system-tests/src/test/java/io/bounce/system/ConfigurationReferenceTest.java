@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
+import io.bounce.aggregator.AggregatorConfig;
 import io.bounce.runtime.launch.ConfigurationReference;
 import io.bounce.control.ControlPlaneConfig;
 import io.bounce.control.stack.StackConfig;
@@ -34,7 +35,7 @@ class ConfigurationReferenceTest
     @Test
     void configurationReferenceMatchesTheConfigurationClasses() throws IOException
     {
-        final String rendered = ConfigurationReference.render(List.of(new EdgeConfig(), new ControlPlaneConfig(), new StackConfig()));
+        final String rendered = ConfigurationReference.render(List.of(new EdgeConfig(), new ControlPlaneConfig(), new AggregatorConfig(), new StackConfig()));
         if (Boolean.getBoolean("bounce.updateDocs"))
         {
             Files.createDirectories(DOC.getParent());
@@ -62,6 +63,10 @@ class ConfigurationReferenceTest
             "--data-dir", dir.resolve("control-plane").toString());
         assertEquals("0.0.0.0", controlPlane.host());
         assertEquals("bnc.example", controlPlane.defaultDomain());
+        final AggregatorConfig aggregator = new AggregatorConfig();
+        assertAccepted(new CommandLine(aggregator), aggregator::conclude, "aggregator.properties",
+            "--data-dir", dir.resolve("aggregator").toString());
+        assertEquals(7071, aggregator.port());
     }
 
     /** Parse an example file as the role would at start (the paths that only exist on a PoP server overridden). */

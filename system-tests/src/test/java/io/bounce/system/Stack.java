@@ -172,6 +172,66 @@ final class Stack
         return -1;
     }
 
+    /**
+     * Start {@code main} in a child JVM with the test JVM's flags and class path (as a launcher would
+     * run the role), its output appended to {@code log}.
+     */
+    static Process childJvm(final Class<?> main, final Path log, final String... args) throws java.io.IOException
+    {
+        final List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of(System.getProperty("bounce.jvm.args", "").trim().split("\\s+")));
+        command.addAll(List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"), main.getName()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    }
+
+    /** Wait until the process behind {@code adminPort} answers {@code /readyz} with 200; fail if it exits first. */
+    static void awaitReady(final String what, final int adminPort, final Process process, final long timeoutMs) throws InterruptedException
+    {
+        await(what + " ready", timeoutMs, () ->
+        {
+            if (!process.isAlive())
+            {
+                throw new AssertionError(what + " exited with " + process.exitValue());
+            }
+            try
+            {
+                return call("GET", "http://127.0.0.1:" + adminPort + "/readyz", null, null).statusCode() == 200;
+            }
+            catch (final Exception ex)
+            {
+                return false;
+            }
+        });
+    }
+
+    /** Two free loopback ports, for a child that must be told its ports up front. */
+    static int[] freePorts(final int n) throws java.io.IOException
+    {
+        final java.net.ServerSocket[] sockets = new java.net.ServerSocket[n];
+        final int[] ports = new int[n];
+        try
+        {
+            for (int i = 0; i < n; i++)
+            {
+                sockets[i] = new java.net.ServerSocket(0);
+                ports[i] = sockets[i].getLocalPort();
+            }
+        }
+        finally
+        {
+            for (final java.net.ServerSocket socket : sockets)
+            {
+                if (socket != null)
+                {
+                    socket.close();
+                }
+            }
+        }
+        return ports;
+    }
+
     /** Make sure {@code command} is on the PATH, installing Debian's {@code debianPackage} with apt-get where it is missing. */
     static void ensureTool(final String command, final String debianPackage) throws Exception
     {

@@ -29,7 +29,7 @@ class SystemdUnitsTest
     @Test
     void systemdAcceptsEachUnitWithoutWarnings(@TempDir final Path dir) throws Exception
     {
-        for (final String unit : new String[] {"bounce-edge.service", "bounce-control-plane.service"})
+        for (final String unit : new String[] {"bounce-edge.service", "bounce-control-plane.service", "bounce-aggregator.service"})
         {
             // The units expect the checkout in /opt/bounce; point them at this one so ExecStart is checked for real.
             final String text = Files.readString(ROOT.resolve("ops/systemd").resolve(unit), StandardCharsets.UTF_8)

@@ -14,6 +14,8 @@ import java.util.function.LongSupplier;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.bounce.aggregator.ClickAnalytics;
+import io.bounce.aggregator.Granularity;
 import io.bounce.control.ControlMetrics;
 import io.bounce.runtime.http.Problem;
 import io.bounce.control.keys.ApiKey;
@@ -68,7 +70,7 @@ public final class Api
     private final String shortUrlScheme;
     private final int shortUrlPort;
     private final int maxBulkItems;
-    private final io.bounce.control.clicks.ClickStore clicks;
+    private final ClickAnalytics clicks;
     private final org.agrona.concurrent.EpochClock clock;
     private final List<Route> routes = new ArrayList<>();
     private final byte[] openApi;
@@ -85,7 +87,7 @@ public final class Api
         final String shortUrlScheme,
         final int shortUrlPort,
         final int maxBulkItems,
-        final io.bounce.control.clicks.ClickStore clicks,
+        final ClickAnalytics clicks,
         final org.agrona.concurrent.EpochClock clock)
     {
         this.clicks = clicks;
@@ -339,20 +341,16 @@ public final class Api
         {
             throw Problem.badRequest("range", "from must be before to");
         }
-        final String granularity = request.query("granularity") == null ? "day" : request.query("granularity");
-        if (!granularity.equals("hour") && !granularity.equals("day") && !granularity.equals("week"))
-        {
-            throw Problem.badRequest("granularity", "granularity must be hour, day or week");
-        }
-        if (granularity.equals("hour") && to - from > 31L * 86_400_000L)
+        final Granularity granularity = Granularity.parse(request.query("granularity"));
+        if (granularity == Granularity.HOUR && to - from > 31L * 86_400_000L)
         {
             throw Problem.badRequest("range", "hourly timelines cover at most 31 days");
         }
-        final io.bounce.control.clicks.ClickStore.Report report = clicks.report(row.domain, row.code, from, to, granularity);
+        final ClickAnalytics.Report report = clicks.report(row.domain, row.code, from, to, granularity);
         final ObjectNode out = Json.MAPPER.createObjectNode();
         out.put("code", row.code).put("domain", row.domain)
             .put("from", java.time.Instant.ofEpochMilli(from).toString()).put("to", java.time.Instant.ofEpochMilli(to).toString())
-            .put("granularity", granularity)
+            .put("granularity", granularity.label())
             .put("clicks", report.clicks()).put("uniqueVisitors", report.uniqueVisitors()).put("botClicks", report.botClicks());
         final com.fasterxml.jackson.databind.node.ArrayNode timeline = out.putArray("timeline");
         for (final long[] bucket : report.timeline())
@@ -368,10 +366,10 @@ public final class Api
         return CompletableFuture.completedFuture(json(200, out));
     }
 
-    private static void ranked(final ObjectNode out, final String field, final List<io.bounce.control.clicks.ClickStore.Ranked> values)
+    private static void ranked(final ObjectNode out, final String field, final List<ClickAnalytics.Ranked> values)
     {
         final com.fasterxml.jackson.databind.node.ArrayNode array = out.putArray(field);
-        for (final io.bounce.control.clicks.ClickStore.Ranked value : values)
+        for (final ClickAnalytics.Ranked value : values)
         {
             array.addObject().put("name", value.name()).put("clicks", value.clicks());
         }

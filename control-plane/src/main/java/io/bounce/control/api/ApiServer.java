@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import io.bounce.aggregator.Aggregator;
 import io.bounce.replication.log.LogServer;
 import io.bounce.runtime.http.RequestTimer;
 import io.bounce.runtime.server.NettyServer;
@@ -18,7 +19,8 @@ import io.netty.handler.timeout.IdleStateHandler;
  * {@code maxBodyBytes} → 413, a request not whole within {@code requestTimeoutMs} of its first byte
  * → connection closed, idle connections closed after {@code idleTimeoutMs}. The change log's
  * {@code /replication/v1/} paths are served here too, by the {@link LogServer}'s handler, which takes a
- * streaming connection out of those short-request timers.
+ * streaming connection out of those short-request timers; and, when this process runs the aggregator,
+ * the click files edges ship ({@code /ingest/v1/}).
  */
 public final class ApiServer implements AutoCloseable
 {
@@ -29,7 +31,7 @@ public final class ApiServer implements AutoCloseable
 
     public ApiServer(final Api api, final ExecutorService workers, final String host, final int port, final int ioThreads,
         final int maxBodyBytes, final long idleTimeoutMs, final long requestTimeoutMs, final LogServer logServer,
-        final java.util.function.Supplier<io.netty.channel.ChannelHandler> ingest)
+        final Aggregator aggregator)
         throws InterruptedException
     {
         server = new NettyServer(new NettyServer.Settings("api", Transport.auto(), ioThreads, host, port, 1024), new ChannelInitializer<>()
@@ -42,9 +44,12 @@ public final class ApiServer implements AutoCloseable
                     .addLast("idle", new IdleStateHandler(idleTimeoutMs, 0, 0, TimeUnit.MILLISECONDS))
                     .addLast("request-timer", timer)
                     .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, 8192))
-                    .addLast("replication", logServer.handler("idle", "request-timer"))
-                    .addLast("ingest", ingest.get())
-                    .addLast("api", new ApiChannelHandler(api, workers, maxBodyBytes, timer));
+                    .addLast("replication", logServer.handler("idle", "request-timer"));
+                if (aggregator != null)
+                {
+                    ch.pipeline().addLast("ingest", aggregator.newIngestHandler());
+                }
+                ch.pipeline().addLast("api", new ApiChannelHandler(api, workers, maxBodyBytes, timer));
             }
         });
     }

@@ -6,14 +6,10 @@ import java.util.Map;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
 
 /**
  * A refusal with everything an {@code application/problem+json} answer (RFC 9457) needs, and the one
@@ -167,18 +163,8 @@ public final class Problem extends RuntimeException
     /** The whole HTTP/1.1 answer: status, problem+json body, its headers, and {@code Connection: close} unless kept alive. */
     public FullHttpResponse toHttpResponse(final boolean keepAlive)
     {
-        final byte[] body = toJson();
-        final FullHttpResponse response = new DefaultFullHttpResponse(
-            HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), Unpooled.wrappedBuffer(body));
-        final HttpHeaders headers = response.headers();
-        headers.set(HttpHeaderNames.CONTENT_TYPE, CONTENT_TYPE)
-            .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE)
-            .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
-        addHeaders(headers);
-        if (!keepAlive)
-        {
-            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        }
+        final FullHttpResponse response = Responses.full(status, CONTENT_TYPE, toJson(), keepAlive);
+        addHeaders(response.headers());
         return response;
     }
 }

@@ -78,6 +78,13 @@ public final class NettyServer implements AutoCloseable
         return (InetSocketAddress)channel.localAddress();
     }
 
+    /** {@code host:port} of an address to print in a URL: the wildcard address as loopback, IPv6 in brackets. */
+    public static String hostPort(final InetSocketAddress address)
+    {
+        final String host = address.getAddress().isAnyLocalAddress() ? "127.0.0.1" : address.getHostString();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+
     public Transport transport()
     {
         return settings.transport();

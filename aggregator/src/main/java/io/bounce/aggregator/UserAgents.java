@@ -1,4 +1,4 @@
-package io.bounce.control.clicks;
+package io.bounce.aggregator;
 
 import java.util.Locale;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.bounce.control.clicks;
+package io.bounce.aggregator;
 
 import java.nio.file.Path;
 import java.sql.DriverManager;
@@ -8,7 +8,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
@@ -29,7 +28,7 @@ import org.duckdb.DuckDBConnection;
  * so a visitor is one id per day and unique visitors over a range are the sum of each day's: exact
  * for the ids the edges produce. The price: reports resolve to whole hours (uniques to whole days).
  */
-public final class ClickStore implements AutoCloseable
+public final class ClickStore implements ClickAnalytics, AutoCloseable
 {
     public static final String FILE = "clicks.duckdb";
 
@@ -268,24 +267,9 @@ public final class ClickStore implements AutoCloseable
         return out.toString();
     }
 
-    /** What the analytics API answers for one link. */
-    public record Report(long clicks, long uniqueVisitors, long botClicks, List<long[]> timeline,
-        List<Ranked> referrers, List<Ranked> countries, List<Ranked> browsers, List<Ranked> oses, List<Ranked> devices)
-    {
-    }
-
-    /** A value and how many human clicks it had. */
-    public record Ranked(String name, long clicks)
-    {
-    }
-
-    /**
-     * Clicks (answered redirects) of one link in [fromMs, toMs): human totals, bots apart, a timeline
-     * in {@code granularity} buckets (hour, day, week: each {start ms, human clicks, bot clicks}), and
-     * the top 10 of each dimension among human clicks.
-     */
-    public Report report(final String domain, final String code, final long fromMs, final long toMs,
-        final String granularity) throws SQLException
+    @Override
+    public Report report(final String domain, final String code, final long fromMs, final long toMs, final Granularity granularity)
+        throws SQLException
     {
         synchronized (reader)
         {
@@ -294,15 +278,14 @@ public final class ClickStore implements AutoCloseable
     }
 
     private Report reportLocked(final String domain, final String code, final long fromMs, final long toMs,
-        final String granularity) throws SQLException
+        final Granularity granularity) throws SQLException
     {
         final long fromHour = Math.floorDiv(fromMs, 3_600_000L) * 3_600_000L;
         final long toHour = Math.floorDiv(toMs + 3_599_999L, 3_600_000L) * 3_600_000L;
         long clicks = 0;
         long bots = 0;
         final List<long[]> timeline = new ArrayList<>();
-        final String unit = granularity.toLowerCase(Locale.ROOT);
-        try (PreparedStatement ps = reader.prepareStatement("SELECT epoch_ms(date_trunc('" + unit + "', hour)) AS bucket, " +
+        try (PreparedStatement ps = reader.prepareStatement("SELECT epoch_ms(date_trunc('" + granularity.sqlUnit() + "', hour)) AS bucket, " +
             "sum(clicks) FILTER (WHERE NOT bot), sum(clicks) FILTER (WHERE bot) FROM click_rollup " +
             "WHERE domain = ? AND code = ? AND hour >= ? AND hour < ? AND dim = 'total' GROUP BY bucket ORDER BY bucket"))
         {

@@ -1,4 +1,4 @@
-package io.bounce.control.clicks;
+package io.bounce.aggregator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

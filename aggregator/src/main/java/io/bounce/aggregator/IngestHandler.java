@@ -1,4 +1,4 @@
-package io.bounce.control.clicks;
+package io.bounce.aggregator;
 
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
@@ -6,24 +6,19 @@ import java.util.concurrent.RejectedExecutionException;
 
 import io.bounce.runtime.http.BearerToken;
 import io.bounce.runtime.http.Problem;
+import io.bounce.runtime.http.Responses;
 import io.bounce.runtime.http.RequestTimer;
 import io.bounce.replication.clicks.ClickFileFormat;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
@@ -181,7 +176,8 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter
                 try
                 {
                     final long events = ingest.accept(fileEdge, fileSequence, bytes);
-                    response = ok(events < 0 ? "{\"duplicate\":true}" : "{\"events\":" + events + "}", keepAlive);
+                    response = Responses.json((events < 0 ? "{\"duplicate\":true}" : "{\"events\":" + events + "}")
+                        .getBytes(StandardCharsets.US_ASCII), keepAlive);
                 }
                 catch (final Problem ex)
                 {
@@ -208,7 +204,7 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter
         ctx.executor().execute(() ->
         {
             ctx.channel().config().setAutoRead(true);
-            write(ctx, response);
+            Responses.send(ctx, response);
         });
     }
 
@@ -219,32 +215,7 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter
 
     private static void refuse(final ChannelHandlerContext ctx, final Problem problem, final boolean keepAlive)
     {
-        write(ctx, problem.toHttpResponse(keepAlive));
-    }
-
-    private static FullHttpResponse ok(final String json, final boolean keepAlive)
-    {
-        final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-            Unpooled.copiedBuffer(json, StandardCharsets.UTF_8));
-        response.headers()
-            .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-            .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
-        if (!keepAlive)
-        {
-            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        }
-        return response;
-    }
-
-    /** Write an answer; one that does not keep the connection alive closes it once written. */
-    private static void write(final ChannelHandlerContext ctx, final FullHttpResponse response)
-    {
-        final boolean close = response.headers().contains(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
-        final var future = ctx.writeAndFlush(response);
-        if (close)
-        {
-            future.addListener(ChannelFutureListener.CLOSE);
-        }
+        Responses.send(ctx, problem.toHttpResponse(keepAlive));
     }
 
     private void releaseBody()

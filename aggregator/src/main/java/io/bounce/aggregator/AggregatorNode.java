@@ -1,0 +1,133 @@
+package io.bounce.aggregator;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.sql.SQLException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import io.bounce.runtime.admin.AdminServer;
+import io.bounce.runtime.files.SecretFiles;
+import io.bounce.runtime.http.BearerToken;
+import io.bounce.runtime.http.NotFoundHandler;
+import io.bounce.runtime.http.RequestTimer;
+import io.bounce.runtime.server.NettyServer;
+import io.bounce.runtime.server.Transport;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import org.agrona.CloseHelper;
+
+/**
+ * A stand-alone aggregator process: an {@link Aggregator}, its port (edges {@code PUT} click files,
+ * control planes {@code GET} reports) and its admin port, started in that order and stopped in the
+ * reverse one.
+ */
+public final class AggregatorNode implements AutoCloseable
+{
+    private final Aggregator aggregator;
+    private final NettyServer server;
+    private final AdminServer admin;
+    private final ExecutorService queries;
+    private boolean closed;
+
+    private AggregatorNode(final Aggregator aggregator, final NettyServer server, final AdminServer admin, final ExecutorService queries)
+    {
+        this.aggregator = aggregator;
+        this.server = server;
+        this.admin = admin;
+        this.queries = queries;
+    }
+
+    public static AggregatorNode start(final AggregatorConfig config, final PrintStream out)
+        throws IOException, SQLException, InterruptedException
+    {
+        Files.createDirectories(config.dataDir());
+        final String clickToken = config.clicks().clickToken() != null
+            ? config.clicks().clickToken()
+            : SecretFiles.readOrCreateToken(config.dataDir().resolve(AggregatorConfig.CLICK_TOKEN_FILE));
+        final BearerToken analyticsToken = new BearerToken(config.analyticsToken() != null
+            ? config.analyticsToken()
+            : SecretFiles.readOrCreateToken(config.dataDir().resolve(AggregatorConfig.ANALYTICS_TOKEN_FILE)));
+        final ExecutorService queries = Executors.newFixedThreadPool(2, r ->
+        {
+            final Thread thread = new Thread(r, "analytics-query");
+            thread.setDaemon(true);
+            return thread;
+        });
+        Aggregator aggregator = null;
+        NettyServer server = null;
+        try
+        {
+            aggregator = Aggregator.start(config.dataDir(), config.clicks(), clickToken);
+            final Aggregator running = aggregator;
+            server = new NettyServer(new NettyServer.Settings("aggregator", Transport.auto(), config.ioThreads(), config.host(),
+                config.port(), 1024), new ChannelInitializer<>()
+                {
+                    @Override
+                    protected void initChannel(final Channel ch)
+                    {
+                        ch.pipeline()
+                            .addLast("idle", new IdleStateHandler(config.idleTimeoutMs(), 0, 0, TimeUnit.MILLISECONDS))
+                            .addLast("request-timer", new RequestTimer(config.headerTimeoutMs()))
+                            .addLast("http", new HttpServerCodec())
+                            .addLast("ingest", running.newIngestHandler())
+                            .addLast("analytics", new AnalyticsHandler(running.analytics(), queries, analyticsToken))
+                            .addLast("not-found", NotFoundHandler.INSTANCE);
+                    }
+                });
+            final NettyServer serving = server;
+            final AdminServer admin = new AdminServer("aggregator-admin", config.adminHost(), config.adminPort(), serving::isAccepting,
+                () ->
+                {
+                    final StringBuilder text = new StringBuilder();
+                    running.scrape(text);
+                    return text.toString();
+                });
+            out.println("aggregator: http://" + NettyServer.hostPort(server.localAddress()));
+            out.println("aggregator admin: http://" + NettyServer.hostPort(admin.localAddress()));
+            out.flush();
+            return new AggregatorNode(aggregator, server, admin, queries);
+        }
+        catch (final IOException | SQLException | InterruptedException | RuntimeException ex)
+        {
+            CloseHelper.quietCloseAll(server, aggregator);
+            queries.shutdownNow();
+            throw ex;
+        }
+    }
+
+    public InetSocketAddress address()
+    {
+        return server.localAddress();
+    }
+
+    public InetSocketAddress adminAddress()
+    {
+        return admin.localAddress();
+    }
+
+    public Aggregator aggregator()
+    {
+        return aggregator;
+    }
+
+    /** Stop taking files and queries, count what is in hand, close the store. Idempotent. */
+    @Override
+    public synchronized void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        server.close();
+        queries.shutdownNow();
+        aggregator.close();
+        admin.close();
+    }
+}

@@ -1,0 +1,55 @@
+package io.bounce.runtime.http;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+
+/**
+ * Whole HTTP/1.1 answers for the ports that are not on the redirect path (admin, API, log server,
+ * ingest): a body with its length, {@code Cache-Control: no-store} (nothing here may be cached), and
+ * {@code Connection: close} when the connection ends with it.
+ */
+public final class Responses
+{
+    private Responses()
+    {
+    }
+
+    public static FullHttpResponse full(final int status, final CharSequence contentType, final byte[] body, final boolean keepAlive)
+    {
+        final FullHttpResponse response = new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), Unpooled.wrappedBuffer(body));
+        response.headers()
+            .set(HttpHeaderNames.CONTENT_TYPE, contentType)
+            .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE)
+            .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        if (!keepAlive)
+        {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        return response;
+    }
+
+    /** 200 with a JSON body. */
+    public static FullHttpResponse json(final byte[] body, final boolean keepAlive)
+    {
+        return full(200, HttpHeaderValues.APPLICATION_JSON, body, keepAlive);
+    }
+
+    /** Write and flush; an answer that ends its connection ({@code Connection: close}) closes it once written. */
+    public static void send(final ChannelHandlerContext ctx, final FullHttpResponse response)
+    {
+        final boolean close = response.headers().contains(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
+        final var written = ctx.writeAndFlush(response);
+        if (close)
+        {
+            written.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+}
