@@ -95,7 +95,7 @@ class ClickSystemTest
             assertEquals(humans, analytics(cp, code).get("clicks").asLong());
 
             final java.io.StringWriter printed = new java.io.StringWriter();
-            final int exit = io.bounce.control.cli.BounceCtl.run(new String[] {"--api", base(cp), "--key", Stack.adminKey(cp),
+            final int exit = io.bounce.ops.cli.BounceCtl.run(new String[] {"--api", base(cp), "--key", Stack.adminKey(cp),
                 "analytics", code, "--granularity", "hour"}, new java.io.PrintWriter(printed), new java.io.PrintWriter(System.err));
             assertEquals(0, exit, printed.toString());
             assertTrue(printed.toString().contains("clicks 500   unique visitors 1   bots and previews (not counted) 13"), printed.toString());

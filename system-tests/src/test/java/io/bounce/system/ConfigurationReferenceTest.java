@@ -15,7 +15,7 @@ import java.util.Map;
 import io.bounce.aggregator.AggregatorConfig;
 import io.bounce.runtime.launch.ConfigurationReference;
 import io.bounce.control.ControlPlaneConfig;
-import io.bounce.control.stack.StackConfig;
+import io.bounce.ops.stack.StackConfig;
 import io.bounce.edge.EdgeConfig;
 import io.bounce.runtime.launch.RoleLauncher;
 import org.junit.jupiter.api.Test;

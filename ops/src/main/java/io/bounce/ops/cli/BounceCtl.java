@@ -1,4 +1,4 @@
-package io.bounce.control.cli;
+package io.bounce.ops.cli;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;

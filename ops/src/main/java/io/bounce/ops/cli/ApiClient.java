@@ -1,4 +1,4 @@
-package io.bounce.control.cli;
+package io.bounce.ops.cli;
 
 import java.io.IOException;
 import java.net.URI;

@@ -1,4 +1,4 @@
-package io.bounce.control.stack;
+package io.bounce.ops.stack;
 
 import java.nio.file.Path;
 
