@@ -4,40 +4,38 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.sql.SQLException;
-import java.util.EnumSet;
 
-import io.bounce.runtime.admin.AdminServer;
-import io.bounce.runtime.server.NettyServer;
-import io.bounce.control.api.Api;
-import io.bounce.control.api.ApiServer;
 import io.bounce.aggregator.Aggregator;
 import io.bounce.aggregator.AggregatorClient;
 import io.bounce.aggregator.ClickAnalytics;
 import io.bounce.aggregator.ClickStore;
-import io.bounce.control.keys.ApiKeys;
-import io.bounce.control.keys.RateLimiter;
-import io.bounce.control.keys.Scope;
+import io.bounce.control.api.ApiContext;
+import io.bounce.control.api.ApiRouter;
+import io.bounce.control.api.ApiServer;
+import io.bounce.control.domains.DomainService;
+import io.bounce.control.keys.KeyService;
 import io.bounce.control.links.Blocklist;
-import io.bounce.control.links.CodeGenerator;
-import io.bounce.control.links.DestinationPolicy;
-import io.bounce.control.links.Domains;
 import io.bounce.control.links.LinkService;
 import io.bounce.control.replication.LogRetention;
 import io.bounce.control.replication.StoreChangeLog;
 import io.bounce.control.store.Database;
-import io.bounce.control.store.GroupCommitter;
-import io.bounce.control.store.Queries;
-import io.bounce.control.store.ReadPool;
-import io.bounce.runtime.admin.PrometheusText;
+import io.bounce.control.store.Store;
 import io.bounce.replication.log.LogHead;
 import io.bounce.replication.log.LogServer;
+import io.bounce.runtime.admin.AdminServer;
+import io.bounce.runtime.admin.PrometheusText;
 import io.bounce.runtime.files.SecretFiles;
+import io.bounce.runtime.server.NettyServer;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.EpochClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One control-plane process: store, writer, readers, API and admin port, started and stopped in order. */
+/**
+ * One control-plane process: the store, the services over it, the click aggregator (unless a
+ * stand-alone one is configured), the API port (which also serves the change log and click ingest)
+ * and the admin port, started in that order and stopped in the reverse one.
+ */
 public final class ControlPlaneNode implements AutoCloseable
 {
     public static final String ADMIN_KEY_FILE = "admin.key";
@@ -45,13 +43,11 @@ public final class ControlPlaneNode implements AutoCloseable
 
     private static final Logger LOG = LoggerFactory.getLogger(ControlPlaneNode.class);
 
-    private final Database database;
-    private final GroupCommitter writer;
-    private final ReadPool readers;
+    private final Store store;
     private final ApiServer api;
     private final AdminServer admin;
     private final ControlMetrics metrics;
-    private final Api routes;
+    private final ApiRouter routes;
     private final String adminKey;
     private final LogRetention retention;
     private final String replicationToken;
@@ -59,67 +55,43 @@ public final class ControlPlaneNode implements AutoCloseable
     private final Aggregator aggregator;
     private boolean closed;
 
-    private ControlPlaneNode(final Database database, final GroupCommitter writer, final ReadPool readers, final ApiServer api,
-        final AdminServer admin, final ControlMetrics metrics, final Api routes, final String adminKey,
-        final LogRetention retention, final String replicationToken, final Aggregator aggregator)
+    private ControlPlaneNode(final Store store, final ApiServer api, final AdminServer admin, final ControlMetrics metrics,
+        final ApiRouter routes, final String adminKey, final LogRetention retention, final String replicationToken,
+        final Aggregator aggregator)
     {
-        this.aggregator = aggregator;
-        this.retention = retention;
-        this.replicationToken = replicationToken;
-        this.routes = routes;
-        this.database = database;
-        this.writer = writer;
-        this.readers = readers;
+        this.store = store;
         this.api = api;
         this.admin = admin;
         this.metrics = metrics;
+        this.routes = routes;
         this.adminKey = adminKey;
+        this.retention = retention;
+        this.replicationToken = replicationToken;
+        this.aggregator = aggregator;
     }
 
     public static ControlPlaneNode start(final ControlPlaneConfig config, final EpochClock clock, final PrintStream out)
         throws IOException, SQLException, InterruptedException
     {
-        final Database database = Database.open(config.dataDir());
-        final ControlMetrics metrics = new ControlMetrics();
-        final ReadPool readers = new ReadPool(database, config.readThreads());
         final LogHead logHead = new LogHead(0, 0);
-        final GroupCommitter writer = new GroupCommitter(database, clock, config.maxBatch(), readers.executor(), logHead::advance);
-        logHead.advance(writer.head(), writer.headCommittedAtMs());
+        final Store store = Store.open(config.dataDir(), config.readThreads(), config.maxBatch(), clock, logHead::advance);
+        logHead.advance(store.writer().head(), store.writer().headCommittedAtMs());
+        final ControlMetrics metrics = new ControlMetrics();
         ApiServer apiServer = null;
         LogRetention retention = null;
         Aggregator aggregator = null;
         try
         {
-            final Domains domains = new Domains(config.defaultDomain());
-            final ApiKeys keys = new ApiKeys(config.rateLimitPerSecond(), config.rateLimitBurst());
-            final String adminKey = writer.call(txn ->
-            {
-                Queries.insertDomain(txn.connection(), config.defaultDomain(), true, txn.now());
-                domains.reload(txn.connection());
-                if (!Queries.listKeys(txn.connection()).isEmpty())
-                {
-                    return null;
-                }
-                // First start on an empty store: one admin key, unlimited, shown once and kept in admin.key.
-                final ApiKeys.Minted minted = keys.mint("admin", EnumSet.of(Scope.ADMIN), 0.0, null, txn.now());
-                Queries.insertKey(txn.connection(), minted.row);
-                return minted.secret;
-            });
-            readers.read(c ->
-            {
-                keys.reload(c);
-                return null;
-            });
+            final DomainService domains = new DomainService(store, config.defaultDomain());
+            domains.start();
+            final KeyService keys = new KeyService(store, config.rateLimitPerSecond(), config.rateLimitBurst());
+            // First start on an empty store: one admin key, unlimited, shown once and kept in admin.key.
+            final String adminKey = keys.start();
             if (adminKey != null)
             {
                 SecretFiles.write(config.dataDir().resolve(ADMIN_KEY_FILE), adminKey);
             }
-
-            final Blocklist blocklist = new Blocklist(config.blocklist());
-            final LinkService links = new LinkService(writer, readers, domains,
-                new DestinationPolicy(config.maxUrlLength(), domains::isOwn, blocklist),
-                new CodeGenerator(config.codeLength()), clock, config.editWindowMs(), config.defaultLifetimeMs(),
-                config.reservedAliases());
+            final LinkService links = new LinkService(config, store, domains.domains(), new Blocklist(config.blocklist()), clock);
             final String replicationToken = config.replicationToken() != null
                 ? config.replicationToken()
                 : SecretFiles.readOrCreateToken(config.dataDir().resolve(REPLICATION_TOKEN_FILE));
@@ -131,33 +103,14 @@ public final class ControlPlaneNode implements AutoCloseable
             final ClickAnalytics analytics = aggregator != null
                 ? aggregator.analytics()
                 : new AggregatorClient(config.aggregator(), config.aggregatorToken());
-            final Api apiRoutes = new Api(links, keys, new RateLimiter(), domains, writer, readers, metrics, System::nanoTime,
-                config.shortUrlScheme(), config.shortUrlPort(), config.maxBulkItems(), analytics, clock);
-            final LogServer logServer = new LogServer(new StoreChangeLog(database, logHead), replicationToken,
+            final ApiRouter router = new ApiRouter(
+                new ApiContext(config, links, keys, domains, analytics, metrics, clock, System::nanoTime));
+            final LogServer logServer = new LogServer(new StoreChangeLog(store.database(), logHead), replicationToken,
                 config.replicationHeartbeatMs(), config.maxFollowers());
-            final LogRetention logRetention = new LogRetention(writer, config.logRetentionMs(), config.logRetentionRecords());
-            retention = logRetention;
-            apiServer = new ApiServer(apiRoutes, readers.executor(), config.host(), config.port(), config.ioThreads(),
-                config.maxBodyBytes(), config.idleTimeoutMs(), config.headerTimeoutMs(), logServer, aggregator);
-            final Aggregator clicks = aggregator;
-            final AdminServer adminServer = new AdminServer("control-admin", config.adminHost(), config.adminPort(), writer::isRunning,
-                () ->
-                {
-                    final StringBuilder text = new StringBuilder(metrics.scrape(writer.head(), writer.commits(), writer.committedOps()));
-                    logServer.scrape(text);
-                    if (clicks != null)
-                    {
-                        clicks.scrape(text);
-                    }
-                    PrometheusText.gauge(text, "bounce_changelog_first_retained_sequence",
-                        "Oldest change-log sequence kept, as of the last compaction.", logRetention.firstRetained());
-                    PrometheusText.counter(text, "bounce_changelog_compacted_total", "Change-log entries dropped by retention.",
-                        logRetention.deleted());
-                    return text.toString();
-                });
-            logRetention.start(config.logCompactionIntervalMs());
-            final ControlPlaneNode node = new ControlPlaneNode(database, writer, readers, apiServer, adminServer, metrics, apiRoutes,
-                adminKey, logRetention, replicationToken, aggregator);
+            retention = new LogRetention(store.writer(), config.logRetentionMs(), config.logRetentionRecords());
+            apiServer = new ApiServer(config, router, store.readers().executor(), logServer, aggregator);
+            final AdminServer adminServer = adminServer(config, store, metrics, logServer, retention, aggregator);
+            retention.start(config.logCompactionIntervalMs());
             out.println("api: http://" + NettyServer.hostPort(apiServer.localAddress()));
             out.println("control-plane admin: http://" + NettyServer.hostPort(adminServer.localAddress()));
             if (adminKey != null)
@@ -165,12 +118,11 @@ public final class ControlPlaneNode implements AutoCloseable
                 out.println("admin key: " + adminKey + " (also in " + config.dataDir().resolve(ADMIN_KEY_FILE) + "; shown once)");
             }
             out.flush();
-            return node;
+            return new ControlPlaneNode(store, apiServer, adminServer, metrics, router, adminKey, retention, replicationToken, aggregator);
         }
         catch (final Exception ex)
         {
-            CloseHelper.quietCloseAll(apiServer, retention, aggregator);
-            closeStore(writer, readers);
+            CloseHelper.quietCloseAll(apiServer, retention, aggregator, store);
             if (ex instanceof IOException)
             {
                 throw (IOException)ex;
@@ -185,6 +137,26 @@ public final class ControlPlaneNode implements AutoCloseable
             }
             throw new IllegalStateException("control plane failed to start", ex);
         }
+    }
+
+    private static AdminServer adminServer(final ControlPlaneConfig config, final Store store, final ControlMetrics metrics,
+        final LogServer logServer, final LogRetention retention, final Aggregator aggregator) throws InterruptedException
+    {
+        return new AdminServer("control-admin", config.adminHost(), config.adminPort(), store.writer()::isRunning, () ->
+        {
+            final StringBuilder text = new StringBuilder(
+                metrics.scrape(store.writer().head(), store.writer().commits(), store.writer().committedOps()));
+            logServer.scrape(text);
+            if (aggregator != null)
+            {
+                aggregator.scrape(text);
+            }
+            PrometheusText.gauge(text, "bounce_changelog_first_retained_sequence",
+                "Oldest change-log sequence kept, as of the last compaction.", retention.firstRetained());
+            PrometheusText.counter(text, "bounce_changelog_compacted_total", "Change-log entries dropped by retention.",
+                retention.deleted());
+            return text.toString();
+        });
     }
 
     public InetSocketAddress address()
@@ -204,14 +176,14 @@ public final class ControlPlaneNode implements AutoCloseable
     }
 
     /** The API's route table (what the OpenAPI document must list). */
-    public Api api()
+    public ApiRouter api()
     {
         return routes;
     }
 
     public Database database()
     {
-        return database;
+        return store.database();
     }
 
     public ControlMetrics metrics()
@@ -221,7 +193,7 @@ public final class ControlPlaneNode implements AutoCloseable
 
     public long changeLogHead()
     {
-        return writer.head();
+        return store.writer().head();
     }
 
     /** @return the click store of the aggregator this process runs, or null when it uses a stand-alone one. */
@@ -261,15 +233,9 @@ public final class ControlPlaneNode implements AutoCloseable
         admin.close();
         retention.close();
         CloseHelper.close(aggregator); // after the batch in hand; files still waiting are counted after the next start
-        closeStore(writer, readers);
-    }
-
-    private static void closeStore(final GroupCommitter writer, final ReadPool readers)
-    {
         try
         {
-            writer.close(); // first: its last futures complete on the readers' executor
-            readers.close();
+            store.close();
         }
         catch (final InterruptedException ex)
         {

@@ -31,7 +31,8 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.bounce.control.ControlPlaneHarness.Answer;
-import io.bounce.control.api.Api;
+import io.bounce.control.api.ApiRouter;
+import io.bounce.control.api.Route;
 import io.bounce.control.store.Database;
 import io.bounce.replication.link.LinkCodec;
 import io.bounce.replication.link.LinkRecord;
@@ -296,8 +297,8 @@ class StoreDurabilityTest
             assertEquals(200, doc.status);
             assertEquals("3.0.3", doc.text("openapi"));
             final JsonNode paths = doc.json.get("paths");
-            final Api api = cp.node.api();
-            for (final Api.Route route : api.routes())
+            final ApiRouter api = cp.node.api();
+            for (final Route route : api.routes())
             {
                 final JsonNode path = paths.get(route.template());
                 assertTrue(path != null && path.has(route.method().toLowerCase()),

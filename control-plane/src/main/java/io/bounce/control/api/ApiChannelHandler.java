@@ -45,7 +45,7 @@ final class ApiChannelHandler extends ChannelDuplexHandler
     /** How long a refused connection keeps draining the client's bytes before it closes. */
     private static final long LINGER_MS = 2000;
 
-    private final Api api;
+    private final ApiRouter api;
     private final ExecutorService workers;
     private final int maxBodyBytes;
     private final RequestTimer timer;
@@ -56,7 +56,7 @@ final class ApiChannelHandler extends ChannelDuplexHandler
     private boolean busy;
     private boolean closing;
 
-    ApiChannelHandler(final Api api, final ExecutorService workers, final int maxBodyBytes, final RequestTimer timer)
+    ApiChannelHandler(final ApiRouter api, final ExecutorService workers, final int maxBodyBytes, final RequestTimer timer)
     {
         this.timer = timer;
         this.api = api;
@@ -157,11 +157,11 @@ final class ApiChannelHandler extends ChannelDuplexHandler
         try
         {
             workers.execute(() -> api.handle(request).whenComplete((response, failure) ->
-                ctx.executor().execute(() -> answer(ctx, response == null ? Api.problemResponse(failure) : response, request.keepAlive))));
+                ctx.executor().execute(() -> answer(ctx, response == null ? ApiRouter.problemResponse(failure) : response, request.keepAlive))));
         }
         catch (final RejectedExecutionException ex)
         {
-            answer(ctx, Api.problemResponse(new Problem(503, "shutting-down", "Service unavailable", "the server is stopping")), false);
+            answer(ctx, ApiRouter.problemResponse(new Problem(503, "shutting-down", "Service unavailable", "the server is stopping")), false);
         }
     }
 
@@ -200,7 +200,7 @@ final class ApiChannelHandler extends ChannelDuplexHandler
     {
         closing = true;
         releaseBody();
-        final FullHttpResponse http = toHttp(Api.problemResponse(problem));
+        final FullHttpResponse http = toHttp(ApiRouter.problemResponse(problem));
         HttpUtil.setKeepAlive(http, false);
         if (busy)
         {

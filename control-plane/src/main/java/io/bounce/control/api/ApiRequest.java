@@ -1,7 +1,11 @@
 package io.bounce.control.api;
 
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
+
+import io.bounce.runtime.http.Problem;
 
 /** A decoded API request, copied out of Netty's buffers so it can cross to a worker thread. */
 public final class ApiRequest
@@ -26,9 +30,51 @@ public final class ApiRequest
         this.receivedNs = receivedNs;
     }
 
+    /** @return the first value of query parameter {@code name}, or null. */
     String query(final String name)
     {
         final List<String> values = query.get(name);
         return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    /** @return query parameter {@code name} as an integer in [min, max], {@code otherwise} when absent; else 400. */
+    int intQuery(final String name, final int otherwise, final int min, final int max)
+    {
+        final String text = query(name);
+        if (text == null)
+        {
+            return otherwise;
+        }
+        try
+        {
+            final int value = Integer.parseInt(text);
+            if (value >= min && value <= max)
+            {
+                return value;
+            }
+        }
+        catch (final NumberFormatException ignored)
+        {
+            // falls through to the problem
+        }
+        throw Problem.badRequest("query-" + name, name + " must be an integer from " + min + " to " + max);
+    }
+
+    /** @return query parameter {@code name}, an RFC 3339 timestamp, in epoch ms; {@code otherwise} when absent; else 400. */
+    long instantQuery(final String name, final long otherwise)
+    {
+        final String text = query(name);
+        if (text == null)
+        {
+            return otherwise;
+        }
+        try
+        {
+            return OffsetDateTime.parse(text).toInstant().toEpochMilli();
+        }
+        catch (final DateTimeParseException ex)
+        {
+            throw Problem.badRequest("timestamp", name + " must be an RFC 3339 timestamp, like 2026-01-31T12:00:00Z");
+        }
     }
 }

@@ -6,6 +6,8 @@ import io.netty.handler.codec.http.HttpHeaders;
 /** An answer: status, content type, extra headers, body. */
 public final class ApiResponse
 {
+    static final String JSON = "application/json";
+
     final int status;
     final String contentType;
     final byte[] body;
@@ -22,6 +24,11 @@ public final class ApiResponse
     {
         headers.set(name, value);
         return this;
+    }
+
+    static ApiResponse json(final int status, final Object body)
+    {
+        return new ApiResponse(status, JSON, Json.write(body));
     }
 
     static ApiResponse noContent()

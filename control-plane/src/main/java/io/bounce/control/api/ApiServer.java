@@ -5,6 +5,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import io.bounce.aggregator.Aggregator;
+import io.bounce.control.ControlPlaneConfig;
 import io.bounce.replication.log.LogServer;
 import io.bounce.runtime.http.RequestTimer;
 import io.bounce.runtime.server.NettyServer;
@@ -16,8 +17,8 @@ import io.netty.handler.timeout.IdleStateHandler;
 
 /**
  * The API port. Bounds (same as the edge's): request line 4 KiB → 414, headers 8 KiB → 431, body
- * {@code maxBodyBytes} → 413, a request not whole within {@code requestTimeoutMs} of its first byte
- * → connection closed, idle connections closed after {@code idleTimeoutMs}. The change log's
+ * {@code --max-body-bytes} → 413, a request not whole within {@code --header-timeout-ms} of its first
+ * byte → connection closed, idle connections closed after {@code --idle-timeout-ms}. The change log's
  * {@code /replication/v1/} paths are served here too, by the {@link LogServer}'s handler, which takes a
  * streaming connection out of those short-request timers; and, when this process runs the aggregator,
  * the click files edges ship ({@code /ingest/v1/}).
@@ -29,19 +30,24 @@ public final class ApiServer implements AutoCloseable
 
     private final NettyServer server;
 
-    public ApiServer(final Api api, final ExecutorService workers, final String host, final int port, final int ioThreads,
-        final int maxBodyBytes, final long idleTimeoutMs, final long requestTimeoutMs, final LogServer logServer,
+    /**
+     * @param workers    the threads requests are answered on (never an event loop: reads block on the store).
+     * @param aggregator the aggregator this process runs, whose ingest this port serves; null when it runs apart.
+     */
+    public ApiServer(final ControlPlaneConfig config, final ApiRouter api, final ExecutorService workers, final LogServer logServer,
         final Aggregator aggregator)
         throws InterruptedException
     {
-        server = new NettyServer(new NettyServer.Settings("api", Transport.auto(), ioThreads, host, port, 1024), new ChannelInitializer<>()
+        final int maxBodyBytes = config.maxBodyBytes();
+        server = new NettyServer(new NettyServer.Settings("api", Transport.auto(), config.ioThreads(), config.host(), config.port(), 1024),
+            new ChannelInitializer<>()
         {
             @Override
             protected void initChannel(final Channel ch)
             {
-                final RequestTimer timer = new RequestTimer(requestTimeoutMs);
+                final RequestTimer timer = new RequestTimer(config.headerTimeoutMs());
                 ch.pipeline()
-                    .addLast("idle", new IdleStateHandler(idleTimeoutMs, 0, 0, TimeUnit.MILLISECONDS))
+                    .addLast("idle", new IdleStateHandler(config.idleTimeoutMs(), 0, 0, TimeUnit.MILLISECONDS))
                     .addLast("request-timer", timer)
                     .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, 8192))
                     .addLast("replication", logServer.handler("idle", "request-timer"));

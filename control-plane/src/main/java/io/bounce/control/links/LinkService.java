@@ -10,7 +10,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
-import io.bounce.runtime.http.Problem;
+import io.bounce.control.ControlPlaneConfig;
+import io.bounce.control.domains.Domains;
 import io.bounce.control.keys.ApiKey;
 import io.bounce.control.keys.Scope;
 import io.bounce.control.store.GroupCommitter;
@@ -18,7 +19,9 @@ import io.bounce.control.store.GroupCommitter.WriteTxn;
 import io.bounce.control.store.LinkRow;
 import io.bounce.control.store.Queries;
 import io.bounce.control.store.ReadPool;
+import io.bounce.control.store.Store;
 import io.bounce.replication.link.LinkRules;
+import io.bounce.runtime.http.Problem;
 import org.agrona.concurrent.EpochClock;
 
 /**
@@ -43,26 +46,23 @@ public final class LinkService
     private final long defaultLifetimeMs;
     private final Set<String> reservedAliases;
 
-    public LinkService(
-        final GroupCommitter writer,
-        final ReadPool readers,
-        final Domains domains,
-        final DestinationPolicy destinations,
-        final CodeGenerator codes,
-        final EpochClock clock,
-        final long editWindowMs,
-        final long defaultLifetimeMs,
-        final List<String> reservedAliases)
+    /**
+     * @param config    the edit window, default lifetime, reserved aliases, code length and URL limit.
+     * @param domains   the domains links may belong to (and destinations may not point into).
+     * @param blocklist destination domains nobody may shorten.
+     */
+    public LinkService(final ControlPlaneConfig config, final Store store, final Domains domains, final Blocklist blocklist,
+        final EpochClock clock)
     {
-        this.writer = writer;
-        this.readers = readers;
+        this.writer = store.writer();
+        this.readers = store.readers();
         this.domains = domains;
-        this.destinations = destinations;
-        this.codes = codes;
+        this.destinations = new DestinationPolicy(config.maxUrlLength(), domains::isOwn, blocklist);
+        this.codes = new CodeGenerator(config.codeLength());
         this.clock = clock;
-        this.editWindowMs = editWindowMs;
-        this.defaultLifetimeMs = defaultLifetimeMs;
-        this.reservedAliases = reservedAliases.stream().map(a -> a.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
+        this.editWindowMs = config.editWindowMs();
+        this.defaultLifetimeMs = config.defaultLifetimeMs();
+        this.reservedAliases = config.reservedAliases().stream().map(a -> a.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
     }
 
     /** A link as it will be created, checked against every rule that needs no database. */

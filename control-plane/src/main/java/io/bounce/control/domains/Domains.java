@@ -1,4 +1,4 @@
-package io.bounce.control.links;
+package io.bounce.control.domains;
 
 import java.sql.Connection;
 import java.sql.SQLException;

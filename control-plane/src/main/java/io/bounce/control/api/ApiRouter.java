@@ -1,0 +1,154 @@
+package io.bounce.control.api;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+import io.bounce.control.ControlMetrics;
+import io.bounce.control.keys.ApiKey;
+import io.bounce.runtime.http.Problem;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP API under {@code /api/v1}: finds the route for a request, has the {@link Authenticator}
+ * check the caller where the route needs a scope, runs the route's resource, and turns every failure
+ * into an {@code application/problem+json} answer, counted. The resources ({@link LinkResource},
+ * {@link AnalyticsResource}, {@link DomainResource}, {@link KeyResource}, {@link AdminResource}) bind
+ * JSON and call the services; {@link #routes()} is the list the OpenAPI document is checked against.
+ */
+public final class ApiRouter
+{
+    private static final Logger LOG = LoggerFactory.getLogger(ApiRouter.class);
+
+    private final Authenticator authenticator;
+    private final ControlMetrics metrics;
+    private final ApiContext context;
+    private final List<Route> routes = new ArrayList<>();
+
+    public ApiRouter(final ApiContext context)
+    {
+        this.context = context;
+        this.metrics = context.metrics();
+        this.authenticator = new Authenticator(context.keys(), context.nanoClock());
+        final LinkJson links = new LinkJson(context.config());
+        routes.addAll(new LinkResource(context, links).routes());
+        routes.addAll(new AdminResource(context, links).routes());
+        routes.addAll(new AnalyticsResource(context).routes());
+        routes.addAll(new DomainResource(context).routes());
+        routes.addAll(new KeyResource(context).routes());
+        final ApiResponse openApi = new ApiResponse(200, ApiResponse.JSON, loadOpenApi());
+        routes.add(new Route("GET", "/api/v1/openapi.json", null, (key, request, params) -> CompletableFuture.completedFuture(openApi)));
+    }
+
+    public List<Route> routes()
+    {
+        return List.copyOf(routes);
+    }
+
+    /** Answer a request; runs on a worker thread, completes on it or on the writer thread. */
+    CompletableFuture<ApiResponse> handle(final ApiRequest request)
+    {
+        CompletableFuture<ApiResponse> answer;
+        try
+        {
+            answer = dispatch(request);
+        }
+        catch (final Exception ex)
+        {
+            answer = CompletableFuture.failedFuture(ex);
+        }
+        return answer.handle((response, failure) ->
+        {
+            final ApiResponse result = failure == null ? response : problemResponse(failure);
+            if (failure != null && result.status >= 400 && result.status < 500)
+            {
+                metrics.refusal(ruleOf(failure));
+            }
+            metrics.response(result.status, (context.nanoClock().getAsLong() - request.receivedNs) / 1000);
+            return result;
+        });
+    }
+
+    private CompletableFuture<ApiResponse> dispatch(final ApiRequest request) throws Exception
+    {
+        final String[] segments = request.path.split("/", -1);
+        final List<String> allowed = new ArrayList<>();
+        for (final Route route : routes)
+        {
+            final Map<String, String> params = route.match(segments);
+            if (params == null)
+            {
+                continue;
+            }
+            if (!route.method().equals(request.method))
+            {
+                allowed.add(route.method());
+                continue;
+            }
+            final ApiKey key = route.scope() == null ? null : authenticator.authenticate(request, route.scope());
+            return route.handler().handle(key, request, params);
+        }
+        if (!allowed.isEmpty())
+        {
+            throw Problem.methodNotAllowed(request.method, String.join(", ", allowed));
+        }
+        throw Problem.notFound("no API resource at " + request.path);
+    }
+
+    private static Throwable unwrap(final Throwable failure)
+    {
+        Throwable cause = failure;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null)
+        {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    private static String ruleOf(final Throwable failure)
+    {
+        final Throwable cause = unwrap(failure);
+        return cause instanceof Problem ? ((Problem)cause).rule() : "internal";
+    }
+
+    /** A failure as its answer: a {@link Problem} as it says, anything else as a logged 500. */
+    static ApiResponse problemResponse(final Throwable failure)
+    {
+        final Throwable cause = unwrap(failure);
+        final Problem problem;
+        if (cause instanceof Problem)
+        {
+            problem = (Problem)cause;
+        }
+        else
+        {
+            LOG.error("request failed", cause);
+            problem = new Problem(500, "internal", "Internal server error", "the request failed inside the server; it has been logged");
+        }
+        final ApiResponse response = new ApiResponse(problem.status(), Problem.CONTENT_TYPE, problem.toJson());
+        problem.addHeaders(response.headers);
+        return response;
+    }
+
+    private static byte[] loadOpenApi()
+    {
+        try (InputStream in = ApiRouter.class.getResourceAsStream("openapi.json"))
+        {
+            if (in == null)
+            {
+                throw new IllegalStateException("openapi.json is missing from the jar");
+            }
+            return in.readAllBytes();
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+}

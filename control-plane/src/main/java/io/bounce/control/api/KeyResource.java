@@ -1,0 +1,112 @@
+package io.bounce.control.api;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.bounce.control.keys.ApiKey;
+import io.bounce.control.keys.KeyService;
+import io.bounce.control.keys.Scope;
+import io.bounce.control.store.Queries;
+import io.bounce.runtime.http.Problem;
+
+/** {@code /api/v1/keys} (admin): list, mint (the secret is shown once, in the 201) and revoke API keys. */
+final class KeyResource
+{
+    private static final Set<String> FIELDS = Set.of("name", "scopes", "ratePerSecond", "burst");
+
+    private final KeyService keys;
+
+    KeyResource(final ApiContext context)
+    {
+        this.keys = context.keys();
+    }
+
+    List<Route> routes()
+    {
+        return List.of(
+            new Route("GET", "/api/v1/keys", Scope.ADMIN, this::list),
+            new Route("POST", "/api/v1/keys", Scope.ADMIN, this::create),
+            new Route("DELETE", "/api/v1/keys/{id}", Scope.ADMIN, this::revoke));
+    }
+
+    private CompletableFuture<ApiResponse> list(final ApiKey key, final ApiRequest request, final Map<String, String> params)
+        throws Exception
+    {
+        final ObjectNode out = Json.MAPPER.createObjectNode();
+        final ArrayNode items = out.putArray("keys");
+        for (final Queries.KeyRow row : keys.list())
+        {
+            items.add(render(row, null));
+        }
+        return CompletableFuture.completedFuture(ApiResponse.json(200, out));
+    }
+
+    private CompletableFuture<ApiResponse> create(final ApiKey key, final ApiRequest request, final Map<String, String> params)
+    {
+        final ObjectNode body = Json.object(request.body, FIELDS);
+        final JsonNode scopesNode = body.get("scopes");
+        List<String> scopes = null;
+        if (scopesNode != null && scopesNode.isArray())
+        {
+            scopes = new ArrayList<>();
+            for (final JsonNode scope : scopesNode)
+            {
+                scopes.add(scope.asText());
+            }
+        }
+        else if (scopesNode != null)
+        {
+            scopes = List.of(); // not an array: refused as no scopes, after the name is checked
+        }
+        return keys.create(Json.string(body, "name"), scopes, Json.number(body, "ratePerSecond"), Json.integer(body, "burst"))
+            .thenApply(minted -> ApiResponse.json(201, render(minted.row, minted.secret)));
+    }
+
+    private CompletableFuture<ApiResponse> revoke(final ApiKey key, final ApiRequest request, final Map<String, String> params)
+    {
+        final long id;
+        try
+        {
+            id = Long.parseLong(params.get("id"));
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw Problem.notFound("no key " + params.get("id"));
+        }
+        return keys.revoke(id).thenApply(revoked -> ApiResponse.noContent());
+    }
+
+    private static ObjectNode render(final Queries.KeyRow row, final String secret)
+    {
+        final ObjectNode out = Json.MAPPER.createObjectNode();
+        out.put("id", row.id);
+        out.put("name", row.name);
+        final ArrayNode scopes = out.putArray("scopes");
+        for (final String scope : row.scopes.split(","))
+        {
+            scopes.add(scope);
+        }
+        if (row.ratePerSecond != null)
+        {
+            out.put("ratePerSecond", row.ratePerSecond);
+        }
+        if (row.burst != null)
+        {
+            out.put("burst", row.burst);
+        }
+        out.put("createdAt", Instant.ofEpochMilli(row.createdAt).toString());
+        out.put("revoked", row.revokedAt != 0);
+        if (secret != null)
+        {
+            out.put("key", secret);
+        }
+        return out;
+    }
+}

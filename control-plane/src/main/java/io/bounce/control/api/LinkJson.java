@@ -1,0 +1,47 @@
+package io.bounce.control.api;
+
+import java.time.Instant;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.bounce.control.ControlPlaneConfig;
+import io.bounce.control.store.LinkRow;
+
+/** A link as the API shows it, with the short URL built from the configured scheme and port. */
+final class LinkJson
+{
+    private final String scheme;
+    private final int port;
+
+    LinkJson(final ControlPlaneConfig config)
+    {
+        this.scheme = config.shortUrlScheme();
+        this.port = config.shortUrlPort();
+    }
+
+    ObjectNode render(final LinkRow row)
+    {
+        final ObjectNode out = Json.MAPPER.createObjectNode();
+        out.put("code", row.code);
+        out.put("shortUrl", scheme + "://" + row.domain + (port == 0 ? "" : ":" + port) + "/" + row.code);
+        out.put("url", row.url);
+        out.put("domain", row.domain);
+        out.put("createdAt", Instant.ofEpochMilli(row.createdAt).toString());
+        out.put("editableUntil", Instant.ofEpochMilli(row.editableUntil).toString());
+        if (row.expiresAt == 0)
+        {
+            out.putNull("expiresAt");
+        }
+        else
+        {
+            out.put("expiresAt", Instant.ofEpochMilli(row.expiresAt).toString());
+        }
+        out.put("redirect", row.status);
+        out.put("forwardQuery", row.forwardQuery);
+        out.put("disabled", row.disabledReason != null);
+        if (row.disabledReason != null)
+        {
+            out.put("disabledReason", row.disabledReason);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,163 @@
+package io.bounce.control.keys;
+
+import java.sql.SQLException;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+import io.bounce.control.store.Queries;
+import io.bounce.control.store.Queries.KeyRow;
+import io.bounce.control.store.Store;
+import io.bounce.runtime.http.Problem;
+
+/**
+ * API keys: minting, revoking and listing them through the store, the rules a new key must meet, and
+ * the request-side checks ({@link #authenticate}, {@link #acquire}) that read only memory.
+ */
+public final class KeyService
+{
+    private final Store store;
+    private final ApiKeys keys;
+    private final RateLimiter limiter = new RateLimiter();
+
+    /**
+     * @param defaultRate  requests a second a key may make unless it sets its own.
+     * @param defaultBurst requests a key may make in a burst unless it sets its own.
+     */
+    public KeyService(final Store store, final double defaultRate, final int defaultBurst)
+    {
+        this.store = store;
+        this.keys = new ApiKeys(defaultRate, defaultBurst);
+    }
+
+    /**
+     * Load the active keys; on a store with none, mint the first admin key (unlimited).
+     *
+     * @return that key's secret, to be shown once, or null when the store already had keys.
+     */
+    public String start() throws Exception
+    {
+        final String adminKey = store.writer().call(txn ->
+        {
+            if (!Queries.listKeys(txn.connection()).isEmpty())
+            {
+                return null;
+            }
+            final ApiKeys.Minted minted = keys.mint("admin", EnumSet.of(Scope.ADMIN), 0.0, null, txn.now());
+            Queries.insertKey(txn.connection(), minted.row);
+            return minted.secret;
+        });
+        reload();
+        return adminKey;
+    }
+
+    /** @return the key this bearer secret belongs to, or null when it is unknown or revoked. */
+    public ApiKey authenticate(final String secret)
+    {
+        return keys.authenticate(secret);
+    }
+
+    /** @return 0 if {@code key} may make a request now, else the milliseconds until it may. */
+    public long acquire(final ApiKey key, final long nowNs)
+    {
+        return limiter.acquire(key, nowNs);
+    }
+
+    public List<KeyRow> list() throws SQLException
+    {
+        return store.readers().read(Queries::listKeys);
+    }
+
+    /**
+     * Mint a key.
+     *
+     * @param scopes        what it may do, by label ({@code admin}, {@code links:write}, …).
+     * @param ratePerSecond its own rate limit (0: unlimited), or null for the default.
+     * @param burst         its own burst, or null for the default.
+     * @throws Problem 400 naming the rule a field breaks.
+     */
+    public CompletableFuture<ApiKeys.Minted> create(final String name, final List<String> scopes, final Double ratePerSecond,
+        final Integer burst)
+    {
+        if (name == null || name.isBlank() || name.length() > 200)
+        {
+            throw Problem.badRequest("key-name", "name is required (1 to 200 characters)");
+        }
+        if (scopes == null || scopes.isEmpty())
+        {
+            throw Problem.badRequest("key-scopes", "scopes must be a non-empty array of admin, links:write, links:read, analytics:read");
+        }
+        final Set<Scope> parsed = EnumSet.noneOf(Scope.class);
+        for (final String scope : scopes)
+        {
+            try
+            {
+                parsed.add(Scope.parse(scope));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw Problem.badRequest("key-scopes", ex.getMessage());
+            }
+        }
+        if ((ratePerSecond != null && (ratePerSecond < 0 || ratePerSecond > 1e6)) || (burst != null && (burst < 1 || burst > 1_000_000)))
+        {
+            throw Problem.badRequest("key-rate", "ratePerSecond must be 0 (unlimited) to 1e6 and burst 1 to 1e6");
+        }
+        final ApiKeys.Minted minted = keys.mint(name, parsed, ratePerSecond, burst, 0);
+        return store.writer().submit(txn ->
+        {
+            minted.row.createdAt = txn.now();
+            Queries.insertKey(txn.connection(), minted.row); // sets the row's id
+            return minted;
+        }).thenApply(created ->
+        {
+            reloadOrFail();
+            return created;
+        });
+    }
+
+    /**
+     * Revoke a key: from the commit on, it authenticates nothing.
+     *
+     * @throws Problem 404 when there is no active key {@code id}.
+     */
+    public CompletableFuture<Long> revoke(final long id)
+    {
+        return store.writer().submit(txn ->
+        {
+            if (!Queries.revokeKey(txn.connection(), id, txn.now()))
+            {
+                throw Problem.notFound("no active key " + id);
+            }
+            return id;
+        }).thenApply(revoked ->
+        {
+            reloadOrFail();
+            limiter.forget(revoked);
+            return revoked;
+        });
+    }
+
+    private void reload() throws SQLException
+    {
+        store.readers().read(c ->
+        {
+            keys.reload(c);
+            return null;
+        });
+    }
+
+    private void reloadOrFail()
+    {
+        try
+        {
+            reload();
+        }
+        catch (final SQLException ex)
+        {
+            throw new CompletionException(ex);
+        }
+    }
+}

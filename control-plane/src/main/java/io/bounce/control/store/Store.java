@@ -1,0 +1,82 @@
+package io.bounce.control.store;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.SQLException;
+
+import org.agrona.concurrent.EpochClock;
+
+/**
+ * The control plane's store as the services use it: the one writer ({@link GroupCommitter}) and the
+ * readers ({@link ReadPool}) over one {@link Database}, opened together and closed in the order they
+ * need (the writer first: its last futures complete on the readers' executor).
+ */
+public final class Store implements AutoCloseable
+{
+    private final Database database;
+    private final ReadPool readers;
+    private final GroupCommitter writer;
+
+    private Store(final Database database, final ReadPool readers, final GroupCommitter writer)
+    {
+        this.database = database;
+        this.readers = readers;
+        this.writer = writer;
+    }
+
+    /**
+     * Open (creating or migrating) the store in {@code dataDir}.
+     *
+     * @param onCommit told the new change-log head after each commit that appended to it, on the writer thread.
+     */
+    public static Store open(final Path dataDir, final int readThreads, final int maxBatch, final EpochClock clock,
+        final GroupCommitter.CommitListener onCommit) throws IOException, SQLException
+    {
+        final Database database = Database.open(dataDir);
+        final ReadPool readers = new ReadPool(database, readThreads);
+        try
+        {
+            return new Store(database, readers, new GroupCommitter(database, clock, maxBatch, readers.executor(), onCommit));
+        }
+        catch (final SQLException | RuntimeException ex)
+        {
+            closeQuietly(readers);
+            throw ex;
+        }
+    }
+
+    public Database database()
+    {
+        return database;
+    }
+
+    public GroupCommitter writer()
+    {
+        return writer;
+    }
+
+    public ReadPool readers()
+    {
+        return readers;
+    }
+
+    /** Finish the queued writes, then stop the readers. */
+    @Override
+    public void close() throws InterruptedException
+    {
+        writer.close();
+        readers.close();
+    }
+
+    private static void closeQuietly(final ReadPool readers)
+    {
+        try
+        {
+            readers.close();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
