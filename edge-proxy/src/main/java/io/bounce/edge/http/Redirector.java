@@ -11,24 +11,26 @@ import io.bounce.edge.replica.LinkReplica;
 import io.bounce.replication.link.LinkCodec;
 import io.bounce.replication.link.LinkRecord;
 import io.bounce.replication.link.LinkRules;
+import io.bounce.replication.link.LinkView;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.FastThreadLocal;
 import net.openhft.chronicle.bytes.BytesStore;
-import net.openhft.chronicle.bytes.RandomDataInput;
 import net.openhft.chronicle.hash.Data;
 import net.openhft.chronicle.map.ExternalMapQueryContext;
 import net.openhft.chronicle.map.MapEntry;
 import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Turns a parsed request into its answer: looks the link up in the replica and writes a pre-shaped
  * response. Shared by every connection; what it needs per thread (key and URL scratch space, the Date
  * cache, the counters) lives in a {@link Loop} owned by one event loop.
  *
- * <p>The lookup reads the record's fields in place from the map's memory, under Chronicle's
- * per-segment read lock (a shared CAS lock: readers never wait for readers), and copies only the URL
- * out before the lock is released. Nothing on this path allocates once the loop is warm.
+ * <p>The lookup copies the record out of the map's memory under Chronicle's per-segment read lock (a
+ * shared CAS lock: readers never wait for readers) into the loop's scratch, and reads it there through
+ * a {@link LinkView}, the one reader of the record's layout. Nothing on this path allocates once the
+ * loop is warm.
  */
 public final class Redirector
 {
@@ -103,7 +105,10 @@ public final class Redirector
     {
         final byte[] key = new byte[MAX_KEY_BYTES];
         final BytesStore<?, byte[]> keyStore = BytesStore.wrap(key);
-        final byte[] url = new byte[LinkRules.MAX_URL_LENGTH];
+        /** The record of the last lookup, copied out of the map, and the view that reads it. */
+        final byte[] record = new byte[LinkCodec.MAX_ENCODED_LENGTH];
+        final UnsafeBuffer recordBuffer = new UnsafeBuffer(record);
+        final LinkView link = new LinkView();
         final HttpDateCache date = new HttpDateCache();
         final LoopStats stats;
         final int accessSlot;
@@ -179,56 +184,30 @@ public final class Redirector
             return !keepAlive;
         }
 
+        final int recordLength = copyRecord(loop, keyLength);
+        final LinkView link = loop.link;
         ErrorPage refusal = null;
         int status = 0;
-        int urlLength = 0;
-        boolean forwardQuery = false;
-        replica.enterMap(loop.accessSlot); // so a restart after SIGKILL knows whether a lock was held
-        try (ExternalMapQueryContext<byte[], byte[], ?> context = replica.map().queryContext(loop.keyStore, 0, keyLength))
+        if (recordLength < 0)
         {
-            // Only reads under the segment lock: the answer is written after it is released.
-            context.readLock().lock();
-            final MapEntry<byte[], byte[]> entry = context.entry();
-            if (entry == null)
-            {
-                refusal = ErrorPage.NOT_FOUND;
-            }
-            else
-            {
-                final Data<byte[]> value = entry.value();
-                final RandomDataInput bytes = value.bytes();
-                final long at = value.offset();
-                // Chronicle Map runs only on little-endian machines, and the codec is little-endian.
-                final int flags = value.size() < LinkCodec.HEADER_LENGTH ? 0 : bytes.readByte(at + LinkCodec.FLAGS_OFFSET) & 0xFF;
-                if (value.size() < LinkCodec.HEADER_LENGTH || bytes.readByte(at + LinkCodec.VERSION_OFFSET) != LinkCodec.VERSION)
-                {
-                    metrics.reject(Rejection.UNREADABLE_RECORD);
-                    refusal = ErrorPage.NOT_FOUND;
-                }
-                else if ((flags & LinkRecord.FLAG_DELETED) != 0 || isExpired(bytes.readLong(at + LinkCodec.EXPIRES_AT_OFFSET), nowMs))
-                {
-                    refusal = ErrorPage.GONE;
-                }
-                else if ((flags & LinkRecord.FLAG_DISABLED) != 0)
-                {
-                    refusal = ErrorPage.UNAVAILABLE_FOR_LEGAL_REASONS;
-                }
-                else
-                {
-                    final int storedStatus = bytes.readUnsignedShort(at + LinkCodec.STATUS_OFFSET);
-                    status = nowMs < bytes.readLong(at + LinkCodec.EDITABLE_UNTIL_OFFSET) ? temporaryFor(storedStatus) : storedStatus;
-                    final long urlOffset = at + LinkCodec.HEADER_LENGTH +
-                        bytes.readUnsignedShort(at + LinkCodec.DOMAIN_LENGTH_OFFSET) +
-                        bytes.readUnsignedShort(at + LinkCodec.CODE_LENGTH_OFFSET);
-                    urlLength = Math.min(bytes.readUnsignedShort(at + LinkCodec.URL_LENGTH_OFFSET), loop.url.length);
-                    bytes.read(urlOffset, loop.url, 0, urlLength);
-                    forwardQuery = (flags & LinkRecord.FLAG_FORWARD_QUERY) != 0;
-                }
-            }
+            refusal = ErrorPage.NOT_FOUND;
         }
-        finally
+        else if (!link.wrap(loop.recordBuffer, 0, recordLength).isReadable())
         {
-            replica.exitMap(loop.accessSlot);
+            metrics.reject(Rejection.UNREADABLE_RECORD);
+            refusal = ErrorPage.NOT_FOUND;
+        }
+        else if (link.hasFlag(LinkRecord.FLAG_DELETED) || isExpired(link.expiresAtMs(), nowMs))
+        {
+            refusal = ErrorPage.GONE;
+        }
+        else if (link.hasFlag(LinkRecord.FLAG_DISABLED))
+        {
+            refusal = ErrorPage.UNAVAILABLE_FOR_LEGAL_REASONS;
+        }
+        else
+        {
+            status = nowMs < link.editableUntilMs() ? temporaryFor(link.status()) : link.status();
         }
         if (refusal != null)
         {
@@ -237,11 +216,12 @@ public final class Redirector
             return !keepAlive;
         }
 
-        final int queryLength = forwardQuery ? request.queryEnd - request.queryStart : 0;
+        final int urlLength = link.urlLength();
+        final int queryLength = link.hasFlag(LinkRecord.FLAG_FORWARD_QUERY) ? request.queryEnd - request.queryStart : 0;
         final byte[] date = loop.date.line(nowMs);
         final ByteBuf out = ctx.alloc().ioBuffer(160 + urlLength + queryLength);
         out.writeBytes(statusLine(status));
-        writeLocation(out, loop.url, urlLength, in, request.queryStart, queryLength);
+        writeLocation(out, loop.record, link.urlOffset(), urlLength, in, request.queryStart, queryLength);
         out.writeBytes(status == 301 || status == 308 ? permanentCache : TEMPORARY_CACHE);
         out.writeBytes(date);
         out.writeBytes(NO_BODY);
@@ -252,6 +232,40 @@ public final class Redirector
         loop.stats.recordRedirectLatency(System.nanoTime() - startNs);
         recordClick(in, request, loop, status, keyLength, nowMs, head);
         return !keepAlive;
+    }
+
+    /**
+     * Copy the value stored under the loop's key into its record scratch, under Chronicle's per-segment
+     * read lock (a shared CAS lock: readers never wait for readers). Only this copy happens under the
+     * lock; the record is read through its view after the lock is released.
+     *
+     * @return the record's length, or -1 when the key has no entry (or one too long to be a record).
+     */
+    private int copyRecord(final Loop loop, final int keyLength)
+    {
+        replica.enterMap(loop.accessSlot); // so a restart after SIGKILL knows whether a lock was held
+        try (ExternalMapQueryContext<byte[], byte[], ?> context = replica.map().queryContext(loop.keyStore, 0, keyLength))
+        {
+            context.readLock().lock();
+            final MapEntry<byte[], byte[]> entry = context.entry();
+            if (entry == null)
+            {
+                return -1;
+            }
+            final Data<byte[]> value = entry.value();
+            final long size = value.size();
+            if (size > loop.record.length)
+            {
+                metrics.reject(Rejection.UNREADABLE_RECORD);
+                return -1;
+            }
+            value.bytes().read(value.offset(), loop.record, 0, (int)size);
+            return (int)size;
+        }
+        finally
+        {
+            replica.exitMap(loop.accessSlot);
+        }
     }
 
     /** A lookup was answered: hand it to the click recorder (after the answer is written: off its latency). */
@@ -353,40 +367,44 @@ public final class Redirector
         return domainLength + 1 + codeLength;
     }
 
-    /** Copy the stored URL; with a forwarded query, insert it before any fragment, after '?' or '&'. */
-    private static void writeLocation(
-        final ByteBuf out, final byte[] url, final int urlLength, final ByteBuf in, final int queryStart, final int queryLength)
+    /**
+     * Copy the stored URL ({@code urlLength} bytes at {@code urlAt} of {@code record}); with a forwarded
+     * query, insert it before any fragment, after '?' or '&'.
+     */
+    private static void writeLocation(final ByteBuf out, final byte[] record, final int urlAt, final int urlLength, final ByteBuf in,
+        final int queryStart, final int queryLength)
     {
         if (queryLength == 0)
         {
-            out.writeBytes(url, 0, urlLength);
+            out.writeBytes(record, urlAt, urlLength);
             return;
         }
-        int fragment = urlLength;
+        final int urlEnd = urlAt + urlLength;
+        int fragment = urlEnd;
         boolean hasQuery = false;
-        for (int i = 0; i < urlLength; i++)
+        for (int i = urlAt; i < urlEnd; i++)
         {
-            if (url[i] == '#')
+            if (record[i] == '#')
             {
                 fragment = i;
                 break;
             }
-            if (url[i] == '?')
+            if (record[i] == '?')
             {
                 hasQuery = true;
             }
         }
-        out.writeBytes(url, 0, fragment);
+        out.writeBytes(record, urlAt, fragment - urlAt);
         if (!hasQuery)
         {
             out.writeByte('?');
         }
-        else if (fragment > 0 && url[fragment - 1] != '?' && url[fragment - 1] != '&')
+        else if (fragment > urlAt && record[fragment - 1] != '?' && record[fragment - 1] != '&')
         {
             out.writeByte('&');
         }
         out.writeBytes(in, queryStart, queryLength);
-        out.writeBytes(url, fragment, urlLength - fragment);
+        out.writeBytes(record, fragment, urlEnd - fragment);
     }
 
     private void writeError(

@@ -22,9 +22,11 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.bounce.replication.link.LinkCodec;
 import io.bounce.replication.link.LinkRecord;
+import io.bounce.replication.link.LinkView;
 import io.bounce.replication.log.FollowerSink;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,6 +79,9 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
     private final long expectedLinks;
     private final int averageUrlBytes;
     private final AtomicLong skipped = new AtomicLong();
+    /** What {@link #apply} reads an entry it may replace through; owned by the one thread that writes. */
+    private final UnsafeBuffer existingBuffer = new UnsafeBuffer(0, 0);
+    private final LinkView existingView = new LinkView();
     private final List<ChronicleMap<byte[], byte[]>> retired = new ArrayList<>();
     private ScheduledExecutorService retirer;
     private volatile ChronicleMap<byte[], byte[]> map;
@@ -222,7 +227,7 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
             .name("bounce-links")
             .entries(expectedLinks)
             .averageKeySize(AVERAGE_KEY_BYTES)
-            .averageValueSize(LinkCodec.HEADER_LENGTH + AVERAGE_KEY_BYTES + averageUrlBytes)
+            .averageValueSize(LinkView.HEADER_LENGTH + AVERAGE_KEY_BYTES + averageUrlBytes)
             .maxBloatFactor(MAX_BLOAT_FACTOR);
     }
 
@@ -375,8 +380,7 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
         try
         {
             final byte[] existing = map.get(key);
-            if (existing != null && existing.length >= LinkCodec.HEADER_LENGTH &&
-                ByteBuffer.wrap(existing).order(ByteOrder.LITTLE_ENDIAN).getLong(LinkCodec.SEQUENCE_OFFSET) >= record.sequence())
+            if (existing != null && hasSameOrLater(existing, record.sequence()))
             {
                 skipped.incrementAndGet();
                 return;
@@ -388,6 +392,13 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
         {
             tracker.exit(MapAccessTracker.SHARED);
         }
+    }
+
+    /** @return true if {@code existing} is a record this build reads, from {@code sequence} or later. */
+    private boolean hasSameOrLater(final byte[] existing, final long sequence)
+    {
+        existingBuffer.wrap(existing);
+        return existingView.wrap(existingBuffer, 0, existing.length).isReadable() && existingView.sequence() >= sequence;
     }
 
     /** @return changes handed over again (after a restart) and skipped because the map already had them. */

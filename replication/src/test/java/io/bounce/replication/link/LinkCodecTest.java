@@ -1,11 +1,14 @@
 package io.bounce.replication.link;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
 class LinkCodecTest
@@ -22,8 +25,31 @@ class LinkCodecTest
             LinkRecord.FLAG_FORWARD_QUERY | LinkRecord.FLAG_DISABLED);
         final byte[] bytes = LinkCodec.encode(original);
         assertEquals(LinkCodec.encodedLength(original), bytes.length);
-        assertEquals(LinkCodec.VERSION, bytes[0]);
+        assertEquals(LinkView.VERSION, bytes[0]);
         assertEquals(original, LinkCodec.decode(bytes));
+    }
+
+    @Test
+    void viewReadsEveryFieldInPlaceAndSaysWhenItCannot()
+    {
+        final LinkRecord original = record("bnc.to", "abc1234", "https://example.com/a?b=c#d", LinkRecord.FLAG_FORWARD_QUERY);
+        final byte[] bytes = LinkCodec.encode(original);
+        final byte[] padded = new byte[bytes.length + 10];
+        System.arraycopy(bytes, 0, padded, 7, bytes.length);
+        final LinkView view = new LinkView().wrap(new UnsafeBuffer(padded), 7, bytes.length);
+        assertTrue(view.isReadable());
+        assertEquals(308, view.status());
+        assertEquals(123_456_789L, view.sequence());
+        assertEquals(1_764_000_600_000L, view.editableUntilMs());
+        assertEquals(1_800_000_000_000L, view.expiresAtMs());
+        assertTrue(view.hasFlag(LinkRecord.FLAG_FORWARD_QUERY));
+        assertEquals("https://example.com/a?b=c#d", new String(padded, view.urlOffset(), view.urlLength(), StandardCharsets.US_ASCII));
+        assertEquals(original, LinkCodec.decode(view));
+
+        assertFalse(view.wrap(new UnsafeBuffer(padded), 7, bytes.length - 1).isReadable(), "lengths that do not add up");
+        assertFalse(view.wrap(new UnsafeBuffer(padded), 7, LinkView.HEADER_LENGTH - 1).isReadable(), "no whole header");
+        padded[7 + LinkView.VERSION_OFFSET] = 2;
+        assertFalse(view.wrap(new UnsafeBuffer(padded), 7, bytes.length).isReadable(), "a version this build does not read");
     }
 
     @Test
@@ -60,7 +86,7 @@ class LinkCodecTest
     void shouldRefuseANewerFormatVersionRatherThanGuess()
     {
         final byte[] bytes = LinkCodec.encode(record("bnc.to", "v", "https://a.test", 0));
-        bytes[LinkCodec.VERSION_OFFSET] = 2;
+        bytes[LinkView.VERSION_OFFSET] = 2;
         final LinkFormatException ex = assertThrows(LinkFormatException.class, () -> LinkCodec.decode(bytes));
         assertTrue(ex.getMessage().contains("version 2"), ex.getMessage());
     }
@@ -72,8 +98,8 @@ class LinkCodecTest
         assertThrows(LinkFormatException.class, () -> LinkCodec.decode(Arrays.copyOf(bytes, bytes.length - 1)));
         assertThrows(LinkFormatException.class, () -> LinkCodec.decode(Arrays.copyOf(bytes, 10)));
         final byte[] badStatus = bytes.clone();
-        badStatus[LinkCodec.STATUS_OFFSET] = (byte)200;
-        badStatus[LinkCodec.STATUS_OFFSET + 1] = 0;
+        badStatus[LinkView.STATUS_OFFSET] = (byte)200;
+        badStatus[LinkView.STATUS_OFFSET + 1] = 0;
         assertThrows(LinkFormatException.class, () -> LinkCodec.decode(badStatus));
     }
 
