@@ -8,6 +8,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import io.netty.channel.ChannelHandler;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.agrona.CloseHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -95,9 +96,10 @@ public final class Aggregator implements AutoCloseable
         return ingest.pendingFiles();
     }
 
-    public void scrape(final StringBuilder out)
+    /** Expose the aggregator's metrics in {@code registry}. */
+    public void register(final PrometheusRegistry registry)
     {
-        ingest.scrape(out);
+        ingest.register(registry);
     }
 
     /**

@@ -7,11 +7,13 @@ import java.nio.file.Files;
 import java.sql.SQLException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 import io.bounce.runtime.admin.AdminServer;
+import io.bounce.runtime.admin.Metrics;
 import io.bounce.runtime.files.SecretFiles;
 import io.bounce.runtime.http.BearerToken;
+import io.bounce.runtime.http.ConnectionDrops;
+import io.bounce.runtime.http.IdleCloser;
 import io.bounce.runtime.http.NotFoundHandler;
 import io.bounce.runtime.http.RequestTimer;
 import io.bounce.runtime.server.NettyServer;
@@ -19,7 +21,7 @@ import io.bounce.runtime.server.Transport;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.timeout.IdleStateHandler;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.agrona.CloseHelper;
 
 /**
@@ -65,6 +67,7 @@ public final class AggregatorNode implements AutoCloseable
         {
             aggregator = Aggregator.start(config.dataDir(), config.clicks(), clickToken);
             final Aggregator running = aggregator;
+            final ConnectionDrops drops = new ConnectionDrops();
             server = new NettyServer(new NettyServer.Settings("aggregator", Transport.auto(), config.ioThreads(), config.host(),
                 config.port(), 1024), new ChannelInitializer<>()
                 {
@@ -72,22 +75,20 @@ public final class AggregatorNode implements AutoCloseable
                     protected void initChannel(final Channel ch)
                     {
                         ch.pipeline()
-                            .addLast("idle", new IdleStateHandler(config.idleTimeoutMs(), 0, 0, TimeUnit.MILLISECONDS))
-                            .addLast("request-timer", new RequestTimer(config.headerTimeoutMs()))
+                            .addLast("idle", new IdleCloser(config.idleTimeoutMs(), drops))
+                            .addLast("request-timer", new RequestTimer(config.headerTimeoutMs(), drops))
                             .addLast("http", new HttpServerCodec())
                             .addLast("ingest", running.newIngestHandler())
                             .addLast("analytics", new AnalyticsHandler(running.analytics(), queries, analyticsToken))
-                            .addLast("not-found", NotFoundHandler.INSTANCE);
+                            .addLast("not-found", new NotFoundHandler(drops));
                     }
                 });
             final NettyServer serving = server;
+            final PrometheusRegistry metrics = Metrics.registry("aggregator");
+            aggregator.register(metrics);
+            drops.register(metrics, "bounce_aggregator_connections_dropped_total");
             final AdminServer admin = new AdminServer("aggregator-admin", config.adminHost(), config.adminPort(), serving::isAccepting,
-                () ->
-                {
-                    final StringBuilder text = new StringBuilder();
-                    running.scrape(text);
-                    return text.toString();
-                });
+                metrics);
             out.println("aggregator: http://" + NettyServer.hostPort(server.localAddress()));
             out.println("aggregator admin: http://" + NettyServer.hostPort(admin.localAddress()));
             out.flush();

@@ -18,10 +18,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
-import io.bounce.runtime.admin.PrometheusText;
+import io.bounce.runtime.admin.Metrics;
 import io.bounce.runtime.files.DurableFiles;
 import io.bounce.runtime.http.Problem;
 import io.bounce.replication.clicks.ClickFileFormat;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import net.jpountz.lz4.LZ4FrameInputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -461,33 +462,34 @@ public final class ClickIngest implements AutoCloseable
         }
     }
 
-    public void scrape(final StringBuilder out)
+    /** Expose ingest's counters and backlog in {@code registry}. */
+    public void register(final PrometheusRegistry registry)
     {
-        long oldest = Long.MAX_VALUE;
-        for (final long acceptedAt : pending.values())
+        Metrics.counter(registry, "bounce_aggregator_files_total", "Click files counted.", files::get);
+        Metrics.counter(registry, "bounce_aggregator_duplicate_files_total", "Click files sent again and not counted again.", duplicates::get);
+        Metrics.counter(registry, "bounce_aggregator_events_total", "Click events counted.", events::get);
+        Metrics.counter(registry, "bounce_aggregator_batches_total", "Transactions that counted click files (files per batch = files / batches).",
+            batches::get);
+        Metrics.gauge(registry, "bounce_aggregator_pending_files", "Click files accepted and waiting to be counted.", pending::size);
+        Metrics.gauge(registry, "bounce_aggregator_pending_bytes", "Decompressed bytes of click files waiting to be counted.",
+            pendingBytes::get);
+        Metrics.gauge(registry, "bounce_aggregator_oldest_pending_seconds", "Age of the oldest click file waiting to be counted.", () ->
         {
-            oldest = Math.min(oldest, acceptedAt);
-        }
-        PrometheusText.counter(out, "bounce_aggregator_files_total", "Click files counted.", files.get());
-        PrometheusText.counter(out, "bounce_aggregator_duplicate_files_total", "Click files sent again and not counted again.",
-            duplicates.get());
-        PrometheusText.counter(out, "bounce_aggregator_events_total", "Click events counted.", events.get());
-        PrometheusText.counter(out, "bounce_aggregator_batches_total", "Transactions that counted click files (files per batch = files / batches).",
-            batches.get());
-        PrometheusText.gauge(out, "bounce_aggregator_pending_files", "Click files accepted and waiting to be counted.", pending.size());
-        PrometheusText.gauge(out, "bounce_aggregator_pending_bytes", "Decompressed bytes of click files waiting to be counted.",
-            pendingBytes.get());
-        PrometheusText.gauge(out, "bounce_aggregator_oldest_pending_seconds", "Age of the oldest click file waiting to be counted.",
-            oldest == Long.MAX_VALUE ? 0 : Math.max(0, System.currentTimeMillis() - oldest) / 1000.0);
-        out.append("# HELP bounce_aggregator_refused_files_total Click files refused, by reason.\n")
-            .append("# TYPE bounce_aggregator_refused_files_total counter\n")
-            .append("bounce_aggregator_refused_files_total{reason=\"corrupt\"} ").append(refusedCorrupt.get()).append('\n')
-            .append("bounce_aggregator_refused_files_total{reason=\"too_large\"} ").append(refusedTooLarge.get()).append('\n')
-            .append("bounce_aggregator_refused_files_total{reason=\"busy\"} ").append(refusedBusy.get()).append('\n');
-        PrometheusText.counter(out, "bounce_aggregator_rejected_files_total",
-            "Click files accepted but refused by the store when counted; kept in rejected/.", rejectedAtLoad.get());
-        PrometheusText.counter(out, "bounce_aggregator_ingest_errors_total",
-            "Store or disk failures while accepting or counting click files (retried).", failures.get());
+            long oldest = Long.MAX_VALUE;
+            for (final long acceptedAt : pending.values())
+            {
+                oldest = Math.min(oldest, acceptedAt);
+            }
+            return oldest == Long.MAX_VALUE ? 0 : Math.max(0, System.currentTimeMillis() - oldest) / 1000.0;
+        });
+        final AtomicLong[] refused = {refusedCorrupt, refusedTooLarge, refusedBusy};
+        final String[] reasons = {"corrupt", "too_large", "busy"};
+        Metrics.counters(registry, "bounce_aggregator_refused_files_total", "Click files refused, by reason.", "reason",
+            new Integer[] {0, 1, 2}, i -> reasons[i], i -> refused[i].get());
+        Metrics.counter(registry, "bounce_aggregator_rejected_files_total",
+            "Click files accepted but refused by the store when counted; kept in rejected/.", rejectedAtLoad::get);
+        Metrics.counter(registry, "bounce_aggregator_ingest_errors_total",
+            "Store or disk failures while accepting or counting click files (retried).", failures::get);
     }
 
     /** Stops reading past a byte budget. */

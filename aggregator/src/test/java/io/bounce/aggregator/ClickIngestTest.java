@@ -10,7 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import io.bounce.runtime.admin.Metrics;
 import io.bounce.runtime.http.Problem;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.bounce.replication.clicks.ClickFileFormat;
 import net.jpountz.lz4.LZ4FrameOutputStream;
 import org.junit.jupiter.api.Test;
@@ -48,9 +50,8 @@ class ClickIngestTest
             assertEquals(-1, restarted.accept("e1", 2, file("e1", 3)), "a resend after counting is a duplicate");
             assertEquals(0, Files.list(dir.resolve("ingest").resolve("inbox")).count(), "counted files leave the inbox");
             assertEquals(0, Files.list(dir.resolve("ingest").resolve("staging")).count());
-            final StringBuilder metrics = new StringBuilder();
-            restarted.scrape(metrics);
-            assertTrue(metrics.toString().contains("bounce_aggregator_events_total 5\n"), "the restart counted both files:\n" + metrics);
+            final String metrics = metrics(restarted);
+            assertTrue(metrics.contains("bounce_aggregator_events_total 5.0\n"), "the restart counted both files:\n" + metrics);
             restarted.close();
         }
     }
@@ -69,9 +70,8 @@ class ClickIngestTest
             assertEquals(1, ingest.accept("e1", 2, file("e1", 1)), "taken once the backlog drained");
             awaitNothingPending(ingest);
             assertEquals(21, store.totalEvents());
-            final StringBuilder metrics = new StringBuilder();
-            ingest.scrape(metrics);
-            assertTrue(metrics.toString().contains("bounce_aggregator_refused_files_total{reason=\"busy\"} 1\n"), metrics.toString());
+            final String metrics = metrics(ingest);
+            assertTrue(metrics.contains("bounce_aggregator_refused_files_total{reason=\"busy\"} 1.0\n"), metrics);
             ingest.close();
         }
     }
@@ -167,5 +167,12 @@ class ClickIngestTest
             lz4.write(rows);
         }
         return out.toByteArray();
+    }
+
+    private static String metrics(final ClickIngest ingest)
+    {
+        final PrometheusRegistry registry = new PrometheusRegistry();
+        ingest.register(registry);
+        return new String(Metrics.text(registry), StandardCharsets.UTF_8);
     }
 }

@@ -1,94 +1,67 @@
 package io.bounce.control;
 
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.atomic.LongAdder;
+import io.bounce.runtime.http.ConnectionDrops;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
-import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
-
-/** The control plane's metrics in the Prometheus text format. */
+/**
+ * The API's own metrics, kept by the Prometheus client: answers by status, refusals by the rule they
+ * broke, links created, request latency, and the connections the API port cut. Any thread.
+ */
 public final class ControlMetrics
 {
-    private static final long[] BUCKETS_US = {100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 1_000_000};
-    private static final double[] QUANTILES = {50.0, 90.0, 99.0, 99.9};
-    private static final String[] QUANTILE_LABELS = {"0.5", "0.9", "0.99", "0.999"};
+    private static final double[] BUCKETS_SECONDS = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0};
 
-    private final AtomicLongArray responses = new AtomicLongArray(600);
-    private final Map<String, LongAdder> refusals = new ConcurrentHashMap<>();
-    private final LongAdder creations = new LongAdder();
-    private final Recorder latency = new Recorder(60_000_000L, 3);
-    private final Histogram cumulative = new Histogram(60_000_000L, 3);
-    private Histogram recycled;
+    private final Counter responses = Counter.builder().name("bounce_api_responses_total").help("API answers by HTTP status.")
+        .labelNames("status").build();
+    /** One data point per status, made on first use: counting an answer looks up no label. */
+    private final CounterDataPoint[] byStatus = new CounterDataPoint[600];
+    private final Counter refusals = Counter.builder().name("bounce_api_refusals_total")
+        .help("Requests refused, by the rule they broke.").labelNames("rule").build();
+    private final Counter creations = Counter.builder().name("bounce_api_links_created_total").help("Links created.").build();
+    private final Histogram latency = Histogram.builder().name("bounce_api_request_latency_seconds")
+        .help("API requests from decoded to answered.").classicOnly().classicUpperBounds(BUCKETS_SECONDS).build();
+    private final ConnectionDrops drops = new ConnectionDrops();
+
+    public void register(final PrometheusRegistry registry)
+    {
+        registry.register(responses);
+        registry.register(refusals);
+        registry.register(creations);
+        registry.register(latency);
+        drops.register(registry, "bounce_api_connections_dropped_total");
+    }
 
     public void response(final int status, final long latencyUs)
     {
         if (status >= 100 && status < 600)
         {
-            responses.incrementAndGet(status);
+            CounterDataPoint point = byStatus[status];
+            if (point == null)
+            {
+                point = responses.labelValues(Integer.toString(status));
+                byStatus[status] = point; // a race makes the same point twice: the client returns one per label
+            }
+            point.inc();
         }
-        latency.recordValue(Math.min(Math.max(latencyUs, 1), 60_000_000L));
+        latency.observe(Math.max(latencyUs, 1) / 1e6);
     }
 
     public void refusal(final String rule)
     {
-        refusals.computeIfAbsent(rule, r -> new LongAdder()).increment();
+        refusals.labelValues(rule).inc();
     }
 
     public void created(final int count)
     {
-        creations.add(count);
+        creations.inc(count);
     }
 
-    /** Render every metric; the store's figures are passed in. */
-    public synchronized String scrape(final long changeLogHead, final long commits, final long committedOps)
+    /** The connections the API port cut, by reason. */
+    public ConnectionDrops drops()
     {
-        recycled = latency.getIntervalHistogram(recycled);
-        cumulative.add(recycled);
-        final StringBuilder out = new StringBuilder(4096);
-        out.append("# HELP bounce_api_responses_total API answers by HTTP status.\n# TYPE bounce_api_responses_total counter\n");
-        for (int status = 100; status < 600; status++)
-        {
-            final long n = responses.get(status);
-            if (n > 0)
-            {
-                out.append("bounce_api_responses_total{status=\"").append(status).append("\"} ").append(n).append('\n');
-            }
-        }
-        out.append("# HELP bounce_api_refusals_total Requests refused, by the rule they broke.\n# TYPE bounce_api_refusals_total counter\n");
-        for (final Map.Entry<String, LongAdder> e : new TreeMap<>(refusals).entrySet())
-        {
-            out.append("bounce_api_refusals_total{rule=\"").append(e.getKey()).append("\"} ").append(e.getValue().sum()).append('\n');
-        }
-        out.append("# HELP bounce_api_links_created_total Links created.\n# TYPE bounce_api_links_created_total counter\n")
-            .append("bounce_api_links_created_total ").append(creations.sum()).append('\n');
-        final long count = cumulative.getTotalCount();
-        out.append("# HELP bounce_api_request_latency_seconds API requests from decoded to answered.\n")
-            .append("# TYPE bounce_api_request_latency_seconds histogram\n");
-        for (final long bound : BUCKETS_US)
-        {
-            out.append("bounce_api_request_latency_seconds_bucket{le=\"").append(bound / 1e6).append("\"} ")
-                .append(count == 0 ? 0 : cumulative.getCountBetweenValues(0, bound)).append('\n');
-        }
-        out.append("bounce_api_request_latency_seconds_bucket{le=\"+Inf\"} ").append(count).append('\n')
-            .append("bounce_api_request_latency_seconds_sum ").append(cumulative.getMean() * count / 1e6).append('\n')
-            .append("bounce_api_request_latency_seconds_count ").append(count).append('\n');
-        out.append("# HELP bounce_api_request_latency_quantile_seconds API latency quantiles since start.\n")
-            .append("# TYPE bounce_api_request_latency_quantile_seconds gauge\n");
-        for (int i = 0; i < QUANTILES.length; i++)
-        {
-            out.append("bounce_api_request_latency_quantile_seconds{quantile=\"").append(QUANTILE_LABELS[i]).append("\"} ")
-                .append(count == 0 ? 0 : cumulative.getValueAtPercentile(QUANTILES[i]) / 1e6).append('\n');
-        }
-        out.append("# HELP bounce_changelog_head_sequence Last committed change-log sequence.\n# TYPE bounce_changelog_head_sequence gauge\n")
-            .append("bounce_changelog_head_sequence ").append(changeLogHead).append('\n')
-            .append("# HELP bounce_store_commits_total Transactions committed (one fsync each).\n# TYPE bounce_store_commits_total counter\n")
-            .append("bounce_store_commits_total ").append(commits).append('\n')
-            .append("# HELP bounce_store_committed_writes_total Write requests committed (writes / commits = group-commit batch).\n")
-            .append("# TYPE bounce_store_committed_writes_total counter\n")
-            .append("bounce_store_committed_writes_total ").append(committedOps).append('\n');
-        return out.toString();
+        return drops;
     }
 }

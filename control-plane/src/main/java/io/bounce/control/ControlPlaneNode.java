@@ -23,9 +23,10 @@ import io.bounce.control.store.Store;
 import io.bounce.replication.log.LogHead;
 import io.bounce.replication.log.LogServer;
 import io.bounce.runtime.admin.AdminServer;
-import io.bounce.runtime.admin.PrometheusText;
+import io.bounce.runtime.admin.Metrics;
 import io.bounce.runtime.files.SecretFiles;
 import io.bounce.runtime.server.NettyServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.EpochClock;
 import org.slf4j.Logger;
@@ -142,21 +143,16 @@ public final class ControlPlaneNode implements AutoCloseable
     private static AdminServer adminServer(final ControlPlaneConfig config, final Store store, final ControlMetrics metrics,
         final LogServer logServer, final LogRetention retention, final Aggregator aggregator) throws InterruptedException
     {
-        return new AdminServer("control-admin", config.adminHost(), config.adminPort(), store.writer()::isRunning, () ->
+        final PrometheusRegistry registry = Metrics.registry("control-plane");
+        metrics.register(registry);
+        store.writer().register(registry);
+        logServer.register(registry);
+        retention.register(registry);
+        if (aggregator != null)
         {
-            final StringBuilder text = new StringBuilder(
-                metrics.scrape(store.writer().head(), store.writer().commits(), store.writer().committedOps()));
-            logServer.scrape(text);
-            if (aggregator != null)
-            {
-                aggregator.scrape(text);
-            }
-            PrometheusText.gauge(text, "bounce_changelog_first_retained_sequence",
-                "Oldest change-log sequence kept, as of the last compaction.", retention.firstRetained());
-            PrometheusText.counter(text, "bounce_changelog_compacted_total", "Change-log entries dropped by retention.",
-                retention.deleted());
-            return text.toString();
-        });
+            aggregator.register(registry);
+        }
+        return new AdminServer("control-admin", config.adminHost(), config.adminPort(), store.writer()::isRunning, registry);
     }
 
     public InetSocketAddress address()

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import io.bounce.runtime.admin.AdminServer;
+import io.bounce.runtime.admin.Metrics;
 import io.bounce.runtime.server.NettyServer;
 import io.bounce.edge.clicks.ClickPipeline;
 import io.bounce.edge.http.RedirectServer;
@@ -16,6 +17,7 @@ import io.bounce.edge.replica.LinkReplica;
 import io.bounce.edge.replica.TsvImporter;
 import io.bounce.replication.log.FollowerStats;
 import io.bounce.replication.log.LogFollower;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.agrona.concurrent.EpochClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -110,23 +112,21 @@ public final class EdgeNode implements AutoCloseable
             final RedirectServer serving = server;
             final ClickPipeline pipeline = clicks;
             final Path drainFile = config.dataDir().resolve(DRAIN_FILE);
+            final PrometheusRegistry registry = Metrics.registry("edge");
+            metrics.register(registry, replica);
+            if (pipeline != null)
+            {
+                pipeline.register(registry);
+            }
+            if (follower != null)
+            {
+                follower.stats().register(registry);
+                Metrics.counter(registry, "bounce_replication_records_skipped_total",
+                    "Changes handed over again after a restart and skipped: the replica had them.", replica::skippedChanges);
+            }
             final AdminServer admin = new AdminServer("edge-admin", config.adminHost(), config.adminPort(),
                 () -> serving.isServing() && !Files.exists(drainFile) && (follower == null || isCaughtUp(follower.stats(), config)),
-                () ->
-                {
-                    final StringBuilder text = new StringBuilder(metrics.scrape(replica));
-                    if (pipeline != null)
-                    {
-                        pipeline.scrape(text);
-                    }
-                    if (follower != null)
-                    {
-                        follower.stats().scrape(text);
-                        io.bounce.runtime.admin.PrometheusText.counter(text, "bounce_replication_records_skipped_total",
-                            "Changes handed over again after a restart and skipped: the replica had them.", replica.skippedChanges());
-                    }
-                    return text.toString();
-                });
+                registry);
             final EdgeNode node = new EdgeNode(config, replica, metrics, server, admin, follower, clicks);
             if (follower != null)
             {

@@ -3,25 +3,32 @@ package io.bounce.system;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.bounce.aggregator.AggregatorConfig;
+import io.bounce.aggregator.AggregatorNode;
 import io.bounce.control.ControlPlaneNode;
 import io.bounce.edge.EdgeNode;
 import org.agrona.concurrent.SystemEpochClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * The monitoring kit under {@code ops/} checked against the real thing: Prometheus's own promtool validates
@@ -35,7 +42,7 @@ class MonitoringTest
     private static final Path PROMETHEUS = ROOT.resolve("ops/prometheus");
     private static final Path DASHBOARD = ROOT.resolve("ops/grafana/bounce-dashboard.json");
     private static final Path OPERATIONS = ROOT.resolve("docs/operations.md");
-    private static final Pattern METRIC = Pattern.compile("\\bbounce_[a-z0-9_]+");
+    private static final Pattern METRIC = Pattern.compile("\\b(?:bounce|jvm|process)_[a-z0-9_]+");
     private static final Pattern RUNBOOK = Pattern.compile("runbook: docs/operations\\.md#([a-z0-9-]+)");
 
     @Test
@@ -79,6 +86,8 @@ class MonitoringTest
             EdgeNode edge = Stack.edge(dir.resolve("edge"), Stack.base(cp), cp.replicationToken(), SystemEpochClock.INSTANCE))
         {
             Stack.api(cp, "POST", "/api/v1/links", "{\"url\":\"https://example.com/\",\"alias\":\"scraped\"}");
+            // A refusal too: a labelled counter has no sample (nor a TYPE line) until its first label.
+            assertEquals(400, Stack.call("POST", Stack.base(cp) + "/api/v1/links", Stack.adminKey(cp), "{\"url\":\"ftp://x\"}").statusCode());
             Stack.await("the edge has the link", 10_000, () -> redirects(edge));
             exposedNames(Stack.metrics(edge), exposed);
             exposedNames(Stack.call("GET", "http://127.0.0.1:" + cp.adminAddress().getPort() + "/metrics", null, null).body(), exposed);
@@ -87,6 +96,40 @@ class MonitoringTest
         missing.removeAll(exposed);
         assertTrue(named.size() > 20, "the rules and dashboard name metrics: " + named);
         assertTrue(missing.isEmpty(), "named in ops/ but exposed by no process: " + missing);
+    }
+
+    @Test
+    void promtoolAcceptsAScrapeOfEveryRoleAndEachCarriesJvmProcessAndBuildMetrics(@TempDir final Path dir) throws Exception
+    {
+        final Map<String, String> scrapes = new TreeMap<>();
+        final AggregatorConfig aggregatorConfig = new AggregatorConfig();
+        new CommandLine(aggregatorConfig).parseArgs("--data-dir", dir.resolve("aggregator").toString(), "--port", "0", "--admin-port", "0");
+        try (ControlPlaneNode cp = Stack.controlPlane(dir.resolve("cp"));
+            EdgeNode edge = Stack.edge(dir.resolve("edge"), Stack.base(cp), cp.replicationToken(), SystemEpochClock.INSTANCE);
+            AggregatorNode aggregator = AggregatorNode.start(aggregatorConfig.conclude(), new PrintStream(new ByteArrayOutputStream())))
+        {
+            Stack.api(cp, "POST", "/api/v1/links", "{\"url\":\"https://example.com/\",\"alias\":\"linted\"}");
+            Stack.await("the edge has the link", 10_000, () -> edge.replica().get("localhost", "linted") != null);
+            Stack.redirect(edge, "linted");
+            Stack.redirect(edge, "no-such-link");
+            scrapes.put("edge", Stack.metrics(edge));
+            scrapes.put("control-plane", adminMetrics(cp.adminAddress().getPort()));
+            scrapes.put("aggregator", adminMetrics(aggregator.adminAddress().getPort()));
+        }
+        for (final Map.Entry<String, String> scrape : scrapes.entrySet())
+        {
+            final String role = scrape.getKey();
+            final String text = scrape.getValue();
+            final Path file = dir.resolve(role + ".metrics");
+            Files.writeString(file, text, StandardCharsets.UTF_8);
+            assertEquals(0, promtoolReading(dir, file, "check", "metrics"), "promtool check metrics on the " + role + "'s scrape");
+            assertTrue(text.contains("bounce_build_info{role=\"" + role + "\",version=\""), role + " exports its build info");
+            for (final String name : new String[] {"jvm_memory_used_bytes", "jvm_gc_collection_seconds", "jvm_threads_current",
+                "process_cpu_seconds_total", "process_open_fds", "bounce_ready"})
+            {
+                assertTrue(text.contains("\n" + name), role + " exports " + name);
+            }
+        }
     }
 
     @Test
@@ -185,14 +228,30 @@ class MonitoringTest
         }
     }
 
+    private static String adminMetrics(final int adminPort) throws Exception
+    {
+        return Stack.call("GET", "http://127.0.0.1:" + adminPort + "/metrics", null, null).body();
+    }
+
     /** Run promtool in {@code dir}, installing Debian's prometheus package (which ships it) where it is missing. */
     private static int promtool(final Path dir, final String... args) throws Exception
+    {
+        return promtoolReading(dir, null, args);
+    }
+
+    /** ... with {@code input} (when not null) as its standard input. */
+    private static int promtoolReading(final Path dir, final Path input, final String... args) throws Exception
     {
         Stack.ensureTool("promtool", "prometheus");
         final List<String> command = new ArrayList<>();
         command.add("promtool");
         command.addAll(List.of(args));
-        final Process process = new ProcessBuilder(command).directory(dir.toFile()).inheritIO().start();
+        final ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).inheritIO();
+        if (input != null)
+        {
+            builder.redirectInput(input.toFile());
+        }
+        final Process process = builder.start();
         assertTrue(process.waitFor(120, TimeUnit.SECONDS), "promtool " + String.join(" ", args) + " finished");
         return process.exitValue();
     }

@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import io.bounce.runtime.http.ConnectionDrops;
 import io.bounce.runtime.http.Problem;
 import io.bounce.runtime.http.RequestTimer;
 import io.netty.buffer.ByteBuf;
@@ -30,7 +31,8 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.handler.timeout.IdleStateEvent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One API connection: assembles each request (refusing bodies over {@code maxBodyBytes} with 413 as
@@ -40,6 +42,8 @@ import io.netty.handler.timeout.IdleStateEvent;
  */
 final class ApiChannelHandler extends ChannelDuplexHandler
 {
+    private static final Logger LOG = LoggerFactory.getLogger(ApiChannelHandler.class);
+
     /** Requests a client may pipeline before the connection is cut. */
     private static final int MAX_QUEUED = 16;
     /** How long a refused connection keeps draining the client's bytes before it closes. */
@@ -49,6 +53,7 @@ final class ApiChannelHandler extends ChannelDuplexHandler
     private final ExecutorService workers;
     private final int maxBodyBytes;
     private final RequestTimer timer;
+    private final ConnectionDrops drops;
     private final ArrayDeque<ApiRequest> queue = new ArrayDeque<>();
     private HttpRequest head;
     private CompositeByteBuf body;
@@ -56,8 +61,10 @@ final class ApiChannelHandler extends ChannelDuplexHandler
     private boolean busy;
     private boolean closing;
 
-    ApiChannelHandler(final ApiRouter api, final ExecutorService workers, final int maxBodyBytes, final RequestTimer timer)
+    ApiChannelHandler(final ApiRouter api, final ExecutorService workers, final int maxBodyBytes, final RequestTimer timer,
+        final ConnectionDrops drops)
     {
+        this.drops = drops;
         this.timer = timer;
         this.api = api;
         this.workers = workers;
@@ -140,6 +147,7 @@ final class ApiChannelHandler extends ChannelDuplexHandler
         if (queue.size() > MAX_QUEUED)
         {
             closing = true;
+            drops.count(ConnectionDrops.Reason.PIPELINE_OVERFLOW);
             ctx.close();
             return;
         }
@@ -161,7 +169,9 @@ final class ApiChannelHandler extends ChannelDuplexHandler
         }
         catch (final RejectedExecutionException ex)
         {
-            answer(ctx, ApiRouter.problemResponse(new Problem(503, "shutting-down", "Service unavailable", "the server is stopping")), false);
+            final Problem stopping = Problem.unavailable("shutting-down", "the server is stopping", 1);
+            api.refusedEarly(stopping);
+            answer(ctx, ApiRouter.problemResponse(stopping), false);
         }
     }
 
@@ -200,6 +210,7 @@ final class ApiChannelHandler extends ChannelDuplexHandler
     {
         closing = true;
         releaseBody();
+        api.refusedEarly(problem);
         final FullHttpResponse http = toHttp(ApiRouter.problemResponse(problem));
         HttpUtil.setKeepAlive(http, false);
         if (busy)
@@ -256,17 +267,6 @@ final class ApiChannelHandler extends ChannelDuplexHandler
     }
 
     @Override
-    public void userEventTriggered(final ChannelHandlerContext ctx, final Object evt) throws Exception
-    {
-        if (evt instanceof IdleStateEvent)
-        {
-            ctx.close();
-            return;
-        }
-        super.userEventTriggered(ctx, evt);
-    }
-
-    @Override
     public void channelInactive(final ChannelHandlerContext ctx) throws Exception
     {
         releaseBody();
@@ -276,6 +276,8 @@ final class ApiChannelHandler extends ChannelDuplexHandler
     @Override
     public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
     {
+        drops.count(ConnectionDrops.Reason.ERROR);
+        LOG.debug("closing API connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());
         ctx.close();
     }
 }

@@ -51,6 +51,18 @@ public final class ApiRouter
         return List.copyOf(routes);
     }
 
+    ControlMetrics metrics()
+    {
+        return metrics;
+    }
+
+    /** Count a refusal made before a request reached a route (malformed, too large, too many): it is an answer too. */
+    void refusedEarly(final Problem problem)
+    {
+        metrics.refusal(problem.rule());
+        metrics.response(problem.status(), 0);
+    }
+
     /** Answer a request; runs on a worker thread, completes on it or on the writer thread. */
     CompletableFuture<ApiResponse> handle(final ApiRequest request)
     {

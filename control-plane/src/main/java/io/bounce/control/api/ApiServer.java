@@ -2,18 +2,18 @@ package io.bounce.control.api;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.TimeUnit;
 
 import io.bounce.aggregator.Aggregator;
 import io.bounce.control.ControlPlaneConfig;
 import io.bounce.replication.log.LogServer;
+import io.bounce.runtime.http.ConnectionDrops;
+import io.bounce.runtime.http.IdleCloser;
 import io.bounce.runtime.http.RequestTimer;
 import io.bounce.runtime.server.NettyServer;
 import io.bounce.runtime.server.Transport;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.timeout.IdleStateHandler;
 
 /**
  * The API port. Bounds (same as the edge's): request line 4 KiB → 414, headers 8 KiB → 431, body
@@ -39,15 +39,16 @@ public final class ApiServer implements AutoCloseable
         throws InterruptedException
     {
         final int maxBodyBytes = config.maxBodyBytes();
+        final ConnectionDrops drops = api.metrics().drops();
         server = new NettyServer(new NettyServer.Settings("api", Transport.auto(), config.ioThreads(), config.host(), config.port(), 1024),
             new ChannelInitializer<>()
         {
             @Override
             protected void initChannel(final Channel ch)
             {
-                final RequestTimer timer = new RequestTimer(config.headerTimeoutMs());
+                final RequestTimer timer = new RequestTimer(config.headerTimeoutMs(), drops);
                 ch.pipeline()
-                    .addLast("idle", new IdleStateHandler(config.idleTimeoutMs(), 0, 0, TimeUnit.MILLISECONDS))
+                    .addLast("idle", new IdleCloser(config.idleTimeoutMs(), drops))
                     .addLast("request-timer", timer)
                     .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, 8192))
                     .addLast("replication", logServer.handler("idle", "request-timer"));
@@ -55,7 +56,7 @@ public final class ApiServer implements AutoCloseable
                 {
                     ch.pipeline().addLast("ingest", aggregator.newIngestHandler());
                 }
-                ch.pipeline().addLast("api", new ApiChannelHandler(api, workers, maxBodyBytes, timer));
+                ch.pipeline().addLast("api", new ApiChannelHandler(api, workers, maxBodyBytes, timer, drops));
             }
         });
     }

@@ -6,6 +6,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.bounce.control.store.GroupCommitter;
+import io.bounce.runtime.admin.Metrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.bounce.control.store.Queries;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +42,14 @@ public final class LogRetention implements AutoCloseable
             thread.setDaemon(true);
             return thread;
         });
+    }
+
+    /** Expose compaction's figures in {@code registry}. */
+    public void register(final PrometheusRegistry registry)
+    {
+        Metrics.gauge(registry, "bounce_changelog_first_retained_sequence", "Oldest change-log sequence kept, as of the last compaction.",
+            firstRetained::get);
+        Metrics.counter(registry, "bounce_changelog_compacted_total", "Change-log entries dropped by retention.", deleted::get);
     }
 
     /** Compact now and then every {@code intervalMs}. */

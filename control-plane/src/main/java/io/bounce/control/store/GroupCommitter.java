@@ -12,7 +12,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.bounce.replication.link.LinkCodec;
+import io.bounce.runtime.admin.Metrics;
 import io.bounce.runtime.http.Problem;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.bounce.replication.link.LinkRecord;
 import org.agrona.concurrent.EpochClock;
 import org.slf4j.Logger;
@@ -217,6 +219,15 @@ public final class GroupCommitter implements AutoCloseable
     public long committedOps()
     {
         return committedOps.get();
+    }
+
+    /** Expose the writer's figures in {@code registry}. */
+    public void register(final PrometheusRegistry registry)
+    {
+        Metrics.gauge(registry, "bounce_changelog_head_sequence", "Last committed change-log sequence.", head::get);
+        Metrics.counter(registry, "bounce_store_commits_total", "Transactions committed (one fsync each).", commits::get);
+        Metrics.counter(registry, "bounce_store_committed_writes_total",
+            "Write requests committed (writes / commits = group-commit batch).", committedOps::get);
     }
 
     private void run()

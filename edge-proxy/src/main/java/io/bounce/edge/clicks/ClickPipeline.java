@@ -6,7 +6,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.bounce.runtime.admin.PrometheusText;
+import io.bounce.runtime.admin.Metrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.agrona.concurrent.EpochClock;
 
 /**
@@ -58,27 +59,29 @@ public final class ClickPipeline implements AutoCloseable
         return recorder;
     }
 
-    /** Prometheus samples of the click path. */
-    public void scrape(final StringBuilder out)
+    /** Expose the click path's counters in {@code registry}. */
+    public void register(final PrometheusRegistry registry)
     {
-        PrometheusText.counter(out, "bounce_clicks_recorded_total", "Events the event loops put in the ring.", recorder.recorded());
-        PrometheusText.counter(out, "bounce_clicks_written_total", "Events written to click files.", stats.written.get());
-        out.append("# HELP bounce_clicks_dropped_total Events dropped, by reason.\n# TYPE bounce_clicks_dropped_total counter\n")
-            .append("bounce_clicks_dropped_total{reason=\"ring_full\"} ").append(recorder.droppedRingFull()).append('\n')
-            .append("bounce_clicks_dropped_total{reason=\"disk_budget\"} ").append(stats.droppedDiskBudget.get()).append('\n');
-        PrometheusText.counter(out, "bounce_clicks_files_total", "Click files finished.", stats.files.get());
-        PrometheusText.counter(out, "bounce_clicks_files_shipped_total", "Click files the aggregator took.", stats.shipped.get());
-        PrometheusText.counter(out, "bounce_clicks_ship_failures_total", "Failed attempts to ship a click file.", stats.shipFailures.get());
-        PrometheusText.counter(out, "bounce_clicks_files_quarantined_total", "Click files refused as corrupt, kept in quarantine/.",
-            stats.quarantined.get());
-        PrometheusText.gauge(out, "bounce_clicks_files_pending", "Finished click files not yet shipped.", shipper.pendingFiles());
-        PrometheusText.gauge(out, "bounce_clicks_bytes_pending", "Bytes of finished click files not yet shipped.", pendingBytes.get());
-        PrometheusText.gauge(out, "bounce_clicks_disk_budget_bytes", "Most bytes of unshipped files before events are dropped.",
-            settings.diskBudgetBytes());
-        final long oldest = shipper.oldestPendingMs();
-        PrometheusText.gauge(out, "bounce_clicks_oldest_unshipped_age_seconds", "Age of the oldest unshipped click file.",
-            oldest == 0 ? 0 : Math.max(0, clock.time() - oldest) / 1000.0);
-        PrometheusText.gauge(out, "bounce_clicks_writer_up", "1 while the click writer runs.", stats.writerFailed ? 0 : 1);
+        Metrics.counter(registry, "bounce_clicks_recorded_total", "Events the event loops put in the ring.", recorder::recorded);
+        Metrics.counter(registry, "bounce_clicks_written_total", "Events written to click files.", stats.written::get);
+        Metrics.counters(registry, "bounce_clicks_dropped_total", "Events dropped, by reason.", "reason",
+            new String[] {"ring_full", "disk_budget"}, reason -> reason,
+            reason -> reason.equals("ring_full") ? recorder.droppedRingFull() : stats.droppedDiskBudget.get());
+        Metrics.counter(registry, "bounce_clicks_files_total", "Click files finished.", stats.files::get);
+        Metrics.counter(registry, "bounce_clicks_files_shipped_total", "Click files the aggregator took.", stats.shipped::get);
+        Metrics.counter(registry, "bounce_clicks_ship_failures_total", "Failed attempts to ship a click file.", stats.shipFailures::get);
+        Metrics.counter(registry, "bounce_clicks_files_quarantined_total", "Click files refused as corrupt, kept in quarantine/.",
+            stats.quarantined::get);
+        Metrics.gauge(registry, "bounce_clicks_files_pending", "Finished click files not yet shipped.", shipper::pendingFiles);
+        Metrics.gauge(registry, "bounce_clicks_bytes_pending", "Bytes of finished click files not yet shipped.", pendingBytes::get);
+        Metrics.gauge(registry, "bounce_clicks_disk_budget_bytes", "Most bytes of unshipped files before events are dropped.",
+            settings::diskBudgetBytes);
+        Metrics.gauge(registry, "bounce_clicks_oldest_unshipped_age_seconds", "Age of the oldest unshipped click file.", () ->
+        {
+            final long oldest = shipper.oldestPendingMs();
+            return oldest == 0 ? 0 : Math.max(0, clock.time() - oldest) / 1000.0;
+        });
+        Metrics.gauge(registry, "bounce_clicks_writer_up", "1 while the click writer runs.", () -> stats.writerFailed ? 0 : 1);
     }
 
     /** Drain, finish the file, ship what can be shipped before the deadline. Idempotent. */

@@ -7,11 +7,18 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 import io.bounce.edge.replica.LinkReplica;
+import io.bounce.runtime.admin.Metrics;
+import io.prometheus.metrics.model.registry.Collector;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import org.HdrHistogram.Histogram;
 
 /**
- * The edge's metrics, rendered in the Prometheus text format. Per-loop counters ({@link LoopStats})
- * keep the redirect path free of shared writes; rarer events (connections, rejections) use atomics.
+ * The edge's metrics. Per-loop counters ({@link LoopStats}) keep the redirect path free of shared
+ * writes; rarer events (connections, rejections) use atomics; {@link #register} exposes them all
+ * through the Prometheus client, read at scrape time.
  */
 public final class EdgeMetrics
 {
@@ -19,8 +26,6 @@ public final class EdgeMetrics
     private static final long[] BUCKETS_NS = {
         1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000,
         1_000_000, 2_500_000, 5_000_000, 10_000_000, 25_000_000, 100_000_000, 1_000_000_000};
-    private static final double[] QUANTILES = {50.0, 90.0, 99.0, 99.9};
-    private static final String[] QUANTILE_LABELS = {"0.5", "0.9", "0.99", "0.999"};
 
     private final List<LoopStats> loops = new CopyOnWriteArrayList<>();
     private final AtomicLongArray rejections = new AtomicLongArray(Rejection.values().length);
@@ -81,78 +86,71 @@ public final class EdgeMetrics
         return total;
     }
 
-    /** Render every metric; one scrape at a time. */
-    public synchronized String scrape(final LinkReplica replica)
+    /**
+     * Expose these metrics, and the replica's, in {@code registry}. The per-loop counters stay the
+     * source: a scrape sums them, so the redirect path writes nothing it did not write before.
+     */
+    public void register(final PrometheusRegistry registry, final LinkReplica replica)
     {
-        for (final LoopStats loop : loops)
-        {
-            loop.recycled = loop.redirectLatency.getIntervalHistogram(loop.recycled);
-            redirectLatency.add(loop.recycled);
-        }
-
-        final StringBuilder out = new StringBuilder(4096);
-        out.append("# HELP bounce_edge_responses_total Requests answered, by HTTP status.\n")
-            .append("# TYPE bounce_edge_responses_total counter\n");
-        for (final ResponseStatus status : ResponseStatus.values())
-        {
-            out.append("bounce_edge_responses_total{status=\"").append(status.code()).append("\"} ")
-                .append(responses(status)).append('\n');
-        }
-
-        out.append("# HELP bounce_edge_rejections_total Requests refused or connections cut, by reason.\n")
-            .append("# TYPE bounce_edge_rejections_total counter\n");
-        for (final Rejection reason : Rejection.values())
-        {
-            out.append("bounce_edge_rejections_total{reason=\"").append(reason.label()).append("\"} ")
-                .append(rejections(reason)).append('\n');
-        }
-
-        out.append("# HELP bounce_edge_redirect_latency_seconds Redirects from request decoded to response written.\n")
-            .append("# TYPE bounce_edge_redirect_latency_seconds histogram\n");
-        final long count = redirectLatency.getTotalCount();
-        for (final long bound : BUCKETS_NS)
-        {
-            out.append("bounce_edge_redirect_latency_seconds_bucket{le=\"").append(seconds(bound)).append("\"} ")
-                .append(count == 0 ? 0 : redirectLatency.getCountBetweenValues(0, bound)).append('\n');
-        }
-        out.append("bounce_edge_redirect_latency_seconds_bucket{le=\"+Inf\"} ").append(count).append('\n')
-            .append("bounce_edge_redirect_latency_seconds_sum ").append(seconds((long)(redirectLatency.getMean() * count))).append('\n')
-            .append("bounce_edge_redirect_latency_seconds_count ").append(count).append('\n');
-
-        out.append("# HELP bounce_edge_redirect_latency_quantile_seconds Redirect latency quantiles since start.\n")
-            .append("# TYPE bounce_edge_redirect_latency_quantile_seconds gauge\n");
-        for (int i = 0; i < QUANTILES.length; i++)
-        {
-            out.append("bounce_edge_redirect_latency_quantile_seconds{quantile=\"").append(QUANTILE_LABELS[i]).append("\"} ")
-                .append(seconds(count == 0 ? 0 : redirectLatency.getValueAtPercentile(QUANTILES[i]))).append('\n');
-        }
-
-        gauge(out, "bounce_edge_connections_open", "Client connections open on the public port.", connectionsOpen.get());
-        counter(out, "bounce_edge_connections_accepted_total", "Client connections accepted.", connectionsAccepted.get());
-        gauge(out, "bounce_edge_replica_entries", "Links held in the replica.", replica.linkCount());
-        gauge(out, "bounce_edge_replica_file_bytes", "Disk space the replica file occupies.", replica.fileBytes());
-        gauge(out, "bounce_edge_replica_applied_sequence", "Last change-log sequence applied to the replica.", replica.appliedSequence());
-        counter(out, "bounce_edge_event_loop_allocated_bytes_total",
-            "Heap bytes allocated by the event loop threads (for allocation per redirect).", eventLoopAllocatedBytes());
-        return out.toString();
+        Metrics.counters(registry, "bounce_edge_responses_total", "Requests answered, by HTTP status.", "status",
+            ResponseStatus.values(), status -> Integer.toString(status.code()), this::responses);
+        Metrics.counters(registry, "bounce_edge_rejections_total", "Requests refused or connections cut, by reason.", "reason",
+            Rejection.values(), Rejection::label, this::rejections);
+        registry.register(new LatencyCollector());
+        Metrics.gauge(registry, "bounce_edge_connections_open", "Client connections open on the public port.", connectionsOpen::get);
+        Metrics.counter(registry, "bounce_edge_connections_accepted_total", "Client connections accepted.", connectionsAccepted::get);
+        Metrics.gauge(registry, "bounce_edge_replica_entries", "Links held in the replica.", replica::linkCount);
+        Metrics.gauge(registry, "bounce_edge_replica_file_bytes", "Disk space the replica file occupies.", replica::fileBytes);
+        Metrics.gauge(registry, "bounce_edge_replica_applied_sequence", "Last change-log sequence applied to the replica.",
+            replica::appliedSequence);
+        Metrics.counter(registry, "bounce_edge_event_loop_allocated_bytes_total",
+            "Heap bytes allocated by the event loop threads (for allocation per redirect).", this::eventLoopAllocatedBytes);
     }
 
-    private static void gauge(final StringBuilder out, final String name, final String help, final long value)
+    /**
+     * {@code bounce_edge_redirect_latency_seconds}: the event loops' HdrHistogram recorders, merged at each
+     * scrape (one scrape at a time) into a cumulative histogram and cut into Prometheus buckets.
+     */
+    private final class LatencyCollector implements Collector
     {
-        out.append("# HELP ").append(name).append(' ').append(help).append('\n')
-            .append("# TYPE ").append(name).append(" gauge\n")
-            .append(name).append(' ').append(value).append('\n');
-    }
+        @Override
+        public String getPrometheusName()
+        {
+            return "bounce_edge_redirect_latency_seconds";
+        }
 
-    private static void counter(final StringBuilder out, final String name, final String help, final long value)
-    {
-        out.append("# HELP ").append(name).append(' ').append(help).append('\n')
-            .append("# TYPE ").append(name).append(" counter\n")
-            .append(name).append(' ').append(value).append('\n');
-    }
-
-    private static String seconds(final long nanos)
-    {
-        return Double.toString(nanos / 1e9);
+        @Override
+        public MetricSnapshot collect()
+        {
+            synchronized (redirectLatency)
+            {
+                for (final LoopStats loop : loops)
+                {
+                    loop.recycled = loop.redirectLatency.getIntervalHistogram(loop.recycled);
+                    redirectLatency.add(loop.recycled);
+                }
+                final double[] bounds = new double[BUCKETS_NS.length + 1];
+                final long[] counts = new long[BUCKETS_NS.length + 1];
+                long below = 0;
+                for (int i = 0; i < BUCKETS_NS.length; i++)
+                {
+                    bounds[i] = BUCKETS_NS[i] / 1e9;
+                    final long upTo = redirectLatency.getTotalCount() == 0 ? 0 : redirectLatency.getCountBetweenValues(0, BUCKETS_NS[i]);
+                    counts[i] = upTo - below;
+                    below = upTo;
+                }
+                bounds[BUCKETS_NS.length] = Double.POSITIVE_INFINITY;
+                counts[BUCKETS_NS.length] = redirectLatency.getTotalCount() - below;
+                final double sumSeconds = redirectLatency.getMean() * redirectLatency.getTotalCount() / 1e9;
+                return HistogramSnapshot.builder()
+                    .name(getPrometheusName())
+                    .help("Redirects from request decoded to response written.")
+                    .dataPoint(HistogramSnapshot.HistogramDataPointSnapshot.builder()
+                        .classicHistogramBuckets(ClassicHistogramBuckets.of(bounds, counts))
+                        .sum(sumSeconds)
+                        .build())
+                    .build();
+            }
+        }
     }
 }

@@ -1,9 +1,11 @@
 package io.bounce.replication.log;
 
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
-import io.bounce.runtime.admin.PrometheusText;
+import io.bounce.runtime.admin.Metrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 /** What a {@link LogFollower} counts; written by its thread, read by the admin scrape. */
 public final class FollowerStats
@@ -79,29 +81,29 @@ public final class FollowerStats
         return protocolErrors.get(reason.ordinal());
     }
 
-    public void scrape(final StringBuilder out)
+    /** Expose the follower's counters in {@code registry}. */
+    public void register(final PrometheusRegistry registry)
     {
-        PrometheusText.gauge(out, "bounce_replication_applied_sequence", "Last change-log sequence applied to the replica.", appliedSequence.get());
-        PrometheusText.gauge(out, "bounce_replication_leader_head_sequence", "Leader's head as last heard.", leaderHead.get());
-        PrometheusText.gauge(out, "bounce_replication_lag_records", "Changes the leader has that the replica has not applied.", lagRecords());
-        PrometheusText.gauge(out, "bounce_replication_lag_seconds", "Commit-time distance from the last applied change to the leader's head.",
-            lagMs() / 1000.0);
-        PrometheusText.gauge(out, "bounce_replication_connected", "1 while a log stream from the leader is open.", connected ? 1 : 0);
-        PrometheusText.counter(out, "bounce_replication_records_applied_total", "Log records applied.", recordsApplied.get());
-        PrometheusText.counter(out, "bounce_replication_bootstraps_total", "Snapshots loaded and swapped in.", bootstraps.get());
-        PrometheusText.counter(out, "bounce_replication_bootstrap_records_total", "Records loaded from snapshots.", bootstrapRecords.get());
-        PrometheusText.counter(out, "bounce_replication_reconnects_total", "Times the follower reconnected after losing its stream.", reconnects.get());
-        PrometheusText.counter(out, "bounce_replication_timeouts_total", "Streams dropped for silence (no bytes nor heartbeat).", timeouts.get());
-        PrometheusText.counter(out, "bounce_replication_gone_total", "410 answers: the log no longer had what was asked, so re-bootstrap.", goneAnswers.get());
-        PrometheusText.counter(out, "bounce_replication_unauthorized_total", "Leader refused the replication token.", unauthorized.get());
-        PrometheusText.counter(out, "bounce_replication_checksum_failures_total", "Frames whose CRC32C did not match.",
-            protocolErrors(ProtocolException.Reason.CHECKSUM));
-        out.append("# HELP bounce_replication_protocol_errors_total Streams refused, by reason.\n")
-            .append("# TYPE bounce_replication_protocol_errors_total counter\n");
-        for (final ProtocolException.Reason reason : ProtocolException.Reason.values())
-        {
-            out.append("bounce_replication_protocol_errors_total{reason=\"").append(reason.name().toLowerCase().replace('_', '-'))
-                .append("\"} ").append(protocolErrors(reason)).append('\n');
-        }
+        Metrics.gauge(registry, "bounce_replication_applied_sequence", "Last change-log sequence applied to the replica.",
+            appliedSequence::get);
+        Metrics.gauge(registry, "bounce_replication_leader_head_sequence", "Leader's head as last heard.", leaderHead::get);
+        Metrics.gauge(registry, "bounce_replication_lag_records", "Changes the leader has that the replica has not applied.",
+            this::lagRecords);
+        Metrics.gauge(registry, "bounce_replication_lag_seconds", "Commit-time distance from the last applied change to the leader's head.",
+            () -> lagMs() / 1000.0);
+        Metrics.gauge(registry, "bounce_replication_connected", "1 while a log stream from the leader is open.", () -> connected ? 1 : 0);
+        Metrics.counter(registry, "bounce_replication_records_applied_total", "Log records applied.", recordsApplied::get);
+        Metrics.counter(registry, "bounce_replication_bootstraps_total", "Snapshots loaded and swapped in.", bootstraps::get);
+        Metrics.counter(registry, "bounce_replication_bootstrap_records_total", "Records loaded from snapshots.", bootstrapRecords::get);
+        Metrics.counter(registry, "bounce_replication_reconnects_total", "Times the follower reconnected after losing its stream.",
+            reconnects::get);
+        Metrics.counter(registry, "bounce_replication_timeouts_total", "Streams dropped for silence (no bytes nor heartbeat).", timeouts::get);
+        Metrics.counter(registry, "bounce_replication_gone_total", "410 answers: the log no longer had what was asked, so re-bootstrap.",
+            goneAnswers::get);
+        Metrics.counter(registry, "bounce_replication_unauthorized_total", "Leader refused the replication token.", unauthorized::get);
+        Metrics.counter(registry, "bounce_replication_checksum_failures_total", "Frames whose CRC32C did not match.",
+            () -> protocolErrors(ProtocolException.Reason.CHECKSUM));
+        Metrics.counters(registry, "bounce_replication_protocol_errors_total", "Streams refused, by reason.", "reason",
+            ProtocolException.Reason.values(), reason -> reason.name().toLowerCase(Locale.ROOT).replace('_', '-'), this::protocolErrors);
     }
 }

@@ -4,7 +4,8 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
-import io.bounce.runtime.admin.PrometheusText;
+import io.bounce.runtime.admin.Metrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.bounce.runtime.http.BearerToken;
 
 /**
@@ -83,20 +84,18 @@ public final class LogServer
         followers.release();
     }
 
-    /** Prometheus samples of this server, appended to {@code out}. */
-    public void scrape(final StringBuilder out)
+    /** Expose this server's counters in {@code registry}. */
+    public void register(final PrometheusRegistry registry)
     {
-        PrometheusText.gauge(out, "bounce_replication_followers", "Followers streaming now.", connected.get());
-        PrometheusText.gauge(out, "bounce_replication_followers_max", "Most followers served at once.", maxFollowers);
-        PrometheusText.counter(out, "bounce_replication_streams_total", "Log streams opened.", streamsOpened.sum());
-        PrometheusText.counter(out, "bounce_replication_snapshots_total", "Snapshots served.", snapshotsServed.sum());
-        PrometheusText.counter(out, "bounce_replication_records_streamed_total", "Log records sent to followers.", recordsStreamed.sum());
-        PrometheusText.counter(out, "bounce_replication_streams_failed_total", "Streams that ended on an error.", streamsFailed.sum());
-        out.append("# HELP bounce_replication_refusals_total Replication requests refused, by reason.\n")
-            .append("# TYPE bounce_replication_refusals_total counter\n")
-            .append("bounce_replication_refusals_total{reason=\"unauthorized\"} ").append(refusedUnauthorized.sum()).append('\n')
-            .append("bounce_replication_refusals_total{reason=\"gone\"} ").append(refusedGone.sum()).append('\n')
-            .append("bounce_replication_refusals_total{reason=\"busy\"} ").append(refusedBusy.sum()).append('\n')
-            .append("bounce_replication_refusals_total{reason=\"bad-request\"} ").append(refusedBadRequest.sum()).append('\n');
+        Metrics.gauge(registry, "bounce_replication_followers", "Followers streaming now.", connected::get);
+        Metrics.gauge(registry, "bounce_replication_followers_max", "Most followers served at once.", () -> maxFollowers);
+        Metrics.counter(registry, "bounce_replication_streams_total", "Log streams opened.", streamsOpened::sum);
+        Metrics.counter(registry, "bounce_replication_snapshots_total", "Snapshots served.", snapshotsServed::sum);
+        Metrics.counter(registry, "bounce_replication_records_streamed_total", "Log records sent to followers.", recordsStreamed::sum);
+        Metrics.counter(registry, "bounce_replication_streams_failed_total", "Streams that ended on an error.", streamsFailed::sum);
+        final LongAdder[] refusals = {refusedUnauthorized, refusedGone, refusedBusy, refusedBadRequest};
+        final String[] reasons = {"unauthorized", "gone", "busy", "bad-request"};
+        Metrics.counters(registry, "bounce_replication_refusals_total", "Replication requests refused, by reason.", "reason",
+            new Integer[] {0, 1, 2, 3}, i -> reasons[i], i -> refusals[i].sum());
     }
 }

@@ -3,27 +3,24 @@ package io.bounce.runtime.admin;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 
+import io.bounce.runtime.http.Responses;
 import io.bounce.runtime.server.NettyServer;
 import io.bounce.runtime.server.Transport;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 
 /**
@@ -38,10 +35,16 @@ public final class AdminServer implements AutoCloseable
 
     private final NettyServer server;
 
+    /**
+     * @param ready   what {@code /readyz} answers (also exported as {@code bounce_ready}).
+     * @param metrics the role's registry, which {@code /metrics} exposes.
+     */
     public AdminServer(
-        final String threadName, final String host, final int port, final BooleanSupplier ready, final Supplier<String> metrics)
+        final String threadName, final String host, final int port, final BooleanSupplier ready, final PrometheusRegistry metrics)
         throws InterruptedException
     {
+        // Readiness as a sample too, so an alert can say which process has been unready for how long.
+        Metrics.gauge(metrics, "bounce_ready", "1 while /readyz answers 200, else 0.", () -> ready.getAsBoolean() ? 1 : 0);
         final Handler handler = new Handler(ready, metrics);
         server = new NettyServer(new NettyServer.Settings(threadName, Transport.NIO, 1, host, port, 128), new ChannelInitializer<>()
         {
@@ -72,9 +75,9 @@ public final class AdminServer implements AutoCloseable
     private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest>
     {
         private final BooleanSupplier ready;
-        private final Supplier<String> metrics;
+        private final PrometheusRegistry metrics;
 
-        Handler(final BooleanSupplier ready, final Supplier<String> metrics)
+        Handler(final BooleanSupplier ready, final PrometheusRegistry metrics)
         {
             this.ready = ready;
             this.metrics = metrics;
@@ -85,64 +88,50 @@ public final class AdminServer implements AutoCloseable
         {
             if (!request.decoderResult().isSuccess())
             {
-                send(ctx, request, HttpResponseStatus.BAD_REQUEST, "text/plain", "bad request\n");
+                send(ctx, request, 400, "bad request\n");
                 return;
             }
             if (!HttpMethod.GET.equals(request.method()) && !HttpMethod.HEAD.equals(request.method()))
             {
-                send(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain", "GET or HEAD only\n");
+                send(ctx, request, 405, "GET or HEAD only\n");
                 return;
             }
-            final String path = request.uri().split("\\?", 2)[0];
-            switch (path)
+            switch (new QueryStringDecoder(request.uri()).path())
             {
                 case "/healthz":
-                    send(ctx, request, HttpResponseStatus.OK, "text/plain", "ok\n");
+                    send(ctx, request, 200, "ok\n");
                     break;
                 case "/readyz":
-                    if (ready.getAsBoolean())
-                    {
-                        send(ctx, request, HttpResponseStatus.OK, "text/plain", "ready\n");
-                    }
-                    else
-                    {
-                        send(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, "text/plain", "not ready\n");
-                    }
+                    final boolean isReady = ready.getAsBoolean();
+                    send(ctx, request, isReady ? 200 : 503, isReady ? "ready\n" : "not ready\n");
                     break;
                 case "/metrics":
-                    final StringBuilder text = new StringBuilder(metrics.get());
-                    // Readiness as a sample too, so an alert can say which edge has been unready for how long.
-                    PrometheusText.gauge(text, "bounce_ready", "1 while /readyz answers 200, else 0.", ready.getAsBoolean() ? 1 : 0);
-                    send(ctx, request, HttpResponseStatus.OK, "text/plain; version=0.0.4; charset=utf-8", text.toString());
+                    send(ctx, request, Responses.full(200, Metrics.CONTENT_TYPE, Metrics.text(metrics), keepAlive(request)));
                     break;
                 default:
-                    send(ctx, request, HttpResponseStatus.NOT_FOUND, "text/plain", "not found\n");
+                    send(ctx, request, 404, "not found\n");
                     break;
             }
         }
 
-        private static void send(
-            final ChannelHandlerContext ctx,
-            final FullHttpRequest request,
-            final HttpResponseStatus status,
-            final String contentType,
-            final String body)
+        private static boolean keepAlive(final FullHttpRequest request)
         {
-            final byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            final boolean head = HttpMethod.HEAD.equals(request.method());
-            final FullHttpResponse response = new DefaultFullHttpResponse(
-                HttpVersion.HTTP_1_1, status, head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(bytes));
-            response.headers()
-                .set(HttpHeaderNames.CONTENT_TYPE, contentType)
-                .set(HttpHeaderNames.CACHE_CONTROL, "no-store")
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
-            final boolean keepAlive = HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();
-            HttpUtil.setKeepAlive(response, keepAlive);
-            final var future = ctx.writeAndFlush(response);
-            if (!keepAlive)
+            return HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();
+        }
+
+        private static void send(final ChannelHandlerContext ctx, final FullHttpRequest request, final int status, final String text)
+        {
+            send(ctx, request, Responses.full(status, HttpHeaderValues.TEXT_PLAIN, text.getBytes(StandardCharsets.US_ASCII), keepAlive(request)));
+        }
+
+        /** A HEAD request gets the headers alone (Content-Length still that of the body it would get). */
+        private static void send(final ChannelHandlerContext ctx, final FullHttpRequest request, final FullHttpResponse response)
+        {
+            if (HttpMethod.HEAD.equals(request.method()))
             {
-                future.addListener(ChannelFutureListener.CLOSE);
+                response.content().clear();
             }
+            Responses.send(ctx, response);
         }
     }
 }

@@ -6,6 +6,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The last handler of a pipeline whose earlier handlers each answer their own paths: whatever reaches
@@ -14,10 +16,14 @@ import io.netty.util.ReferenceCountUtil;
 @ChannelHandler.Sharable
 public final class NotFoundHandler extends ChannelInboundHandlerAdapter
 {
-    public static final NotFoundHandler INSTANCE = new NotFoundHandler();
+    private static final Logger LOG = LoggerFactory.getLogger(NotFoundHandler.class);
 
-    private NotFoundHandler()
+    private final ConnectionDrops drops;
+
+    /** @param drops where a connection this handler closes on an error is counted. */
+    public NotFoundHandler(final ConnectionDrops drops)
     {
+        this.drops = drops;
     }
 
     @Override
@@ -40,4 +46,13 @@ public final class NotFoundHandler extends ChannelInboundHandlerAdapter
         }
     }
 
+
+    /** Last in the pipeline: an exception no handler took (a reset connection, say) is counted and ends the connection. */
+    @Override
+    public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
+    {
+        drops.count(ConnectionDrops.Reason.ERROR);
+        LOG.debug("closing {}: {}", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
 }

@@ -9,24 +9,19 @@ import io.netty.util.concurrent.ScheduledFuture;
 
 /**
  * Sits before the HTTP codec and gives each request {@code timeoutMs} from its first byte to arrive
- * whole; {@link ApiChannelHandler} calls {@link #requestComplete()} when it has. A client that drips
+ * whole; the handler that reads the request calls {@link #requestComplete()} when it has. A client that drips
  * a request slowly (slowloris) is cut off instead of holding the connection. One per connection.
  */
 public final class RequestTimer extends ChannelInboundHandlerAdapter
 {
     private final long timeoutMs;
-    private ChannelHandlerContext ctx;
+    private final ConnectionDrops drops;
     private ScheduledFuture<?> timer;
 
-    public RequestTimer(final long timeoutMs)
+    public RequestTimer(final long timeoutMs, final ConnectionDrops drops)
     {
         this.timeoutMs = timeoutMs;
-    }
-
-    @Override
-    public void handlerAdded(final ChannelHandlerContext ctx)
-    {
-        this.ctx = ctx;
+        this.drops = drops;
     }
 
     @Override
@@ -37,6 +32,7 @@ public final class RequestTimer extends ChannelInboundHandlerAdapter
             timer = ctx.executor().schedule(() ->
             {
                 timer = null;
+                drops.count(ConnectionDrops.Reason.REQUEST_TIMEOUT);
                 ctx.close();
             }, timeoutMs, TimeUnit.MILLISECONDS);
         }
