@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.netty.channel.ChannelHandler;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.bounce.runtime.agent.Agents;
 import org.agrona.CloseHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,8 +45,9 @@ public final class Aggregator implements AutoCloseable
      * a previous run accepted and had not counted yet, and start taking files.
      *
      * @param clickToken the token edges must present.
+     * @param agents     runs the loader that counts accepted files.
      */
-    public static Aggregator start(final Path dataDir, final ClickIngestOptions options, final String clickToken)
+    public static Aggregator start(final Path dataDir, final ClickIngestOptions options, final String clickToken, final Agents agents)
         throws IOException, SQLException
     {
         ClickStore store = null;
@@ -61,7 +63,7 @@ public final class Aggregator implements AutoCloseable
         {
             store = new ClickStore(dataDir);
             ingest = new ClickIngest(store, dataDir.resolve("click-ingest"), options.maxClickFileUncompressedBytes(),
-                options.maxClickPendingBytes(), options.maxClickBatchBytes());
+                options.maxClickPendingBytes(), options.maxClickBatchBytes(), agents);
             ingest.start();
             return new Aggregator(store, ingest, acceptPool, clickToken, options.maxClickFileBytes());
         }

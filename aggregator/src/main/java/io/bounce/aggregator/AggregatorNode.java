@@ -10,6 +10,7 @@ import java.util.concurrent.Executors;
 
 import io.bounce.runtime.admin.AdminServer;
 import io.bounce.runtime.admin.Metrics;
+import io.bounce.runtime.agent.Agents;
 import io.bounce.runtime.files.SecretFiles;
 import io.bounce.runtime.http.BearerToken;
 import io.bounce.runtime.http.ConnectionDrops;
@@ -61,11 +62,12 @@ public final class AggregatorNode implements AutoCloseable
             thread.setDaemon(true);
             return thread;
         });
+        final Agents agents = new Agents();
         Aggregator aggregator = null;
         NettyServer server = null;
         try
         {
-            aggregator = Aggregator.start(config.dataDir(), config.clicks(), clickToken);
+            aggregator = Aggregator.start(config.dataDir(), config.clicks(), clickToken, agents);
             final Aggregator running = aggregator;
             final ConnectionDrops drops = new ConnectionDrops();
             server = new NettyServer(new NettyServer.Settings("aggregator", Transport.auto(), config.ioThreads(), config.host(),
@@ -86,6 +88,7 @@ public final class AggregatorNode implements AutoCloseable
             final NettyServer serving = server;
             final PrometheusRegistry metrics = Metrics.registry("aggregator");
             aggregator.register(metrics);
+            agents.register(metrics);
             drops.register(metrics, "bounce_aggregator_connections_dropped_total");
             final AdminServer admin = new AdminServer("aggregator-admin", config.adminHost(), config.adminPort(), serving::isAccepting,
                 metrics);

@@ -89,6 +89,7 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter
                 {
                     releaseBody();
                     discarding = true;
+                    ingest.refused(IngestCounters.Refusal.TOO_LARGE);
                     refuse(ctx, tooLarge(), false);
                 }
                 else
@@ -134,21 +135,25 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter
         discarding = true; // until the request is accepted, its body is read and dropped
         if (!HttpMethod.PUT.equals(head.method()))
         {
+            ingest.refused(IngestCounters.Refusal.BAD_REQUEST);
             refuse(ctx, Problem.methodNotAllowed(head.method().name(), "PUT"), false);
             return;
         }
         if (!token.matches(head.headers().get(HttpHeaderNames.AUTHORIZATION)))
         {
+            ingest.refused(IngestCounters.Refusal.UNAUTHORIZED);
             refuse(ctx, new Problem(401, "unauthenticated", "ingest needs Authorization: Bearer <click token>"), false);
             return;
         }
         if (parsedSequence < 0)
         {
+            ingest.refused(IngestCounters.Refusal.BAD_REQUEST);
             refuse(ctx, Problem.notFound("expected " + ClickFileFormat.INGEST_PATH + "<edge>/<sequence>"), false);
             return;
         }
         if (HttpUtil.getContentLength(head, 0L) > maxFileBytes)
         {
+            ingest.refused(IngestCounters.Refusal.TOO_LARGE);
             refuse(ctx, tooLarge(), false);
             return;
         }
@@ -185,6 +190,7 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter
                 }
                 catch (final RuntimeException ex)
                 {
+                    ingest.refused(IngestCounters.Refusal.UNAVAILABLE);
                     LOG.error("taking click file {}/{} failed", fileEdge, fileSequence, ex);
                     response = Problem.unavailable("ingest-failed", "taking the file failed: " + ex, 1).toHttpResponse(false);
                 }
@@ -194,6 +200,7 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter
         catch (final RejectedExecutionException ex)
         {
             ctx.channel().config().setAutoRead(true);
+            ingest.refused(IngestCounters.Refusal.UNAVAILABLE);
             refuse(ctx, Problem.unavailable("stopping", "the aggregator is stopping", 1), false);
         }
     }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import io.bounce.runtime.admin.Metrics;
+import io.bounce.runtime.agent.Agents;
 import io.bounce.runtime.http.Problem;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.bounce.replication.clicks.ClickFileFormat;
@@ -33,7 +34,7 @@ class ClickIngestTest
     {
         try (ClickStore store = new ClickStore(dir))
         {
-            final ClickIngest notLoading = new ClickIngest(store, dir.resolve("ingest"), 1 << 20, 1 << 30, 1 << 28);
+            final ClickIngest notLoading = new ClickIngest(store, dir.resolve("ingest"), 1 << 20, 1 << 30, 1 << 28, new Agents());
             assertEquals(2, notLoading.accept("e1", 1, file("e1", 2)));
             assertEquals(3, notLoading.accept("e1", 2, file("e1", 3)));
             assertEquals(-1, notLoading.accept("e1", 1, file("e1", 2)), "a resend while it waits is a duplicate");
@@ -42,7 +43,7 @@ class ClickIngestTest
             notLoading.close(); // as a crash would: the loader never ran
             assertEquals(2, Files.list(dir.resolve("ingest").resolve("inbox")).count());
 
-            final ClickIngest restarted = new ClickIngest(store, dir.resolve("ingest"), 1 << 20, 1 << 30, 1 << 28);
+            final ClickIngest restarted = new ClickIngest(store, dir.resolve("ingest"), 1 << 20, 1 << 30, 1 << 28, new Agents());
             restarted.start();
             assertEquals(-1, restarted.accept("e1", 2, file("e1", 3)), "still known after the restart");
             awaitNothingPending(restarted);
@@ -61,7 +62,7 @@ class ClickIngestTest
     {
         try (ClickStore store = new ClickStore(dir))
         {
-            final ClickIngest ingest = new ClickIngest(store, dir.resolve("ingest"), 1 << 20, 1024, 1 << 28);
+            final ClickIngest ingest = new ClickIngest(store, dir.resolve("ingest"), 1 << 20, 1024, 1 << 28, new Agents());
             assertEquals(20, ingest.accept("e1", 1, file("e1", 20)));
             final Problem busy = assertThrows(Problem.class, () -> ingest.accept("e1", 2, file("e1", 1)));
             assertEquals(503, busy.status());
@@ -81,7 +82,7 @@ class ClickIngestTest
     {
         try (ClickStore store = new ClickStore(dir))
         {
-            final ClickIngest ingest = new ClickIngest(store, dir.resolve("ingest"), 1 << 20, 1 << 30, 1 << 28);
+            final ClickIngest ingest = new ClickIngest(store, dir.resolve("ingest"), 1 << 20, 1 << 30, 1 << 28, new Agents());
             ingest.start();
             final String good = "1700000000000\te1" + ROW;
             final List<String> bad = List.of(

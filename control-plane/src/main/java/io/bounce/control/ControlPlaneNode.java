@@ -24,6 +24,7 @@ import io.bounce.replication.log.LogHead;
 import io.bounce.replication.log.LogServer;
 import io.bounce.runtime.admin.AdminServer;
 import io.bounce.runtime.admin.Metrics;
+import io.bounce.runtime.agent.Agents;
 import io.bounce.runtime.files.SecretFiles;
 import io.bounce.runtime.server.NettyServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -75,7 +76,8 @@ public final class ControlPlaneNode implements AutoCloseable
         throws IOException, SQLException, InterruptedException
     {
         final LogHead logHead = new LogHead(0, 0);
-        final Store store = Store.open(config.dataDir(), config.readThreads(), config.maxBatch(), clock, logHead::advance);
+        final Agents agents = new Agents();
+        final Store store = Store.open(config.dataDir(), config.readThreads(), config.maxBatch(), clock, logHead::advance, agents);
         logHead.advance(store.writer().head(), store.writer().headCommittedAtMs());
         final ControlMetrics metrics = new ControlMetrics();
         ApiServer apiServer = null;
@@ -99,7 +101,7 @@ public final class ControlPlaneNode implements AutoCloseable
             if (config.aggregator() == null)
             {
                 aggregator = Aggregator.start(config.dataDir(), config.clicks(),
-                    config.clicks().clickToken() != null ? config.clicks().clickToken() : replicationToken);
+                    config.clicks().clickToken() != null ? config.clicks().clickToken() : replicationToken, agents);
             }
             final ClickAnalytics analytics = aggregator != null
                 ? aggregator.analytics()
@@ -110,8 +112,8 @@ public final class ControlPlaneNode implements AutoCloseable
                 config.replicationHeartbeatMs(), config.maxFollowers());
             retention = new LogRetention(store.writer(), config.logRetentionMs(), config.logRetentionRecords());
             apiServer = new ApiServer(config, router, store.readers().executor(), logServer, aggregator);
-            final AdminServer adminServer = adminServer(config, store, metrics, logServer, retention, aggregator);
-            retention.start(config.logCompactionIntervalMs());
+            final AdminServer adminServer = adminServer(config, store, metrics, logServer, retention, aggregator, agents);
+            retention.start(config.logCompactionIntervalMs(), agents);
             out.println("api: http://" + NettyServer.hostPort(apiServer.localAddress()));
             out.println("control-plane admin: http://" + NettyServer.hostPort(adminServer.localAddress()));
             if (adminKey != null)
@@ -141,9 +143,11 @@ public final class ControlPlaneNode implements AutoCloseable
     }
 
     private static AdminServer adminServer(final ControlPlaneConfig config, final Store store, final ControlMetrics metrics,
-        final LogServer logServer, final LogRetention retention, final Aggregator aggregator) throws InterruptedException
+        final LogServer logServer, final LogRetention retention, final Aggregator aggregator, final Agents agents)
+        throws InterruptedException
     {
         final PrometheusRegistry registry = Metrics.registry("control-plane");
+        agents.register(registry);
         metrics.register(registry);
         store.writer().register(registry);
         logServer.register(registry);

@@ -128,7 +128,8 @@ class StoreDurabilityTest
     void readinessFollowsTheWriter() throws Exception
     {
         final io.bounce.control.store.GroupCommitter writer = new io.bounce.control.store.GroupCommitter(
-            Database.open(dir.resolve("w")), new org.agrona.concurrent.CachedEpochClock(), 16, Runnable::run, (head, at) -> { });
+            Database.open(dir.resolve("w")), new org.agrona.concurrent.CachedEpochClock(), 16, Runnable::run, (head, at) -> { },
+            new io.bounce.runtime.agent.Agents());
         assertTrue(writer.isRunning());
         writer.close();
         assertTrue(!writer.isRunning(), "a stopped writer is not ready");

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 
 import io.bounce.runtime.admin.AdminServer;
 import io.bounce.runtime.admin.Metrics;
+import io.bounce.runtime.agent.Agents;
 import io.bounce.runtime.server.NettyServer;
 import io.bounce.edge.clicks.ClickPipeline;
 import io.bounce.edge.http.RedirectServer;
@@ -18,6 +19,7 @@ import io.bounce.edge.replica.TsvImporter;
 import io.bounce.replication.log.FollowerStats;
 import io.bounce.replication.log.LogFollower;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.agrona.CloseHelper;
 import org.agrona.concurrent.EpochClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -95,25 +97,20 @@ public final class EdgeNode implements AutoCloseable
                 return null;
             }
             final EdgeMetrics metrics = new EdgeMetrics();
-            clicks = config.aggregator() == null ? null : new ClickPipeline(new ClickPipeline.Settings(
-                config.edgeId(), config.dataDir().resolve("clicks"), config.aggregator(), config.clickToken(),
-                config.clickToken().getBytes(java.nio.charset.StandardCharsets.UTF_8), config.trustedProxies(),
-                config.clickRingBytes(), config.clickRotateMs(), config.clickRotateBytes(), config.clickDiskBudgetBytes(),
-                config.clickShipDeadlineMs()), clock);
-            final Redirector redirector = new Redirector(replica, config.defaultDomain(), clock, metrics,
-                config.permanentMaxAgeSeconds(), clicks == null ? null : clicks.recorder(), config.countryHeader(),
-                config.proxyProtocol());
-            server = new RedirectServer(redirector, config.transport(), config.ioThreads(), config.host(), config.port(),
-                config.idleTimeoutMs(), config.headerTimeoutMs(), config.maxRequestLineBytes(), config.maxHeaderBytes());
+            final Agents agents = new Agents();
+            clicks = config.aggregator() == null ? null : new ClickPipeline(config, clock, agents);
+            final Redirector redirector = new Redirector(config, replica, metrics, clicks == null ? null : clicks.recorder(), clock);
+            server = new RedirectServer(config, redirector);
             final LogFollower follower = config.controlPlane() == null ? null : new LogFollower(
                 new LogFollower.Settings(config.controlPlane(), config.replicationToken(), config.replicationTimeoutMs(),
                     100, config.replicationBackoffMaxMs()),
-                replica);
+                replica, agents);
             final RedirectServer serving = server;
             final ClickPipeline pipeline = clicks;
             final Path drainFile = config.dataDir().resolve(DRAIN_FILE);
             final PrometheusRegistry registry = Metrics.registry("edge");
             metrics.register(registry, replica);
+            agents.register(registry);
             if (pipeline != null)
             {
                 pipeline.register(registry);
@@ -146,15 +143,7 @@ public final class EdgeNode implements AutoCloseable
         }
         catch (final IOException | InterruptedException | RuntimeException ex)
         {
-            if (server != null)
-            {
-                server.close();
-            }
-            if (clicks != null)
-            {
-                clicks.close();
-            }
-            replica.close();
+            CloseHelper.quietCloseAll(server, clicks, replica);
             throw ex;
         }
     }
@@ -204,30 +193,10 @@ public final class EdgeNode implements AutoCloseable
             return;
         }
         stopped = true;
-        if (follower != null)
-        {
-            try
-            {
-                follower.close();
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-            }
-        }
+        CloseHelper.close(follower);
         server.drain(config.drainTimeoutMs());
         server.close();
-        if (clicks != null)
-        {
-            try
-            {
-                clicks.close(); // every answered request is in the ring by now: drain it, finish the file, ship
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-            }
-        }
+        CloseHelper.close(clicks); // every answered request is in the ring by now: drain it, finish the file, ship
         admin.close();
         try
         {

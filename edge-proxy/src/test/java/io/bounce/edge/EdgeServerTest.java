@@ -352,7 +352,9 @@ class EdgeServerTest
         assertTrue(metrics.contains("bounce_edge_responses_total{status=\"302\"} 1"), metrics);
         assertTrue(metrics.contains("bounce_edge_responses_total{status=\"404\"} 1"), metrics);
         assertTrue(metrics.contains("bounce_edge_redirect_latency_seconds_count 1"), metrics);
-        assertTrue(metrics.contains("bounce_edge_redirect_latency_quantile_seconds{quantile=\"0.999\"}"), metrics);
+        assertTrue(metrics.contains("bounce_edge_redirect_latency_seconds_bucket{le=\"+Inf\"} 1\n"), metrics);
+        assertTrue(metrics.contains("\nbounce_build_info{role=\"edge\","), metrics);
+        assertTrue(metrics.contains("\njvm_memory_used_bytes{"), "every role exports the JVM's metrics");
         assertTrue(metrics.contains("bounce_edge_replica_entries 7"), metrics);
         assertTrue(metrics.contains("bounce_edge_connections_open"), metrics);
         assertEquals(404, edge.get("/metrics").status, "nothing but links on the public port");
@@ -404,11 +406,11 @@ class EdgeServerTest
             assertEquals(200, readyz(draining.adminPort()));
             Files.createFile(data.resolve(EdgeNode.DRAIN_FILE));
             assertEquals(503, readyz(draining.adminPort()), "the load balancer is told to move traffic away");
-            assertTrue(metricsOf(draining.adminPort()).contains("\nbounce_ready 0\n"), "and the metric says so");
+            assertTrue(metricsOf(draining.adminPort()).contains("\nbounce_ready 0.0\n"), "and the metric says so");
             assertEquals(404, draining.get("/nope").status, "while the edge still answers whoever comes");
             Files.delete(data.resolve(EdgeNode.DRAIN_FILE));
             assertEquals(200, readyz(draining.adminPort()));
-            assertTrue(metricsOf(draining.adminPort()).contains("\nbounce_ready 1\n"));
+            assertTrue(metricsOf(draining.adminPort()).contains("\nbounce_ready 1.0\n"));
         }
     }
 

@@ -310,6 +310,44 @@ class ClickSystemTest
         }
     }
 
+    @Test
+    void aClickWriterThatCannotWriteBacksOffAndResumesByItselfLosingNoClick() throws Exception
+    {
+        try (ControlPlaneNode cp = Stack.controlPlane(dir.resolve("cp"));
+            EdgeNode edge = Stack.edge(dir.resolve("e"), base(cp), cp.replicationToken(), SystemEpochClock.INSTANCE,
+                "--edge-id", "w1", "--click-rotate-ms", "50"))
+        {
+            final String code = createAndAwait(cp, edge, "https://example.com/disk-fault");
+            // A real fault on the real file system: the outbox becomes a file, so no finished click file can be renamed into it.
+            final Path outbox = dir.resolve("e").resolve("clicks").resolve("outbox");
+            Files.delete(outbox);
+            Files.writeString(outbox, "not a directory");
+            for (int i = 0; i < 20; i++)
+            {
+                assertEquals(302, get(edge, code, BROWSER, null));
+            }
+            await("the writer fails, counts it and backs off", WAIT_MS, () ->
+                Stack.sample(metricsOf(edge), "bounce_clicks_write_errors_total") >= 1 &&
+                Stack.sample(metricsOf(edge), "bounce_clicks_writer_up") == 0);
+            for (int i = 0; i < 10; i++)
+            {
+                assertEquals(302, get(edge, code, BROWSER, null), "redirects never wait on clicks");
+            }
+
+            Files.delete(outbox);
+            Files.createDirectory(outbox);
+            await("the writer recovers by itself", WAIT_MS, () -> Stack.sample(metricsOf(edge), "bounce_clicks_writer_up") == 1);
+            for (int i = 0; i < 5; i++)
+            {
+                assertEquals(302, get(edge, code, BROWSER, null));
+            }
+            await("every click counted once", WAIT_MS, () -> analytics(cp, code).get("clicks").asLong() == 35);
+            awaitCounted(cp);
+            assertEquals(35, analytics(cp, code).get("clicks").asLong(), "salvaged, not counted twice");
+            assertEquals(35, Stack.sample(metricsOf(edge), "bounce_clicks_recorded_total"));
+        }
+    }
+
     private static long total(final ControlPlaneNode cp)
     {
         try

@@ -1,14 +1,14 @@
 package io.bounce.control.replication;
 
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.bounce.control.store.GroupCommitter;
 import io.bounce.runtime.admin.Metrics;
+import io.bounce.runtime.agent.Agents;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.bounce.control.store.Queries;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +27,7 @@ public final class LogRetention implements AutoCloseable
     private final GroupCommitter writer;
     private final long retentionMs;
     private final long retentionRecords;
-    private final ScheduledExecutorService timer;
+    private AgentRunner runner;
     private final AtomicLong deleted = new AtomicLong();
     private final AtomicLong firstRetained = new AtomicLong();
 
@@ -36,12 +36,6 @@ public final class LogRetention implements AutoCloseable
         this.writer = writer;
         this.retentionMs = retentionMs;
         this.retentionRecords = retentionRecords;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r ->
-        {
-            final Thread thread = new Thread(r, "log-retention");
-            thread.setDaemon(true);
-            return thread;
-        });
     }
 
     /** Expose compaction's figures in {@code registry}. */
@@ -52,10 +46,35 @@ public final class LogRetention implements AutoCloseable
         Metrics.counter(registry, "bounce_changelog_compacted_total", "Change-log entries dropped by retention.", deleted::get);
     }
 
-    /** Compact now and then every {@code intervalMs}. */
-    public LogRetention start(final long intervalMs)
+    /**
+     * Compact now and then every {@code intervalMs}, as the {@code log-retention} agent. A compaction that
+     * fails is logged and counted by the agent runner and tried again at the next interval.
+     */
+    public LogRetention start(final long intervalMs, final Agents agents)
     {
-        timer.scheduleWithFixedDelay(this::compactQuietly, 0, intervalMs, TimeUnit.MILLISECONDS);
+        runner = agents.start(new Agent()
+        {
+            private long dueAtMs;
+
+            @Override
+            public int doWork() throws Exception
+            {
+                final long now = System.currentTimeMillis();
+                if (now < dueAtMs)
+                {
+                    return 0;
+                }
+                dueAtMs = now + intervalMs;
+                compact();
+                return 1;
+            }
+
+            @Override
+            public String roleName()
+            {
+                return "log-retention";
+            }
+        }, Agents.sleeping(Math.min(intervalMs, 250)));
         return this;
     }
 
@@ -100,18 +119,6 @@ public final class LogRetention implements AutoCloseable
         return total;
     }
 
-    private void compactQuietly()
-    {
-        try
-        {
-            compact();
-        }
-        catch (final Exception ex)
-        {
-            LOG.warn("change-log compaction failed; will try again", ex);
-        }
-    }
-
     public long deleted()
     {
         return deleted.get();
@@ -126,6 +133,6 @@ public final class LogRetention implements AutoCloseable
     @Override
     public void close()
     {
-        timer.shutdownNow();
+        Agents.stop(runner, 30_000);
     }
 }

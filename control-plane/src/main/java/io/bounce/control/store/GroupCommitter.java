@@ -8,14 +8,16 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.bounce.replication.link.LinkCodec;
 import io.bounce.runtime.admin.Metrics;
+import io.bounce.runtime.agent.Agents;
 import io.bounce.runtime.http.Problem;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.bounce.replication.link.LinkRecord;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.EpochClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -125,7 +127,8 @@ public final class GroupCommitter implements AutoCloseable
     private final EpochClock clock;
     private final int maxBatch;
     private final BlockingQueue<Pending<?>> queue;
-    private final Thread thread;
+    private final List<Pending<?>> batch;
+    private final AgentRunner runner;
     private final AtomicLong head = new AtomicLong();
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong committedOps = new AtomicLong();
@@ -137,9 +140,13 @@ public final class GroupCommitter implements AutoCloseable
     private long lastCommitTime;
     private volatile boolean running = true;
 
-    public GroupCommitter(
-        final Database database, final EpochClock clock, final int maxBatch, final Executor completions, final CommitListener onCommit)
-        throws SQLException
+    /**
+     * @param completions where the futures of committed writes complete (never this writer's thread).
+     * @param onCommit    told the new change-log head after each commit that appended to it.
+     * @param agents      runs the writer's agent.
+     */
+    public GroupCommitter(final Database database, final EpochClock clock, final int maxBatch, final Executor completions,
+        final CommitListener onCommit, final Agents agents) throws SQLException
     {
         this.completions = completions;
         this.connection = database.openWriter();
@@ -151,8 +158,8 @@ public final class GroupCommitter implements AutoCloseable
         this.headCommittedAtMs = Queries.changeCommittedAt(connection, nextSeq - 1);
         connection.commit();
         head.set(nextSeq - 1);
-        thread = new Thread(this::run, "control-writer");
-        thread.start();
+        batch = new ArrayList<>(maxBatch);
+        runner = agents.start(new Writer(), Agents.backoff());
     }
 
     /** Queue a write. The future completes after the transaction that ran it has committed. */
@@ -196,7 +203,7 @@ public final class GroupCommitter implements AutoCloseable
     /** @return true until {@link #close()}: the writer thread is taking writes. */
     public boolean isRunning()
     {
-        return running && thread.isAlive();
+        return running && !runner.isClosed();
     }
 
     /** @return the last committed change-log sequence. */
@@ -230,41 +237,59 @@ public final class GroupCommitter implements AutoCloseable
             "Write requests committed (writes / commits = group-commit batch).", committedOps::get);
     }
 
-    private void run()
+    /**
+     * The writer's duty cycle: take every write waiting (up to {@code maxBatch}) and commit it as one
+     * transaction. Closing finishes what is queued first, then closes the connection.
+     */
+    private final class Writer implements Agent
     {
-        final List<Pending<?>> batch = new ArrayList<>(maxBatch);
-        while (running || !queue.isEmpty())
+        @Override
+        public int doWork()
+        {
+            return commitWaiting();
+        }
+
+        @Override
+        public void onClose()
+        {
+            while (commitWaiting() > 0)
+            {
+                // finish what was queued before close
+            }
+            Queries.forget(connection);
+            try
+            {
+                connection.close();
+            }
+            catch (final SQLException ex)
+            {
+                LOG.warn("closing the writer connection failed", ex);
+            }
+        }
+
+        @Override
+        public String roleName()
+        {
+            return "control-writer";
+        }
+    }
+
+    private int commitWaiting()
+    {
+        queue.drainTo(batch, maxBatch);
+        final int count = batch.size();
+        if (count > 0)
         {
             try
             {
-                final Pending<?> first = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null)
-                {
-                    continue;
-                }
-                batch.add(first);
-                queue.drainTo(batch, maxBatch - 1);
                 commitBatch(batch);
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-                break;
             }
             finally
             {
                 batch.clear();
             }
         }
-        Queries.forget(connection);
-        try
-        {
-            connection.close();
-        }
-        catch (final SQLException ex)
-        {
-            LOG.warn("closing the writer connection failed", ex);
-        }
+        return count;
     }
 
     private void commitBatch(final List<Pending<?>> batch)
@@ -367,11 +392,15 @@ public final class GroupCommitter implements AutoCloseable
         }
     }
 
-    /** Finish what is queued, then stop. */
+    /** Finish what is queued, then stop; a write that slipped in as it stopped is failed, never left waiting. */
     @Override
-    public void close() throws InterruptedException
+    public void close()
     {
         running = false;
-        thread.join(30_000);
+        Agents.stop(runner, 30_000);
+        for (Pending<?> late; (late = queue.poll()) != null; )
+        {
+            late.future.completeExceptionally(new IllegalStateException("the store is closing"));
+        }
     }
 }

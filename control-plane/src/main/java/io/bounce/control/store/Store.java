@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
 
+import io.bounce.runtime.agent.Agents;
 import org.agrona.concurrent.EpochClock;
 
 /**
@@ -28,15 +29,16 @@ public final class Store implements AutoCloseable
      * Open (creating or migrating) the store in {@code dataDir}.
      *
      * @param onCommit told the new change-log head after each commit that appended to it, on the writer thread.
+     * @param agents   runs the writer.
      */
     public static Store open(final Path dataDir, final int readThreads, final int maxBatch, final EpochClock clock,
-        final GroupCommitter.CommitListener onCommit) throws IOException, SQLException
+        final GroupCommitter.CommitListener onCommit, final Agents agents) throws IOException, SQLException
     {
         final Database database = Database.open(dataDir);
         final ReadPool readers = new ReadPool(database, readThreads);
         try
         {
-            return new Store(database, readers, new GroupCommitter(database, clock, maxBatch, readers.executor(), onCommit));
+            return new Store(database, readers, new GroupCommitter(database, clock, maxBatch, readers.executor(), onCommit, agents));
         }
         catch (final SQLException | RuntimeException ex)
         {

@@ -4,21 +4,28 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import io.bounce.edge.EdgeConfig;
+import io.bounce.runtime.agent.Backoff;
 import io.bounce.runtime.files.DurableFiles;
 import io.bounce.replication.clicks.ClickFileFormat;
 import net.jpountz.lz4.LZ4FrameInputStream;
 import net.jpountz.lz4.LZ4FrameOutputStream;
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * <p>A file left in {@code open/} by a crash is salvaged at the next start: its complete rows are
  * written to a new file; if nothing can be read it is moved to {@code quarantine/}.
  */
-final class ClickFileWriter implements Runnable
+final class ClickFileWriter implements Agent
 {
     private static final Logger LOG = LoggerFactory.getLogger(ClickFileWriter.class);
 
@@ -60,7 +67,10 @@ final class ClickFileWriter implements Runnable
     private final byte[] rowBytes = new byte[1024 + 2 * (ClickFileFormat.MAX_USER_AGENT_BYTES + ClickFileFormat.MAX_REFERRER_BYTES)];
     private final byte[] edgeIdBytes;
     private final byte[] peer = new byte[16];
-    private volatile boolean running = true;
+    private final RingBuffer ring;
+    private final MessageHandler onEvent = this::onEvent;
+    /** After a write failure: no file is written until it is due again (the ring keeps what fits meanwhile). */
+    private final Backoff backoff = new Backoff(100, 30_000);
 
     private long nextSequence;
     private long fileSequence;
@@ -71,10 +81,11 @@ final class ClickFileWriter implements Runnable
     private long fileBytes;
     private long fileEvents;
 
-    ClickFileWriter(final ClickRecorder recorder, final String edgeId, final Path clicksDir, final EpochClock clock,
-        final long rotateMs, final long rotateBytes, final long diskBudgetBytes, final VisitorHasher visitors,
-        final TrustedProxies proxies, final AtomicLong pendingBytes, final ClickStats stats) throws IOException
+    /** @param config the edge id, rotation, disk budget and trusted proxies. */
+    ClickFileWriter(final EdgeConfig config, final ClickRecorder recorder, final Path clicksDir, final EpochClock clock,
+        final VisitorHasher visitors, final AtomicLong pendingBytes, final ClickStats stats) throws IOException
     {
+        final String edgeId = config.edgeId();
         this.recorder = recorder;
         this.edgeId = edgeId;
         this.edgeIdBytes = edgeId.getBytes(StandardCharsets.US_ASCII); // [A-Za-z0-9_.-]: nothing to escape
@@ -83,56 +94,111 @@ final class ClickFileWriter implements Runnable
         this.quarantine = Files.createDirectories(clicksDir.resolve("quarantine"));
         this.sequenceFile = clicksDir.resolve("next-sequence");
         this.clock = clock;
-        this.rotateMs = rotateMs;
-        this.rotateBytes = rotateBytes;
-        this.diskBudgetBytes = diskBudgetBytes;
+        this.rotateMs = config.clickRotateMs();
+        this.rotateBytes = config.clickRotateBytes();
+        this.diskBudgetBytes = config.clickDiskBudgetBytes();
         this.visitors = visitors;
-        this.proxies = proxies;
+        this.proxies = new TrustedProxies(config.trustedProxies());
         this.pendingBytes = pendingBytes;
         this.stats = stats;
+        this.ring = recorder.ring();
         this.nextSequence = readNextSequence();
         salvage();
     }
 
     @Override
-    public void run()
+    public String roleName()
     {
-        final RingBuffer ring = recorder.ring();
+        return "click-writer";
+    }
+
+    /**
+     * Drain up to 4,096 events into the open file and rotate it when due. A write that fails (a full or
+     * failing disk) is counted and logged, the file in hand is abandoned to {@code open/}, and writing
+     * stops for a backoff; when it is due again, the abandoned file's complete rows are salvaged into a
+     * new one and recording resumes by itself. Events that do not fit the ring meanwhile are dropped and
+     * counted there ({@code ring_full}).
+     */
+    @Override
+    public int doWork()
+    {
+        final long nowMs = clock.time();
+        if (!backoff.isDue(nowMs))
+        {
+            return 0;
+        }
         try
         {
-            while (running)
+            if (!backoff.isClear())
             {
-                final int read = ring.read(this::onEvent, 4096);
-                rotateIfDue(false);
-                if (read == 0)
-                {
-                    Thread.sleep(1);
-                }
+                salvage();
+                LOG.info("click writer recovered after {} failed attempts; recording again", backoff.failures());
+                backoff.reset();
             }
-            // Shutdown: the recorder takes no more; write out what the ring still holds, then finish the file.
-            while (ring.read(this::onEvent, 4096) > 0)
+            final int read = ring.read(onEvent, 4096);
+            rotateIfDue(false);
+            return read;
+        }
+        catch (final IOException | UncheckedIOException ex)
+        {
+            stats.writeErrors.incrementAndGet();
+            abandonFile();
+            final long delayMs = backoff.failed(nowMs);
+            if (backoff.failures() == 1 || backoff.failures() % 10 == 0)
+            {
+                LOG.error("click writer failed ({} in a row); clicks wait in the ring, retrying in {} ms: {}", backoff.failures(), delayMs,
+                    ex.toString());
+            }
+            return 0;
+        }
+    }
+
+    /** Stopping: the recorder takes no more; write out what the ring still holds, then finish the file. */
+    @Override
+    public void onClose()
+    {
+        try
+        {
+            if (!backoff.isClear())
+            {
+                salvage();
+            }
+            while (ring.read(onEvent, 4096) > 0)
             {
                 // drain
             }
             rotateIfDue(true);
         }
-        catch (final InterruptedException ex)
+        catch (final IOException | UncheckedIOException ex)
         {
-            Thread.currentThread().interrupt();
-        }
-        catch (final IOException | RuntimeException ex)
-        {
-            LOG.error("click writer failed; clicks are no longer recorded", ex);
-            stats.writerFailed = true;
+            stats.writeErrors.incrementAndGet();
+            abandonFile();
+            LOG.error("click writer could not finish its file on the way down; the next start salvages it: {}", ex.toString());
         }
     }
 
-    /** Stop after draining the ring and finishing the open file; returns once done (or after timeoutMs). */
-    void stop(final Thread thread, final long timeoutMs) throws InterruptedException
+    /** @return true while the last write attempt failed and writing is backed off. */
+    boolean isFailing()
     {
-        recorder.stopAccepting();
-        running = false;
-        thread.join(timeoutMs);
+        return !backoff.isClear();
+    }
+
+    /** Give up on the file in hand after a failed write: it stays in {@code open/} for {@link #salvage()}. */
+    private void abandonFile()
+    {
+        if (fileChannel != null)
+        {
+            try
+            {
+                fileChannel.close();
+            }
+            catch (final IOException ignored)
+            {
+                // already failing; salvage reads what reached the disk
+            }
+        }
+        file = null;
+        fileChannel = null;
     }
 
     private void onEvent(final int msgType, final DirectBuffer buffer, final int index, final int length)
@@ -148,7 +214,8 @@ final class ClickFileWriter implements Runnable
         }
         catch (final IOException ex)
         {
-            throw new java.io.UncheckedIOException(ex);
+            stats.droppedWriteError.incrementAndGet();
+            throw new UncheckedIOException(ex);
         }
     }
 
@@ -353,43 +420,56 @@ final class ClickFileWriter implements Runnable
     /** Finish files a crash left open: keep every complete row, under a new sequence. */
     private void salvage() throws IOException
     {
+        final List<Path> leftovers;
         try (Stream<Path> files = Files.list(openDir))
         {
-            for (final Path tmp : (Iterable<Path>)files::iterator)
+            leftovers = files.collect(Collectors.toList()); // listed first: salvaging opens new files in the same directory
+        }
+        for (final Path tmp : leftovers)
+        {
+            final ByteArrayOutputStream text = new ByteArrayOutputStream();
+            try (InputStream in = new LZ4FrameInputStream(Files.newInputStream(tmp)))
             {
-                final ByteArrayOutputStream text = new ByteArrayOutputStream();
-                try (InputStream in = new LZ4FrameInputStream(Files.newInputStream(tmp)))
+                in.transferTo(text);
+            }
+            catch (final IOException cutShort)
+            {
+                // a crash cuts the frame: keep what decoded
+            }
+            final String content = text.toString(StandardCharsets.UTF_8);
+            final int lastRow = content.lastIndexOf('\n');
+            if (!content.startsWith(ClickFileFormat.HEADER) || lastRow < ClickFileFormat.HEADER.length())
+            {
+                final boolean empty = content.isEmpty() || content.equals(ClickFileFormat.HEADER);
+                if (empty)
                 {
-                    in.transferTo(text);
+                    Files.delete(tmp); // nothing in it ever reached a row
                 }
-                catch (final IOException cutShort)
+                else
                 {
-                    // a crash cuts the frame: keep what decoded
+                    Files.move(tmp, quarantine.resolve(tmp.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                    stats.quarantined.incrementAndGet();
                 }
-                final String content = text.toString(StandardCharsets.UTF_8);
-                final int lastRow = content.lastIndexOf('\n');
-                if (!content.startsWith(ClickFileFormat.HEADER) || lastRow < ClickFileFormat.HEADER.length())
-                {
-                    final boolean empty = content.isEmpty() || content.equals(ClickFileFormat.HEADER);
-                    if (empty)
-                    {
-                        Files.delete(tmp); // nothing in it ever reached a row
-                    }
-                    else
-                    {
-                        Files.move(tmp, quarantine.resolve(tmp.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-                        stats.quarantined.incrementAndGet();
-                    }
-                    continue;
-                }
-                openFile();
-                final byte[] rows = content.substring(ClickFileFormat.HEADER.length(), lastRow + 1).getBytes(StandardCharsets.UTF_8);
+                continue;
+            }
+            final byte[] rows = content.substring(ClickFileFormat.HEADER.length(), lastRow + 1).getBytes(StandardCharsets.UTF_8);
+            openFile();
+            try
+            {
                 file.write(rows);
                 fileBytes += rows.length;
                 finishFile();
-                Files.delete(tmp);
-                LOG.warn("salvaged click file {} left open by a crash", tmp.getFileName());
             }
+            catch (final IOException ex)
+            {
+                // The rows are still in the leftover; a half-made copy of them must not outlive this attempt.
+                final Path copy = fileTmp;
+                abandonFile();
+                Files.deleteIfExists(copy);
+                throw ex;
+            }
+            Files.delete(tmp);
+            LOG.warn("salvaged click file {} left in open/ by a crash or a failed write", tmp.getFileName());
         }
     }
 

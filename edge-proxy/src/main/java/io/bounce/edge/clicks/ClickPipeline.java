@@ -1,13 +1,15 @@
 package io.bounce.edge.clicks;
 
 import java.io.IOException;
-import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.bounce.edge.EdgeConfig;
 import io.bounce.runtime.admin.Metrics;
+import io.bounce.runtime.agent.Agents;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.EpochClock;
 
 /**
@@ -18,40 +20,32 @@ import org.agrona.concurrent.EpochClock;
  */
 public final class ClickPipeline implements AutoCloseable
 {
-    /** Everything the pipeline needs to know. */
-    public record Settings(
-        String edgeId, Path clicksDir, URI aggregator, String token, byte[] visitorSecret, List<String> trustedProxies,
-        int ringBytes, long rotateMs, long rotateBytes, long diskBudgetBytes, long shipDeadlineMs)
-    {
-    }
-
-    private final Settings settings;
+    private final EdgeConfig config;
     private final ClickRecorder recorder;
     private final ClickFileWriter writer;
     private final ClickShipper shipper;
-    private final Thread writerThread;
-    private final Thread shipperThread;
+    private final AgentRunner writing;
+    private final AgentRunner shipping;
     private final ClickStats stats = new ClickStats();
     private final AtomicLong pendingBytes = new AtomicLong();
     private final EpochClock clock;
     private boolean closed;
 
-    public ClickPipeline(final Settings settings, final EpochClock clock) throws IOException
+    /**
+     * @param config the edge id, the aggregator and its token (also the fleet secret visitor ids are keyed
+     *               with), trusted proxies, and the ring, rotation, disk budget and shipping deadline.
+     */
+    public ClickPipeline(final EdgeConfig config, final EpochClock clock, final Agents agents) throws IOException
     {
-        this.settings = settings;
+        this.config = config;
         this.clock = clock;
-        this.recorder = new ClickRecorder(settings.ringBytes());
-        this.shipper = new ClickShipper(settings.edgeId(), settings.clicksDir(), settings.aggregator(), settings.token(), 30_000,
-            pendingBytes, stats);
-        this.writer = new ClickFileWriter(recorder, settings.edgeId(), settings.clicksDir(), clock, settings.rotateMs(),
-            settings.rotateBytes(), settings.diskBudgetBytes(), new VisitorHasher(settings.visitorSecret()),
-            new TrustedProxies(settings.trustedProxies()), pendingBytes, stats);
-        this.writerThread = new Thread(writer, "click-writer");
-        this.shipperThread = new Thread(shipper, "click-shipper");
-        writerThread.setDaemon(true);
-        shipperThread.setDaemon(true);
-        writerThread.start();
-        shipperThread.start();
+        final Path clicksDir = config.dataDir().resolve("clicks");
+        this.recorder = new ClickRecorder(config.clickRingBytes());
+        this.shipper = new ClickShipper(config.edgeId(), clicksDir, config.aggregator(), config.clickToken(), 30_000, pendingBytes, stats);
+        this.writer = new ClickFileWriter(config, recorder, clicksDir, clock,
+            new VisitorHasher(config.clickToken().getBytes(StandardCharsets.UTF_8)), pendingBytes, stats);
+        this.writing = agents.start(writer, Agents.sleeping(1));
+        this.shipping = agents.start(shipper, Agents.sleeping(100));
     }
 
     public ClickRecorder recorder()
@@ -65,8 +59,8 @@ public final class ClickPipeline implements AutoCloseable
         Metrics.counter(registry, "bounce_clicks_recorded_total", "Events the event loops put in the ring.", recorder::recorded);
         Metrics.counter(registry, "bounce_clicks_written_total", "Events written to click files.", stats.written::get);
         Metrics.counters(registry, "bounce_clicks_dropped_total", "Events dropped, by reason.", "reason",
-            new String[] {"ring_full", "disk_budget"}, reason -> reason,
-            reason -> reason.equals("ring_full") ? recorder.droppedRingFull() : stats.droppedDiskBudget.get());
+            new String[] {"ring_full", "disk_budget", "write_error"}, reason -> reason, reason -> reason.equals("ring_full")
+                ? recorder.droppedRingFull() : reason.equals("disk_budget") ? stats.droppedDiskBudget.get() : stats.droppedWriteError.get());
         Metrics.counter(registry, "bounce_clicks_files_total", "Click files finished.", stats.files::get);
         Metrics.counter(registry, "bounce_clicks_files_shipped_total", "Click files the aggregator took.", stats.shipped::get);
         Metrics.counter(registry, "bounce_clicks_ship_failures_total", "Failed attempts to ship a click file.", stats.shipFailures::get);
@@ -75,28 +69,30 @@ public final class ClickPipeline implements AutoCloseable
         Metrics.gauge(registry, "bounce_clicks_files_pending", "Finished click files not yet shipped.", shipper::pendingFiles);
         Metrics.gauge(registry, "bounce_clicks_bytes_pending", "Bytes of finished click files not yet shipped.", pendingBytes::get);
         Metrics.gauge(registry, "bounce_clicks_disk_budget_bytes", "Most bytes of unshipped files before events are dropped.",
-            settings::diskBudgetBytes);
+            config::clickDiskBudgetBytes);
         Metrics.gauge(registry, "bounce_clicks_oldest_unshipped_age_seconds", "Age of the oldest unshipped click file.", () ->
         {
             final long oldest = shipper.oldestPendingMs();
             return oldest == 0 ? 0 : Math.max(0, clock.time() - oldest) / 1000.0;
         });
-        Metrics.gauge(registry, "bounce_clicks_writer_up", "1 while the click writer runs.", () -> stats.writerFailed ? 0 : 1);
+        Metrics.gauge(registry, "bounce_clicks_writer_up", "1 while the click writer writes; 0 while a write failure's backoff runs.",
+            () -> writer.isFailing() ? 0 : 1);
+        Metrics.counter(registry, "bounce_clicks_write_errors_total", "Failed writes of a click file (the writer backs off and salvages).",
+            stats.writeErrors::get);
     }
 
     /** Drain, finish the file, ship what can be shipped before the deadline. Idempotent. */
     @Override
-    public synchronized void close() throws InterruptedException
+    public synchronized void close()
     {
         if (closed)
         {
             return;
         }
         closed = true;
-        writer.stop(writerThread, 30_000);
-        shipper.stop();
-        shipperThread.interrupt();
-        shipperThread.join(5_000);
-        shipper.shipAll(System.nanoTime() + settings.shipDeadlineMs() * 1_000_000L);
+        recorder.stopAccepting();
+        Agents.stop(writing, 30_000); // its close drains the ring and finishes the file
+        Agents.stop(shipping, 5_000);
+        shipper.shipAll(System.nanoTime() + config.clickShipDeadlineMs() * 1_000_000L);
     }
 }

@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 import io.bounce.runtime.agent.Backoff;
+import org.agrona.concurrent.Agent;
 import io.bounce.replication.clicks.ClickFileFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * (refused connection, 5xx, timeout) is retried with exponential backoff and jitter, forever. One
  * thread.
  */
-final class ClickShipper implements Runnable
+final class ClickShipper implements Agent
 {
     private static final Logger LOG = LoggerFactory.getLogger(ClickShipper.class);
 
@@ -39,7 +40,6 @@ final class ClickShipper implements Runnable
     private final ClickStats stats;
     private final HttpClient http = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-    private volatile boolean running = true;
     private volatile long oldestPendingMs;
     private volatile int pendingFiles;
     private final Backoff backoff;
@@ -64,26 +64,25 @@ final class ClickShipper implements Runnable
     }
 
     @Override
-    public void run()
+    public String roleName()
     {
-        while (running)
+        return "click-shipper";
+    }
+
+    /** Ship what the outbox holds, unless a failure's backoff is not over yet. */
+    @Override
+    public int doWork()
+    {
+        if (!backoff.isDue(System.currentTimeMillis()))
         {
-            try
-            {
-                if (!shipAll(Long.MAX_VALUE))
-                {
-                    backoff.pause();
-                }
-                else
-                {
-                    Thread.sleep(100);
-                }
-            }
-            catch (final InterruptedException ex)
-            {
-                break;
-            }
+            return 0;
         }
+        final long shippedBefore = stats.shipped.get();
+        if (!shipAll(Long.MAX_VALUE))
+        {
+            backoff.failed(System.currentTimeMillis());
+        }
+        return (int)(stats.shipped.get() - shippedBefore);
     }
 
     /**
@@ -91,7 +90,7 @@ final class ClickShipper implements Runnable
      *
      * @return false if a file could not be shipped (the caller backs off).
      */
-    boolean shipAll(final long deadlineNs) throws InterruptedException
+    boolean shipAll(final long deadlineNs)
     {
         final List<Path> files;
         try
@@ -121,7 +120,7 @@ final class ClickShipper implements Runnable
         return true;
     }
 
-    private boolean ship(final Path file) throws InterruptedException
+    private boolean ship(final Path file)
     {
         final long sequence = ClickFileFormat.sequenceOf(file.getFileName().toString(), edgeId);
         try
@@ -134,7 +133,16 @@ final class ClickShipper implements Runnable
                 .timeout(Duration.ofSeconds(60))
                 .PUT(HttpRequest.BodyPublishers.ofFile(file))
                 .build();
-            final HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            final HttpResponse<String> response;
+            try
+            {
+                response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt(); // stopping: the file stays for the next attempt
+                return false;
+            }
             final int status = response.statusCode();
             if (status / 100 == 2)
             {
@@ -202,8 +210,5 @@ final class ClickShipper implements Runnable
         return oldestPendingMs;
     }
 
-    void stop()
-    {
-        running = false;
-    }
+
 }

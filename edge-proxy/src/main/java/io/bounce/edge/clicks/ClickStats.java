@@ -11,5 +11,6 @@ final class ClickStats
     final AtomicLong shipped = new AtomicLong();
     final AtomicLong shipFailures = new AtomicLong();
     final AtomicLong quarantined = new AtomicLong();
-    volatile boolean writerFailed;
+    final AtomicLong writeErrors = new AtomicLong();
+    final AtomicLong droppedWriteError = new AtomicLong();
 }

@@ -2,6 +2,7 @@ package io.bounce.edge.http;
 
 import java.util.concurrent.TimeUnit;
 
+import io.bounce.edge.EdgeConfig;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.group.ChannelGroup;
@@ -20,20 +21,14 @@ final class RedirectChannelInitializer extends ChannelInitializer<Channel>
     private final int maxRequestLineBytes;
     private final int maxHeaderBytes;
 
-    RedirectChannelInitializer(
-        final Redirector redirector,
-        final ChannelGroup connections,
-        final long idleTimeoutMs,
-        final long headerTimeoutMs,
-        final int maxRequestLineBytes,
-        final int maxHeaderBytes)
+    RedirectChannelInitializer(final EdgeConfig config, final Redirector redirector, final ChannelGroup connections)
     {
         this.redirector = redirector;
         this.connections = connections;
-        this.idleTimeoutMs = idleTimeoutMs;
-        this.headerTimeoutMs = headerTimeoutMs;
-        this.maxRequestLineBytes = maxRequestLineBytes;
-        this.maxHeaderBytes = maxHeaderBytes;
+        this.idleTimeoutMs = config.idleTimeoutMs();
+        this.headerTimeoutMs = config.headerTimeoutMs();
+        this.maxRequestLineBytes = config.maxRequestLineBytes();
+        this.maxHeaderBytes = config.maxHeaderBytes();
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.bounce.edge.http;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
+import io.bounce.edge.EdgeConfig;
 import io.bounce.runtime.server.NettyServer;
 import io.bounce.runtime.server.Transport;
 import io.netty.channel.Channel;
@@ -21,20 +22,13 @@ public final class RedirectServer implements AutoCloseable
     private final ChannelGroup connections = new DefaultChannelGroup("edge-connections", GlobalEventExecutor.INSTANCE);
     private final NettyServer server;
 
-    public RedirectServer(
-        final Redirector redirector,
-        final Transport transport,
-        final int ioThreads,
-        final String host,
-        final int port,
-        final long idleTimeoutMs,
-        final long headerTimeoutMs,
-        final int maxRequestLineBytes,
-        final int maxHeaderBytes) throws InterruptedException
+    /** @param config the transport, event loops, address, timeouts and request bounds. */
+    public RedirectServer(final EdgeConfig config, final Redirector redirector) throws InterruptedException
     {
         this.redirector = redirector;
-        this.server = new NettyServer(new NettyServer.Settings("edge", transport, ioThreads, host, port, 4096),
-            new RedirectChannelInitializer(redirector, connections, idleTimeoutMs, headerTimeoutMs, maxRequestLineBytes, maxHeaderBytes));
+        this.server = new NettyServer(
+            new NettyServer.Settings("edge", config.transport(), config.ioThreads(), config.host(), config.port(), 4096),
+            new RedirectChannelInitializer(config, redirector, connections));
     }
 
     public InetSocketAddress localAddress()

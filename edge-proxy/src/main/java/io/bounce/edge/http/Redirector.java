@@ -2,6 +2,7 @@ package io.bounce.edge.http;
 
 import java.nio.charset.StandardCharsets;
 
+import io.bounce.edge.EdgeConfig;
 import io.bounce.edge.clicks.ClickRecorder;
 import io.bounce.edge.metrics.EdgeMetrics;
 import io.bounce.edge.metrics.LoopStats;
@@ -65,39 +66,21 @@ public final class Redirector
     };
     private volatile boolean draining;
 
-    public Redirector(
-        final LinkReplica replica,
-        final String defaultDomain,
-        final EpochClock clock,
-        final EdgeMetrics metrics,
-        final long permanentMaxAgeSeconds)
-    {
-        this(replica, defaultDomain, clock, metrics, permanentMaxAgeSeconds, null, null, false);
-    }
-
     /**
-     * @param clicks        where every answered lookup is recorded, or null to record nothing.
-     * @param countryHeader the header the load balancer sets to the client's country, or null.
-     * @param proxyProtocol every connection starts with a PROXY protocol (v1 or v2) header naming the client.
+     * @param config  the default domain, the permanent redirects' max-age, the country header and PROXY protocol.
+     * @param clicks  where every answered lookup is recorded, or null to record nothing.
      */
-    public Redirector(
-        final LinkReplica replica,
-        final String defaultDomain,
-        final EpochClock clock,
-        final EdgeMetrics metrics,
-        final long permanentMaxAgeSeconds,
-        final ClickRecorder clicks,
-        final String countryHeader,
-        final boolean proxyProtocol)
+    public Redirector(final EdgeConfig config, final LinkReplica replica, final EdgeMetrics metrics, final ClickRecorder clicks,
+        final EpochClock clock)
     {
         this.clicks = clicks;
-        this.proxyProtocol = proxyProtocol;
-        this.countryHeader = countryHeader;
+        this.proxyProtocol = config.proxyProtocol();
+        this.countryHeader = config.countryHeader();
         this.replica = replica;
-        this.defaultDomain = defaultDomain.getBytes(StandardCharsets.US_ASCII);
+        this.defaultDomain = config.defaultDomain().getBytes(StandardCharsets.US_ASCII);
         this.clock = clock;
         this.metrics = metrics;
-        this.permanentCache = ascii("\r\nCache-Control: public, max-age=" + permanentMaxAgeSeconds + "\r\n");
+        this.permanentCache = ascii("\r\nCache-Control: public, max-age=" + config.permanentMaxAgeSeconds() + "\r\n");
     }
 
     /** What one event loop owns: scratch space and counters. Only ever touched by that loop's thread. */

@@ -14,10 +14,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import io.bounce.runtime.agent.Agents;
 import io.bounce.runtime.agent.Backoff;
 import io.bounce.replication.link.LinkCodec;
 import io.bounce.replication.link.LinkFormatException;
 import io.bounce.replication.link.LinkRecord;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,14 +48,19 @@ public final class LogFollower implements AutoCloseable
     private final FollowerStats stats = new FollowerStats();
     private final HttpClient client;
     private final ScheduledExecutorService watchdog;
-    private final Thread thread;
+    private final Agents agents;
+    private AgentRunner runner;
     private volatile boolean running = true;
+    /** Whether the next session starts from the snapshot; owned by the follower's agent. */
+    private boolean bootstrap;
     private volatile InputStream current;
     private volatile long lastReadNanos;
     private final Backoff backoff;
 
-    public LogFollower(final Settings settings, final FollowerSink sink)
+    /** @param agents runs the follower from {@link #start()} on. */
+    public LogFollower(final Settings settings, final FollowerSink sink, final Agents agents)
     {
+        this.agents = agents;
         this.settings = settings;
         this.sink = sink;
         this.backoff = new Backoff(settings.backoffInitialMs(), settings.backoffMaxMs());
@@ -68,8 +76,7 @@ public final class LogFollower implements AutoCloseable
         });
         stats.appliedSequence.set(sink.appliedSequence());
         stats.appliedCommittedAtMs.set(sink.appliedCommittedAtMs());
-        this.thread = new Thread(this::run, "replication-follower");
-        this.thread.setDaemon(true);
+        this.bootstrap = sink.appliedSequence() == 0;
     }
 
     /** Start following. */
@@ -77,7 +84,20 @@ public final class LogFollower implements AutoCloseable
     {
         final long period = Math.max(10, settings.timeoutMs() / 4);
         watchdog.scheduleAtFixedRate(this::checkSilence, period, period, TimeUnit.MILLISECONDS);
-        thread.start();
+        runner = agents.start(new Agent()
+        {
+            @Override
+            public int doWork() throws InterruptedException
+            {
+                return followOnce();
+            }
+
+            @Override
+            public String roleName()
+            {
+                return "replication-follower";
+            }
+        }, Agents.sleeping(10));
         return this;
     }
 
@@ -86,59 +106,62 @@ public final class LogFollower implements AutoCloseable
         return stats;
     }
 
-    private void run()
+    /**
+     * One session with the leader, unless a failure's backoff is not over: bootstrap if needed, then
+     * tail until the stream ends (it always does, by error or silence); then schedule the next attempt.
+     *
+     * @return 1 when a session ran, 0 while backing off.
+     */
+    private int followOnce() throws InterruptedException
     {
-        boolean bootstrap = sink.appliedSequence() == 0;
-        while (running)
+        if (!backoff.isDue(System.currentTimeMillis()))
         {
-            try
+            return 0;
+        }
+        try
+        {
+            if (bootstrap)
             {
-                if (bootstrap)
-                {
-                    bootstrap();
-                    bootstrap = false;
-                }
-                tail();
+                bootstrap();
+                bootstrap = false;
             }
-            catch (final LogGoneException ex)
-            {
-                stats.goneAnswers.incrementAndGet();
-                LOG.warn("{}; bootstrapping from the snapshot", ex.getMessage());
-                bootstrap = true;
-                continue;
-            }
-            catch (final ProtocolException ex)
-            {
-                stats.protocolErrors.incrementAndGet(ex.reason().ordinal());
-                LOG.error("refused the leader's stream ({}): {}", ex.reason(), ex.getMessage());
-            }
-            catch (final UnauthorizedException ex)
-            {
-                stats.unauthorized.incrementAndGet();
-                LOG.error("{}", ex.getMessage());
-            }
-            catch (final IOException | RuntimeException ex)
-            {
-                if (running)
-                {
-                    LOG.info("replication stream from {} ended: {}", settings.leader(), ex.toString());
-                }
-            }
-            catch (final InterruptedException ex)
-            {
-                break;
-            }
-            finally
-            {
-                stats.connected = false;
-                closeCurrent();
-            }
+            tail();
+        }
+        catch (final LogGoneException ex)
+        {
+            stats.goneAnswers.incrementAndGet();
+            LOG.warn("{}; bootstrapping from the snapshot", ex.getMessage());
+            bootstrap = true;
+            return 1; // at once: the leader is there, it only lacks what was asked
+        }
+        catch (final ProtocolException ex)
+        {
+            stats.protocolErrors.incrementAndGet(ex.reason().ordinal());
+            LOG.error("refused the leader's stream ({}): {}", ex.reason(), ex.getMessage());
+        }
+        catch (final UnauthorizedException ex)
+        {
+            stats.unauthorized.incrementAndGet();
+            LOG.error("{}", ex.getMessage());
+        }
+        catch (final IOException | RuntimeException ex)
+        {
             if (running)
             {
-                stats.reconnects.incrementAndGet();
-                pause();
+                LOG.info("replication stream from {} ended: {}", settings.leader(), ex.toString());
             }
         }
+        finally
+        {
+            stats.connected = false;
+            closeCurrent();
+        }
+        if (running)
+        {
+            stats.reconnects.incrementAndGet();
+            backoff.failed(System.currentTimeMillis());
+        }
+        return 1;
     }
 
     private void bootstrap() throws IOException, InterruptedException
@@ -348,18 +371,6 @@ public final class LogFollower implements AutoCloseable
         }
     }
 
-    private void pause()
-    {
-        try
-        {
-            backoff.pause();
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     private static long parseLong(final String value)
     {
         try
@@ -374,12 +385,11 @@ public final class LogFollower implements AutoCloseable
 
     /** Stop following: the current stream is dropped; what was applied stays applied and checkpointed. */
     @Override
-    public void close() throws InterruptedException
+    public void close()
     {
         running = false;
-        closeCurrent();
-        thread.interrupt();
-        thread.join(10_000);
+        closeCurrent(); // a tailing stream ends at once; a request awaiting its answer is interrupted after a second
+        Agents.stop(runner, 1_000);
         watchdog.shutdownNow();
     }
 

@@ -10,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import com.sun.net.httpserver.HttpServer;
+import io.bounce.runtime.agent.Agents;
 import io.bounce.replication.link.LinkRecord;
 import org.junit.jupiter.api.Test;
 
@@ -136,6 +137,6 @@ class LogFollowerTest
     private static LogFollower follow(final HttpServer leader, final MemorySink sink)
     {
         return new LogFollower(new LogFollower.Settings(
-            URI.create("http://127.0.0.1:" + leader.getAddress().getPort() + "/"), "token", 200, 10, 50), sink).start();
+            URI.create("http://127.0.0.1:" + leader.getAddress().getPort() + "/"), "token", 200, 10, 50), sink, new Agents()).start();
     }
 }

@@ -114,6 +114,13 @@ public final class AdminServer implements AutoCloseable
             }
         }
 
+        /** A read timeout or a reset on an admin connection: nothing to answer, the connection ends. */
+        @Override
+        public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
+        {
+            ctx.close();
+        }
+
         private static boolean keepAlive(final FullHttpRequest request)
         {
             return HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();

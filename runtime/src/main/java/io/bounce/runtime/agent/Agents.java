@@ -1,0 +1,95 @@
+package io.bounce.runtime.agent;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one way a Bounce role runs background work: each loop is an Agrona {@link Agent} on a daemon
+ * thread named after its role, run by an {@link AgentRunner} with a named idle strategy. An exception
+ * out of an agent's duty cycle is logged and counted ({@code bounce_agent_errors_total{agent}}) and the
+ * agent goes on; an agent that must pause after a failure (a full disk, a peer that is down) keeps its
+ * own {@link Backoff} and returns 0 until it is due again. One per role, shared by its components.
+ */
+public final class Agents
+{
+    private static final Logger LOG = LoggerFactory.getLogger(Agents.class);
+
+    private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+
+    /**
+     * For a consumer whose latency matters (the store's writer): spin, then yield, then park from 1 µs
+     * up to 1 ms, so work that arrives while it idles waits at most a millisecond.
+     */
+    public static IdleStrategy backoff()
+    {
+        return new BackoffIdleStrategy(10, 20, 1_000, 1_000_000);
+    }
+
+    /** For a loop that polls (a ring, a directory, a queue) and may take {@code ms} to notice new work. */
+    public static IdleStrategy sleeping(final long ms)
+    {
+        return new SleepingMillisIdleStrategy(ms);
+    }
+
+    /** Run {@code agent} on a daemon thread named {@link Agent#roleName()} until its runner is closed. */
+    public AgentRunner start(final Agent agent, final IdleStrategy idle)
+    {
+        final LongAdder count = errors.computeIfAbsent(agent.roleName(), name -> new LongAdder());
+        final AgentRunner runner = new AgentRunner(idle, error ->
+        {
+            count.increment();
+            LOG.error("{} failed and carries on", agent.roleName(), error);
+        }, null, agent);
+        AgentRunner.startOnThread(runner, task ->
+        {
+            final Thread thread = new Thread(task);
+            thread.setDaemon(true);
+            return thread;
+        });
+        return runner;
+    }
+
+    /**
+     * Stop an agent: its duty cycle ends, then its {@link Agent#onClose()} runs (where an agent finishes
+     * what it holds). Waits up to {@code timeoutMs}, then interrupts the thread.
+     */
+    public static void stop(final AgentRunner runner, final int timeoutMs)
+    {
+        if (runner != null)
+        {
+            runner.close(timeoutMs, thread ->
+            {
+                LOG.warn("{} did not stop within {} ms; interrupting it", runner.agent().roleName(), timeoutMs);
+                thread.interrupt();
+            });
+        }
+    }
+
+    /** @return failures of the agent named {@code roleName} so far. */
+    public long errors(final String roleName)
+    {
+        final LongAdder count = errors.get(roleName);
+        return count == null ? 0 : count.sum();
+    }
+
+    /** Expose the agents' failures in {@code registry}. */
+    public void register(final PrometheusRegistry registry)
+    {
+        CounterWithCallback.builder().name("bounce_agent_errors_total")
+            .help("Exceptions out of a background agent's duty cycle (logged; the agent carries on), by agent.")
+            .labelNames("agent")
+            .callback(cb -> errors.forEach((name, count) -> cb.call(count.sum(), name)))
+            .register(registry);
+    }
+}
