@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
 
+import org.agrona.CloseHelper;
+
 /**
  * Every SQL statement the control plane runs, each taking the connection to run on, so the same
  * query serves the writer's transaction and a reader. Plain SQL that PostgreSQL also accepts
@@ -55,14 +57,7 @@ public final class Queries
         {
             for (final PreparedStatement ps : cache.values())
             {
-                try
-                {
-                    ps.close();
-                }
-                catch (final SQLException ignored)
-                {
-                    // closing anyway
-                }
+                CloseHelper.quietClose(ps);
             }
         }
     }

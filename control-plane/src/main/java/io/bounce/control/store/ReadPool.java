@@ -9,6 +9,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.agrona.CloseHelper;
+
 /**
  * The threads that answer API requests off the event loops. Each holds its own read-only connection
  * (WAL lets them read while the writer commits) and uses it for every read it serves.
@@ -70,14 +72,7 @@ public final class ReadPool implements AutoCloseable
             for (final Connection c : opened)
             {
                 Queries.forget(c);
-                try
-                {
-                    c.close();
-                }
-                catch (final SQLException ignored)
-                {
-                    // closing anyway
-                }
+                CloseHelper.quietClose(c);
             }
         }
     }

@@ -17,9 +17,9 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import io.bounce.edge.EdgeConfig;
+import io.bounce.replication.clicks.ClickFileFormat;
 import io.bounce.runtime.agent.Backoff;
 import io.bounce.runtime.files.DurableFiles;
-import io.bounce.replication.clicks.ClickFileFormat;
 import net.jpountz.lz4.LZ4FrameInputStream;
 import net.jpountz.lz4.LZ4FrameOutputStream;
 import org.agrona.DirectBuffer;
@@ -31,17 +31,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one thread that drains the {@link ClickRecorder}'s ring into click files
- * ({@link ClickFileFormat}): each event becomes a row (the client address becomes a visitor hash
- * here, so it never reaches a file); a file is written under {@code open/}, and after
+ * The agent ({@code click-writer}, one thread) that drains the {@link ClickRecorder}'s ring into click
+ * files ({@link ClickFileFormat}): each event becomes a row ({@link ClickRowEncoder}: the client
+ * address becomes a visitor hash there, so it never reaches a file); a file is written under
+ * {@code open/}, and after
  * {@code rotateMs} or {@code rotateBytes} (uncompressed) it is finished (LZ4 end mark and checksum),
  * fsynced and renamed into {@code outbox/}, where the {@link ClickShipper} finds it. File sequences
  * come from {@code next-sequence}, written and fsynced before a file is opened, so they survive
  * restarts. While the unshipped files reach {@code diskBudgetBytes}, events are dropped and counted:
  * files are never deleted to make room.
  *
- * <p>A file left in {@code open/} by a crash is salvaged at the next start: its complete rows are
- * written to a new file; if nothing can be read it is moved to {@code quarantine/}.
+ * <p>A file left in {@code open/} by a crash or a failed write is salvaged (at the next start, or when
+ * the writer is due again after the failure): its complete rows are written to a new file; if
+ * nothing can be read it is moved to {@code quarantine/}.
  */
 final class ClickFileWriter implements Agent
 {
@@ -57,16 +59,9 @@ final class ClickFileWriter implements Agent
     private final long rotateMs;
     private final long rotateBytes;
     private final long diskBudgetBytes;
-    private final VisitorHasher visitors;
-    private final TrustedProxies proxies;
+    private final ClickRowEncoder rows;
     private final AtomicLong pendingBytes;
     private final ClickStats stats;
-    private static final byte[] GET = {'G', 'E', 'T'};
-    private static final byte[] HEAD = {'H', 'E', 'A', 'D'};
-    /** Room for the longest row: fixed fields plus a user agent and a referrer escaped at two bytes a byte. */
-    private final byte[] rowBytes = new byte[1024 + 2 * (ClickFileFormat.MAX_USER_AGENT_BYTES + ClickFileFormat.MAX_REFERRER_BYTES)];
-    private final byte[] edgeIdBytes;
-    private final byte[] peer = new byte[16];
     private final RingBuffer ring;
     private final MessageHandler onEvent = this::onEvent;
     /** After a write failure: no file is written until it is due again (the ring keeps what fits meanwhile). */
@@ -88,7 +83,6 @@ final class ClickFileWriter implements Agent
         final String edgeId = config.edgeId();
         this.recorder = recorder;
         this.edgeId = edgeId;
-        this.edgeIdBytes = edgeId.getBytes(StandardCharsets.US_ASCII); // [A-Za-z0-9_.-]: nothing to escape
         this.openDir = Files.createDirectories(clicksDir.resolve("open"));
         this.outbox = Files.createDirectories(clicksDir.resolve("outbox"));
         this.quarantine = Files.createDirectories(clicksDir.resolve("quarantine"));
@@ -97,8 +91,7 @@ final class ClickFileWriter implements Agent
         this.rotateMs = config.clickRotateMs();
         this.rotateBytes = config.clickRotateBytes();
         this.diskBudgetBytes = config.clickDiskBudgetBytes();
-        this.visitors = visitors;
-        this.proxies = new TrustedProxies(config.trustedProxies());
+        this.rows = new ClickRowEncoder(edgeId, visitors, new TrustedProxies(config.trustedProxies()));
         this.pendingBytes = pendingBytes;
         this.stats = stats;
         this.ring = recorder.ring();
@@ -219,128 +212,20 @@ final class ClickFileWriter implements Agent
         }
     }
 
-    /**
-     * One event → one row, built in bytes: the request's header bytes go from the ring to the row with
-     * only the TabSeparated escapes applied and control characters dropped (an earlier version decoded
-     * them to Strings and back, which cost more than compressing the file: bench/README.md "clicks").
-     */
+    /** One event → one row in the open file (opened first if none is). */
     private void writeRow(final DirectBuffer buffer, final int index) throws IOException
     {
-        final long timeMs = buffer.getLong(index + ClickRecorder.TIME_OFFSET);
-        final int status = buffer.getShort(index + ClickRecorder.STATUS_OFFSET) & 0xFFFF;
-        final boolean head = buffer.getByte(index + ClickRecorder.HEAD_OFFSET) != 0;
-        final int peerLength = buffer.getByte(index + ClickRecorder.PEER_LENGTH_OFFSET);
-        final int keyLength = buffer.getShort(index + ClickRecorder.KEY_LENGTH_OFFSET) & 0xFFFF;
-        final int uaLength = buffer.getShort(index + ClickRecorder.UA_LENGTH_OFFSET) & 0xFFFF;
-        final int refLength = buffer.getShort(index + ClickRecorder.REFERRER_LENGTH_OFFSET) & 0xFFFF;
-        final int xffLength = buffer.getShort(index + ClickRecorder.XFF_LENGTH_OFFSET) & 0xFFFF;
-        final int countryLength = buffer.getByte(index + ClickRecorder.COUNTRY_LENGTH_OFFSET);
-        buffer.getBytes(index + ClickRecorder.PEER_OFFSET, peer, 0, peerLength);
-        final int keyAt = index + ClickRecorder.VARIABLE_OFFSET;
-        final int uaAt = keyAt + keyLength;
-        final int refAt = uaAt + uaLength;
-        final int xffAt = refAt + refLength;
-        final int countryAt = xffAt + xffLength;
-
-        byte[] client = peer;
-        int clientLength = peerLength;
-        if (!proxies.isEmpty() && xffLength > 0)
-        {
-            client = proxies.client(peer, peerLength, buffer.getStringWithoutLengthAscii(xffAt, xffLength));
-            clientLength = client.length;
-        }
-
-        int n = 0;
-        n = putLong(rowBytes, n, timeMs);
-        rowBytes[n++] = '\t';
-        System.arraycopy(edgeIdBytes, 0, rowBytes, n, edgeIdBytes.length);
-        n += edgeIdBytes.length;
-        rowBytes[n++] = '\t';
-        // domain/code: both are restricted to characters that need no escaping (LinkRules)
-        for (int i = 0; i < keyLength; i++)
-        {
-            final byte b = buffer.getByte(keyAt + i);
-            rowBytes[n++] = b == '/' ? (byte)'\t' : b;
-        }
-        rowBytes[n++] = '\t';
-        n = putLong(rowBytes, n, status);
-        rowBytes[n++] = '\t';
-        final byte[] method = head ? HEAD : GET;
-        System.arraycopy(method, 0, rowBytes, n, method.length);
-        n += method.length;
-        rowBytes[n++] = '\t';
-        n = visitors.visitor(client, clientLength, timeMs, rowBytes, n);
-        rowBytes[n++] = '\t';
-        if (countryLength == 2 && isAsciiLetter(buffer.getByte(countryAt)) && isAsciiLetter(buffer.getByte(countryAt + 1)))
-        {
-            rowBytes[n++] = (byte)Character.toUpperCase((char)buffer.getByte(countryAt));
-            rowBytes[n++] = (byte)Character.toUpperCase((char)buffer.getByte(countryAt + 1));
-        }
-        rowBytes[n++] = '\t';
-        n = putEscaped(buffer, uaAt, uaLength, rowBytes, n);
-        rowBytes[n++] = '\t';
-        n = putEscaped(buffer, refAt, refLength, rowBytes, n);
-        rowBytes[n++] = '\n';
-
+        final int n = rows.encode(buffer, index);
         if (file == null)
         {
             openFile();
         }
-        file.write(rowBytes, 0, n);
+        file.write(rows.row(), 0, n);
         fileBytes += n;
         fileEvents++;
         stats.written.incrementAndGet();
     }
 
-    private static boolean isAsciiLetter(final byte b)
-    {
-        return (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z');
-    }
-
-    private static int putLong(final byte[] out, final int at, final long value)
-    {
-        final String digits = Long.toString(value);
-        for (int i = 0; i < digits.length(); i++)
-        {
-            out[at + i] = (byte)digits.charAt(i);
-        }
-        return at + digits.length();
-    }
-
-    /** Header bytes as they came (UTF-8 or not), TabSeparated escapes applied, control characters dropped. */
-    private static int putEscaped(final DirectBuffer buffer, final int from, final int length, final byte[] out, final int at)
-    {
-        int n = at;
-        for (int i = 0; i < length; i++)
-        {
-            final byte b = buffer.getByte(from + i);
-            switch (b)
-            {
-                case '\\':
-                    out[n++] = '\\';
-                    out[n++] = '\\';
-                    break;
-                case '\t':
-                    out[n++] = '\\';
-                    out[n++] = 't';
-                    break;
-                case '\n':
-                    out[n++] = '\\';
-                    out[n++] = 'n';
-                    break;
-                case '\r':
-                    out[n++] = '\\';
-                    out[n++] = 'r';
-                    break;
-                default:
-                    if ((b & 0xFF) >= 0x20 && b != 0x7F)
-                    {
-                        out[n++] = b;
-                    }
-            }
-        }
-        return n;
-    }
 
     private void rotateIfDue(final boolean force) throws IOException
     {

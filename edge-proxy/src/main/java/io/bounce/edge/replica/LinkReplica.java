@@ -4,20 +4,10 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.bounce.replication.link.LinkCodec;
@@ -26,6 +16,7 @@ import io.bounce.replication.link.LinkView;
 import io.bounce.replication.log.FollowerSink;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
+import org.agrona.CloseHelper;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,13 +33,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A bootstrap loads a snapshot into a second map, {@value #NEXT_FILE}, while the live one keeps
  * serving; committing it renames the file over {@value #MAP_FILE} (atomic) and swaps the reference the
- * redirect path reads. The old map is closed {@value #RETIRE_DELAY_MS} ms later, long after any lookup
- * that started on it has finished (a lookup holds it for microseconds). A crash mid-bootstrap leaves a
- * partial {@value #NEXT_FILE}, deleted at the next open.
+ * redirect path reads; a {@link MapRetirer} closes the old one once no lookup can be on it. A crash
+ * mid-bootstrap leaves a partial {@value #NEXT_FILE}, deleted at the next open.
  *
- * <p>Crash safety: {@value #LOCK_FILE} is locked for the life of the process, so no second process
- * can open the map; {@value #DIRTY_MARKER} exists while the map is open and names the boot it was
- * opened in. Finding the marker at open means the last owner died without closing. If it died in
+ * <p>Crash safety: a {@link ReplicaDirectory} keeps any second process out of the data directory and
+ * says whether the last owner died without closing. If it died in
  * this same boot and the {@link MapAccessTracker} says none of its threads was inside the map, it
  * held no Chronicle lock and had no write half done, and the map opens as it is. Otherwise (a thread
  * was inside, or the machine itself went down) the map is opened through Chronicle's recovery, which
@@ -59,10 +48,9 @@ import org.slf4j.LoggerFactory;
 public final class LinkReplica implements AutoCloseable, FollowerSink
 {
     public static final String MAP_FILE = "links.cm3";
-    public static final String LOCK_FILE = "edge.lock";
-    public static final String DIRTY_MARKER = "replica.open";
+    public static final String LOCK_FILE = ReplicaDirectory.LOCK_FILE;
+    public static final String DIRTY_MARKER = ReplicaDirectory.DIRTY_MARKER;
     public static final String NEXT_FILE = "links.next.cm3";
-    static final long RETIRE_DELAY_MS = 5_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(LinkReplica.class);
     private static final byte[] SEQUENCE_KEY = {0, 's', 'e', 'q'};
@@ -71,8 +59,7 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
     private static final double MAX_BLOAT_FACTOR = 5.0;
 
     private final Path dataDir;
-    private final FileChannel lockChannel;
-    private final FileLock lock;
+    private final ReplicaDirectory directory;
     private final boolean recovered;
     private final boolean uncleanStop;
     private final MapAccessTracker tracker;
@@ -82,10 +69,9 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
     /** What {@link #apply} reads an entry it may replace through; owned by the one thread that writes. */
     private final UnsafeBuffer existingBuffer = new UnsafeBuffer(0, 0);
     private final LinkView existingView = new LinkView();
-    private final List<ChronicleMap<byte[], byte[]>> retired = new ArrayList<>();
-    private ScheduledExecutorService retirer;
+    private final MapRetirer retirer = new MapRetirer();
     private volatile ChronicleMap<byte[], byte[]> map;
-    private volatile byte[][] knownDomains;
+    private volatile KnownDomains knownDomains;
     /**
      * What the bookkeeping entries hold, kept beside the map so that metrics and readiness never look
      * keys up in it. A lookup with a byte[] key from another thread (the admin port's scrape) showed
@@ -102,8 +88,7 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
 
     private LinkReplica(
         final Path dataDir,
-        final FileChannel lockChannel,
-        final FileLock lock,
+        final ReplicaDirectory directory,
         final ChronicleMap<byte[], byte[]> map,
         final boolean recovered,
         final boolean uncleanStop,
@@ -114,8 +99,7 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
         this.uncleanStop = uncleanStop;
         this.tracker = tracker;
         this.dataDir = dataDir;
-        this.lockChannel = lockChannel;
-        this.lock = lock;
+        this.directory = directory;
         this.map = map;
         this.recovered = recovered;
         this.expectedLinks = expectedLinks;
@@ -124,7 +108,7 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
         try
         {
             final byte[] domains = map.get(DOMAINS_KEY);
-            this.knownDomains = readDomains(domains);
+            this.knownDomains = KnownDomains.decode(domains);
             final byte[] sequence = map.get(SEQUENCE_KEY);
             rememberSequence(sequence);
             this.hasDomainsEntry = domains != null;
@@ -156,36 +140,12 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
     public static LinkReplica open(final Path dataDir, final long expectedLinks, final int averageUrlBytes,
         final boolean bootstrapPending) throws IOException
     {
-        Files.createDirectories(dataDir);
-        final FileChannel lockChannel = FileChannel.open(
-            dataDir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        final FileLock lock;
+        final ReplicaDirectory directory = ReplicaDirectory.claim(dataDir);
         try
         {
-            lock = tryLock(lockChannel);
-        }
-        catch (final IOException | RuntimeException ex)
-        {
-            lockChannel.close();
-            throw ex;
-        }
-        if (lock == null)
-        {
-            final String owner = readOwner(lockChannel);
-            lockChannel.close();
-            throw new ReplicaLockedException("data dir " + dataDir.toAbsolutePath() +
-                " is in use by another edge process" + (owner.isEmpty() ? "" : " (pid " + owner + ")") +
-                "; give each edge its own --data-dir");
-        }
-        try
-        {
-            writeOwner(lockChannel);
-            final Path marker = dataDir.resolve(DIRTY_MARKER);
             final File mapFile = dataDir.resolve(MAP_FILE).toFile();
-            final boolean crashed = Files.exists(marker) && mapFile.exists();
-            final String bootId = bootId();
-            final boolean sameBoot = crashed && !bootId.isEmpty() &&
-                bootId.equals(Files.readString(marker, StandardCharsets.US_ASCII).trim());
+            final boolean crashed = directory.lastOwnerLeftItOpen() && mapFile.exists();
+            final boolean sameBoot = crashed && directory.leftOpenInThisBoot();
             final boolean needsRecovery = crashed && (!sameBoot || MapAccessTracker.anyoneWasInside(dataDir));
             if (Files.deleteIfExists(dataDir.resolve(NEXT_FILE)))
             {
@@ -210,13 +170,12 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
                 map = builder.createPersistedTo(mapFile);
             }
             final MapAccessTracker tracker = MapAccessTracker.create(dataDir);
-            Files.writeString(marker, bootId, StandardCharsets.US_ASCII);
-            return new LinkReplica(dataDir, lockChannel, lock, map, needsRecovery, crashed, tracker, expectedLinks, averageUrlBytes);
+            directory.markOpen();
+            return new LinkReplica(dataDir, directory, map, needsRecovery, crashed, tracker, expectedLinks, averageUrlBytes);
         }
         catch (final IOException | RuntimeException ex)
         {
-            lock.release();
-            lockChannel.close();
+            CloseHelper.quietClose(directory);
             throw ex;
         }
     }
@@ -229,19 +188,6 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
             .averageKeySize(AVERAGE_KEY_BYTES)
             .averageValueSize(LinkView.HEADER_LENGTH + AVERAGE_KEY_BYTES + averageUrlBytes)
             .maxBloatFactor(MAX_BLOAT_FACTOR);
-    }
-
-    /** @return this boot's id (Linux), or "" where there is none: then every unclean stop means recovery. */
-    private static String bootId()
-    {
-        try
-        {
-            return Files.readString(Path.of("/proc/sys/kernel/random/boot_id"), StandardCharsets.US_ASCII).trim();
-        }
-        catch (final IOException | RuntimeException ex)
-        {
-            return "";
-        }
     }
 
     /** @return true if the last owner stopped without closing the replica (recovered or not). */
@@ -417,86 +363,32 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
         final Path next = dataDir.resolve(NEXT_FILE);
         Files.deleteIfExists(next);
         final long entries = Math.max(expectedLinks, expectedRecords + expectedRecords / 4 + 1024);
-        final ChronicleMap<byte[], byte[]> fresh = builder(entries, averageUrlBytes).createPersistedTo(next.toFile());
-        return new Bootstrap()
-        {
-            private final byte[][][] domains = {new byte[0][]};
-            private boolean committed;
-
-            @Override
-            public void put(final LinkRecord record)
-            {
-                final byte[] domain = record.domain().getBytes(StandardCharsets.US_ASCII);
-                if (!contains(domains[0], domain, 0, domain.length))
-                {
-                    domains[0] = Arrays.copyOf(domains[0], domains[0].length + 1);
-                    domains[0][domains[0].length - 1] = domain;
-                }
-                fresh.put(key(record.domain(), record.code()), LinkCodec.encode(record));
-            }
-
-            @Override
-            public void commit(final long sequence, final long committedAtMs) throws IOException
-            {
-                fresh.put(DOMAINS_KEY, joinDomains(domains[0]));
-                fresh.put(SEQUENCE_KEY, sequenceValue(sequence, committedAtMs));
-                Files.move(next, dataDir.resolve(MAP_FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                swapIn(fresh, domains[0]);
-                hasDomainsEntry = true;
-                hasSequenceEntry = true;
-                appliedSequence = sequence;
-                appliedCommittedAtMs = committedAtMs;
-                committed = true;
-            }
-
-            @Override
-            public void close()
-            {
-                if (!committed)
-                {
-                    fresh.close();
-                    try
-                    {
-                        Files.deleteIfExists(next);
-                    }
-                    catch (final IOException ex)
-                    {
-                        LOG.warn("could not delete the abandoned snapshot load {}", next, ex);
-                    }
-                }
-            }
-        };
+        return new SnapshotLoad(this, builder(entries, averageUrlBytes).createPersistedTo(next.toFile()), next);
     }
 
-    private synchronized void swapIn(final ChronicleMap<byte[], byte[]> fresh, final byte[][] domains)
+    /**
+     * A snapshot load is done: {@code fresh} gets the bookkeeping entries, its file is renamed over the
+     * live map's (atomic) and it becomes the map the redirect path reads. On the follower's thread.
+     */
+    void commitSnapshot(final ChronicleMap<byte[], byte[]> fresh, final Path file, final KnownDomains domains, final long sequence,
+        final long committedAtMs) throws IOException
+    {
+        fresh.put(DOMAINS_KEY, domains.encode());
+        fresh.put(SEQUENCE_KEY, sequenceValue(sequence, committedAtMs));
+        Files.move(file, dataDir.resolve(MAP_FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        swapIn(fresh, domains);
+        hasDomainsEntry = true;
+        hasSequenceEntry = true;
+        appliedSequence = sequence;
+        appliedCommittedAtMs = committedAtMs;
+    }
+
+    private synchronized void swapIn(final ChronicleMap<byte[], byte[]> fresh, final KnownDomains domains)
     {
         final ChronicleMap<byte[], byte[]> old = map;
         knownDomains = domains;
         map = fresh;
-        if (closed)
-        {
-            old.close();
-            return;
-        }
-        retired.add(old);
-        if (retirer == null)
-        {
-            retirer = Executors.newSingleThreadScheduledExecutor(r ->
-            {
-                final Thread thread = new Thread(r, "replica-retirer");
-                thread.setDaemon(true);
-                return thread;
-            });
-        }
-        retirer.schedule(() -> retire(old), RETIRE_DELAY_MS, TimeUnit.MILLISECONDS);
-    }
-
-    private synchronized void retire(final ChronicleMap<byte[], byte[]> old)
-    {
-        if (retired.remove(old))
-        {
-            old.close();
-        }
+        retirer.retire(old);
     }
 
     /**
@@ -505,19 +397,7 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
      */
     public boolean isKnownDomain(final byte[] bytes, final int offset, final int length)
     {
-        return contains(knownDomains, bytes, offset, length);
-    }
-
-    private static boolean contains(final byte[][] domains, final byte[] bytes, final int offset, final int length)
-    {
-        for (final byte[] domain : domains)
-        {
-            if (domain.length == length && Arrays.equals(domain, 0, length, bytes, offset, offset + length))
-            {
-                return true;
-            }
-        }
-        return false;
+        return knownDomains.contains(bytes, offset, length);
     }
 
     /** @return links held, not counting the replica's own bookkeeping entries. */
@@ -563,91 +443,27 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
             return;
         }
         closed = true;
-        if (retirer != null)
-        {
-            retirer.shutdownNow();
-        }
-        retired.forEach(ChronicleMap::close);
-        retired.clear();
+        retirer.close();
         try
         {
             map.close();
             tracker.close();
-            Files.deleteIfExists(dataDir.resolve(DIRTY_MARKER));
+            directory.markClosed();
         }
         finally
         {
-            lock.release();
-            lockChannel.close();
+            directory.close();
         }
     }
 
     private void addDomain(final ChronicleMap<byte[], byte[]> live, final String domain)
     {
-        final byte[] bytes = domain.getBytes(StandardCharsets.US_ASCII);
-        if (isKnownDomain(bytes, 0, bytes.length))
+        final KnownDomains more = knownDomains.with(domain);
+        if (more != knownDomains)
         {
-            return;
-        }
-        final byte[][] domains = Arrays.copyOf(knownDomains, knownDomains.length + 1);
-        domains[domains.length - 1] = bytes;
-        live.put(DOMAINS_KEY, joinDomains(domains));
-        hasDomainsEntry = true;
-        knownDomains = domains;
-    }
-
-    private static byte[] joinDomains(final byte[][] domains)
-    {
-        final StringBuilder joined = new StringBuilder();
-        for (final byte[] d : domains)
-        {
-            joined.append(new String(d, StandardCharsets.US_ASCII)).append('\n');
-        }
-        return joined.toString().getBytes(StandardCharsets.US_ASCII);
-    }
-
-    private static byte[][] readDomains(final byte[] stored)
-    {
-        if (stored == null || stored.length == 0)
-        {
-            return new byte[0][];
-        }
-        return Arrays.stream(new String(stored, StandardCharsets.US_ASCII).split("\n"))
-            .filter(s -> !s.isEmpty())
-            .map(s -> s.getBytes(StandardCharsets.US_ASCII))
-            .toArray(byte[][]::new);
-    }
-
-    private static FileLock tryLock(final FileChannel channel) throws IOException
-    {
-        try
-        {
-            return channel.tryLock();
-        }
-        catch (final OverlappingFileLockException ex)
-        {
-            return null; // this very process holds it already: refused all the same
-        }
-    }
-
-    private static void writeOwner(final FileChannel channel) throws IOException
-    {
-        channel.truncate(0);
-        channel.write(ByteBuffer.wrap(Long.toString(ProcessHandle.current().pid()).getBytes(StandardCharsets.US_ASCII)), 0);
-        channel.force(false);
-    }
-
-    private static String readOwner(final FileChannel channel)
-    {
-        try
-        {
-            final ByteBuffer buffer = ByteBuffer.allocate(32);
-            final int n = channel.read(buffer, 0);
-            return n <= 0 ? "" : new String(buffer.array(), 0, n, StandardCharsets.US_ASCII).trim();
-        }
-        catch (final IOException ex)
-        {
-            return "";
+            live.put(DOMAINS_KEY, more.encode());
+            hasDomainsEntry = true;
+            knownDomains = more;
         }
     }
 }

@@ -1,0 +1,155 @@
+package io.bounce.edge.clicks;
+
+import java.nio.charset.StandardCharsets;
+
+import io.bounce.replication.clicks.ClickFileFormat;
+import org.agrona.DirectBuffer;
+
+/**
+ * One click event from the ring → one row of a click file ({@link ClickFileFormat}), built in bytes:
+ * the client address becomes the visitor id here, so it never reaches a file. Owned by the click
+ * writer's thread.
+ */
+final class ClickRowEncoder
+{
+    private static final byte[] GET = {'G', 'E', 'T'};
+    private static final byte[] HEAD = {'H', 'E', 'A', 'D'};
+
+    /** Room for the longest row: fixed fields plus a user agent and a referrer escaped at two bytes a byte. */
+    private final byte[] rowBytes = new byte[1024 + 2 * (ClickFileFormat.MAX_USER_AGENT_BYTES + ClickFileFormat.MAX_REFERRER_BYTES)];
+    private final byte[] edgeIdBytes;
+    private final byte[] peer = new byte[16];
+    private final VisitorHasher visitors;
+    private final TrustedProxies proxies;
+
+    ClickRowEncoder(final String edgeId, final VisitorHasher visitors, final TrustedProxies proxies)
+    {
+        this.edgeIdBytes = edgeId.getBytes(StandardCharsets.US_ASCII); // [A-Za-z0-9_.-]: nothing to escape
+        this.visitors = visitors;
+        this.proxies = proxies;
+    }
+
+    /** The row {@link #encode} wrote last. */
+    byte[] row()
+    {
+        return rowBytes;
+    }
+
+    /**
+     * Write the event at {@code index} as a row into {@link #row()}. The request's header bytes go from
+     * the ring to the row with only the TabSeparated escapes applied and control characters dropped (an
+     * earlier version decoded them to Strings and back, which cost more than compressing the file:
+     * bench/README.md "clicks").
+     *
+     * @return the row's length.
+     */
+    int encode(final DirectBuffer buffer, final int index)
+    {
+        final long timeMs = buffer.getLong(index + ClickRecorder.TIME_OFFSET);
+        final int status = buffer.getShort(index + ClickRecorder.STATUS_OFFSET) & 0xFFFF;
+        final boolean head = buffer.getByte(index + ClickRecorder.HEAD_OFFSET) != 0;
+        final int peerLength = buffer.getByte(index + ClickRecorder.PEER_LENGTH_OFFSET);
+        final int keyLength = buffer.getShort(index + ClickRecorder.KEY_LENGTH_OFFSET) & 0xFFFF;
+        final int uaLength = buffer.getShort(index + ClickRecorder.UA_LENGTH_OFFSET) & 0xFFFF;
+        final int refLength = buffer.getShort(index + ClickRecorder.REFERRER_LENGTH_OFFSET) & 0xFFFF;
+        final int xffLength = buffer.getShort(index + ClickRecorder.XFF_LENGTH_OFFSET) & 0xFFFF;
+        final int countryLength = buffer.getByte(index + ClickRecorder.COUNTRY_LENGTH_OFFSET);
+        buffer.getBytes(index + ClickRecorder.PEER_OFFSET, peer, 0, peerLength);
+        final int keyAt = index + ClickRecorder.VARIABLE_OFFSET;
+        final int uaAt = keyAt + keyLength;
+        final int refAt = uaAt + uaLength;
+        final int xffAt = refAt + refLength;
+        final int countryAt = xffAt + xffLength;
+
+        byte[] client = peer;
+        int clientLength = peerLength;
+        if (!proxies.isEmpty() && xffLength > 0)
+        {
+            client = proxies.client(peer, peerLength, buffer.getStringWithoutLengthAscii(xffAt, xffLength));
+            clientLength = client.length;
+        }
+
+        int n = 0;
+        n = putLong(rowBytes, n, timeMs);
+        rowBytes[n++] = '\t';
+        System.arraycopy(edgeIdBytes, 0, rowBytes, n, edgeIdBytes.length);
+        n += edgeIdBytes.length;
+        rowBytes[n++] = '\t';
+        // domain/code: both are restricted to characters that need no escaping (LinkRules)
+        for (int i = 0; i < keyLength; i++)
+        {
+            final byte b = buffer.getByte(keyAt + i);
+            rowBytes[n++] = b == '/' ? (byte)'\t' : b;
+        }
+        rowBytes[n++] = '\t';
+        n = putLong(rowBytes, n, status);
+        rowBytes[n++] = '\t';
+        final byte[] method = head ? HEAD : GET;
+        System.arraycopy(method, 0, rowBytes, n, method.length);
+        n += method.length;
+        rowBytes[n++] = '\t';
+        n = visitors.visitor(client, clientLength, timeMs, rowBytes, n);
+        rowBytes[n++] = '\t';
+        if (countryLength == 2 && isAsciiLetter(buffer.getByte(countryAt)) && isAsciiLetter(buffer.getByte(countryAt + 1)))
+        {
+            rowBytes[n++] = (byte)Character.toUpperCase((char)buffer.getByte(countryAt));
+            rowBytes[n++] = (byte)Character.toUpperCase((char)buffer.getByte(countryAt + 1));
+        }
+        rowBytes[n++] = '\t';
+        n = putEscaped(buffer, uaAt, uaLength, rowBytes, n);
+        rowBytes[n++] = '\t';
+        n = putEscaped(buffer, refAt, refLength, rowBytes, n);
+        rowBytes[n++] = '\n';
+        return n;
+    }
+
+    private static boolean isAsciiLetter(final byte b)
+    {
+        return (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z');
+    }
+
+    private static int putLong(final byte[] out, final int at, final long value)
+    {
+        final String digits = Long.toString(value);
+        for (int i = 0; i < digits.length(); i++)
+        {
+            out[at + i] = (byte)digits.charAt(i);
+        }
+        return at + digits.length();
+    }
+
+    /** Header bytes as they came (UTF-8 or not), TabSeparated escapes applied, control characters dropped. */
+    private static int putEscaped(final DirectBuffer buffer, final int from, final int length, final byte[] out, final int at)
+    {
+        int n = at;
+        for (int i = 0; i < length; i++)
+        {
+            final byte b = buffer.getByte(from + i);
+            switch (b)
+            {
+                case '\\':
+                    out[n++] = '\\';
+                    out[n++] = '\\';
+                    break;
+                case '\t':
+                    out[n++] = '\\';
+                    out[n++] = 't';
+                    break;
+                case '\n':
+                    out[n++] = '\\';
+                    out[n++] = 'n';
+                    break;
+                case '\r':
+                    out[n++] = '\\';
+                    out[n++] = 'r';
+                    break;
+                default:
+                    if ((b & 0xFF) >= 0x20 && b != 0x7F)
+                    {
+                        out[n++] = b;
+                    }
+            }
+        }
+        return n;
+    }
+}
