@@ -5,6 +5,7 @@ import static io.bounce.runtime.launch.RoleLauncher.requireRange;
 import java.nio.file.Path;
 
 import io.bounce.runtime.files.SecretFiles;
+import io.bounce.runtime.launch.ConfigFileOption;
 import io.bounce.runtime.launch.LaunchDefaults;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,8 +29,8 @@ public final class AggregatorConfig
     public static final String CLICK_TOKEN_FILE = "click.token";
     public static final String ANALYTICS_TOKEN_FILE = "analytics.token";
 
-    @Option(names = "--config", paramLabel = "FILE", description = "Properties file of option=value defaults.")
-    String configFile;
+    @Mixin
+    ConfigFileOption configFile;
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "./data/aggregator",
         description = "Directory of the click store (clicks.duckdb), accepted files (click-ingest/) and tokens. Default: ${DEFAULT-VALUE}")

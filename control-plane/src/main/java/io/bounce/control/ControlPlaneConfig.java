@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 
+import io.bounce.runtime.launch.ConfigFileOption;
 import io.bounce.runtime.launch.LaunchDefaults;
 import static io.bounce.runtime.launch.RoleLauncher.requireRange;
 import io.bounce.replication.link.LinkRules;
@@ -31,8 +32,8 @@ import picocli.CommandLine.Option;
     footer = LaunchDefaults.HELP_FOOTER)
 public final class ControlPlaneConfig
 {
-    @Option(names = "--config", paramLabel = "FILE", description = "Properties file of option=value defaults.")
-    String configFile;
+    @Mixin
+    ConfigFileOption configFile;
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "./data/control-plane",
         description = "Directory of the store (bounce.db) and admin.key. Default: ${DEFAULT-VALUE}")

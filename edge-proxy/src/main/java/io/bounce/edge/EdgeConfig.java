@@ -11,9 +11,11 @@ import java.nio.file.Path;
 import java.util.List;
 
 import io.bounce.replication.link.LinkRules;
+import io.bounce.runtime.launch.ConfigFileOption;
 import io.bounce.runtime.launch.LaunchDefaults;
 import io.bounce.runtime.server.Transport;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -30,8 +32,8 @@ import picocli.CommandLine.Option;
     footer = LaunchDefaults.HELP_FOOTER)
 public final class EdgeConfig
 {
-    @Option(names = "--config", paramLabel = "FILE", description = "Properties file of option=value defaults.")
-    String configFile;
+    @Mixin
+    ConfigFileOption configFile;
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "./data/edge",
         description = "Directory that holds the replica (links.cm3) and the edge's lock file. Default: ${DEFAULT-VALUE}")

@@ -2,8 +2,10 @@ package io.bounce.ops.stack;
 
 import java.nio.file.Path;
 
+import io.bounce.runtime.launch.ConfigFileOption;
 import io.bounce.runtime.launch.LaunchDefaults;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import static io.bounce.runtime.launch.RoleLauncher.requireRange;
@@ -21,8 +23,8 @@ import static io.bounce.runtime.launch.RoleLauncher.requireRange;
     footer = LaunchDefaults.HELP_FOOTER)
 public final class StackConfig
 {
-    @Option(names = "--config", paramLabel = "FILE", description = "Properties file of option=value defaults.")
-    String configFile;
+    @Mixin
+    ConfigFileOption configFile;
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "./data",
         description = "Where every process keeps its data and logs. Default: ${DEFAULT-VALUE}")
