@@ -1,7 +1,6 @@
 package io.bounce.system;
 
 import java.io.ByteArrayOutputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -153,11 +152,7 @@ class ClickSystemTest
     @Test
     void filesHoldNoRawAddressReadByTheLz4CliAndWaitForTheAggregator() throws Exception
     {
-        final int aggregatorPort;
-        try (ServerSocket probe = new ServerSocket(0))
-        {
-            aggregatorPort = probe.getLocalPort();
-        }
+        final int aggregatorPort = Stack.freePorts(1)[0];
         try (ControlPlaneNode cp = Stack.controlPlane(dir.resolve("cp")))
         {
             final Path edgeDir = dir.resolve("e");

@@ -206,30 +206,10 @@ final class Stack
         });
     }
 
-    /** Two free loopback ports, for a child that must be told its ports up front. */
+    /** Free loopback ports, for a child that must be told its ports up front. */
     static int[] freePorts(final int n) throws java.io.IOException
     {
-        final java.net.ServerSocket[] sockets = new java.net.ServerSocket[n];
-        final int[] ports = new int[n];
-        try
-        {
-            for (int i = 0; i < n; i++)
-            {
-                sockets[i] = new java.net.ServerSocket(0);
-                ports[i] = sockets[i].getLocalPort();
-            }
-        }
-        finally
-        {
-            for (final java.net.ServerSocket socket : sockets)
-            {
-                if (socket != null)
-                {
-                    socket.close();
-                }
-            }
-        }
-        return ports;
+        return io.bounce.runtime.server.FreePorts.pick(n);
     }
 
     /** Make sure {@code command} is on the PATH, installing Debian's {@code debianPackage} with apt-get where it is missing. */

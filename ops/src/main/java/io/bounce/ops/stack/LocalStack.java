@@ -2,8 +2,6 @@ package io.bounce.ops.stack;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import io.bounce.runtime.launch.RoleLauncher;
+import io.bounce.runtime.server.FreePorts;
 import picocli.CommandLine;
 
 /**
@@ -104,14 +103,16 @@ public final class LocalStack
     {
         final Path dataDir = config.dataDir.toAbsolutePath().normalize();
         final Path logs = Files.createDirectories(dataDir.resolve("logs"));
-        final int apiPort = portOrFree(config.apiPort);
-        final int adminPort = portOrFree(config.adminPort);
+        // Port options set to 0 get free ports, picked once for the whole stack so no two collide.
+        final int[] free = FreePorts.pick(2 + 2 * config.edges);
+        final int apiPort = config.apiPort == 0 ? free[0] : config.apiPort;
+        final int adminPort = config.adminPort == 0 ? free[1] : config.adminPort;
         final int[] edgePorts = new int[config.edges];
         final int[] edgeAdminPorts = new int[config.edges];
         for (int i = 0; i < config.edges; i++)
         {
-            edgePorts[i] = config.edgePort == 0 ? portOrFree(0) : config.edgePort + i;
-            edgeAdminPorts[i] = config.edgeAdminPort == 0 ? portOrFree(0) : config.edgeAdminPort + i;
+            edgePorts[i] = config.edgePort == 0 ? free[2 + 2 * i] : config.edgePort + i;
+            edgeAdminPorts[i] = config.edgeAdminPort == 0 ? free[3 + 2 * i] : config.edgeAdminPort + i;
         }
 
         final Path controlDir = dataDir.resolve("control-plane");
@@ -256,18 +257,6 @@ public final class LocalStack
             }
         }
         children.clear();
-    }
-
-    private static int portOrFree(final int port) throws IOException
-    {
-        if (port != 0)
-        {
-            return port;
-        }
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
     }
 
     private static String tail(final Path log)
