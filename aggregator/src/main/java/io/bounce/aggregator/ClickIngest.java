@@ -61,6 +61,8 @@ public final class ClickIngest implements AutoCloseable
     private final long maxPendingBytes;
     private final Path inbox;
     private final Path staging;
+    /** Rows that could not count, kept for a person, one file per click file that had any. */
+    private final Path setAside;
     private final Agents agents;
     private final IngestCounters counters = new IngestCounters();
     private final ClickLoader loader;
@@ -88,6 +90,7 @@ public final class ClickIngest implements AutoCloseable
         this.agents = agents;
         this.inbox = Files.createDirectories(dir.resolve("inbox"));
         this.staging = Files.createDirectories(dir.resolve("staging"));
+        this.setAside = Files.createDirectories(dir.resolve("set-aside"));
         this.loader = new ClickLoader(store, maxBatchBytes, Files.createDirectories(dir.resolve("rejected")), counters, this::done);
         try (Stream<Path> old = Files.list(staging))
         {
@@ -184,10 +187,8 @@ public final class ClickIngest implements AutoCloseable
             }
             catch (final IOException ex)
             {
-                ClickLoader.delete(staged.tsv());
-                counters.failures.incrementAndGet();
-                LOG.error("could not keep click file {}: {}", identity.fileName(), ex.toString());
-                throw Problem.unavailable("disk", "cannot keep the file: " + ex.getMessage(), 1);
+                cleanUp(staged.tsv(), setAside.resolve(identity.fileName() + ".tsv"));
+                throw diskFailure("cannot keep click file " + identity.fileName(), ex);
             }
             return staged.rows();
         }
@@ -210,7 +211,12 @@ public final class ClickIngest implements AutoCloseable
         }
     }
 
-    /** Decompress (capped) into {@code staging/}, checking the header and every row. */
+    /**
+     * Decompress (capped) into {@code staging/}, passing every row through {@link ClickRows}: rows
+     * that count to the staged copy, rows that cannot count to {@code set-aside/}. Only the frame
+     * itself decides whether the file is corrupt (a checksum that fails, a cut frame, no header row):
+     * 400. A failure to write here (a full disk) is the aggregator's, not the file's: 503, sent again.
+     */
     private Staged decompress(final ClickFileFormat.Identity identity, final byte[] body)
     {
         final Path tsv;
@@ -220,13 +226,14 @@ public final class ClickIngest implements AutoCloseable
         }
         catch (final IOException ex)
         {
-            counters.failures.incrementAndGet();
-            throw Problem.unavailable("disk", "cannot stage the file: " + ex.getMessage(), 1);
+            throw diskFailure("cannot stage the file", ex);
         }
-        final ClickRows rows = new ClickRows(identity.edge());
+        final Path asideFile = setAside.resolve(identity.fileName() + ".tsv");
         try (InputStream in = new CappedInputStream(new LZ4FrameInputStream(new ByteArrayInputStream(body)), maxUncompressedBytes);
-            OutputStream out = Files.newOutputStream(tsv))
+            LocalOutput out = new LocalOutput(tsv, false);
+            LocalOutput aside = new LocalOutput(asideFile, true))
         {
+            final ClickRows rows = new ClickRows(identity.edge(), out, aside);
             final byte[] header = in.readNBytes(ClickFileFormat.HEADER.length());
             if (!new String(header, StandardCharsets.US_ASCII).equals(ClickFileFormat.HEADER))
             {
@@ -236,34 +243,54 @@ public final class ClickIngest implements AutoCloseable
             final byte[] buffer = new byte[64 * 1024];
             for (int n; (n = in.read(buffer)) > 0; )
             {
-                if (!rows.check(buffer, 0, n))
-                {
-                    throw corrupt(rows.problem());
-                }
-                out.write(buffer, 0, n);
+                rows.write(buffer, 0, n);
             }
-            if (!rows.finish())
+            rows.finish();
+            counters.rowsRepaired.addAndGet(rows.repaired());
+            rows.faults().forEach(counters::setAside);
+            if (rows.setAside() > 0)
             {
-                throw corrupt(rows.problem());
+                LOG.warn("click file {}: {} rows set aside in {} ({}); {} rows count", identity.fileName(), rows.setAside(), asideFile,
+                    rows.faults(), rows.rows());
             }
+            return new Staged(tsv, rows.rows());
         }
         catch (final CappedInputStream.TooLarge ex)
         {
-            ClickLoader.delete(tsv);
+            cleanUp(tsv, asideFile);
             counters.refused(IngestCounters.Refusal.TOO_LARGE);
             throw new Problem(413, "click-file-too-large", "click file decompresses to more than " + maxUncompressedBytes + " bytes");
         }
+        catch (final LocalOutput.Failed ex)
+        {
+            cleanUp(tsv, asideFile);
+            throw diskFailure("cannot stage the file", ex.getCause());
+        }
         catch (final Problem ex)
         {
-            ClickLoader.delete(tsv);
+            cleanUp(tsv, asideFile);
             throw ex;
         }
         catch (final IOException ex)
         {
-            ClickLoader.delete(tsv);
+            cleanUp(tsv, asideFile);
             throw corrupt("unreadable LZ4 frame: " + ex.getMessage());
         }
-        return new Staged(tsv, rows.rows());
+    }
+
+    private static void cleanUp(final Path tsv, final Path asideFile)
+    {
+        ClickLoader.delete(tsv);
+        ClickLoader.delete(asideFile);
+    }
+
+    /** A local failure (a full disk, say): counted, logged, answered 503 so the edge keeps the file and sends it again. */
+    private Problem diskFailure(final String what, final Throwable cause)
+    {
+        counters.failures.incrementAndGet();
+        counters.refused(IngestCounters.Refusal.UNAVAILABLE);
+        LOG.error("{}: {}", what, cause.toString());
+        return Problem.unavailable("disk", what + ": " + cause.getMessage(), 1);
     }
 
     private void enqueue(final AcceptedFile file)

@@ -9,6 +9,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.bounce.replication.clicks.ClickFileFormat;
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
 
@@ -244,27 +245,10 @@ public final class ClickStore implements ClickAnalytics, AutoCloseable
     }
 
     /** A TabSeparated field back to its text. */
-    private static String unescape(final String field)
+    /** Undo the TabSeparated escapes edges write: {@code \\ \t \n \r} and {@code \xHH} for other control bytes. */
+    static String unescape(final String field)
     {
-        if (field.indexOf('\\') < 0)
-        {
-            return field;
-        }
-        final StringBuilder out = new StringBuilder(field.length());
-        for (int i = 0; i < field.length(); i++)
-        {
-            final char c = field.charAt(i);
-            if (c == '\\' && i + 1 < field.length())
-            {
-                final char e = field.charAt(++i);
-                out.append(e == 't' ? '\t' : e == 'n' ? '\n' : e == 'r' ? '\r' : e);
-            }
-            else
-            {
-                out.append(c);
-            }
-        }
-        return out.toString();
+        return ClickFileFormat.unescape(field);
     }
 
     @Override

@@ -12,7 +12,7 @@ final class IngestCounters
     /** Why a click file was refused at the door. */
     enum Refusal
     {
-        /** A row broke the format, or the LZ4 frame does not read. */
+        /** The LZ4 frame does not read (a failed checksum, a cut frame) or has no header row. */
         CORRUPT,
         /** Over the compressed or the decompressed cap. */
         TOO_LARGE,
@@ -37,6 +37,8 @@ final class IngestCounters
     final AtomicLong batches = new AtomicLong();
     final AtomicLong rejectedAtLoad = new AtomicLong();
     final AtomicLong failures = new AtomicLong();
+    final AtomicLong rowsRepaired = new AtomicLong();
+    private final AtomicLong[] rowsSetAside = new AtomicLong[ClickRows.Fault.values().length];
     private final AtomicLong[] refused = new AtomicLong[Refusal.values().length];
 
     IngestCounters()
@@ -45,6 +47,10 @@ final class IngestCounters
         {
             refused[i] = new AtomicLong();
         }
+        for (int i = 0; i < rowsSetAside.length; i++)
+        {
+            rowsSetAside[i] = new AtomicLong();
+        }
     }
 
     void refused(final Refusal why)
@@ -52,8 +58,19 @@ final class IngestCounters
         refused[why.ordinal()].incrementAndGet();
     }
 
+    void setAside(final ClickRows.Fault why, final long rows)
+    {
+        rowsSetAside[why.ordinal()].addAndGet(rows);
+    }
+
     void register(final PrometheusRegistry registry)
     {
+        Metrics.counter(registry, "bounce_aggregator_rows_repaired_total",
+            "Rows whose free text (country, user agent, referrer) had invalid UTF-8 or control bytes: cleaned and counted.",
+            rowsRepaired::get);
+        Metrics.counters(registry, "bounce_aggregator_rows_set_aside_total",
+            "Rows that could not count (kept in set-aside/, not counted), by what was wrong; the file's other rows count.", "reason",
+            ClickRows.Fault.values(), ClickRows.Fault::label, why -> rowsSetAside[why.ordinal()].get());
         Metrics.counter(registry, "bounce_aggregator_files_total", "Click files counted.", files::get);
         Metrics.counter(registry, "bounce_aggregator_duplicate_files_total", "Click files sent again and not counted again.", duplicates::get);
         Metrics.counter(registry, "bounce_aggregator_events_total", "Click events counted.", events::get);

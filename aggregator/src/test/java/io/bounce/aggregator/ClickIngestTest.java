@@ -8,13 +8,15 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Stream;
 
+import io.bounce.replication.clicks.ClickFileFormat;
 import io.bounce.runtime.admin.Metrics;
 import io.bounce.runtime.agent.Agents;
 import io.bounce.runtime.http.Problem;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.bounce.replication.clicks.ClickFileFormat;
 import net.jpountz.lz4.LZ4FrameOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,39 +80,55 @@ class ClickIngestTest
     }
 
     @Test
-    void filesWithBadRowsAreRefusedWholeAndKeepNothing() throws Exception
+    void aBadRowCostsItsFileNothingButItself() throws Exception
     {
         try (ClickStore store = new ClickStore(dir))
         {
             final ClickIngest ingest = new ClickIngest(store, dir.resolve("ingest"), 1 << 20, 1 << 30, 1 << 28, new Agents());
             ingest.start();
             final String good = "1700000000000\te1" + ROW;
-            final List<String> bad = List.of(
+            final List<String> uncountable = List.of(
                 "1700000000000\te2" + ROW, // another edge's row
                 "1700000000000\te1" + ROW.replace("\tGET\t", "\tPOST\t"),
                 "1700000000000\te1" + ROW.replace("\t302\t", "\t3o2\t"),
                 "1700000000000\te1" + ROW.replace("\tabc\t", "\t\t"), // no code
                 "17000000000000000\te1" + ROW, // a time past any timestamp the store keeps
-                "1700000000000\te1" + ROW.replace("DE", "D\rE"),
                 "1700000000000\te1" + ROW.replace("\n", "\textra\n"),
-                "1700000000000\te1" + ROW.replace("\n", ""), // cut short
                 "1700000000000\te1" + ROW.replace("\tDE\t", "\t\tDE\t"));
             long sequence = 1;
-            for (final String rows : bad)
+            for (final String row : uncountable)
             {
-                final Problem refused = assertThrows(Problem.class,
-                    () -> ingest.accept("e1", 1, lz4(good + rows + good)), rows);
-                assertEquals(400, refused.status(), rows);
+                assertEquals(2, ingest.accept("e1", sequence++, lz4(good + row + good)), "the good rows count: " + row);
             }
+            assertEquals(2, ingest.accept("e1", sequence++, lz4(good + good + "1700000000000\te1" + ROW.replace("\n", ""))),
+                "a last row cut short is set aside");
+            assertEquals(3, ingest.accept("e1", sequence++, lz4(good + "1700000000000\te1" + ROW.replace("DE", "D\rE") + good)),
+                "a control byte in the text is dropped, the row counts");
             final byte[] invalidUtf8 = (good + "1700000000000\te1" + ROW).getBytes(StandardCharsets.UTF_8);
-            invalidUtf8[invalidUtf8.length - 5] = (byte)0xC3; // a lead byte followed by ASCII
-            assertEquals(400, assertThrows(Problem.class, () -> ingest.accept("e1", 1, lz4Bytes(invalidUtf8))).status());
-            assertEquals(0, Files.list(dir.resolve("ingest").resolve("inbox")).count(), "nothing of a refused file is kept");
-            assertEquals(0, Files.list(dir.resolve("ingest").resolve("staging")).count());
-            assertEquals(1, ingest.accept("e1", sequence, lz4(good.replace("Firefox", "Firefox \u00e9\u4e2d\ud83d\ude00"))),
+            invalidUtf8[invalidUtf8.length - 5] = (byte)0xC3; // a lead byte followed by ASCII, in the referrer
+            assertEquals(2, ingest.accept("e1", sequence++, lz4Bytes(invalidUtf8)), "invalid UTF-8 in the text is replaced, the row counts");
+            assertEquals(1, ingest.accept("e1", sequence++, lz4(good.replace("Firefox", "Firefox \u00e9\u4e2d\ud83d\ude00"))),
                 "valid UTF-8 of every length passes");
             awaitNothingPending(ingest);
-            assertEquals(1, store.totalEvents());
+            assertEquals(2L * uncountable.size() + 2 + 3 + 2 + 1, store.totalEvents());
+            final String metrics = metrics(ingest);
+            assertTrue(metrics.contains("bounce_aggregator_rows_repaired_total 2.0\n"), metrics);
+            assertTrue(metrics.contains("bounce_aggregator_rows_set_aside_total{reason=\"edge\"} 1.0\n"), metrics);
+            assertTrue(metrics.contains("bounce_aggregator_rows_set_aside_total{reason=\"no_newline\"} 1.0\n"), metrics);
+            try (Stream<Path> aside = Files.list(dir.resolve("ingest").resolve("set-aside")))
+            {
+                assertEquals(uncountable.size() + 1, aside.count(), "every uncountable row is kept for a person");
+            }
+            final ByteArrayOutputStream headless = new ByteArrayOutputStream();
+            try (LZ4FrameOutputStream lz4 = new LZ4FrameOutputStream(headless))
+            {
+                lz4.write(good.getBytes(StandardCharsets.UTF_8));
+            }
+            assertEquals(400, assertThrows(Problem.class, () -> ingest.accept("e1", 99, headless.toByteArray())).status(),
+                "a file without its header row is not a click file");
+            final byte[] cut = lz4(good + good);
+            assertEquals(400, assertThrows(Problem.class, () -> ingest.accept("e1", 99, Arrays.copyOf(cut, cut.length - 6))).status(),
+                "only a frame that does not read is refused");
             ingest.close();
         }
     }

@@ -226,6 +226,67 @@ class ClickSystemTest
         }
     }
 
+    @Test
+    void headersNoFileCanCarryStillCountEveryClick() throws Exception
+    {
+        try (ControlPlaneNode cp = Stack.controlPlane(dir.resolve("cp"));
+            EdgeNode edge = Stack.edge(dir.resolve("e"), base(cp), cp.replicationToken(), SystemEpochClock.INSTANCE,
+                "--edge-id", "p1", "--click-rotate-ms", "100"))
+        {
+            final String code = createAndAwait(cp, edge, "https://example.com/poison");
+            final String browser = "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0 ";
+            final byte[][] userAgents = {
+                latin1(browser + "x\u00ff"), // a lone 0xFF: not UTF-8
+                utf8(browser + "\u20ac".repeat(200)), // 600+ bytes of three-byte characters: the 512-byte cut splits one
+                latin1(browser + "\u00c3(")}; // a lead byte without its continuation
+            final byte[] longReferrer = utf8("https://news.example.org/" + "\u00e9".repeat(550)); // 1,100+ bytes, cut at 1,024
+            int served = 0;
+            for (final byte[] userAgent : userAgents)
+            {
+                assertTrue(rawBytes(edge, code, userAgent, longReferrer).startsWith("HTTP/1.1 302"));
+                served++;
+            }
+            for (int i = 0; i < 20; i++)
+            {
+                assertEquals(302, get(edge, code, BROWSER, null));
+                served++;
+            }
+            final int expected = served;
+            await("every poisoned click counted with the others", WAIT_MS, () -> analytics(cp, code).get("clicks").asLong() == expected);
+            awaitCounted(cp);
+            assertEquals(expected, analytics(cp, code).get("clicks").asLong());
+            assertEquals(0, Stack.sample(metricsOf(edge), "bounce_clicks_files_quarantined_total"), "no file refused");
+        }
+    }
+
+    /** GET /{code} with header values sent as raw bytes; the answer's status line and headers. */
+    private static String rawBytes(final EdgeNode edge, final String code, final byte[] userAgent, final byte[] referrer) throws Exception
+    {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", edge.address().getPort()))
+        {
+            socket.setSoTimeout(10_000);
+            final java.io.ByteArrayOutputStream request = new java.io.ByteArrayOutputStream();
+            request.write(("GET /" + code + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nUser-Agent: ").getBytes(StandardCharsets.US_ASCII));
+            request.write(userAgent);
+            request.write("\r\nReferer: ".getBytes(StandardCharsets.US_ASCII));
+            request.write(referrer);
+            request.write("\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(request.toByteArray());
+            socket.getOutputStream().flush();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    private static byte[] latin1(final String text)
+    {
+        return text.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    private static byte[] utf8(final String text)
+    {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
     private static String raw(final EdgeNode edge, final String bytes) throws Exception
     {
         try (java.net.Socket socket = new java.net.Socket("127.0.0.1", edge.address().getPort()))

@@ -15,8 +15,10 @@ final class ClickRowEncoder
     private static final byte[] GET = {'G', 'E', 'T'};
     private static final byte[] HEAD = {'H', 'E', 'A', 'D'};
 
-    /** Room for the longest row: fixed fields plus a user agent and a referrer escaped at two bytes a byte. */
-    private final byte[] rowBytes = new byte[1024 + 2 * (ClickFileFormat.MAX_USER_AGENT_BYTES + ClickFileFormat.MAX_REFERRER_BYTES)];
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    /** Room for the longest row: fixed fields plus a user agent and a referrer at four bytes a byte ({@code \xHH}). */
+    private final byte[] rowBytes = new byte[1024 + 4 * (ClickFileFormat.MAX_USER_AGENT_BYTES + ClickFileFormat.MAX_REFERRER_BYTES)];
     private final byte[] edgeIdBytes;
     private final byte[] peer = new byte[16];
     private final VisitorHasher visitors;
@@ -96,9 +98,9 @@ final class ClickRowEncoder
             rowBytes[n++] = (byte)Character.toUpperCase((char)buffer.getByte(countryAt + 1));
         }
         rowBytes[n++] = '\t';
-        n = putEscaped(buffer, uaAt, uaLength, rowBytes, n);
+        n = putText(buffer, uaAt, uaLength, rowBytes, n);
         rowBytes[n++] = '\t';
-        n = putEscaped(buffer, refAt, refLength, rowBytes, n);
+        n = putText(buffer, refAt, refLength, rowBytes, n);
         rowBytes[n++] = '\n';
         return n;
     }
@@ -118,37 +120,89 @@ final class ClickRowEncoder
         return at + digits.length();
     }
 
-    /** Header bytes as they came (UTF-8 or not), TabSeparated escapes applied, control characters dropped. */
-    private static int putEscaped(final DirectBuffer buffer, final int from, final int length, final byte[] out, final int at)
+    /**
+     * Header bytes as text a row can hold, whatever arrived: valid UTF-8 (an invalid sequence becomes
+     * one U+FFFD; a character the recorder's length cut split at the end is dropped whole, so cuts
+     * fall on character boundaries), the TabSeparated escapes for {@code \\ \t \n \r}, and every
+     * other control byte as {@code \xHH}. A row built this way always passes the aggregator's checks.
+     */
+    static int putText(final DirectBuffer buffer, final int from, final int length, final byte[] out, final int at)
     {
         int n = at;
-        for (int i = 0; i < length; i++)
+        int i = from;
+        final int end = from + length;
+        while (i < end)
         {
-            final byte b = buffer.getByte(from + i);
-            switch (b)
+            final int b = buffer.getByte(i) & 0xFF;
+            if (b < 0x80)
             {
-                case '\\':
-                    out[n++] = '\\';
-                    out[n++] = '\\';
-                    break;
-                case '\t':
-                    out[n++] = '\\';
-                    out[n++] = 't';
-                    break;
-                case '\n':
-                    out[n++] = '\\';
-                    out[n++] = 'n';
-                    break;
-                case '\r':
-                    out[n++] = '\\';
-                    out[n++] = 'r';
-                    break;
-                default:
-                    if ((b & 0xFF) >= 0x20 && b != 0x7F)
-                    {
-                        out[n++] = b;
-                    }
+                n = putAscii(b, out, n);
+                i++;
+                continue;
             }
+            final int needed = b >= 0xC2 && b <= 0xDF ? 1 : b >= 0xE0 && b <= 0xEF ? 2 : b >= 0xF0 && b <= 0xF4 ? 3 : 0;
+            int low = b == 0xE0 ? 0xA0 : b == 0xF0 ? 0x90 : 0x80; // no overlong forms
+            int high = b == 0xED ? 0x9F : b == 0xF4 ? 0x8F : 0xBF; // no surrogates, nothing past U+10FFFF
+            int k = 1;
+            while (k <= needed && i + k < end)
+            {
+                final int c = buffer.getByte(i + k) & 0xFF;
+                if (c < low || c > high)
+                {
+                    break;
+                }
+                low = 0x80;
+                high = 0xBF;
+                k++;
+            }
+            if (needed > 0 && k > needed)
+            {
+                buffer.getBytes(i, out, n, k);
+                n += k;
+            }
+            else if (needed > 0 && i + k == end)
+            {
+                // A valid start cut short by the end of the field: the length cut split it. Drop it.
+            }
+            else
+            {
+                out[n++] = (byte)0xEF; // U+FFFD for the maximal invalid subpart
+                out[n++] = (byte)0xBF;
+                out[n++] = (byte)0xBD;
+            }
+            i += k;
+        }
+        return n;
+    }
+
+    private static int putAscii(final int b, final byte[] out, final int at)
+    {
+        int n = at;
+        if (b >= 0x20 && b != 0x7F && b != '\\')
+        {
+            out[n++] = (byte)b;
+            return n;
+        }
+        out[n++] = '\\';
+        switch (b)
+        {
+            case '\\':
+                out[n++] = '\\';
+                break;
+            case '\t':
+                out[n++] = 't';
+                break;
+            case '\n':
+                out[n++] = 'n';
+                break;
+            case '\r':
+                out[n++] = 'r';
+                break;
+            default:
+                out[n++] = 'x';
+                out[n++] = (byte)HEX[b >> 4];
+                out[n++] = (byte)HEX[b & 0xF];
+                break;
         }
         return n;
     }

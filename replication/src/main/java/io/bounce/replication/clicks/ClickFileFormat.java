@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
  * in ClickHouse's {@code TabSeparatedWithNames} format: a header row of the {@link #COLUMNS}, then
  * one row per event, fields separated by a tab, rows ended by a newline, and in every field a
  * backslash, tab, newline or carriage return written as {@code \\}, {@code \t}, {@code \n},
- * {@code \r} (other control characters as {@code \xHH}... none reach a field: the edge drops them).
+ * {@code \r}, and any other control character as {@code \xHH}. Text fields are valid UTF-8: an edge
+ * replaces an invalid sequence with U+FFFD and cuts a long value on a character boundary.
  *
  * <p>Identity: {@code <edge>-<sequence>.tsv.lz4}, the edge's id and a per-edge file sequence that
  * survives restarts. The aggregator counts a file once per identity. Shipping:
@@ -87,9 +88,50 @@ public final class ClickFileFormat
                     out.append("\\r");
                     break;
                 default:
-                    out.append(c);
+                    if (c < 0x20 || c == 0x7F)
+                    {
+                        out.append("\\x").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 0xF, 16));
+                    }
+                    else
+                    {
+                        out.append(c);
+                    }
             }
         }
+    }
+
+    /** Undo {@link #escape}: one field's text as it was. */
+    public static String unescape(final String field)
+    {
+        if (field.indexOf('\\') < 0)
+        {
+            return field;
+        }
+        final StringBuilder out = new StringBuilder(field.length());
+        for (int i = 0; i < field.length(); i++)
+        {
+            i = unescapeAt(field, i, out);
+        }
+        return out.toString();
+    }
+
+    /** Append the character at {@code i} (or the escape starting there) to {@code out}; @return the index of its last char. */
+    private static int unescapeAt(final CharSequence text, final int i, final StringBuilder out)
+    {
+        final char c = text.charAt(i);
+        if (c != '\\' || i + 1 == text.length())
+        {
+            out.append(c);
+            return i;
+        }
+        final char e = text.charAt(i + 1);
+        if (e == 'x' && i + 3 < text.length() && Character.digit(text.charAt(i + 2), 16) >= 0 && Character.digit(text.charAt(i + 3), 16) >= 0)
+        {
+            out.append((char)(Character.digit(text.charAt(i + 2), 16) * 16 + Character.digit(text.charAt(i + 3), 16)));
+            return i + 3;
+        }
+        out.append(e == 't' ? '\t' : e == 'n' ? '\n' : e == 'r' ? '\r' : e);
+        return i + 1;
     }
 
     /**
@@ -120,12 +162,11 @@ public final class ClickFileFormat
             }
             else if (c == '\\')
             {
-                if (++i == row.length())
+                if (i + 1 == row.length())
                 {
                     return null;
                 }
-                final char e = row.charAt(i);
-                field.append(e == 't' ? '\t' : e == 'n' ? '\n' : e == 'r' ? '\r' : e);
+                i = unescapeAt(row, i, field);
             }
             else
             {

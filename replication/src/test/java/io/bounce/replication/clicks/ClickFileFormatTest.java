@@ -5,13 +5,14 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ClickFileFormatTest
 {
     @Test
     void shouldEscapeAndSplitBackEveryAwkwardCharacter()
     {
-        final String[] values = {"1", "e1", "bnc.test", "abc", "302", "GET", "00ff", "DE", "UA\twith\\tab\nand\rbreaks\\", "https://x/?a\\b"};
+        final String[] values = {"1", "e1", "bnc.test", "abc", "302", "GET", "00ff", "DE", "UA\twith\\tab\nand\rbreaks\\ \u0000\u0001\u001f\u007f", "https://x/?a\\b\\x41"};
         final StringBuilder row = new StringBuilder();
         for (int i = 0; i < values.length; i++)
         {
@@ -22,6 +23,7 @@ class ClickFileFormatTest
             ClickFileFormat.escape(values[i], row);
         }
         assertEquals(-1, row.indexOf("\n"));
+        assertTrue(row.chars().noneMatch(c -> c < 0x20 && c != '\t' || c == 0x7F), "no control byte but the field tab: " + row);
         assertArrayEquals(values, ClickFileFormat.split(row.toString()));
     }
 
