@@ -156,7 +156,7 @@ public final class ControlPlaneNode implements AutoCloseable
         {
             aggregator.register(registry);
         }
-        return new AdminServer("control-admin", config.adminHost(), config.adminPort(), store.writer()::isRunning, registry);
+        return new AdminServer("control-admin", config.adminHost(), config.adminPort(), store.writer()::isReady, registry);
     }
 
     public InetSocketAddress address()

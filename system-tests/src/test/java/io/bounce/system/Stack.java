@@ -212,6 +212,45 @@ final class Stack
         return io.bounce.runtime.server.FreePorts.pick(n);
     }
 
+    /**
+     * A small file system of its own (tmpfs, {@code size} like {@code "16m"}) mounted at {@code dir}, so a
+     * test can fill a disk for real. Needs root, as the suite has here and in CI; unmounted on close.
+     */
+    static AutoCloseable smallDisk(final Path dir, final String size) throws Exception
+    {
+        java.nio.file.Files.createDirectories(dir);
+        final Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", dir.toString())
+            .redirectErrorStream(true).start();
+        final String said = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (mount.waitFor() != 0)
+        {
+            throw new AssertionError("mounting a " + size + " tmpfs at " + dir + " failed (the disk-full tests need root): " + said);
+        }
+        return () -> new ProcessBuilder("umount", "-l", dir.toString()).inheritIO().start().waitFor();
+    }
+
+    /** Fill the file system {@code dir} is on, with one file in it, until a write fails for want of space. @return that file. */
+    static Path fill(final Path dir) throws java.io.IOException
+    {
+        final Path filler = dir.resolve("filler");
+        try (java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(filler, java.nio.file.StandardOpenOption.CREATE,
+            java.nio.file.StandardOpenOption.WRITE))
+        {
+            for (int chunk = 1 << 20; chunk >= 512; )
+            {
+                try
+                {
+                    out.write(java.nio.ByteBuffer.allocate(chunk));
+                }
+                catch (final java.io.IOException full)
+                {
+                    chunk /= 2;
+                }
+            }
+        }
+        return filler;
+    }
+
     /** Make sure {@code command} is on the PATH, installing Debian's {@code debianPackage} with apt-get where it is missing. */
     static void ensureTool(final String command, final String debianPackage) throws Exception
     {

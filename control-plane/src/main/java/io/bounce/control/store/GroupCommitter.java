@@ -1,5 +1,7 @@
 package io.bounce.control.store;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -16,6 +18,7 @@ import io.bounce.runtime.agent.Agents;
 import io.bounce.runtime.http.Problem;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.bounce.replication.link.LinkRecord;
+import org.agrona.CloseHelper;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.EpochClock;
@@ -123,7 +126,31 @@ public final class GroupCommitter implements AutoCloseable
         }
     }
 
-    private final Connection connection;
+    /** What keeps the store from writing, as the last failed write said; null while it writes. */
+    public enum Trouble
+    {
+        /** SQLITE_FULL: the disk (or its quota) is full. */
+        DISK_FULL("store-full", "the store's disk is full; writes resume by themselves once space is freed"),
+        /** SQLITE_IOERR: the disk failed a read or a write. */
+        IO_ERROR("store-io-error", "the store's disk failed a write; writes resume by themselves once it works again");
+
+        final String rule;
+        final String detail;
+
+        Trouble(final String rule, final String detail)
+        {
+            this.rule = rule;
+            this.detail = detail;
+        }
+    }
+
+    /** Room the store's disk must have again before the writer reports ready after a full disk. */
+    private static final long ROOM_BYTES = 16L << 20;
+    private static final long PROBE_INTERVAL_MS = 1_000;
+
+    private final Database database;
+    /** The writer's connection: replaced after a failure that may have left it broken. Writer thread only. */
+    private Connection connection;
     private final EpochClock clock;
     private final int maxBatch;
     private final BlockingQueue<Pending<?>> queue;
@@ -139,6 +166,9 @@ public final class GroupCommitter implements AutoCloseable
     /** The clock reading of the last transaction that committed (the writer thread's own). */
     private long lastCommitTime;
     private volatile boolean running = true;
+    private volatile Trouble trouble;
+    private long nextProbeMs;
+    private final AtomicLong[] failures = {new AtomicLong(), new AtomicLong(), new AtomicLong()};
 
     /**
      * @param completions where the futures of committed writes complete (never this writer's thread).
@@ -149,6 +179,7 @@ public final class GroupCommitter implements AutoCloseable
         final CommitListener onCommit, final Agents agents) throws SQLException
     {
         this.completions = completions;
+        this.database = database;
         this.connection = database.openWriter();
         this.clock = clock;
         this.maxBatch = maxBatch;
@@ -206,6 +237,18 @@ public final class GroupCommitter implements AutoCloseable
         return running && !runner.isClosed();
     }
 
+    /** @return true while the writer runs and the store can write: what the control plane's {@code /readyz} reports. */
+    public boolean isReady()
+    {
+        return isRunning() && trouble == null;
+    }
+
+    /** @return what kept the last write from the disk, or null while the store writes. */
+    public Trouble trouble()
+    {
+        return trouble;
+    }
+
     /** @return the last committed change-log sequence. */
     public long head()
     {
@@ -235,6 +278,13 @@ public final class GroupCommitter implements AutoCloseable
         Metrics.counter(registry, "bounce_store_commits_total", "Transactions committed (one fsync each).", commits::get);
         Metrics.counter(registry, "bounce_store_committed_writes_total",
             "Write requests committed (writes / commits = group-commit batch).", committedOps::get);
+        Metrics.gauge(registry, "bounce_store_full", "1 while the store cannot write for a full disk (writes answer 503 store-full).",
+            () -> trouble == Trouble.DISK_FULL ? 1 : 0);
+        Metrics.gauge(registry, "bounce_store_io_error", "1 while the store cannot write for a failing disk.",
+            () -> trouble == Trouble.IO_ERROR ? 1 : 0);
+        Metrics.counters(registry, "bounce_store_write_failures_total", "Transactions that failed inside the store, by cause.", "cause",
+            new String[] {"disk_full", "io_error", "other"}, cause -> cause,
+            cause -> failures[cause.equals("disk_full") ? 0 : cause.equals("io_error") ? 1 : 2].get());
     }
 
     /**
@@ -246,7 +296,12 @@ public final class GroupCommitter implements AutoCloseable
         @Override
         public int doWork()
         {
-            return commitWaiting();
+            final int work = commitWaiting();
+            if (work == 0 && trouble != null)
+            {
+                probe();
+            }
+            return work;
         }
 
         @Override
@@ -297,6 +352,7 @@ public final class GroupCommitter implements AutoCloseable
         final long seqAtStart = nextSeq;
         final WriteTxn txn = new WriteTxn(clock.time());
         boolean failed = false;
+        SQLException commitFailure = null;
         for (final Pending<?> pending : batch)
         {
             if (!apply(txn, pending))
@@ -314,20 +370,34 @@ public final class GroupCommitter implements AutoCloseable
             }
             catch (final SQLException ex)
             {
-                LOG.error("group commit of {} writes failed; retrying them one by one", batch.size(), ex);
+                LOG.error("group commit of {} writes failed", batch.size(), ex);
+                commitFailure = ex;
                 failed = true;
             }
         }
         if (failed)
         {
-            rollback();
+            final Trouble cause = troubleOf(batch, commitFailure);
+            recover(cause);
             nextSeq = seqAtStart;
-            for (final Pending<?> pending : batch)
+            if (cause != null)
             {
-                pending.result = null;
-                pending.failure = null;
-                runAlone(pending);
+                // The disk, not one write: running each alone would only fail them one by one.
+                failAll(batch, cause);
             }
+            else
+            {
+                for (final Pending<?> pending : batch)
+                {
+                    pending.result = null;
+                    pending.failure = null;
+                    runAlone(pending);
+                }
+            }
+        }
+        else
+        {
+            trouble = null;
         }
         final long newHead = nextSeq - 1;
         if (newHead != head.get())
@@ -376,19 +446,133 @@ public final class GroupCommitter implements AutoCloseable
             }
         }
         LOG.warn("write failed and was rolled back", pending.failure);
-        rollback();
+        final Trouble cause = troubleOf(List.of(pending), null);
+        recover(cause);
         nextSeq = seqBefore;
+        if (cause != null)
+        {
+            failAll(List.of(pending), cause);
+        }
+        else
+        {
+            failures[2].incrementAndGet();
+        }
     }
 
-    private void rollback()
+    /** @return the store's trouble if a failure in the batch (or its commit) came from the disk, else null. */
+    private static Trouble troubleOf(final List<Pending<?>> batch, final SQLException commitFailure)
     {
+        Trouble found = classify(commitFailure);
+        for (final Pending<?> pending : batch)
+        {
+            found = found != null ? found : classify(pending.failure);
+        }
+        return found;
+    }
+
+    /** SQLite's result code in the failure's chain: 13 (SQLITE_FULL) is a full disk, 10 (SQLITE_IOERR) a failing one. */
+    static Trouble classify(final Throwable failure)
+    {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause())
+        {
+            if (cause instanceof SQLException)
+            {
+                final int code = ((SQLException)cause).getErrorCode() & 0xFF;
+                final String message = String.valueOf(cause.getMessage());
+                if (code == 13 || message.contains("SQLITE_FULL"))
+                {
+                    return Trouble.DISK_FULL;
+                }
+                if (code == 10 || message.contains("SQLITE_IOERR"))
+                {
+                    return Trouble.IO_ERROR;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Every write of the batch that was not refused fails with the store's trouble, as a 503 the client may retry. */
+    private void failAll(final List<Pending<?>> batch, final Trouble cause)
+    {
+        if (trouble == null)
+        {
+            LOG.error("the store cannot write ({}); answering 503 {} until it can", cause, cause.rule);
+        }
+        trouble = cause;
+        nextProbeMs = clock.time() + PROBE_INTERVAL_MS;
+        failures[cause == Trouble.DISK_FULL ? 0 : 1].incrementAndGet();
+        for (final Pending<?> pending : batch)
+        {
+            if (!(pending.failure instanceof Problem))
+            {
+                pending.result = null;
+                pending.failure = Problem.unavailable(cause.rule, cause.detail, 5);
+            }
+        }
+    }
+
+    /**
+     * Undo the failed transaction. After a disk failure SQLite may have rolled it back itself, and the
+     * driver then believes no transaction is open ("cannot rollback - no transaction is active"), which
+     * broke every later write until a restart: so after a disk failure, or a rollback that fails, the
+     * writer starts over on a new connection.
+     */
+    private void recover(final Trouble cause)
+    {
+        boolean fresh = cause != null;
         try
         {
             connection.rollback();
         }
         catch (final SQLException ex)
         {
-            LOG.error("rollback failed", ex);
+            LOG.warn("rollback failed ({}); opening a new writer connection", ex.toString());
+            fresh = true;
+        }
+        if (fresh)
+        {
+            reopen();
+        }
+    }
+
+    private void reopen()
+    {
+        Queries.forget(connection);
+        CloseHelper.quietClose(connection);
+        try
+        {
+            connection = database.openWriter();
+            nextSeq = Queries.changeLogHead(connection) + 1;
+            connection.commit();
+        }
+        catch (final SQLException ex)
+        {
+            LOG.error("could not open a new writer connection; the next write tries again", ex);
+        }
+    }
+
+    /** While the store is in trouble and idle: is there room on its disk again? Then it is ready for writes. */
+    private void probe()
+    {
+        final long now = clock.time();
+        if (now < nextProbeMs)
+        {
+            return;
+        }
+        nextProbeMs = now + PROBE_INTERVAL_MS;
+        try
+        {
+            final long usable = Files.getFileStore(database.file()).getUsableSpace();
+            if (usable >= ROOM_BYTES)
+            {
+                LOG.info("the store's disk has {} MiB free again; taking writes", usable >> 20);
+                trouble = null;
+            }
+        }
+        catch (final IOException ex)
+        {
+            LOG.debug("cannot read the store's free space: {}", ex.toString());
         }
     }
 

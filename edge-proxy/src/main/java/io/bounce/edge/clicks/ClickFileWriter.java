@@ -4,7 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,7 +24,7 @@ import net.jpountz.lz4.LZ4FrameOutputStream;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochClock;
-import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +47,12 @@ import org.slf4j.LoggerFactory;
 final class ClickFileWriter implements Agent
 {
     private static final Logger LOG = LoggerFactory.getLogger(ClickFileWriter.class);
+    /**
+     * Rows are handed to the file about this many bytes at a time, and each hand-over is flushed as one
+     * LZ4 block: the frame's blocks (256 KiB) are larger than a hand-over can be, so a block on disk is
+     * either whole (a salvage reads it back) or broken (its rows are still pending): never both.
+     */
+    private static final int BLOCK_BYTES = 64 * 1024;
 
     private final ClickRecorder recorder;
     private final String edgeId;
@@ -63,7 +68,17 @@ final class ClickFileWriter implements Agent
     private final AtomicLong pendingBytes;
     private final ClickStats stats;
     private final RingBuffer ring;
-    private final MessageHandler onEvent = this::onEvent;
+    private final ControlledMessageHandler onEvent = this::onEvent;
+    /**
+     * Rows not yet handed to the file: up to one LZ4 block, then written and flushed as one. A write
+     * that fails loses none of them: they stay here for the next file. Rows already flushed are whole
+     * blocks on disk, which a salvage reads back.
+     */
+    private final byte[] pending = new byte[BLOCK_BYTES + ClickRowEncoder.MAX_ROW_BYTES];
+    private int pendingLength;
+    private long pendingEvents;
+    /** The write failure an event ran into, for the duty cycle to handle once the ring read stops. */
+    private IOException failure;
     /** After a write failure: no file is written until it is due again (the ring keeps what fits meanwhile). */
     private final Backoff backoff = new Backoff(100, 30_000);
 
@@ -74,7 +89,10 @@ final class ClickFileWriter implements Agent
     private LZ4FrameOutputStream file;
     private long fileOpenedAtMs;
     private long fileBytes;
+    /** Rows flushed to the open file: counted as written once the file is finished. */
     private long fileEvents;
+    /** Rows in files this run gave up on after a failed write, until a salvage says how many it kept. */
+    private long abandonedEvents;
 
     /** @param config the edge id, rotation, disk budget and trusted proxies. */
     ClickFileWriter(final EdgeConfig config, final ClickRecorder recorder, final Path clicksDir, final EpochClock clock,
@@ -96,7 +114,7 @@ final class ClickFileWriter implements Agent
         this.stats = stats;
         this.ring = recorder.ring();
         this.nextSequence = readNextSequence();
-        salvage();
+        salvage(false);
     }
 
     @Override
@@ -106,11 +124,12 @@ final class ClickFileWriter implements Agent
     }
 
     /**
-     * Drain up to 4,096 events into the open file and rotate it when due. A write that fails (a full or
+     * Drain up to 4,096 events into rows and rotate the file when due. A write that fails (a full or
      * failing disk) is counted and logged, the file in hand is abandoned to {@code open/}, and writing
-     * stops for a backoff; when it is due again, the abandoned file's complete rows are salvaged into a
-     * new one and recording resumes by itself. Events that do not fit the ring meanwhile are dropped and
-     * counted there ({@code ring_full}).
+     * stops for a backoff, the rows not yet in the file kept in memory and the events not yet read kept
+     * in the ring. When it is due again, the abandoned file's whole blocks are salvaged into a new file,
+     * the kept rows follow, and recording resumes by itself. Events that do not fit the ring meanwhile
+     * are dropped and counted there ({@code ring_full}).
      */
     @Override
     public int doWork()
@@ -124,16 +143,21 @@ final class ClickFileWriter implements Agent
         {
             if (!backoff.isClear())
             {
-                salvage();
+                salvage(true);
                 LOG.info("click writer recovered after {} failed attempts; recording again", backoff.failures());
                 backoff.reset();
             }
-            final int read = ring.read(onEvent, 4096);
+            final int read = ring.controlledRead(onEvent, 4096);
+            if (failure != null)
+            {
+                throw failure;
+            }
             rotateIfDue(false);
             return read;
         }
-        catch (final IOException | UncheckedIOException ex)
+        catch (final IOException ex)
         {
+            failure = null;
             stats.writeErrors.incrementAndGet();
             abandonFile();
             final long delayMs = backoff.failed(nowMs);
@@ -154,19 +178,29 @@ final class ClickFileWriter implements Agent
         {
             if (!backoff.isClear())
             {
-                salvage();
+                salvage(true);
             }
-            while (ring.read(onEvent, 4096) > 0)
+            while (ring.controlledRead(onEvent, 4096) > 0 && failure == null)
             {
                 // drain
             }
+            if (failure != null)
+            {
+                throw failure;
+            }
             rotateIfDue(true);
         }
-        catch (final IOException | UncheckedIOException ex)
+        catch (final IOException ex)
         {
             stats.writeErrors.incrementAndGet();
             abandonFile();
-            LOG.error("click writer could not finish its file on the way down; the next start salvages it: {}", ex.toString());
+            // What never reached the disk is lost with this process: counted, so recorded = written + dropped holds.
+            stats.droppedWriteError.addAndGet(pendingEvents);
+            pendingEvents = 0;
+            pendingLength = 0;
+            ring.read((type, buffer, index, length) -> stats.droppedWriteError.incrementAndGet());
+            LOG.error("click writer could not finish its file on the way down; the next start salvages its whole blocks: {}",
+                ex.toString());
         }
     }
 
@@ -190,52 +224,73 @@ final class ClickFileWriter implements Agent
                 // already failing; salvage reads what reached the disk
             }
         }
+        abandonedEvents += fileEvents;
+        fileEvents = 0;
         file = null;
         fileChannel = null;
     }
 
-    private void onEvent(final int msgType, final DirectBuffer buffer, final int index, final int length)
+    private ControlledMessageHandler.Action onEvent(final int msgType, final DirectBuffer buffer, final int index, final int length)
     {
-        try
+        if (pendingBytes.get() + (fileBytes + pendingLength) / 4 >= diskBudgetBytes)
         {
-            if (pendingBytes.get() + fileBytes / 4 >= diskBudgetBytes)
+            stats.droppedDiskBudget.incrementAndGet();
+            return ControlledMessageHandler.Action.CONTINUE;
+        }
+        final int n = rows.encode(buffer, index);
+        System.arraycopy(rows.row(), 0, pending, pendingLength, n);
+        pendingLength += n;
+        pendingEvents++;
+        if (pendingLength >= BLOCK_BYTES)
+        {
+            try
             {
-                stats.droppedDiskBudget.incrementAndGet();
-                return;
+                flushPending();
             }
-            writeRow(buffer, index);
+            catch (final IOException ex)
+            {
+                failure = ex; // this event's row is safe in the pending rows; the rest stay in the ring
+                return ControlledMessageHandler.Action.BREAK;
+            }
         }
-        catch (final IOException ex)
-        {
-            stats.droppedWriteError.incrementAndGet();
-            throw new UncheckedIOException(ex);
-        }
+        return ControlledMessageHandler.Action.CONTINUE;
     }
 
-    /** One event → one row in the open file (opened first if none is). */
-    private void writeRow(final DirectBuffer buffer, final int index) throws IOException
+    /** Hand the pending rows to the file (opened first if none is) as one flushed block; on failure they stay pending. */
+    private void flushPending() throws IOException
     {
-        final int n = rows.encode(buffer, index);
+        if (pendingLength == 0)
+        {
+            return;
+        }
         if (file == null)
         {
             openFile();
         }
-        file.write(rows.row(), 0, n);
-        fileBytes += n;
-        fileEvents++;
-        stats.written.incrementAndGet();
+        file.write(pending, 0, pendingLength);
+        file.flush();
+        fileBytes += pendingLength;
+        fileEvents += pendingEvents;
+        pendingLength = 0;
+        pendingEvents = 0;
     }
-
 
     private void rotateIfDue(final boolean force) throws IOException
     {
-        if (file == null)
+        if (file == null && pendingLength == 0)
         {
             return;
         }
-        if (force || fileBytes >= rotateBytes || clock.time() - fileOpenedAtMs >= rotateMs)
+        if (file == null)
         {
+            openFile(); // rows kept from a failed file start the next one, on its own clock
+        }
+        if (force || fileBytes + pendingLength >= rotateBytes || clock.time() - fileOpenedAtMs >= rotateMs)
+        {
+            flushPending();
+            final long events = fileEvents;
             finishFile();
+            stats.written.addAndGet(events); // written = in a finished file, fsynced, ready to ship
         }
     }
 
@@ -245,7 +300,7 @@ final class ClickFileWriter implements Agent
         writeNextSequence(nextSequence);
         fileTmp = openDir.resolve(ClickFileFormat.fileName(edgeId, fileSequence) + ".tmp");
         fileChannel = FileChannel.open(fileTmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-        file = new LZ4FrameOutputStream(new ChannelOutput(fileChannel), LZ4FrameOutputStream.BLOCKSIZE.SIZE_64KB,
+        file = new LZ4FrameOutputStream(new ChannelOutput(fileChannel), LZ4FrameOutputStream.BLOCKSIZE.SIZE_256KB,
             LZ4FrameOutputStream.FLG.Bits.BLOCK_INDEPENDENCE, LZ4FrameOutputStream.FLG.Bits.CONTENT_CHECKSUM);
         file.write(ClickFileFormat.HEADER.getBytes(StandardCharsets.US_ASCII));
         fileOpenedAtMs = clock.time();
@@ -302,9 +357,16 @@ final class ClickFileWriter implements Agent
         Files.move(tmp, sequenceFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    /** Finish files a crash left open: keep every complete row, under a new sequence. */
-    private void salvage() throws IOException
+    /**
+     * Finish files left in {@code open/}: keep every complete row, under a new sequence.
+     *
+     * @param inProcess the files are this run's own, abandoned after a failed write: the rows kept count
+     *                  as written and those the failure lost as dropped ({@code write_error}); at start
+     *                  they are a previous run's, counted apart as salvaged.
+     */
+    private void salvage(final boolean inProcess) throws IOException
     {
+        long kept = 0;
         final List<Path> leftovers;
         try (Stream<Path> files = Files.list(openDir))
         {
@@ -354,7 +416,20 @@ final class ClickFileWriter implements Agent
                 throw ex;
             }
             Files.delete(tmp);
-            LOG.warn("salvaged click file {} left in open/ by a crash or a failed write", tmp.getFileName());
+            final long rowCount = content.chars().filter(c -> c == '\n').count() - 1; // less the header row
+            kept += rowCount;
+            LOG.warn("salvaged {} rows of click file {} left in open/ by {}", rowCount, tmp.getFileName(),
+                inProcess ? "a failed write" : "a crash");
+        }
+        if (inProcess)
+        {
+            stats.written.addAndGet(kept);
+            stats.droppedWriteError.addAndGet(Math.max(0, abandonedEvents - kept));
+            abandonedEvents = 0;
+        }
+        else
+        {
+            stats.salvaged.addAndGet(kept);
         }
     }
 

@@ -57,7 +57,11 @@ public final class ClickPipeline implements AutoCloseable
     public void register(final PrometheusRegistry registry)
     {
         Metrics.counter(registry, "bounce_clicks_recorded_total", "Events the event loops put in the ring.", recorder::recorded);
-        Metrics.counter(registry, "bounce_clicks_written_total", "Events written to click files.", stats.written::get);
+        Metrics.counter(registry, "bounce_clicks_written_total",
+            "Events in finished click files (fsynced, to ship). Once the ring is drained: recorded = written + dropped.",
+            stats.written::get);
+        Metrics.counter(registry, "bounce_clicks_salvaged_total", "Rows a previous run left in an unfinished file (a crash), recovered at start.",
+            stats.salvaged::get);
         Metrics.counters(registry, "bounce_clicks_dropped_total", "Events dropped, by reason.", "reason",
             new String[] {"ring_full", "disk_budget", "write_error"}, reason -> reason, reason -> reason.equals("ring_full")
                 ? recorder.droppedRingFull() : reason.equals("disk_budget") ? stats.droppedDiskBudget.get() : stats.droppedWriteError.get());

@@ -17,8 +17,10 @@ final class ClickRowEncoder
 
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
-    /** Room for the longest row: fixed fields plus a user agent and a referrer at four bytes a byte ({@code \xHH}). */
-    private final byte[] rowBytes = new byte[1024 + 4 * (ClickFileFormat.MAX_USER_AGENT_BYTES + ClickFileFormat.MAX_REFERRER_BYTES)];
+    /** The longest row: fixed fields plus a user agent and a referrer at four bytes a byte ({@code \xHH}). */
+    static final int MAX_ROW_BYTES = 1024 + 4 * (ClickFileFormat.MAX_USER_AGENT_BYTES + ClickFileFormat.MAX_REFERRER_BYTES);
+
+    private final byte[] rowBytes = new byte[MAX_ROW_BYTES];
     private final byte[] edgeIdBytes;
     private final byte[] peer = new byte[16];
     private final VisitorHasher visitors;

@@ -13,4 +13,6 @@ final class ClickStats
     final AtomicLong quarantined = new AtomicLong();
     final AtomicLong writeErrors = new AtomicLong();
     final AtomicLong droppedWriteError = new AtomicLong();
+    /** Rows a previous run left in open/ (a crash), recovered at start: not part of this run's recorded. */
+    final AtomicLong salvaged = new AtomicLong();
 }
