@@ -325,6 +325,48 @@ class LinkApiTest
         assertEquals(413, cp.post("/api/v1/links/bulk", key, tooMany.append("]}").toString()).status);
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"+999999999-12-31T23:59:59Z", "-999999999-01-01T00:00:00Z", "+10000-01-01T00:00:00Z", "1969-12-31T23:59:59Z"})
+    void timesOutsideWhatAnyStoreHoldsAre400NamingTheField(final String time) throws Exception
+    {
+        final Answer created = create("{\"url\":\"https://a.example/\",\"expiresAt\":\"" + time + "\"}");
+        assertEquals(400, created.status, created.toString());
+        assertEquals("timestamp-range", created.rule());
+        assertTrue(created.text("detail").contains("expiresAt"), created.toString());
+
+        final String code = create("{\"url\":\"https://a.example/\"}").text("code");
+        final Answer patched = cp.call("PATCH", "/api/v1/links/" + code, key, "{\"expiresAt\":\"" + time + "\"}");
+        assertEquals(400, patched.status, patched.toString());
+        assertEquals("timestamp-range", patched.rule());
+
+        final Answer bulk = cp.post("/api/v1/links/bulk", key, "{\"links\":[{\"url\":\"https://a.example/1\"}," +
+            "{\"url\":\"https://a.example/2\",\"expiresAt\":\"" + time + "\"},{\"url\":\"https://a.example/3\"}]}");
+        assertEquals(200, bulk.status, bulk.toString());
+        assertEquals(2, bulk.json.get("created").asInt(), bulk.toString());
+        assertEquals("timestamp-range", bulk.json.get("results").get(1).get("problem").get("rule").asText());
+
+        final String encoded = java.net.URLEncoder.encode(time, java.nio.charset.StandardCharsets.UTF_8);
+        for (final String bound : new String[] {"from", "to"})
+        {
+            final Answer report = cp.get("/api/v1/links/" + code + "/analytics?" + bound + "=" + encoded, key);
+            assertEquals(400, report.status, report.toString());
+            assertEquals("timestamp-range", report.rule());
+            assertTrue(report.text("detail").contains(bound), report.toString());
+        }
+    }
+
+    @Test
+    void timesAtTheEdgesOfTheRangeAreTaken() throws Exception
+    {
+        final Answer latest = create("{\"url\":\"https://a.example/\",\"expiresAt\":\"9999-12-31T23:59:59Z\"}");
+        assertEquals(201, latest.status, latest.toString());
+        assertEquals("9999-12-31T23:59:59Z", latest.text("expiresAt"));
+        final Answer report = cp.get("/api/v1/links/" + latest.text("code") + "/analytics?from=1970-01-01T00:00:00Z" +
+            "&to=9999-12-31T23:59:59Z", key);
+        assertEquals(200, report.status, report.toString());
+        assertEquals(0, report.json.get("clicks").asLong());
+    }
+
     @Test
     void shouldAnswer404And405AsProblems() throws Exception
     {

@@ -1,7 +1,5 @@
 package io.bounce.control.api;
 
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 
@@ -68,13 +66,6 @@ public final class ApiRequest
         {
             return otherwise;
         }
-        try
-        {
-            return OffsetDateTime.parse(text).toInstant().toEpochMilli();
-        }
-        catch (final DateTimeParseException ex)
-        {
-            throw Problem.badRequest("timestamp", name + " must be an RFC 3339 timestamp, like 2026-01-31T12:00:00Z");
-        }
+        return Json.epochMs(text, name, "timestamp");
     }
 }

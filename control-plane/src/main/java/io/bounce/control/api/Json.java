@@ -120,14 +120,41 @@ final class Json
         {
             return null;
         }
+        return epochMs(text, "field '" + field + "'", "json-type");
+    }
+
+    /** The earliest and latest instants the API takes: 1970-01-01 and the end of 9999 (what every store and edge can hold). */
+    private static final long MIN_MS = 0;
+    private static final long MAX_MS = OffsetDateTime.parse("9999-12-31T23:59:59.999Z").toInstant().toEpochMilli();
+
+    /**
+     * An RFC 3339 timestamp in epoch milliseconds, between 1970 and the end of 9999.
+     *
+     * @param what names the input in the problem ("field 'expiresAt'", "from").
+     * @throws Problem 400 with {@code rule} for text that is not a timestamp, {@code timestamp-range} for one out of range.
+     */
+    static long epochMs(final String text, final String what, final String rule)
+    {
+        final OffsetDateTime time;
         try
         {
-            return OffsetDateTime.parse(text).toInstant().toEpochMilli();
+            time = OffsetDateTime.parse(text);
         }
         catch (final DateTimeParseException ex)
         {
-            throw Problem.badRequest("json-type", "field '" + field + "' must be an RFC 3339 timestamp such as 2026-12-01T00:00:00Z");
+            throw Problem.badRequest(rule, what + " must be an RFC 3339 timestamp such as 2026-12-01T00:00:00Z");
         }
+        final int year = time.getYear();
+        if (year < 1970 || year > 9999)
+        {
+            throw Problem.badRequest("timestamp-range", what + " must be between 1970 and 9999");
+        }
+        final long ms = time.toInstant().toEpochMilli(); // no overflow: the year is in range
+        if (ms < MIN_MS || ms > MAX_MS)
+        {
+            throw Problem.badRequest("timestamp-range", what + " must be between 1970 and 9999");
+        }
+        return ms;
     }
 
     static byte[] write(final Object value)
