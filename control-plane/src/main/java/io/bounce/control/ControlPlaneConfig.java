@@ -6,18 +6,21 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import io.bounce.aggregator.ClickIngestOptions;
+import io.bounce.control.links.AddressRange;
+import io.bounce.replication.link.LinkRules;
+import io.bounce.runtime.files.SecretFiles;
 import io.bounce.runtime.launch.ConfigFileOption;
 import io.bounce.runtime.launch.LaunchDefaults;
-import static io.bounce.runtime.launch.RoleLauncher.requireRange;
-import io.bounce.replication.link.LinkRules;
-import io.bounce.aggregator.ClickIngestOptions;
-import io.bounce.runtime.files.SecretFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+
+import static io.bounce.runtime.launch.RoleLauncher.requireRange;
 
 /**
  * Every setting of the control plane: name, default and unit in one place, validated once by
@@ -84,6 +87,18 @@ public final class ControlPlaneConfig
     @Option(names = "--blocklist", paramLabel = "FILE",
         description = "File of blocked destination domains, one a line (subdomains included); reread when it changes.")
     Path blocklist;
+
+    @Option(names = "--own-addresses", split = ",", paramLabel = "CIDR",
+        description = "The edges' public and anycast addresses (IPs or CIDR blocks, comma-separated): destinations there " +
+            "would loop and are refused, like loopback and this host's own addresses.")
+    List<String> ownAddresses = new ArrayList<>();
+
+    @Option(names = "--allow-private-destinations", defaultValue = "false",
+        description = "Let links point at private, link-local and reserved addresses and at local-only names " +
+            "(intranet, *.local, *.internal), for a shortener used inside one network. Default: ${DEFAULT-VALUE}")
+    boolean allowPrivateDestinations;
+
+    private List<AddressRange> resolvedOwnAddresses = List.of();
 
     @Option(names = "--reserved-aliases", split = ",",
         defaultValue = "api,admin,health,healthz,ready,readyz,metrics,static,assets,login,logout,www,app,docs,status",
@@ -187,6 +202,19 @@ public final class ControlPlaneConfig
         requireRange("--edit-window-ms", editWindowMs, 0, Duration.ofDays(365).toMillis());
         requireRange("--default-lifetime-ms", defaultLifetimeMs, 0, Duration.ofDays(36500).toMillis());
         requireRange("--max-url-length", maxUrlLength, 16, LinkRules.MAX_URL_LENGTH);
+        final List<AddressRange> own = new ArrayList<>();
+        for (final String cidr : ownAddresses)
+        {
+            try
+            {
+                own.add(AddressRange.parse(cidr));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalArgumentException("--own-addresses: " + ex.getMessage());
+            }
+        }
+        resolvedOwnAddresses = List.copyOf(own);
         if (!(rateLimitPerSecond > 0))
         {
             throw new IllegalArgumentException("--rate-limit-per-second must be positive");
@@ -296,6 +324,16 @@ public final class ControlPlaneConfig
     public int maxUrlLength()
     {
         return maxUrlLength;
+    }
+
+    public List<AddressRange> ownAddresses()
+    {
+        return resolvedOwnAddresses;
+    }
+
+    public boolean allowPrivateDestinations()
+    {
+        return allowPrivateDestinations;
     }
 
     public Path blocklist()

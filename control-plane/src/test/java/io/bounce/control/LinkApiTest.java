@@ -36,7 +36,8 @@ class LinkApiTest
     {
         Files.writeString(dir.resolve("blocklist.txt"), "# bad actors\nevil.example\n");
         cp = new ControlPlaneHarness(dir.resolve("data"), "--blocklist", dir.resolve("blocklist.txt").toString(),
-            "--max-body-bytes", "65536", "--short-url-scheme", "http", "--short-url-port", "8080");
+            "--max-body-bytes", "65536", "--short-url-scheme", "http", "--short-url-port", "8080",
+            "--own-addresses", "198.51.100.7/32,2001:db8:b0::/48");
         key = cp.adminKey;
     }
 
@@ -93,6 +94,46 @@ class LinkApiTest
         "https://example.com/%0A|url-crlf",
         "https://bnc.test/abc|url-loop",
         "https://www.bnc.test/abc|url-loop",
+        "http://127.0.0.1:8080/abc|url-loop",
+        "http://127.1:8080/abc|url-loop",
+        "http://0x7f.0.0.1/abc|url-loop",
+        "http://2130706433/abc|url-loop",
+        "http://0177.0.0.1/abc|url-loop",
+        "http://127.0.0.1./abc|url-loop",
+        "http://[::ffff:127.0.0.1]:8080/abc|url-loop",
+        "http://[::ffff:7f00:1]/abc|url-loop",
+        "http://[::1]/abc|url-loop",
+        "http://[0:0:0:0:0:0:0:1]/abc|url-loop",
+        "http://0.0.0.0/abc|url-loop",
+        "http://[::]/abc|url-loop",
+        "http://localhost:8080/abc|url-loop",
+        "http://app.localhost/abc|url-loop",
+        "http://198.51.100.7/abc|url-loop",
+        "http://169.254.169.254/latest/meta-data/|url-private-address",
+        "http://10.1.2.3/|url-private-address",
+        "http://172.16.0.1/|url-private-address",
+        "http://192.168.1.1/|url-private-address",
+        "http://100.64.0.1/|url-private-address",
+        "http://[fe80::1]/|url-private-address",
+        "http://[fd00::1]/|url-private-address",
+        "http://[64:ff9b::a9fe:a9fe]/|url-private-address",
+        "http://[2002:c0a8:101::1]/|url-private-address",
+        "http://224.0.0.1/|url-private-address",
+        "http://intranet/|url-private-address",
+        "http://printer.local/|url-private-address",
+        "http://db.internal/|url-private-address",
+        "http://256.0.0.1/|url-host",
+        "http://1.2.3.4.5/|url-host",
+        "http://08.0.0.1/|url-host",
+        "http://0x100000000/|url-host",
+        "http://[fe80::1%25eth0]/|url-host",
+        "http://[not:an:address]/|url-host",
+        "https://pаypal.com/|url-homograph",
+        "https://xn--pypal-4ve.com/|url-homograph",
+        "https://xn--80ak6aa92e.com/|url-homograph",
+        "https://сосо.com/|url-homograph",
+        "https://xn--9.com/|url-host",
+        "https://gооgle.com/|url-homograph",
         "https://evil.example/|url-blocklisted",
         "https://login.evil.example/phish|url-blocklisted"})
     void shouldRefuseBadDestinationsNamingTheRule(final String url, final String rule) throws Exception
@@ -103,6 +144,55 @@ class LinkApiTest
         assertEquals("application/problem+json", a.header("Content-Type"));
         assertEquals("urn:bounce:problem:" + rule, a.text("type"));
         assertTrue(metrics().contains("bounce_api_refusals_total{rule=\"" + rule + "\"}"), rule);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "http://0x8.0x8.0x8.0x8/x|http://8.8.8.8/x",
+        "http://134744072/x|http://8.8.8.8/x",
+        "http://8.8.2056/x|http://8.8.8.8/x",
+        "http://[2606:4700::1111]/x|http://[2606:4700::1111]/x",
+        "https://m\u00fcnchen.de/|https://xn--mnchen-3ya.de/",
+        "https://\u4f8b\u3048.jp/|https://xn--r8jz45g.jp/",
+        "https://\u044f\u043d\u0434\u0435\u043a\u0441.\u0440\u0444/|https://xn--d1acpjx3f.xn--p1ai/",
+        "https://xn--80ak6aa92e.xn--p1ai/|https://xn--80ak6aa92e.xn--p1ai/"})
+    void publicAddressesAndSingleScriptNamesAreTakenAsBrowsersReadThem(final String url, final String stored) throws Exception
+    {
+        final Answer a = create("{\"url\":\"" + url + "\"}");
+        assertEquals(201, a.status, a.toString());
+        assertEquals(stored, a.text("url"));
+    }
+
+    @Test
+    void aLinkCannotBePatchedToPointAtItself() throws Exception
+    {
+        final Answer link = create("{\"url\":\"https://a.example/\"}");
+        final String code = link.text("code");
+        for (final String self : new String[] {link.text("shortUrl"), "http://127.1:8080/" + code, "http://[::ffff:7f00:1]:8080/" + code,
+            "http://BNC.TEST./" + code})
+        {
+            final Answer patched = cp.call("PATCH", "/api/v1/links/" + code, key, "{\"url\":\"" + self + "\"}");
+            assertEquals(400, patched.status, self + " " + patched);
+            assertEquals("url-loop", patched.rule(), self);
+        }
+        assertEquals("https://a.example/", cp.get("/api/v1/links/" + code, key).text("url"));
+    }
+
+    @Test
+    void anOperatorCanAllowPrivateDestinationsButNeverLoops() throws Exception
+    {
+        cp.close();
+        cp = new ControlPlaneHarness(dir.resolve("private"), "--allow-private-destinations", "--own-addresses", "10.9.0.0/16");
+        key = cp.adminKey;
+        for (final String url : new String[] {"http://10.1.2.3/wiki", "http://intranet/", "http://[fd00::1]/", "http://printer.local/"})
+        {
+            assertEquals(201, create("{\"url\":\"" + url + "\"}").status, url);
+        }
+        for (final String url : new String[] {"http://10.9.3.4/", "http://127.1/", "http://[::1]/", "http://localhost/"})
+        {
+            final Answer a = create("{\"url\":\"" + url + "\"}");
+            assertEquals("url-loop", a.rule(), url + " " + a);
+        }
     }
 
     @Test

@@ -12,22 +12,26 @@ import io.bounce.replication.link.LinkRules;
  * Decides whether a destination may be stored and normalises it: host lower-cased and in punycode,
  * non-ASCII in the path or query percent-encoded. Each refusal is a 400 naming its rule:
  * {@code url-too-long}, {@code url-characters}, {@code url-crlf}, {@code url-scheme}, {@code url-host},
- * {@code url-userinfo}, {@code url-loop} (a destination on one of Bounce's own domains) and
- * {@code url-blocklisted}.
+ * {@code url-userinfo}, {@code url-loop} (a destination on one of Bounce's own domains or addresses),
+ * {@code url-private-address} and {@code url-homograph} (see {@link AddressPolicy}) and {@code url-blocklisted}.
  */
 public final class DestinationPolicy
 {
     private final int maxLength;
     private final Predicate<String> ownDomain;
+    private final AddressPolicy addresses;
     private final Blocklist blocklist;
 
     /**
      * @param ownDomain whether a host is one of Bounce's domains (or a subdomain of one): links there would loop.
+     * @param addresses  which addresses are Bounce's own or private, and which names are look-alikes.
      */
-    public DestinationPolicy(final int maxLength, final Predicate<String> ownDomain, final Blocklist blocklist)
+    public DestinationPolicy(final int maxLength, final Predicate<String> ownDomain, final AddressPolicy addresses,
+        final Blocklist blocklist)
     {
         this.maxLength = maxLength;
         this.ownDomain = ownDomain;
+        this.addresses = addresses;
         this.blocklist = blocklist;
     }
 
@@ -72,7 +76,7 @@ public final class DestinationPolicy
         {
             throw Problem.badRequest("url-userinfo", "url must not contain a user name or password");
         }
-        final String host;
+        String host;
         final String port;
         if (authority.startsWith("["))
         {
@@ -94,7 +98,12 @@ public final class DestinationPolicy
         final String bareHost = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
         if (ownDomain.test(bareHost))
         {
-            throw Problem.badRequest("url-loop", "url points at one of this service's own domains (" + bareHost + ")");
+            throw Problem.badRequest("url-loop", "url points at one of this service's own domains");
+        }
+        final String checkedHost = addresses.check(bareHost);
+        if (!checkedHost.equals(bareHost))
+        {
+            host = checkedHost; // an IPv4 address in a browser's other spellings, stored as the dotted quad it names
         }
         final String blockedBy = blocklist.blocking(bareHost);
         if (blockedBy != null)
@@ -128,7 +137,7 @@ public final class DestinationPolicy
         }
         catch (final IllegalArgumentException ex)
         {
-            throw Problem.badRequest("url-host", "url host is not a valid domain name: " + ex.getMessage());
+            throw Problem.badRequest("url-host", "url host is not a valid domain name (IDNA 2003)");
         }
     }
 

@@ -57,7 +57,8 @@ public final class LinkService
         this.writer = store.writer();
         this.readers = store.readers();
         this.domains = domains;
-        this.destinations = new DestinationPolicy(config.maxUrlLength(), domains::isOwn, blocklist);
+        this.destinations = new DestinationPolicy(config.maxUrlLength(), domains::isOwn,
+            new AddressPolicy(config.ownAddresses(), config.allowPrivateDestinations()), blocklist);
         this.codes = new CodeGenerator(config.codeLength());
         this.clock = clock;
         this.editWindowMs = config.editWindowMs();
