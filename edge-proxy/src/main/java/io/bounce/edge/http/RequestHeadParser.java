@@ -1,6 +1,7 @@
 package io.bounce.edge.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.ByteProcessor;
 
 /**
  * Parses one HTTP/1.0 or HTTP/1.1 request head from a {@link ByteBuf} without allocating: the results
@@ -14,8 +15,8 @@ import io.netty.buffer.ByteBuf;
  *   <li>header section longer than {@code maxHeaderBytes} (request line excluded): {@link #HEADERS_TOO_LARGE} (431);</li>
  *   <li>anything RFC 9112 calls invalid that matters to us (bad method token, target that is not
  *       origin- or absolute-form, a version other than HTTP/1.0 or HTTP/1.1, header names with
- *       whitespace, obsolete line folding, a repeated Host, an HTTP/1.1 request without Host, a
- *       non-numeric Content-Length): {@link #MALFORMED} (400).</li>
+ *       whitespace, header values with NUL, other control bytes or a bare CR, obsolete line folding, a
+ *       repeated Host, an HTTP/1.1 request without Host, a non-numeric Content-Length): {@link #MALFORMED} (400).</li>
  * </ul>
  * A request that announces a body ({@code Content-Length > 0} or any {@code Transfer-Encoding}) parses
  * but sets {@link #hasBody}: edges take no bodies and the caller refuses it.
@@ -35,6 +36,8 @@ final class RequestHeadParser
     private static final byte LF = '\n';
     private static final byte SP = ' ';
     private static final byte HT = '\t';
+    /** Field content (RFC 9110 5.5): visible ASCII, space, HTAB and obs-text (0x80-0xFF, negative as a byte). */
+    private static final ByteProcessor FIELD_CONTENT = b -> b >= SP && b != 0x7F || b == HT || b < 0;
 
     private final int maxRequestLineBytes;
     private final int maxHeaderBytes;
@@ -309,6 +312,10 @@ final class RequestHeadParser
             {
                 return false;
             }
+        }
+        if (end > colon + 1 && buf.forEachByte(colon + 1, end - colon - 1, FIELD_CONTENT) >= 0)
+        {
+            return false; // NUL, another control byte or a bare CR: RFC 9110 5.5 makes the field invalid
         }
         int valueStart = colon + 1;
         int valueEnd = end;

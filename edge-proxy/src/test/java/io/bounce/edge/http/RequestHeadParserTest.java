@@ -144,10 +144,24 @@ class RequestHeadParserTest
         "GET /a HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n",
         "GET /a HTTP/1.1\r\nHost: x\r\nno-colon\r\n\r\n",
         "GET /a HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
-        "GET /a HTTP/1.1\r\nHost: x\r\nContent-Length: \r\n\r\n"})
+        "GET /a HTTP/1.1\r\nHost: x\r\nContent-Length: \r\n\r\n",
+        "GET /a HTTP/1.1\r\nHost: x\r\nUser-Agent: a\u0000b\r\n\r\n",
+        "GET /a HTTP/1.1\r\nHost: x\r\nX-Any: a\u0001b\r\n\r\n",
+        "GET /a HTTP/1.1\r\nHost: x\r\nReferer: a\u001fb\r\n\r\n",
+        "GET /a HTTP/1.1\r\nHost: x\r\nX-Any: a\u007fb\r\n\r\n",
+        "GET /a HTTP/1.1\r\nHost: x\r\nX-Any: a\rb\r\n\r\n",
+        "GET /a HTTP/1.1\r\nHost: x\rInjected: 1\r\n\r\n",
+        "GET /a HTTP/1.1\r\nHost: x\r\nX-Any: trailing-cr\r\r\n\r\n",
+        "GET /a HTTP/1.1\r\nHost: x\u0000y\r\n\r\n"})
     void shouldRejectMalformedHeads(final String head)
     {
         assertEquals(RequestHeadParser.MALFORMED, parse(head));
+    }
+
+    @Test
+    void shouldTakeTabsAndObsTextInHeaderValues()
+    {
+        assertTrue(parse("GET /a HTTP/1.1\r\nHost: x\r\nUser-Agent: a\tb \u00e9\u00ff\r\n\r\n") > 0, "HTAB and bytes 0x80-0xFF are field content");
     }
 
     @Test
