@@ -17,11 +17,11 @@ import io.bounce.runtime.http.ConnectionDrops;
 import io.bounce.runtime.http.IdleCloser;
 import io.bounce.runtime.http.NotFoundHandler;
 import io.bounce.runtime.http.RequestTimer;
+import io.bounce.runtime.http.StrictRequests;
 import io.bounce.runtime.server.NettyServer;
 import io.bounce.runtime.server.Transport;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.agrona.CloseHelper;
 
@@ -69,7 +69,7 @@ public final class AggregatorNode implements AutoCloseable
         {
             aggregator = Aggregator.start(config.dataDir(), config.clicks(), clickToken, agents);
             final Aggregator running = aggregator;
-            final ConnectionDrops drops = new ConnectionDrops();
+            final ConnectionDrops drops = new ConnectionDrops("aggregator");
             server = new NettyServer(new NettyServer.Settings("aggregator", Transport.auto(), config.ioThreads(), config.host(),
                 config.port(), 1024), new ChannelInitializer<>()
                 {
@@ -78,8 +78,9 @@ public final class AggregatorNode implements AutoCloseable
                     {
                         ch.pipeline()
                             .addLast("idle", new IdleCloser(config.idleTimeoutMs(), drops))
-                            .addLast("request-timer", new RequestTimer(config.headerTimeoutMs(), drops))
-                            .addLast("http", new HttpServerCodec())
+                            .addLast("request-timer", new RequestTimer(config.headerTimeoutMs(), drops));
+                        StrictRequests.addCodec(ch.pipeline(), "http");
+                        ch.pipeline()
                             .addLast("ingest", running.newIngestHandler())
                             .addLast("analytics", new AnalyticsHandler(running.analytics(), queries, analyticsToken))
                             .addLast("not-found", new NotFoundHandler(drops));

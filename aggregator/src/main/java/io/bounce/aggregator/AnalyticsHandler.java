@@ -7,6 +7,7 @@ import java.util.concurrent.RejectedExecutionException;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bounce.runtime.http.BearerToken;
+import io.bounce.runtime.http.HtmlSafeEscapes;
 import io.bounce.runtime.http.Problem;
 import io.bounce.runtime.http.Responses;
 import io.netty.channel.ChannelHandlerContext;
@@ -34,7 +35,7 @@ import org.slf4j.LoggerFactory;
 final class AnalyticsHandler extends ChannelInboundHandlerAdapter
 {
     static final String PATH = "/analytics/v1/report";
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = HtmlSafeEscapes.apply(new ObjectMapper());
 
     private static final Logger LOG = LoggerFactory.getLogger(AnalyticsHandler.class);
 

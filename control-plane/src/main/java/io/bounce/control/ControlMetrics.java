@@ -23,7 +23,7 @@ public final class ControlMetrics
     private final Counter creations = Counter.builder().name("bounce_api_links_created_total").help("Links created.").build();
     private final Histogram latency = Histogram.builder().name("bounce_api_request_latency_seconds")
         .help("API requests from decoded to answered.").classicOnly().classicUpperBounds(BUCKETS_SECONDS).build();
-    private final ConnectionDrops drops = new ConnectionDrops();
+    private final ConnectionDrops drops = new ConnectionDrops("api");
 
     public void register(final PrometheusRegistry registry)
     {

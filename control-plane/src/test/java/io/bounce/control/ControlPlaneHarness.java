@@ -122,6 +122,26 @@ public final class ControlPlaneHarness implements AutoCloseable
         return call("GET", path, key, null);
     }
 
+    /** The admin port's Prometheus page. */
+    public String metrics() throws Exception
+    {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.adminAddress().getPort() + "/metrics")).build(),
+            HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** One sample's value from {@link #metrics()}, 0 when it is not there. */
+    public double metric(final String sample) throws Exception
+    {
+        for (final String line : metrics().split("\n"))
+        {
+            if (line.startsWith(sample + " "))
+            {
+                return Double.parseDouble(line.substring(sample.length() + 1).trim());
+            }
+        }
+        return 0;
+    }
+
     /** Create a key with these scopes (and optional rate) and return its secret. */
     public String newKey(final String name, final String scopesJson, final String extra) throws Exception
     {

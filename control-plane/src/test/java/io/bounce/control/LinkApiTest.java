@@ -143,7 +143,7 @@ class LinkApiTest
         assertEquals(rule, a.rule(), a.toString());
         assertEquals("application/problem+json", a.header("Content-Type"));
         assertEquals("urn:bounce:problem:" + rule, a.text("type"));
-        assertTrue(metrics().contains("bounce_api_refusals_total{rule=\"" + rule + "\"}"), rule);
+        assertTrue(cp.metrics().contains("bounce_api_refusals_total{rule=\"" + rule + "\"}"), rule);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -481,13 +481,5 @@ class LinkApiTest
         assertNull(keys.get(0).get("key"), "secrets are never listed");
         assertNotNull(keys.get(0).get("id"));
         assertFalse(keys.get(0).get("revoked").asBoolean());
-    }
-
-    private String metrics() throws Exception
-    {
-        final var client = java.net.http.HttpClient.newHttpClient();
-        return client.send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("http://127.0.0.1:" + cp.node.adminAddress().getPort() + "/metrics")).build(),
-            java.net.http.HttpResponse.BodyHandlers.ofString()).body();
     }
 }

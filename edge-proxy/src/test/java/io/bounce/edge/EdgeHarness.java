@@ -2,24 +2,17 @@ package io.bounce.edge;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 
+import io.bounce.runtime.testing.RawHttp;
 import org.agrona.concurrent.CachedEpochClock;
 import picocli.CommandLine;
 
-/** Test support: an in-process edge on ephemeral loopback ports with an injected clock, and a raw HTTP/1.1 client. */
+/** Test support: an in-process edge on ephemeral loopback ports with an injected clock; {@link RawHttp} talks to it. */
 public final class EdgeHarness implements AutoCloseable
 {
     public final CachedEpochClock clock = new CachedEpochClock();
@@ -59,132 +52,16 @@ public final class EdgeHarness implements AutoCloseable
         node.close();
     }
 
-    /** A response as read off the wire. */
-    public static final class Response
-    {
-        public final String statusLine;
-        public final int status;
-        public final Map<String, String> headers;
-        public final String body;
-
-        Response(final String statusLine, final Map<String, String> headers, final String body)
-        {
-            this.statusLine = statusLine;
-            this.status = Integer.parseInt(statusLine.split(" ")[1]);
-            this.headers = headers;
-            this.body = body;
-        }
-
-        public String header(final String name)
-        {
-            return headers.get(name.toLowerCase(Locale.ROOT));
-        }
-
-        @Override
-        public String toString()
-        {
-            return statusLine + " " + headers + " " + body;
-        }
-    }
-
-    /** A raw connection: write any bytes, read responses one at a time. */
-    public static final class Connection implements AutoCloseable
-    {
-        private final Socket socket;
-        private final InputStream in;
-        private final OutputStream out;
-
-        public Connection(final int port) throws IOException
-        {
-            socket = new Socket();
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
-            socket.setSoTimeout(10_000);
-            in = socket.getInputStream();
-            out = socket.getOutputStream();
-        }
-
-        public Connection send(final String raw) throws IOException
-        {
-            out.write(raw.getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
-            return this;
-        }
-
-        public Response read(final boolean head) throws IOException
-        {
-            final String statusLine = readLine();
-            if (statusLine == null)
-            {
-                throw new IOException("connection closed before a response");
-            }
-            final Map<String, String> headers = new LinkedHashMap<>();
-            String line;
-            while ((line = readLine()) != null && !line.isEmpty())
-            {
-                final int colon = line.indexOf(':');
-                headers.put(line.substring(0, colon).toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
-            }
-            final int length = head ? 0 : Integer.parseInt(headers.getOrDefault("content-length", "0"));
-            final byte[] body = in.readNBytes(length);
-            return new Response(statusLine, headers, new String(body, StandardCharsets.UTF_8));
-        }
-
-        public Response read() throws IOException
-        {
-            return read(false);
-        }
-
-        /** @return true if the server closed the connection (end of stream) within the socket timeout. */
-        public boolean isClosedByServer(final int timeoutMs) throws IOException
-        {
-            socket.setSoTimeout(timeoutMs);
-            try
-            {
-                return in.read() == -1;
-            }
-            catch (final SocketTimeoutException ex)
-            {
-                return false;
-            }
-            catch (final IOException ex)
-            {
-                return true; // reset
-            }
-        }
-
-        private String readLine() throws IOException
-        {
-            final StringBuilder line = new StringBuilder();
-            int b;
-            while ((b = in.read()) != -1)
-            {
-                if (b == '\n')
-                {
-                    final int n = line.length();
-                    return n > 0 && line.charAt(n - 1) == '\r' ? line.substring(0, n - 1) : line.toString();
-                }
-                line.append((char)b);
-            }
-            return line.length() == 0 ? null : line.toString();
-        }
-
-        @Override
-        public void close() throws IOException
-        {
-            socket.close();
-        }
-    }
-
     /** One request on a fresh connection. */
-    public Response get(final String path, final String host) throws IOException
+    public RawHttp.Response get(final String path, final String host) throws IOException
     {
-        try (Connection c = new Connection(port()))
+        try (RawHttp.Connection c = new RawHttp.Connection(port()))
         {
             return c.send("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n").read();
         }
     }
 
-    public Response get(final String path) throws IOException
+    public RawHttp.Response get(final String path) throws IOException
     {
         return get(path, "127.0.0.1:" + port());
     }

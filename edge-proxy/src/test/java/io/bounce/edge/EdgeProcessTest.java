@@ -11,8 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
-import io.bounce.edge.EdgeHarness.Connection;
 import io.bounce.edge.replica.LinkReplica;
+import io.bounce.runtime.testing.RawHttp.Connection;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -14,10 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
-import io.bounce.edge.EdgeHarness.Connection;
-import io.bounce.edge.EdgeHarness.Response;
 import io.bounce.edge.replica.LinkReplica;
 import io.bounce.replication.link.LinkRecord;
+import io.bounce.runtime.testing.RawHttp.Connection;
+import io.bounce.runtime.testing.RawHttp.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -309,7 +309,9 @@ class EdgeServerTest
     @Test
     void shouldAnswerMalformedRequestsWith400AndClose() throws IOException
     {
-        for (final String bad : new String[] {"GARBAGE\r\n\r\n", "GET /a HTTP/9.9\r\nHost: x\r\n\r\n", "GET /a HTTP/1.1\r\n\r\n"})
+        for (final String bad : new String[] {"GARBAGE\r\n\r\n", "GET /a HTTP/9.9\r\nHost: x\r\n\r\n", "GET /a HTTP/1.1\r\n\r\n",
+            "GET /temp302 HTTP/1.1\r\nHost: x\r\nUser-Agent: a\u0000b\r\n\r\n", "GET /temp302 HTTP/1.1\r\nHost: x\r\nReferer: a\u0008b\r\n\r\n",
+            "GET /temp302 HTTP/1.1\r\nHost: x\r\nUser-Agent: a\rX-Injected: b\r\n\r\n"})
         {
             try (Connection c = new Connection(edge.port()))
             {

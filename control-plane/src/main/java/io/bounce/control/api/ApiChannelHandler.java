@@ -10,6 +10,8 @@ import java.util.concurrent.TimeUnit;
 import io.bounce.runtime.http.ConnectionDrops;
 import io.bounce.runtime.http.Problem;
 import io.bounce.runtime.http.RequestTimer;
+import io.bounce.runtime.http.Responses;
+import io.bounce.runtime.http.StrictRequests;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
@@ -17,7 +19,6 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -29,22 +30,20 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One API connection: assembles each request (refusing bodies over {@code maxBodyBytes} with 413 as
  * soon as the length is known), hands it to a worker, and writes answers in request order, one request
- * in flight at a time, so pipelined requests get their answers in order. Decoder failures become
- * problem+json 400, 414 or 431 and close the connection.
+ * in flight at a time. However many requests a client pipelines, each complete one is run and answered in
+ * order: past {@value #MAX_QUEUED} waiting, the connection stops reading until the queue drains (TCP
+ * pushes back on the client) instead of cutting anything. A request that cannot be taken (it does not
+ * parse, or breaks a bound: 400, 413, 414, 431) is answered in its turn, after every request before it,
+ * and then the connection ends: what follows it cannot be framed with confidence, so it is never run.
+ * Each such end is counted and logged ({@link ConnectionDrops}).
  */
 final class ApiChannelHandler extends ChannelDuplexHandler
 {
-    private static final Logger LOG = LoggerFactory.getLogger(ApiChannelHandler.class);
-
-    /** Requests a client may pipeline before the connection is cut. */
+    /** Requests waiting for their turn before the connection stops reading. */
     private static final int MAX_QUEUED = 16;
     /** How long a refused connection keeps draining the client's bytes before it closes. */
     private static final long LINGER_MS = 2000;
@@ -54,11 +53,15 @@ final class ApiChannelHandler extends ChannelDuplexHandler
     private final int maxBodyBytes;
     private final RequestTimer timer;
     private final ConnectionDrops drops;
-    private final ArrayDeque<ApiRequest> queue = new ArrayDeque<>();
+    /** Requests to run ({@link ApiRequest}) and, last, at most one refusal that ends the connection ({@link Problem}). */
+    private final ArrayDeque<Object> queue = new ArrayDeque<>();
     private HttpRequest head;
     private CompositeByteBuf body;
     private boolean discarding;
     private boolean busy;
+    /** A refusal is queued: nothing more is read into requests. */
+    private boolean refused;
+    /** The connection is ending: nothing more is answered. */
     private boolean closing;
 
     ApiChannelHandler(final ApiRouter api, final ExecutorService workers, final int maxBodyBytes, final RequestTimer timer,
@@ -76,14 +79,14 @@ final class ApiChannelHandler extends ChannelDuplexHandler
     {
         try
         {
-            if (closing || !(msg instanceof HttpObject))
+            if (refused || closing || !(msg instanceof HttpObject))
             {
                 return;
             }
             final HttpObject object = (HttpObject)msg;
             if (object.decoderResult().isFailure())
             {
-                refuseAndClose(ctx, decoderProblem(object.decoderResult().cause()));
+                refuse(ctx, StrictRequests.problem(object.decoderResult().cause()));
                 return;
             }
             if (msg instanceof HttpRequest)
@@ -93,8 +96,7 @@ final class ApiChannelHandler extends ChannelDuplexHandler
                 discarding = false;
                 if (HttpUtil.getContentLength(head, 0L) > maxBodyBytes)
                 {
-                    refuseAndClose(ctx, new Problem(413, "body-too-large", "Payload too large",
-                        "request bodies are limited to " + maxBodyBytes + " bytes"));
+                    refuse(ctx, tooLarge());
                     return;
                 }
                 body = ctx.alloc().compositeBuffer();
@@ -121,8 +123,7 @@ final class ApiChannelHandler extends ChannelDuplexHandler
                     head = null;
                     if (discarding)
                     {
-                        refuseAndClose(ctx, new Problem(413, "body-too-large", "Payload too large",
-                            "request bodies are limited to " + maxBodyBytes + " bytes"));
+                        refuse(ctx, tooLarge());
                         return;
                     }
                     enqueue(ctx, request);
@@ -135,6 +136,11 @@ final class ApiChannelHandler extends ChannelDuplexHandler
         }
     }
 
+    private Problem tooLarge()
+    {
+        return new Problem(413, "body-too-large", "Payload too large", "request bodies are limited to " + maxBodyBytes + " bytes");
+    }
+
     private void enqueue(final ChannelHandlerContext ctx, final HttpRequest request)
     {
         final byte[] bytes = new byte[body.readableBytes()];
@@ -144,13 +150,21 @@ final class ApiChannelHandler extends ChannelDuplexHandler
         final Map<String, List<String>> query = uri.parameters();
         queue.add(new ApiRequest(request.method().name(), uri.path(), query,
             request.headers().get(HttpHeaderNames.AUTHORIZATION), bytes, HttpUtil.isKeepAlive(request), System.nanoTime()));
-        if (queue.size() > MAX_QUEUED)
+        if (queue.size() >= MAX_QUEUED)
         {
-            closing = true;
-            drops.count(ConnectionDrops.Reason.PIPELINE_OVERFLOW);
-            ctx.close();
-            return;
+            ctx.channel().config().setAutoRead(false); // back-pressure: the kernel's buffers fill, then the client's
         }
+        next(ctx);
+    }
+
+    /** Queue the refusal behind the requests already complete; it is answered in its turn and ends the connection. */
+    private void refuse(final ChannelHandlerContext ctx, final Problem problem)
+    {
+        refused = true;
+        releaseBody();
+        head = null;
+        timer.requestComplete();
+        queue.add(problem);
         next(ctx);
     }
 
@@ -160,8 +174,22 @@ final class ApiChannelHandler extends ChannelDuplexHandler
         {
             return;
         }
+        final Object entry = queue.poll();
+        if (entry instanceof Problem)
+        {
+            final Problem problem = (Problem)entry;
+            closing = true;
+            queue.clear();
+            api.refusedEarly(problem);
+            drops.count(ConnectionDrops.Reason.MALFORMED, ctx.channel().remoteAddress(), problem.status() + " " + problem.detail());
+            final FullHttpResponse http = toHttp(ApiRouter.problemResponse(problem));
+            HttpUtil.setKeepAlive(http, false);
+            ctx.channel().config().setAutoRead(true); // drain what the client still sends while the answer goes out
+            ctx.writeAndFlush(http).addListener(f -> lingerThenClose(ctx));
+            return;
+        }
         busy = true;
-        final ApiRequest request = queue.poll();
+        final ApiRequest request = (ApiRequest)entry;
         try
         {
             workers.execute(() -> api.handle(request).whenComplete((response, failure) ->
@@ -178,16 +206,25 @@ final class ApiChannelHandler extends ChannelDuplexHandler
     private void answer(final ChannelHandlerContext ctx, final ApiResponse response, final boolean alive)
     {
         busy = false;
+        if (closing)
+        {
+            return;
+        }
         final FullHttpResponse http = toHttp(response);
-        HttpUtil.setKeepAlive(http, alive && !closing);
-        if (alive && !closing)
+        HttpUtil.setKeepAlive(http, alive);
+        if (alive)
         {
             ctx.writeAndFlush(http);
+            if (!refused && queue.size() < MAX_QUEUED / 2 && !ctx.channel().config().isAutoRead())
+            {
+                ctx.channel().config().setAutoRead(true);
+            }
             next(ctx);
         }
         else
         {
-            closing = true;
+            closing = true; // the client asked to close (or the server is stopping): what it pipelined after is not run
+            queue.clear();
             ctx.writeAndFlush(http).addListener(ChannelFutureListener.CLOSE);
         }
     }
@@ -201,24 +238,10 @@ final class ApiChannelHandler extends ChannelDuplexHandler
             http.headers().set(HttpHeaderNames.CONTENT_TYPE, response.contentType);
         }
         http.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        Responses.protect(http.headers());
         http.headers().add(response.headers);
         http.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.body.length);
         return http;
-    }
-
-    private void refuseAndClose(final ChannelHandlerContext ctx, final Problem problem)
-    {
-        closing = true;
-        releaseBody();
-        api.refusedEarly(problem);
-        final FullHttpResponse http = toHttp(ApiRouter.problemResponse(problem));
-        HttpUtil.setKeepAlive(http, false);
-        if (busy)
-        {
-            ctx.close(); // an answer is still being computed; order cannot be kept, so just close
-            return;
-        }
-        ctx.writeAndFlush(http).addListener(f -> lingerThenClose(ctx));
     }
 
     /**
@@ -237,24 +260,6 @@ final class ApiChannelHandler extends ChannelDuplexHandler
         {
             ctx.close();
         }
-    }
-
-    private static Problem decoderProblem(final Throwable cause)
-    {
-        if (cause instanceof TooLongHttpLineException)
-        {
-            return new Problem(414, "uri-too-long", "URI too long", "the request line is longer than " + ApiServer.MAX_INITIAL_LINE + " bytes");
-        }
-        if (cause instanceof TooLongHttpHeaderException)
-        {
-            return new Problem(431, "headers-too-large", "Request header fields too large",
-                "the request headers are larger than " + ApiServer.MAX_HEADER_BYTES + " bytes");
-        }
-        if (cause instanceof TooLongFrameException)
-        {
-            return new Problem(400, "malformed", "Bad request", "a request element is too long");
-        }
-        return new Problem(400, "malformed", "Bad request", "the request could not be parsed as HTTP/1.1");
     }
 
     private void releaseBody()
@@ -276,8 +281,7 @@ final class ApiChannelHandler extends ChannelDuplexHandler
     @Override
     public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
     {
-        drops.count(ConnectionDrops.Reason.ERROR);
-        LOG.debug("closing API connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());
+        drops.count(ConnectionDrops.Reason.ERROR, ctx.channel().remoteAddress(), cause.toString());
         ctx.close();
     }
 }

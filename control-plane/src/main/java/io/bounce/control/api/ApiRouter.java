@@ -110,7 +110,7 @@ public final class ApiRouter
         {
             throw Problem.methodNotAllowed(request.method, String.join(", ", allowed));
         }
-        throw Problem.notFound("no API resource at " + request.path);
+        throw Problem.notFound("no API resource at " + Problem.echo(request.path));
     }
 
     private static Throwable unwrap(final Throwable failure)

@@ -9,11 +9,11 @@ import io.bounce.replication.log.LogServer;
 import io.bounce.runtime.http.ConnectionDrops;
 import io.bounce.runtime.http.IdleCloser;
 import io.bounce.runtime.http.RequestTimer;
+import io.bounce.runtime.http.StrictRequests;
 import io.bounce.runtime.server.NettyServer;
 import io.bounce.runtime.server.Transport;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
-import io.netty.handler.codec.http.HttpServerCodec;
 
 /**
  * The API port. Bounds (same as the edge's): request line 4 KiB → 414, headers 8 KiB → 431, body
@@ -25,9 +25,6 @@ import io.netty.handler.codec.http.HttpServerCodec;
  */
 public final class ApiServer implements AutoCloseable
 {
-    static final int MAX_INITIAL_LINE = 4096;
-    static final int MAX_HEADER_BYTES = 8192;
-
     private final NettyServer server;
 
     /**
@@ -49,9 +46,9 @@ public final class ApiServer implements AutoCloseable
                 final RequestTimer timer = new RequestTimer(config.headerTimeoutMs(), drops);
                 ch.pipeline()
                     .addLast("idle", new IdleCloser(config.idleTimeoutMs(), drops))
-                    .addLast("request-timer", timer)
-                    .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, 8192))
-                    .addLast("replication", logServer.handler("idle", "request-timer"));
+                    .addLast("request-timer", timer);
+                StrictRequests.addCodec(ch.pipeline(), "http");
+                ch.pipeline().addLast("replication", logServer.handler("idle", "request-timer"));
                 if (aggregator != null)
                 {
                     ch.pipeline().addLast("ingest", aggregator.newIngestHandler());

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.bounce.runtime.http.HtmlSafeEscapes;
 import io.bounce.runtime.http.Problem;
 
 /**
@@ -19,7 +20,7 @@ import io.bounce.runtime.http.Problem;
  */
 final class Json
 {
-    static final ObjectMapper MAPPER = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    static final ObjectMapper MAPPER = HtmlSafeEscapes.apply(new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION));
 
     private Json()
     {
@@ -50,7 +51,7 @@ final class Json
             final String name = names.next();
             if (!allowed.contains(name))
             {
-                throw Problem.badRequest("json-unknown-field", "unknown field '" + where + name + "' (allowed: " + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
+                throw Problem.badRequest("json-unknown-field", "unknown field '" + Problem.echo(where + name) + "' (allowed: " + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
             }
         }
         return node;

@@ -78,7 +78,7 @@ final class KeyResource
         }
         catch (final NumberFormatException ex)
         {
-            throw Problem.notFound("no key " + params.get("id"));
+            throw Problem.notFound("no key " + Problem.echo(params.get("id")));
         }
         return keys.revoke(id).thenApply(revoked -> ApiResponse.noContent());
     }

@@ -248,7 +248,7 @@ public final class LinkService
     {
         if (row == null || (!key.isAdmin() && row.ownerKeyId != key.id()))
         {
-            throw Problem.notFound("no link " + code + " on " + domain);
+            throw Problem.notFound("no link " + Problem.echo(code) + " on " + Problem.echo(domain));
         }
         return row;
     }

@@ -92,7 +92,7 @@ public final class LogServerHandler extends ChannelInboundHandlerAdapter
         if (!snapshot && !path.equals(ReplicationFormat.PATH_LOG))
         {
             server.refusedBadRequest.increment();
-            refuse(ctx, Problem.notFound("no such replication resource: " + path));
+            refuse(ctx, Problem.notFound("no such replication resource: " + Problem.echo(path)));
             return;
         }
         if (!HttpMethod.GET.equals(request.method()))

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.function.BooleanSupplier;
 
 import io.bounce.runtime.http.Responses;
+import io.bounce.runtime.http.StrictRequests;
 import io.bounce.runtime.server.NettyServer;
 import io.bounce.runtime.server.Transport;
 import io.netty.channel.Channel;
@@ -19,7 +20,6 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 
@@ -51,9 +51,9 @@ public final class AdminServer implements AutoCloseable
             @Override
             protected void initChannel(final Channel ch)
             {
+                ch.pipeline().addLast(new ReadTimeoutHandler(30));
+                StrictRequests.addCodec(ch.pipeline(), "http");
                 ch.pipeline()
-                    .addLast(new ReadTimeoutHandler(30))
-                    .addLast(new HttpServerCodec())
                     .addLast(new HttpObjectAggregator(MAX_CONTENT_BYTES))
                     .addLast(handler);
             }

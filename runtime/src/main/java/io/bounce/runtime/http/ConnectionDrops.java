@@ -1,14 +1,19 @@
 package io.bounce.runtime.http;
 
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.bounce.runtime.admin.Metrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The connections a server cut before they were done, by reason: every such close is counted, none is
- * silent. One per server, shared by its connections (any thread).
+ * The connections a server cut before they were done, by reason: every such close is counted and
+ * logged, none is silent. The log says which peer and why at INFO (idle timeouts, an everyday close, at
+ * DEBUG), at most one line a second per reason, each line saying how many cuts it stands for, so a flood
+ * of bad clients cannot flood the log. One per server, shared by its connections (any thread).
  */
 public final class ConnectionDrops
 {
@@ -19,8 +24,8 @@ public final class ConnectionDrops
         REQUEST_TIMEOUT,
         /** Nothing arrived for the idle timeout ({@link IdleCloser}). */
         IDLE_TIMEOUT,
-        /** A client pipelined more requests than the server queues. */
-        PIPELINE_OVERFLOW,
+        /** A request that did not parse or broke a bound (400, 413, 414, 431) was refused, and the connection with it. */
+        MALFORMED,
         /** An I/O or protocol error on the connection (reset by the peer, a handler's exception). */
         ERROR;
 
@@ -30,19 +35,47 @@ public final class ConnectionDrops
         }
     }
 
-    private final LongAdder[] counts = new LongAdder[Reason.values().length];
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionDrops.class);
+    private static final long LOG_INTERVAL_NS = 1_000_000_000L;
 
-    public ConnectionDrops()
+    private final String server;
+    private final LongAdder[] counts = new LongAdder[Reason.values().length];
+    private final AtomicLongArray loggedAtNs = new AtomicLongArray(Reason.values().length);
+    private final AtomicLongArray loggedCount = new AtomicLongArray(Reason.values().length);
+
+    /** @param server the server's name in the log ("api", "aggregator"). */
+    public ConnectionDrops(final String server)
     {
+        this.server = server;
         for (int i = 0; i < counts.length; i++)
         {
             counts[i] = new LongAdder();
+            loggedAtNs.set(i, System.nanoTime() - LOG_INTERVAL_NS);
         }
     }
 
-    public void count(final Reason reason)
+    /** Count a cut and log it (rate-limited). @param peer the client's address, or null. @param detail what happened, or null. */
+    public void count(final Reason reason, final Object peer, final String detail)
     {
-        counts[reason.ordinal()].increment();
+        final int i = reason.ordinal();
+        counts[i].increment();
+        final long now = System.nanoTime();
+        final long last = loggedAtNs.get(i);
+        if (now - last >= LOG_INTERVAL_NS && loggedAtNs.compareAndSet(i, last, now))
+        {
+            final long total = counts[i].sum();
+            final long since = total - loggedCount.getAndSet(i, total);
+            final String message = "{} connection from {} cut: {}{} ({} cut for this reason since the last such line, {} in all)";
+            final Object[] args = {server, peer, reason.label(), detail == null ? "" : " (" + detail + ")", since, total};
+            if (reason == Reason.IDLE_TIMEOUT)
+            {
+                LOG.debug(message, args);
+            }
+            else
+            {
+                LOG.info(message, args);
+            }
+        }
     }
 
     /** @return connections cut for {@code reason} so far. */

@@ -21,7 +21,7 @@ public final class IdleCloser extends IdleStateHandler
     @Override
     protected void channelIdle(final ChannelHandlerContext ctx, final IdleStateEvent evt)
     {
-        drops.count(ConnectionDrops.Reason.IDLE_TIMEOUT);
+        drops.count(ConnectionDrops.Reason.IDLE_TIMEOUT, ctx.channel().remoteAddress(), null);
         ctx.close();
     }
 }

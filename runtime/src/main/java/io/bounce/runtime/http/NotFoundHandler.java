@@ -6,8 +6,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.ReferenceCountUtil;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The last handler of a pipeline whose earlier handlers each answer their own paths: whatever reaches
@@ -16,8 +14,6 @@ import org.slf4j.LoggerFactory;
 @ChannelHandler.Sharable
 public final class NotFoundHandler extends ChannelInboundHandlerAdapter
 {
-    private static final Logger LOG = LoggerFactory.getLogger(NotFoundHandler.class);
-
     private final ConnectionDrops drops;
 
     /** @param drops where a connection this handler closes on an error is counted. */
@@ -34,9 +30,14 @@ public final class NotFoundHandler extends ChannelInboundHandlerAdapter
             if (msg instanceof HttpRequest)
             {
                 final HttpRequest request = (HttpRequest)msg;
-                final Problem problem = request.decoderResult().isFailure()
-                    ? Problem.badRequest("malformed", "the request could not be parsed as HTTP/1.1")
-                    : Problem.notFound("nothing is served at " + request.uri());
+                final boolean failed = request.decoderResult().isFailure();
+                final Problem problem = failed
+                    ? StrictRequests.problem(request.decoderResult().cause())
+                    : Problem.notFound("nothing is served at " + Problem.echo(request.uri()));
+                if (failed)
+                {
+                    drops.count(ConnectionDrops.Reason.MALFORMED, ctx.channel().remoteAddress(), problem.detail());
+                }
                 ctx.writeAndFlush(problem.toHttpResponse(false)).addListener(ChannelFutureListener.CLOSE);
             }
         }
@@ -46,13 +47,11 @@ public final class NotFoundHandler extends ChannelInboundHandlerAdapter
         }
     }
 
-
     /** Last in the pipeline: an exception no handler took (a reset connection, say) is counted and ends the connection. */
     @Override
     public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
     {
-        drops.count(ConnectionDrops.Reason.ERROR);
-        LOG.debug("closing {}: {}", ctx.channel().remoteAddress(), cause.toString());
+        drops.count(ConnectionDrops.Reason.ERROR, ctx.channel().remoteAddress(), cause.toString());
         ctx.close();
     }
 }

@@ -18,6 +18,9 @@ import io.netty.handler.codec.http.HttpResponseStatus;
  * {@code title}, {@code status}, {@code detail}, {@code rule} (the rule that was broken, for scripts
  * and metrics) and any extras ({@code editableUntil}, {@code retryAfterSeconds}, …).
  *
+ * <p>What a client sent comes back short: a detail quotes input only through {@link #echo}, and no detail
+ * is longer than {@value #MAX_DETAIL} characters; the JSON is {@linkplain HtmlSafeEscapes HTML-safe}.
+ *
  * <p>Thrown by the code that refuses, rendered by the server that answers. In a store write a Problem
  * is only ever thrown before the operation's first write, so a refusal never needs undoing.
  */
@@ -27,9 +30,11 @@ public final class Problem extends RuntimeException
     public static final String TYPE_PREFIX = "urn:bounce:problem:";
 
     private static final long serialVersionUID = 1L;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = HtmlSafeEscapes.apply(new ObjectMapper());
     private static final String RETRY_AFTER = "retryAfterSeconds";
     private static final String ALLOW = "allow";
+    private static final int MAX_DETAIL = 400;
+    private static final int MAX_ECHO = 64;
 
     private final int status;
     private final String rule;
@@ -38,7 +43,7 @@ public final class Problem extends RuntimeException
 
     public Problem(final int status, final String rule, final String title, final String detail)
     {
-        super(detail, null, false, false);
+        super(detail == null ? null : clean(detail, MAX_DETAIL), null, false, false);
         this.status = status;
         this.rule = rule;
         this.title = title;
@@ -48,6 +53,42 @@ public final class Problem extends RuntimeException
     public Problem(final int status, final String rule, final String detail)
     {
         this(status, rule, HttpResponseStatus.valueOf(status).reasonPhrase(), detail);
+    }
+
+    /**
+     * A piece of the client's input as a detail may quote it: at most {@value #MAX_ECHO} characters (then
+     * "…"), control characters and unpaired surrogates (which no JSON writer takes) as {@code ?}. Escaping
+     * for JSON and HTML happens when the answer is written.
+     */
+    public static String echo(final Object input)
+    {
+        return clean(String.valueOf(input), MAX_ECHO);
+    }
+
+    private static String clean(final String text, final int max)
+    {
+        final int length = text.length() > max ? cut(text, max) : text.length();
+        final StringBuilder out = new StringBuilder(length + 1);
+        for (int i = 0; i < length; i++)
+        {
+            final char c = text.charAt(i);
+            final boolean paired = Character.isHighSurrogate(c) && i + 1 < length && Character.isLowSurrogate(text.charAt(i + 1));
+            if (paired)
+            {
+                out.append(c).append(text.charAt(++i));
+            }
+            else
+            {
+                out.append(c < 0x20 || c == 0x7F || Character.isSurrogate(c) ? '?' : c);
+            }
+        }
+        return length < text.length() ? out.append('…').toString() : out.toString();
+    }
+
+    /** Where to cut {@code text} near {@code max} without splitting a surrogate pair. */
+    private static int cut(final String text, final int max)
+    {
+        return Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
     }
 
     public static Problem badRequest(final String rule, final String detail)
@@ -68,7 +109,7 @@ public final class Problem extends RuntimeException
     /** 405 naming the methods the resource takes (the {@code Allow} header). */
     public static Problem methodNotAllowed(final String method, final String allowed)
     {
-        return new Problem(405, "method-not-allowed", "Method not allowed", method + " is not allowed here").with(ALLOW, allowed);
+        return new Problem(405, "method-not-allowed", "Method not allowed", echo(method) + " is not allowed here").with(ALLOW, allowed);
     }
 
     /** 503 that asks the client to try again after {@code seconds} (the {@code Retry-After} header). */

@@ -32,7 +32,7 @@ public final class RequestTimer extends ChannelInboundHandlerAdapter
             timer = ctx.executor().schedule(() ->
             {
                 timer = null;
-                drops.count(ConnectionDrops.Reason.REQUEST_TIMEOUT);
+                drops.count(ConnectionDrops.Reason.REQUEST_TIMEOUT, ctx.channel().remoteAddress(), "no whole request within " + timeoutMs + " ms");
                 ctx.close();
             }, timeoutMs, TimeUnit.MILLISECONDS);
         }
