@@ -6,7 +6,9 @@ import java.nio.file.Path;
 
 import io.bounce.runtime.files.SecretFiles;
 import io.bounce.runtime.launch.ConfigFileOption;
+import io.bounce.runtime.launch.ConnectionLimitOptions;
 import io.bounce.runtime.launch.LaunchDefaults;
+import io.bounce.runtime.limits.ConnectionLimits;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -31,6 +33,9 @@ public final class AggregatorConfig
 
     @Mixin
     ConfigFileOption configFile;
+
+    @Mixin
+    ConnectionLimitOptions connections;
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "./data/aggregator",
         description = "Directory of the click store (clicks.duckdb), accepted files (click-ingest/) and tokens. Default: ${DEFAULT-VALUE}")
@@ -81,6 +86,7 @@ public final class AggregatorConfig
             throw new IllegalArgumentException("--analytics-token must be at least " + SecretFiles.MIN_TOKEN_LENGTH + " characters");
         }
         clicks.conclude();
+        connections.conclude();
         return this;
     }
 
@@ -133,5 +139,11 @@ public final class AggregatorConfig
     public ClickIngestOptions clicks()
     {
         return clicks;
+    }
+
+    /** The port's connection limits (32,768 open unless set). */
+    public ConnectionLimits connectionLimits()
+    {
+        return connections.limits("aggregator", 32_768);
     }
 }

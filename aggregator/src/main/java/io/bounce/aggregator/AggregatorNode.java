@@ -18,6 +18,7 @@ import io.bounce.runtime.http.IdleCloser;
 import io.bounce.runtime.http.NotFoundHandler;
 import io.bounce.runtime.http.RequestTimer;
 import io.bounce.runtime.http.StrictRequests;
+import io.bounce.runtime.limits.ConnectionLimits;
 import io.bounce.runtime.server.NettyServer;
 import io.bounce.runtime.server.Transport;
 import io.netty.channel.Channel;
@@ -70,8 +71,9 @@ public final class AggregatorNode implements AutoCloseable
             aggregator = Aggregator.start(config.dataDir(), config.clicks(), clickToken, agents);
             final Aggregator running = aggregator;
             final ConnectionDrops drops = new ConnectionDrops("aggregator");
+            final ConnectionLimits limits = config.connectionLimits();
             server = new NettyServer(new NettyServer.Settings("aggregator", Transport.auto(), config.ioThreads(), config.host(),
-                config.port(), 1024), new ChannelInitializer<>()
+                config.port(), 1024), limits, new ChannelInitializer<>()
                 {
                     @Override
                     protected void initChannel(final Channel ch)
@@ -91,6 +93,7 @@ public final class AggregatorNode implements AutoCloseable
             aggregator.register(metrics);
             agents.register(metrics);
             drops.register(metrics, "bounce_aggregator_connections_dropped_total");
+            limits.register(metrics, "bounce_aggregator", true);
             final AdminServer admin = new AdminServer("aggregator-admin", config.adminHost(), config.adminPort(), serving::isAccepting,
                 metrics);
             out.println("aggregator: http://" + NettyServer.hostPort(server.localAddress()));

@@ -15,7 +15,10 @@ import io.bounce.control.links.AddressRange;
 import io.bounce.replication.link.LinkRules;
 import io.bounce.runtime.files.SecretFiles;
 import io.bounce.runtime.launch.ConfigFileOption;
+import io.bounce.runtime.launch.ConnectionLimitOptions;
 import io.bounce.runtime.launch.LaunchDefaults;
+import io.bounce.runtime.limits.AddressBudget;
+import io.bounce.runtime.limits.ConnectionLimits;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -37,6 +40,9 @@ public final class ControlPlaneConfig
 {
     @Mixin
     ConfigFileOption configFile;
+
+    @Mixin
+    ConnectionLimitOptions connections;
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "./data/control-plane",
         description = "Directory of the store (bounce.db) and admin.key. Default: ${DEFAULT-VALUE}")
@@ -112,6 +118,17 @@ public final class ControlPlaneConfig
     @Option(names = "--rate-limit-burst", defaultValue = "200",
         description = "Requests a key may make in a burst unless the key sets its own. Default: ${DEFAULT-VALUE}")
     int rateLimitBurst;
+
+    @Option(names = "--unauthenticated-per-address-per-second", defaultValue = "10",
+        description = "Requests without a valid key (401s) one client address (an IPv6 /64) may make a second, on average; past " +
+            "its budget it gets 429 with Retry-After, while requests with a valid key are never held back by it. 0 for no budget. " +
+            "Default: ${DEFAULT-VALUE}")
+    double unauthenticatedPerAddressPerSecond;
+
+    @Option(names = "--unauthenticated-burst-per-address", defaultValue = "100",
+        description = "Requests without a valid key one address may make in a burst before its per-second budget applies. " +
+            "Default: ${DEFAULT-VALUE}")
+    int unauthenticatedBurstPerAddress;
 
     @Option(names = "--max-body-bytes", defaultValue = "1048576",
         description = "Largest request body; larger gets 413. Default: ${DEFAULT-VALUE}")
@@ -220,6 +237,11 @@ public final class ControlPlaneConfig
             throw new IllegalArgumentException("--rate-limit-per-second must be positive");
         }
         requireRange("--rate-limit-burst", rateLimitBurst, 1, 1_000_000);
+        if (!(unauthenticatedPerAddressPerSecond >= 0 && unauthenticatedPerAddressPerSecond <= 1_000_000))
+        {
+            throw new IllegalArgumentException("--unauthenticated-per-address-per-second must be from 0 to 1000000");
+        }
+        requireRange("--unauthenticated-burst-per-address", unauthenticatedBurstPerAddress, 1, 10_000_000);
         requireRange("--max-body-bytes", maxBodyBytes, 1024, 64 * 1024 * 1024);
         requireRange("--max-bulk-items", maxBulkItems, 1, 100_000);
         requireRange("--io-threads", ioThreads, 1, 64);
@@ -237,6 +259,7 @@ public final class ControlPlaneConfig
         requireRange("--log-retention-records", logRetentionRecords, 1, Long.MAX_VALUE / 2);
         requireRange("--log-compaction-interval-ms", logCompactionIntervalMs, 10, Duration.ofDays(1).toMillis());
         clicks.conclude();
+        connections.conclude();
         if (aggregator != null)
         {
             resolvedAggregator = URI.create(aggregator.endsWith("/") ? aggregator : aggregator + "/");
@@ -438,5 +461,17 @@ public final class ControlPlaneConfig
     public ClickIngestOptions clicks()
     {
         return clicks;
+    }
+
+    /** The API port's connection limits (32,768 open unless set). */
+    public ConnectionLimits connectionLimits()
+    {
+        return connections.limits("api", 32_768);
+    }
+
+    /** Each client address's budget of requests without a valid key. */
+    public AddressBudget unauthenticatedBudget()
+    {
+        return new AddressBudget(unauthenticatedPerAddressPerSecond, unauthenticatedBurstPerAddress);
     }
 }

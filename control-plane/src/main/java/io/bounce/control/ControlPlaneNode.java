@@ -112,7 +112,7 @@ public final class ControlPlaneNode implements AutoCloseable
                 config.replicationHeartbeatMs(), config.maxFollowers());
             retention = new LogRetention(store.writer(), config.logRetentionMs(), config.logRetentionRecords());
             apiServer = new ApiServer(config, router, store.readers().executor(), logServer, aggregator);
-            final AdminServer adminServer = adminServer(config, store, metrics, logServer, retention, aggregator, agents);
+            final AdminServer adminServer = adminServer(config, store, metrics, apiServer, logServer, retention, aggregator, agents);
             retention.start(config.logCompactionIntervalMs(), agents);
             out.println("api: http://" + NettyServer.hostPort(apiServer.localAddress()));
             out.println("control-plane admin: http://" + NettyServer.hostPort(adminServer.localAddress()));
@@ -143,12 +143,13 @@ public final class ControlPlaneNode implements AutoCloseable
     }
 
     private static AdminServer adminServer(final ControlPlaneConfig config, final Store store, final ControlMetrics metrics,
-        final LogServer logServer, final LogRetention retention, final Aggregator aggregator, final Agents agents)
+        final ApiServer api, final LogServer logServer, final LogRetention retention, final Aggregator aggregator, final Agents agents)
         throws InterruptedException
     {
         final PrometheusRegistry registry = Metrics.registry("control-plane");
         agents.register(registry);
         metrics.register(registry);
+        api.limits().register(registry, "bounce_api", true);
         store.writer().register(registry);
         logServer.register(registry);
         retention.register(registry);

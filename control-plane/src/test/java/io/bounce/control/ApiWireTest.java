@@ -174,4 +174,65 @@ class ApiWireTest
         assertFalse(bad.raw.body().contains("<"), bad.raw.body());
         assertTrue(bad.raw.body().length() < 1000, "echoes are cut short: " + bad.raw.body().length());
     }
+
+    @Test
+    void aFloodWithoutAValidKeyGets429sWhileKeyHoldersFromTheSameAddressAreServed() throws Exception
+    {
+        cp.close();
+        cp = new ControlPlaneHarness(dir.resolve("limited"), "--unauthenticated-per-address-per-second", "2",
+            "--unauthenticated-burst-per-address", "10", "--max-connections-per-address", "4");
+        int unauthorized = 0;
+        int throttled = 0;
+        try (Connection c = connect())
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                final Response r = c.send("GET /api/v1/links HTTP/1.1\r\nHost: a.test\r\nAuthorization: Bearer bnc_wrong" + i + "\r\n\r\n").read();
+                if (r.status == 401)
+                {
+                    unauthorized++;
+                }
+                else
+                {
+                    assertEquals(429, r.status, r.toString());
+                    assertTrue(r.body.contains("unauthenticated-rate-limited"), r.body);
+                    assertTrue(Integer.parseInt(r.header("retry-after")) >= 1);
+                    throttled++;
+                }
+            }
+            final Response withKey = c.send("GET /api/v1/links HTTP/1.1\r\nHost: a.test\r\nAuthorization: Bearer " + cp.adminKey + "\r\n\r\n").read();
+            assertEquals(200, withKey.status, "a valid key is never held back by its address's budget");
+        }
+        assertTrue(unauthorized >= 10 && unauthorized < 10 + 2 * 60, "the burst, then about 2 a second: " + unauthorized);
+        assertEquals(throttled, (int)cp.metric("bounce_api_refusals_total{rule=\"unauthenticated-rate-limited\"}"));
+
+        final long deadline = System.nanoTime() + 5_000_000_000L;
+        while (cp.metric("bounce_api_connections_open") > 0 && System.nanoTime() < deadline)
+        {
+            Thread.sleep(10); // until the server has seen the last connection close
+        }
+        final java.util.List<Connection> hoard = new java.util.ArrayList<>();
+        try
+        {
+            for (int i = 0; i < 4; i++)
+            {
+                final Connection held = connect();
+                hoard.add(held);
+                // answered, so taken in: connections are admitted on their event loops, in no set order across loops
+                assertEquals(200, held.send("GET /api/v1/openapi.json HTTP/1.1\r\nHost: a.test\r\n\r\n").read().status);
+            }
+            try (Connection fifth = connect())
+            {
+                assertTrue(fifth.isClosedByServer(5000), "past --max-connections-per-address (port " + fifth.localPort() + ")");
+            }
+        }
+        finally
+        {
+            for (final Connection c : hoard)
+            {
+                c.close();
+            }
+        }
+        assertEquals(1.0, cp.metric("bounce_api_connections_refused_total{limit=\"address\"}"));
+    }
 }

@@ -12,7 +12,10 @@ import java.util.List;
 
 import io.bounce.replication.link.LinkRules;
 import io.bounce.runtime.launch.ConfigFileOption;
+import io.bounce.runtime.launch.ConnectionLimitOptions;
 import io.bounce.runtime.launch.LaunchDefaults;
+import io.bounce.runtime.limits.AddressBudget;
+import io.bounce.runtime.limits.ConnectionLimits;
 import io.bounce.runtime.server.Transport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,6 +37,9 @@ public final class EdgeConfig
 {
     @Mixin
     ConfigFileOption configFile;
+
+    @Mixin
+    ConnectionLimitOptions connections;
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "./data/edge",
         description = "Directory that holds the replica (links.cm3) and the edge's lock file. Default: ${DEFAULT-VALUE}")
@@ -98,6 +104,16 @@ public final class EdgeConfig
     @Option(names = "--max-header-bytes", defaultValue = "8192",
         description = "Largest header section; larger gets 431 and the connection closed. Default: ${DEFAULT-VALUE}")
     int maxHeaderBytes;
+
+    @Option(names = "--not-found-per-address-per-second", defaultValue = "20",
+        description = "Unknown short links one client address (an IPv6 /64) may ask for a second, on average; past its budget " +
+            "it gets 429 instead of 404, so nobody can enumerate codes, while links that exist keep redirecting for everyone. " +
+            "0 for no budget. Default: ${DEFAULT-VALUE}")
+    double notFoundPerAddressPerSecond;
+
+    @Option(names = "--not-found-burst-per-address", defaultValue = "200",
+        description = "Unknown short links one address may ask for in a burst before its per-second budget applies. Default: ${DEFAULT-VALUE}")
+    int notFoundBurstPerAddress;
 
     @Option(names = "--permanent-max-age-s", defaultValue = "3600",
         description = "Cache-Control max-age of 301/308 answers, in seconds. Default: ${DEFAULT-VALUE}")
@@ -197,6 +213,12 @@ public final class EdgeConfig
      */
     public EdgeConfig conclude()
     {
+        connections.conclude();
+        if (!(notFoundPerAddressPerSecond >= 0 && notFoundPerAddressPerSecond <= 1_000_000))
+        {
+            throw new IllegalArgumentException("--not-found-per-address-per-second must be from 0 to 1000000");
+        }
+        requireRange("--not-found-burst-per-address", notFoundBurstPerAddress, 1, 10_000_000);
         requireRange("--port", port, 0, 65535);
         requireRange("--admin-port", adminPort, 0, 65535);
         if (port != 0 && port == adminPort && host.equals(adminHost))
@@ -475,5 +497,17 @@ public final class EdgeConfig
     public boolean proxyProtocol()
     {
         return proxyProtocol;
+    }
+
+    /** The public port's connection limits (500,000 open unless set). */
+    public ConnectionLimits connectionLimits()
+    {
+        return connections.limits("edge", 500_000);
+    }
+
+    /** Each client address's budget of unknown short links. */
+    public AddressBudget notFoundBudget()
+    {
+        return new AddressBudget(notFoundPerAddressPerSecond, notFoundBurstPerAddress);
     }
 }

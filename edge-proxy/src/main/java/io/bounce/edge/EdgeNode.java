@@ -110,6 +110,7 @@ public final class EdgeNode implements AutoCloseable
             final Path drainFile = config.dataDir().resolve(DRAIN_FILE);
             final PrometheusRegistry registry = Metrics.registry("edge");
             metrics.register(registry, replica);
+            server.limits().register(registry, "bounce_edge", false); // the edge counts its open connections itself
             agents.register(registry);
             if (pipeline != null)
             {

@@ -1,5 +1,7 @@
 package io.bounce.control.api;
 
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +58,7 @@ final class ApiChannelHandler extends ChannelDuplexHandler
     /** Requests to run ({@link ApiRequest}) and, last, at most one refusal that ends the connection ({@link Problem}). */
     private final ArrayDeque<Object> queue = new ArrayDeque<>();
     private HttpRequest head;
+    private byte[] remote;
     private CompositeByteBuf body;
     private boolean discarding;
     private boolean busy;
@@ -149,12 +152,23 @@ final class ApiChannelHandler extends ChannelDuplexHandler
         final QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         final Map<String, List<String>> query = uri.parameters();
         queue.add(new ApiRequest(request.method().name(), uri.path(), query,
-            request.headers().get(HttpHeaderNames.AUTHORIZATION), bytes, HttpUtil.isKeepAlive(request), System.nanoTime()));
+            request.headers().get(HttpHeaderNames.AUTHORIZATION), bytes, HttpUtil.isKeepAlive(request), System.nanoTime(),
+            remoteAddress(ctx)));
         if (queue.size() >= MAX_QUEUED)
         {
             ctx.channel().config().setAutoRead(false); // back-pressure: the kernel's buffers fill, then the client's
         }
         next(ctx);
+    }
+
+    private byte[] remoteAddress(final ChannelHandlerContext ctx)
+    {
+        if (remote == null)
+        {
+            final SocketAddress address = ctx.channel().remoteAddress();
+            remote = address instanceof InetSocketAddress ? ((InetSocketAddress)address).getAddress().getAddress() : new byte[0];
+        }
+        return remote;
     }
 
     /** Queue the refusal behind the requests already complete; it is answered in its turn and ends the connection. */

@@ -15,10 +15,13 @@ public final class ApiRequest
     final byte[] body;
     final boolean keepAlive;
     final long receivedNs;
+    /** The client's address (4 or 16 bytes; empty when the connection has none). */
+    final byte[] remote;
 
     ApiRequest(final String method, final String path, final Map<String, List<String>> query, final String authorization,
-        final byte[] body, final boolean keepAlive, final long receivedNs)
+        final byte[] body, final boolean keepAlive, final long receivedNs, final byte[] remote)
     {
+        this.remote = remote;
         this.keepAlive = keepAlive;
         this.method = method;
         this.path = path;

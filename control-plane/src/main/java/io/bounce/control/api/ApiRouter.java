@@ -35,7 +35,7 @@ public final class ApiRouter
     {
         this.context = context;
         this.metrics = context.metrics();
-        this.authenticator = new Authenticator(context.keys(), context.nanoClock());
+        this.authenticator = new Authenticator(context.keys(), context.nanoClock(), context.config().unauthenticatedBudget());
         final LinkJson links = new LinkJson(context.config());
         routes.addAll(new LinkResource(context, links).routes());
         routes.addAll(new AdminResource(context, links).routes());

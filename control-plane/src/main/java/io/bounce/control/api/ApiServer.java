@@ -10,6 +10,7 @@ import io.bounce.runtime.http.ConnectionDrops;
 import io.bounce.runtime.http.IdleCloser;
 import io.bounce.runtime.http.RequestTimer;
 import io.bounce.runtime.http.StrictRequests;
+import io.bounce.runtime.limits.ConnectionLimits;
 import io.bounce.runtime.server.NettyServer;
 import io.bounce.runtime.server.Transport;
 import io.netty.channel.Channel;
@@ -26,6 +27,7 @@ import io.netty.channel.ChannelInitializer;
 public final class ApiServer implements AutoCloseable
 {
     private final NettyServer server;
+    private final ConnectionLimits limits;
 
     /**
      * @param workers    the threads requests are answered on (never an event loop: reads block on the store).
@@ -37,8 +39,9 @@ public final class ApiServer implements AutoCloseable
     {
         final int maxBodyBytes = config.maxBodyBytes();
         final ConnectionDrops drops = api.metrics().drops();
+        limits = config.connectionLimits();
         server = new NettyServer(new NettyServer.Settings("api", Transport.auto(), config.ioThreads(), config.host(), config.port(), 1024),
-            new ChannelInitializer<>()
+            limits, new ChannelInitializer<>()
         {
             @Override
             protected void initChannel(final Channel ch)
@@ -56,6 +59,12 @@ public final class ApiServer implements AutoCloseable
                 ch.pipeline().addLast("api", new ApiChannelHandler(api, workers, maxBodyBytes, timer, drops));
             }
         });
+    }
+
+    /** The port's connection limits, for their metrics. */
+    public ConnectionLimits limits()
+    {
+        return limits;
     }
 
     public InetSocketAddress localAddress()

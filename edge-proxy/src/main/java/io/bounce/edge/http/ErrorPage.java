@@ -16,6 +16,8 @@ enum ErrorPage
     URI_TOO_LONG(ResponseStatus.URI_TOO_LONG, "URI Too Long", "", "The request line is too long."),
     HEADERS_TOO_LARGE(ResponseStatus.HEADERS_TOO_LARGE, "Request Header Fields Too Large", "",
         "The request headers are too large."),
+    TOO_MANY_REQUESTS(ResponseStatus.TOO_MANY_REQUESTS, "Too Many Requests", "Retry-After: 1\r\n",
+        "Too many requests for short links that do not exist came from your address. Try again shortly."),
     UNAVAILABLE_FOR_LEGAL_REASONS(ResponseStatus.UNAVAILABLE_FOR_LEGAL_REASONS, "Unavailable For Legal Reasons", "",
         "This short link has been disabled.");
 

@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 import io.bounce.edge.EdgeConfig;
+import io.bounce.runtime.limits.ConnectionLimits;
 import io.bounce.runtime.server.NettyServer;
 import io.bounce.runtime.server.Transport;
 import io.netty.channel.Channel;
@@ -21,14 +22,22 @@ public final class RedirectServer implements AutoCloseable
     private final Redirector redirector;
     private final ChannelGroup connections = new DefaultChannelGroup("edge-connections", GlobalEventExecutor.INSTANCE);
     private final NettyServer server;
+    private final ConnectionLimits limits;
 
     /** @param config the transport, event loops, address, timeouts and request bounds. */
     public RedirectServer(final EdgeConfig config, final Redirector redirector) throws InterruptedException
     {
         this.redirector = redirector;
+        this.limits = config.connectionLimits();
         this.server = new NettyServer(
-            new NettyServer.Settings("edge", config.transport(), config.ioThreads(), config.host(), config.port(), 4096),
+            new NettyServer.Settings("edge", config.transport(), config.ioThreads(), config.host(), config.port(), 4096), limits,
             new RedirectChannelInitializer(config, redirector, connections));
+    }
+
+    /** The port's connection limits, for their metrics. */
+    public ConnectionLimits limits()
+    {
+        return limits;
     }
 
     public InetSocketAddress localAddress()

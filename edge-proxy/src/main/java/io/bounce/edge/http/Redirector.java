@@ -13,6 +13,7 @@ import io.bounce.replication.link.LinkCodec;
 import io.bounce.replication.link.LinkRecord;
 import io.bounce.replication.link.LinkRules;
 import io.bounce.replication.link.LinkView;
+import io.bounce.runtime.limits.AddressBudget;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -30,8 +31,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * <p>The lookup copies the record out of the map's memory under Chronicle's per-segment read lock (a
  * shared CAS lock: readers never wait for readers) into the loop's scratch, and reads it there through
- * a {@link LinkView}, the one reader of the record's layout. Nothing on this path allocates once the
- * loop is warm.
+ * a {@link LinkView}, the one reader of the record's layout. Nothing on the redirect path allocates once
+ * the loop is warm; a 404 spends its address's budget of unknown codes ({@link AddressBudget}: a cache
+ * lookup with a boxed key), and an address past it gets 429.
  */
 public final class Redirector
 {
@@ -56,6 +58,7 @@ public final class Redirector
     private final ClickRecorder clicks;
     private final String countryHeader;
     private final boolean proxyProtocol;
+    private final AddressBudget notFoundBudget;
     private final FastThreadLocal<Loop> loops = new FastThreadLocal<>()
     {
         @Override
@@ -75,6 +78,7 @@ public final class Redirector
     {
         this.clicks = clicks;
         this.proxyProtocol = config.proxyProtocol();
+        this.notFoundBudget = config.notFoundBudget();
         this.countryHeader = config.countryHeader();
         this.replica = replica;
         this.defaultDomain = config.defaultDomain().getBytes(StandardCharsets.US_ASCII);
@@ -163,7 +167,7 @@ public final class Redirector
         final int keyLength = buildKey(in, request, codeStart, codeLength, loop.key);
         if (keyLength < 0)
         {
-            writeError(ctx, ErrorPage.NOT_FOUND, keepAlive, head, request.http11, nowMs, loop);
+            writeError(ctx, notFoundOrThrottled(request), keepAlive, head, request.http11, nowMs, loop);
             return !keepAlive;
         }
 
@@ -192,6 +196,11 @@ public final class Redirector
         {
             status = nowMs < link.editableUntilMs() ? temporaryFor(link.status()) : link.status();
         }
+        if (refusal == ErrorPage.NOT_FOUND && notFoundOrThrottled(request) == ErrorPage.TOO_MANY_REQUESTS)
+        {
+            writeError(ctx, ErrorPage.TOO_MANY_REQUESTS, keepAlive, head, request.http11, nowMs, loop);
+            return !keepAlive; // not recorded as a click: an enumeration flood must not flood the click files too
+        }
         if (refusal != null)
         {
             writeError(ctx, refusal, keepAlive, head, request.http11, nowMs, loop);
@@ -215,6 +224,20 @@ public final class Redirector
         loop.stats.recordRedirectLatency(System.nanoTime() - startNs);
         recordClick(in, request, loop, status, keyLength, nowMs, head);
         return !keepAlive;
+    }
+
+    /**
+     * A 404, or a 429 once the client's address has spent its budget of unknown codes. Only unknown codes
+     * spend it: a link that exists redirects whoever asks, flood or no flood.
+     */
+    private ErrorPage notFoundOrThrottled(final RequestHeadParser request)
+    {
+        if (notFoundBudget.take(request.peerAddress, System.nanoTime()) > 0)
+        {
+            metrics.reject(Rejection.NOT_FOUND_BUDGET);
+            return ErrorPage.TOO_MANY_REQUESTS;
+        }
+        return ErrorPage.NOT_FOUND;
     }
 
     /**

@@ -11,7 +11,9 @@ public enum Rejection
     BODY,
     HEADER_TIMEOUT,
     IDLE_TIMEOUT,
-    UNREADABLE_RECORD;
+    UNREADABLE_RECORD,
+    /** An address spent its budget of unknown codes: 429 instead of 404 (enumeration). */
+    NOT_FOUND_BUDGET;
 
     public String label()
     {

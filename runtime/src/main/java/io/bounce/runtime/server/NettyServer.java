@@ -3,6 +3,7 @@ package io.bounce.runtime.server;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
+import io.bounce.runtime.limits.ConnectionLimits;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -43,12 +44,20 @@ public final class NettyServer implements AutoCloseable
     private final EventLoopGroup group;
     private final Channel channel;
 
+    /** A server with no connection limit: for the admin ports. */
+    public NettyServer(final Settings settings, final ChannelInitializer<Channel> pipeline) throws InterruptedException
+    {
+        this(settings, ConnectionLimits.unlimited(settings.name()), pipeline);
+    }
+
     /**
-     * Bind and start accepting; every accepted connection gets the pipeline {@code pipeline} builds.
+     * Bind and start accepting; every accepted connection within {@code limits} gets the pipeline
+     * {@code pipeline} builds, any other is closed on arrival.
      *
      * @throws InterruptedException if interrupted while binding; the loops are stopped again.
      */
-    public NettyServer(final Settings settings, final ChannelInitializer<Channel> pipeline) throws InterruptedException
+    public NettyServer(final Settings settings, final ConnectionLimits limits, final ChannelInitializer<Channel> pipeline)
+        throws InterruptedException
     {
         this.settings = settings;
         this.group = new MultiThreadIoEventLoopGroup(
@@ -61,7 +70,21 @@ public final class NettyServer implements AutoCloseable
                 .option(ChannelOption.SO_BACKLOG, settings.backlog())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(pipeline)
+                .childHandler(new ChannelInitializer<>()
+                {
+                    @Override
+                    protected void initChannel(final Channel child)
+                    {
+                        if (limits.admit(child))
+                        {
+                            child.pipeline().addLast(pipeline);
+                        }
+                        else
+                        {
+                            child.close();
+                        }
+                    }
+                })
                 .bind(settings.host(), settings.port())
                 .sync()
                 .channel();

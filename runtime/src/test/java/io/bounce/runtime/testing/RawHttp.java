@@ -58,7 +58,17 @@ public final class RawHttp
 
         public Connection(final int port) throws IOException
         {
+            this(port, null);
+        }
+
+        /** @param localAddress the loopback address to connect from ({@code 127.0.0.2}: another client), or null. */
+        public Connection(final int port, final String localAddress) throws IOException
+        {
             socket = new Socket();
+            if (localAddress != null)
+            {
+                socket.bind(new InetSocketAddress(localAddress, 0));
+            }
             socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
             socket.setSoTimeout(10_000);
             in = socket.getInputStream();
@@ -97,6 +107,12 @@ public final class RawHttp
         }
 
         /** @return true if the server closed the connection (end of stream) within the socket timeout. */
+        /** @return the local port, to find this connection in a server's log. */
+        public int localPort()
+        {
+            return socket.getLocalPort();
+        }
+
         public boolean isClosedByServer(final int timeoutMs) throws IOException
         {
             socket.setSoTimeout(timeoutMs);

@@ -1,0 +1,85 @@
+package io.bounce.runtime.limits;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.concurrent.atomic.LongAdder;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
+/**
+ * A token bucket per client address for something a client should rarely need (an unknown short link, a
+ * request without a valid key): {@code rate} a second up to {@code burst}. An IPv6 client is its /64, the
+ * block one host or home is handed, so a client cannot reset its budget by changing the low bits. The
+ * buckets live in a Caffeine cache bounded in size, an address unseen for a minute forgetting its own:
+ * memory stays bounded however many addresses a flood comes from.
+ */
+public final class AddressBudget
+{
+    private static final int MAX_ADDRESSES = 100_000;
+
+    private final double rate;
+    private final double burst;
+    private final Cache<Long, TokenBucket> buckets;
+    private final LongAdder refused = new LongAdder();
+
+    /** @param rate tokens a second; 0 means no budget (every take succeeds). */
+    public AddressBudget(final double rate, final double burst)
+    {
+        this.rate = rate;
+        this.burst = Math.max(1, burst);
+        this.buckets = Caffeine.newBuilder().maximumSize(MAX_ADDRESSES).expireAfterAccess(Duration.ofMinutes(1)).build();
+    }
+
+    public boolean isEnabled()
+    {
+        return rate > 0;
+    }
+
+    /**
+     * Spend one of {@code address}'s tokens.
+     *
+     * @param address 4 or 16 bytes.
+     * @return 0 if it had one, else the milliseconds until it will (the take is counted as refused).
+     */
+    public long take(final byte[] address, final long nowNs)
+    {
+        if (rate <= 0 || address.length == 0)
+        {
+            return 0;
+        }
+        final TokenBucket bucket = buckets.get(key(address), k -> new TokenBucket(burst, nowNs));
+        final long waitMs = bucket.take(rate, burst, nowNs);
+        if (waitMs > 0)
+        {
+            refused.increment();
+        }
+        return waitMs;
+    }
+
+    public long take(final InetAddress address, final long nowNs)
+    {
+        return take(address == null ? new byte[0] : address.getAddress(), nowNs);
+    }
+
+    /** @return takes refused so far. */
+    public long refused()
+    {
+        return refused.sum();
+    }
+
+    /** IPv4 as itself (bit 32 set, so it meets no IPv6 key); IPv6 as its first 64 bits. */
+    static long key(final byte[] address)
+    {
+        if (address.length == 4)
+        {
+            return 1L << 32 | (address[0] & 0xFFL) << 24 | (address[1] & 0xFFL) << 16 | (address[2] & 0xFFL) << 8 | address[3] & 0xFFL;
+        }
+        long key = 0;
+        for (int i = 0; i < 8; i++)
+        {
+            key = key << 8 | address[i] & 0xFFL;
+        }
+        return key;
+    }
+}
