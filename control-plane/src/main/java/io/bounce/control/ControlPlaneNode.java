@@ -87,7 +87,7 @@ public final class ControlPlaneNode implements AutoCloseable
         {
             final DomainService domains = new DomainService(store, config.defaultDomain());
             domains.start();
-            final KeyService keys = new KeyService(store, config.rateLimitPerSecond(), config.rateLimitBurst());
+            final KeyService keys = new KeyService(store, config.rateLimitPerSecond(), config.rateLimitBurst(), domains.domains());
             // First start on an empty store: one admin key, unlimited, shown once and kept in admin.key.
             final String adminKey = keys.start();
             if (adminKey != null)

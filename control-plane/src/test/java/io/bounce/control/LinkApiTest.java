@@ -246,10 +246,12 @@ class LinkApiTest
     }
 
     @Test
-    void aliasesAreCaseSensitiveAndUniquePerDomain() throws Exception
+    void aliasesAreUniquePerDomainIgnoringCase() throws Exception
     {
         assertEquals(201, create("{\"url\":\"https://a.example/\",\"alias\":\"Promo\"}").status);
-        assertEquals(201, create("{\"url\":\"https://a.example/\",\"alias\":\"promo\"}").status);
+        final Answer folded = create("{\"url\":\"https://a.example/\",\"alias\":\"promo\"}");
+        assertEquals(409, folded.status, "promo and Promo would be two links one letter's case apart: " + folded);
+        assertTrue(folded.text("detail").contains("'Promo'"), folded.toString());
         final Answer taken = create("{\"url\":\"https://b.example/\",\"alias\":\"Promo\"}");
         assertEquals(409, taken.status);
         assertEquals("alias-taken", taken.rule());
@@ -307,6 +309,59 @@ class LinkApiTest
         assertTrue(down.json.get("disabled").asBoolean());
         assertEquals("phishing report #42", down.text("disabledReason"));
         assertTrue(cp.get("/api/v1/links/" + code, writer).json.get("disabled").asBoolean());
+
+        final Answer delete = cp.call("DELETE", "/api/v1/links/" + code, writer, null);
+        assertEquals(409, delete.status, "the owner cannot turn a 451 into a 410: " + delete);
+        assertEquals("taken-down", delete.rule());
+        final Answer patch = cp.call("PATCH", "/api/v1/links/" + code, writer, "{\"expiresAt\":\"2030-01-01T00:00:00Z\"}");
+        assertEquals("taken-down", patch.rule(), patch.toString());
+        assertTrue(cp.get("/api/v1/links/" + code, writer).json.get("disabled").asBoolean(), "still down");
+        assertEquals(204, cp.call("DELETE", "/api/v1/links/" + code, key, null).status, "an admin may delete it");
+    }
+
+    @Test
+    void brandedDomainsAreOnlyForKeysGrantedThem() throws Exception
+    {
+        assertEquals(201, cp.post("/api/v1/domains", key, "{\"name\":\"go.brand.test\"}").status);
+        assertEquals(201, cp.post("/api/v1/domains", key, "{\"name\":\"other.brand.test\"}").status);
+        final String writer = cp.newKey("writer", "[\"links:write\",\"links:read\"]", null);
+        final String onBrand = "{\"url\":\"https://a.example/\",\"alias\":\"launch\",\"domain\":\"go.brand.test\"}";
+        final Answer refused = cp.post("/api/v1/links", writer, onBrand);
+        assertEquals(403, refused.status, refused.toString());
+        assertEquals("domain-not-granted", refused.rule());
+        assertEquals(201, cp.post("/api/v1/links", writer, "{\"url\":\"https://a.example/\"}").status, "the default domain is every key's");
+
+        final long id = keyId("writer");
+        assertEquals("key-domains", cp.call("PATCH", "/api/v1/keys/" + id, key, "{\"domains\":[\"nope.test\"]}").rule());
+        assertEquals(403, cp.call("PATCH", "/api/v1/keys/" + id, writer, "{\"domains\":[\"go.brand.test\"]}").status, "admins grant");
+        final Answer granted = cp.call("PATCH", "/api/v1/keys/" + id, key, "{\"domains\":[\"GO.brand.test\"]}");
+        assertEquals(200, granted.status, granted.toString());
+        assertEquals("go.brand.test", granted.json.get("domains").get(0).asText());
+        assertEquals(201, cp.post("/api/v1/links", writer, onBrand).status);
+        final Answer bulk = cp.post("/api/v1/links/bulk", writer, "{\"links\":[{\"url\":\"https://a.example/1\",\"domain\":\"go.brand.test\"}," +
+            "{\"url\":\"https://a.example/2\",\"domain\":\"other.brand.test\"}]}");
+        assertEquals(1, bulk.json.get("created").asInt(), bulk.toString());
+        assertEquals("domain-not-granted", bulk.json.get("results").get(1).get("problem").get("rule").asText());
+
+        assertEquals(200, cp.call("PATCH", "/api/v1/keys/" + id, key, "{\"domains\":[\"*\"]}").status);
+        assertEquals(201, cp.post("/api/v1/links", writer, "{\"url\":\"https://a.example/\",\"domain\":\"other.brand.test\"}").status);
+        assertEquals(200, cp.call("PATCH", "/api/v1/keys/" + id, key, "{\"domains\":[]}").status);
+        assertEquals(403, cp.post("/api/v1/links", writer, "{\"url\":\"https://a.example/3\",\"domain\":\"go.brand.test\"}").status,
+            "taken back");
+        final String scoped = cp.newKey("scoped", "[\"links:write\"]", "\"domains\":[\"other.brand.test\"]");
+        assertEquals(201, cp.post("/api/v1/links", scoped, "{\"url\":\"https://a.example/\",\"domain\":\"other.brand.test\"}").status);
+    }
+
+    private long keyId(final String name) throws Exception
+    {
+        for (final JsonNode k : cp.get("/api/v1/keys", key).json.get("keys"))
+        {
+            if (k.get("name").asText().equals(name))
+            {
+                return k.get("id").asLong();
+            }
+        }
+        throw new AssertionError("no key " + name);
     }
 
     @Test

@@ -141,6 +141,12 @@ class EdgeServerTest
         assertEquals(451, disabled.status);
         assertNull(disabled.header("Location"));
         assertFalse(disabled.body.contains("phish"));
+
+        put("abusive-expired", "https://phish.example/", 302, now, now + MINUTE, LinkRecord.FLAG_DISABLED);
+        edge.clock.update(now + 2 * MINUTE);
+        assertEquals(451, edge.get("/abusive-expired").status, "taken down and expired: the takedown is what is said");
+        put("abusive-deleted", "", 302, now, 0, LinkRecord.FLAG_DISABLED | LinkRecord.FLAG_DELETED);
+        assertEquals(410, edge.get("/abusive-deleted").status, "an admin deleted it after the takedown");
     }
 
     @Test

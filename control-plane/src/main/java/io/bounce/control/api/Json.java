@@ -3,7 +3,9 @@ package io.bounce.control.api;
 import java.io.IOException;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Set;
 
 import com.fasterxml.jackson.core.JsonParser;
@@ -111,6 +113,30 @@ final class Json
             throw Problem.badRequest("json-type", "field '" + field + "' must be true or false");
         }
         return value.booleanValue();
+    }
+
+    /** An array of strings, or null when the field is absent or null. */
+    static List<String> strings(final ObjectNode node, final String field)
+    {
+        final JsonNode value = node.get(field);
+        if (value == null || value.isNull())
+        {
+            return null;
+        }
+        if (!value.isArray())
+        {
+            throw Problem.badRequest("json-type", "field '" + field + "' must be an array of strings");
+        }
+        final List<String> out = new ArrayList<>(value.size());
+        for (final JsonNode item : value)
+        {
+            if (!item.isTextual())
+            {
+                throw Problem.badRequest("json-type", "field '" + field + "' must be an array of strings");
+            }
+            out.add(item.textValue());
+        }
+        return out;
     }
 
     /** An RFC 3339 timestamp ({@code 2026-12-01T00:00:00Z}) as epoch ms, or null. */

@@ -16,10 +16,14 @@ import io.bounce.control.keys.Scope;
 import io.bounce.control.store.Queries;
 import io.bounce.runtime.http.Problem;
 
-/** {@code /api/v1/keys} (admin): list, mint (the secret is shown once, in the 201) and revoke API keys. */
+/**
+ * {@code /api/v1/keys} (admin): list, mint (the secret is shown once, in the 201), grant branded domains
+ * ({@code PATCH}) and revoke API keys.
+ */
 final class KeyResource
 {
-    private static final Set<String> FIELDS = Set.of("name", "scopes", "ratePerSecond", "burst");
+    private static final Set<String> FIELDS = Set.of("name", "scopes", "ratePerSecond", "burst", "domains");
+    private static final Set<String> PATCH_FIELDS = Set.of("domains");
 
     private final KeyService keys;
 
@@ -33,6 +37,7 @@ final class KeyResource
         return List.of(
             new Route("GET", "/api/v1/keys", Scope.ADMIN, this::list),
             new Route("POST", "/api/v1/keys", Scope.ADMIN, this::create),
+            new Route("PATCH", "/api/v1/keys/{id}", Scope.ADMIN, this::grant),
             new Route("DELETE", "/api/v1/keys/{id}", Scope.ADMIN, this::revoke));
     }
 
@@ -65,22 +70,37 @@ final class KeyResource
         {
             scopes = List.of(); // not an array: refused as no scopes, after the name is checked
         }
-        return keys.create(Json.string(body, "name"), scopes, Json.number(body, "ratePerSecond"), Json.integer(body, "burst"))
+        return keys.create(Json.string(body, "name"), scopes, Json.number(body, "ratePerSecond"), Json.integer(body, "burst"),
+                Json.strings(body, "domains"))
             .thenApply(minted -> ApiResponse.json(201, render(minted.row, minted.secret)));
     }
 
-    private CompletableFuture<ApiResponse> revoke(final ApiKey key, final ApiRequest request, final Map<String, String> params)
+    private CompletableFuture<ApiResponse> grant(final ApiKey key, final ApiRequest request, final Map<String, String> params)
     {
-        final long id;
+        final long id = id(params);
+        final List<String> domains = Json.strings(Json.object(request.body, PATCH_FIELDS), "domains");
+        if (domains == null)
+        {
+            throw Problem.badRequest("key-domains", "domains is required: the branded domains this key may create links on");
+        }
+        return keys.setDomains(id, domains).thenApply(row -> ApiResponse.json(200, render(row, null)));
+    }
+
+    private static long id(final Map<String, String> params)
+    {
         try
         {
-            id = Long.parseLong(params.get("id"));
+            return Long.parseLong(params.get("id"));
         }
         catch (final NumberFormatException ex)
         {
             throw Problem.notFound("no key " + Problem.echo(params.get("id")));
         }
-        return keys.revoke(id).thenApply(revoked -> ApiResponse.noContent());
+    }
+
+    private CompletableFuture<ApiResponse> revoke(final ApiKey key, final ApiRequest request, final Map<String, String> params)
+    {
+        return keys.revoke(id(params)).thenApply(revoked -> ApiResponse.noContent());
     }
 
     private static ObjectNode render(final Queries.KeyRow row, final String secret)
@@ -100,6 +120,14 @@ final class KeyResource
         if (row.burst != null)
         {
             out.put("burst", row.burst);
+        }
+        final ArrayNode domains = out.putArray("domains");
+        if (row.domains != null)
+        {
+            for (final String domain : row.domains.split(","))
+            {
+                domains.add(domain);
+            }
         }
         out.put("createdAt", Instant.ofEpochMilli(row.createdAt).toString());
         out.put("revoked", row.revokedAt != 0);

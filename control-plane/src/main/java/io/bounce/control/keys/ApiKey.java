@@ -2,7 +2,10 @@ package io.bounce.control.keys;
 
 import java.util.Set;
 
-/** An authenticated caller: its id (links are owned by it), name, scopes and rate limit. */
+/**
+ * An authenticated caller: its id (links are owned by it), name, scopes, rate limit, and the domains it
+ * may create links on: the default domain always, branded ones only when granted (an admin key: all).
+ */
 public final class ApiKey
 {
     private final long id;
@@ -10,14 +13,32 @@ public final class ApiKey
     private final Set<Scope> scopes;
     private final double ratePerSecond;
     private final int burst;
+    private final Set<String> domains;
 
     public ApiKey(final long id, final String name, final Set<Scope> scopes, final double ratePerSecond, final int burst)
+    {
+        this(id, name, scopes, ratePerSecond, burst, Set.of());
+    }
+
+    /** @param domains the branded domains granted ({@value #ALL_DOMAINS} for every one). */
+    public ApiKey(final long id, final String name, final Set<Scope> scopes, final double ratePerSecond, final int burst,
+        final Set<String> domains)
     {
         this.id = id;
         this.name = name;
         this.scopes = Set.copyOf(scopes);
         this.ratePerSecond = ratePerSecond;
         this.burst = burst;
+        this.domains = Set.copyOf(domains);
+    }
+
+    /** Granted as a key's domains: every domain, present and future. */
+    public static final String ALL_DOMAINS = "*";
+
+    /** Whether this key may create links on {@code domain}, given which domain is the default. */
+    public boolean mayCreateOn(final String domain, final String defaultDomain)
+    {
+        return isAdmin() || domain.equals(defaultDomain) || domains.contains(ALL_DOMAINS) || domains.contains(domain);
     }
 
     public long id()

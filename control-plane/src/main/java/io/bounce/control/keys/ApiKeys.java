@@ -64,6 +64,13 @@ public final class ApiKeys
 
     public Minted mint(final String name, final Set<Scope> scopes, final Double ratePerSecond, final Integer burst, final long now)
     {
+        return mint(name, scopes, ratePerSecond, burst, null, now);
+    }
+
+    /** @param domains the branded domains it may create links on, comma-separated ({@code *}: all), or null for none. */
+    public Minted mint(final String name, final Set<Scope> scopes, final Double ratePerSecond, final Integer burst,
+        final String domains, final long now)
+    {
         final byte[] bytes = new byte[32];
         random.nextBytes(bytes);
         final String secret = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
@@ -73,6 +80,7 @@ public final class ApiKeys
         row.scopes = Scope.join(scopes);
         row.ratePerSecond = ratePerSecond;
         row.burst = burst;
+        row.domains = domains;
         row.createdAt = now;
         return new Minted(row, secret);
     }
@@ -96,7 +104,8 @@ public final class ApiKeys
     {
         final double rate = row.ratePerSecond == null ? defaultRate : row.ratePerSecond;
         final int burst = row.burst == null ? defaultBurst : row.burst;
-        return new ApiKey(row.id, row.name, Scope.parseList(row.scopes), rate, burst);
+        return new ApiKey(row.id, row.name, Scope.parseList(row.scopes), rate, burst,
+            row.domains == null ? Set.of() : Set.copyOf(java.util.Arrays.asList(row.domains.split(","))));
     }
 
     /** @return the key this bearer secret belongs to, or null when it is unknown or revoked. */

@@ -3,12 +3,15 @@ package io.bounce.control.keys;
 import java.sql.SQLException;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
-import io.bounce.control.store.Queries;
+import io.bounce.control.domains.Domains;
 import io.bounce.control.store.Queries.KeyRow;
+import io.bounce.control.store.Queries;
 import io.bounce.control.store.Store;
 import io.bounce.runtime.http.Problem;
 
@@ -21,15 +24,18 @@ public final class KeyService
     private final Store store;
     private final ApiKeys keys;
     private final RateLimiter limiter = new RateLimiter();
+    private final Domains domains;
 
     /**
      * @param defaultRate  requests a second a key may make unless it sets its own.
      * @param defaultBurst requests a key may make in a burst unless it sets its own.
+     * @param domains      the domains a key may be granted.
      */
-    public KeyService(final Store store, final double defaultRate, final int defaultBurst)
+    public KeyService(final Store store, final double defaultRate, final int defaultBurst, final Domains domains)
     {
         this.store = store;
         this.keys = new ApiKeys(defaultRate, defaultBurst);
+        this.domains = domains;
     }
 
     /**
@@ -79,7 +85,7 @@ public final class KeyService
      * @throws Problem 400 naming the rule a field breaks.
      */
     public CompletableFuture<ApiKeys.Minted> create(final String name, final List<String> scopes, final Double ratePerSecond,
-        final Integer burst)
+        final Integer burst, final List<String> grantedDomains)
     {
         if (name == null || name.isBlank() || name.length() > 200)
         {
@@ -105,7 +111,8 @@ public final class KeyService
         {
             throw Problem.badRequest("key-rate", "ratePerSecond must be 0 (unlimited) to 1e6 and burst 1 to 1e6");
         }
-        final ApiKeys.Minted minted = keys.mint(name, parsed, ratePerSecond, burst, 0);
+        final String granted = grantedDomains == null ? null : domainList(grantedDomains);
+        final ApiKeys.Minted minted = keys.mint(name, parsed, ratePerSecond, burst, granted, 0);
         return store.writer().submit(txn ->
         {
             minted.row.createdAt = txn.now();
@@ -116,6 +123,61 @@ public final class KeyService
             reloadOrFail();
             return created;
         });
+    }
+
+    /**
+     * Set the branded domains a key may create links on, replacing what it had; links it made before stay.
+     *
+     * @param grantedDomains known domain names, or {@code ["*"]} for every domain; empty for the default domain only.
+     * @throws Problem 400 {@code key-domains} for a domain this service does not have, 404 for no active key {@code id}.
+     */
+    public CompletableFuture<KeyRow> setDomains(final long id, final List<String> grantedDomains)
+    {
+        final String granted = domainList(grantedDomains);
+        return store.writer().submit(txn ->
+        {
+            if (!Queries.setKeyDomains(txn.connection(), id, granted))
+            {
+                throw Problem.notFound("no active key " + id);
+            }
+            for (final KeyRow row : Queries.listKeys(txn.connection()))
+            {
+                if (row.id == id)
+                {
+                    return row;
+                }
+            }
+            throw new IllegalStateException("key " + id + " vanished inside its own transaction");
+        }).thenApply(row ->
+        {
+            reloadOrFail();
+            return row;
+        });
+    }
+
+    /** The grant as stored: null for none, else known names (lower-cased, each once) joined by commas, or "*". */
+    private String domainList(final List<String> grantedDomains)
+    {
+        if (grantedDomains.size() > 1000)
+        {
+            throw Problem.badRequest("key-domains", "a key may be granted at most 1000 domains; grant \"*\" for all");
+        }
+        final Set<String> names = new TreeSet<>();
+        for (final String domain : grantedDomains)
+        {
+            final String name = domain == null ? "" : domain.toLowerCase(Locale.ROOT);
+            if (!name.equals(ApiKey.ALL_DOMAINS) && !domains.contains(name))
+            {
+                throw Problem.badRequest("key-domains", "domain " + Problem.echo(name) + " is not one of this service's domains");
+            }
+            names.add(name);
+        }
+        if (names.contains(ApiKey.ALL_DOMAINS))
+        {
+            return ApiKey.ALL_DOMAINS;
+        }
+        names.remove(domains.defaultDomain()); // every key has the default domain
+        return names.isEmpty() ? null : String.join(",", names);
     }
 
     /**

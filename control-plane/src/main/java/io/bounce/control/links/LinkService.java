@@ -77,7 +77,7 @@ public final class LinkService
         long expiresAt;
     }
 
-    private Draft draft(final LinkSpec spec)
+    private Draft draft(final ApiKey owner, final LinkSpec spec)
     {
         if (spec.url == null)
         {
@@ -87,7 +87,12 @@ public final class LinkService
         draft.domain = spec.domain == null ? domains.defaultDomain() : spec.domain.toLowerCase(Locale.ROOT);
         if (!domains.contains(draft.domain))
         {
-            throw Problem.badRequest("domain-unknown", "domain " + draft.domain + " is not one of this service's domains");
+            throw Problem.badRequest("domain-unknown", "domain " + Problem.echo(draft.domain) + " is not one of this service's domains");
+        }
+        if (!owner.mayCreateOn(draft.domain, domains.defaultDomain()))
+        {
+            throw new Problem(403, "domain-not-granted", "Forbidden", "this key may not create links on " + draft.domain +
+                "; an admin grants branded domains to a key (PATCH /api/v1/keys/{id})");
         }
         if (spec.alias != null)
         {
@@ -147,9 +152,11 @@ public final class LinkService
         if (draft.alias != null)
         {
             row.code = draft.alias;
-            if (!Queries.insertLink(txn.connection(), row))
+            final String taken = Queries.findCodeIgnoringCase(txn.connection(), draft.domain, draft.alias);
+            if (taken != null || !Queries.insertLink(txn.connection(), row))
             {
-                throw Problem.conflict("alias-taken", "alias '" + draft.alias + "' is already taken on " + draft.domain);
+                throw Problem.conflict("alias-taken", "alias '" + draft.alias + "' is already taken on " + draft.domain +
+                    (taken != null && !taken.equals(draft.alias) ? " as '" + taken + "' (aliases are unique ignoring case)" : ""));
             }
         }
         else
@@ -171,7 +178,7 @@ public final class LinkService
 
     public CompletableFuture<LinkRow> create(final ApiKey owner, final LinkSpec spec)
     {
-        final Draft draft = draft(spec);
+        final Draft draft = draft(owner, spec);
         return writer.submit(txn -> insert(txn, draft, owner));
     }
 
@@ -206,7 +213,7 @@ public final class LinkService
             }
             try
             {
-                drafts.add(draft((LinkSpec)spec));
+                drafts.add(draft(owner, (LinkSpec)spec));
             }
             catch (final Problem problem)
             {
@@ -249,6 +256,16 @@ public final class LinkService
         if (row == null || (!key.isAdmin() && row.ownerKeyId != key.id()))
         {
             throw Problem.notFound("no link " + Problem.echo(code) + " on " + Problem.echo(domain));
+        }
+        return row;
+    }
+
+    /** A taken-down link is frozen for its owner: only an admin may change or delete it (its 451 must not become a 410). */
+    private static LinkRow changeable(final LinkRow row, final ApiKey key)
+    {
+        if (row.disabledReason != null && !key.isAdmin())
+        {
+            throw Problem.conflict("taken-down", "link " + row.code + " was taken down; only an admin may change or delete it");
         }
         return row;
     }
@@ -303,7 +320,7 @@ public final class LinkService
         newExpiry = patch.hasExpiresAt && patch.expiresAt != null ? checkExpiry(patch.expiresAt, clock.time()) : null;
         return writer.submit(txn ->
         {
-            final LinkRow row = live(visible(Queries.findLink(txn.connection(), d, code), key, d, code));
+            final LinkRow row = changeable(live(visible(Queries.findLink(txn.connection(), d, code), key, d, code)), key);
             if (newUrl != null && !newUrl.equals(row.url))
             {
                 if (txn.now() >= row.editableUntil)
@@ -334,7 +351,7 @@ public final class LinkService
         final String d = domainOrDefault(domain);
         return writer.submit(txn ->
         {
-            final LinkRow row = live(visible(Queries.findLink(txn.connection(), d, code), key, d, code));
+            final LinkRow row = changeable(live(visible(Queries.findLink(txn.connection(), d, code), key, d, code)), key);
             row.deletedAt = txn.now();
             return commitChange(txn, row);
         });

@@ -56,7 +56,11 @@ public final class Database
         "CREATE TABLE change_log (" +
             " seq BIGINT PRIMARY KEY," +
             " committed_at BIGINT NOT NULL," +
-            " record BLOB NOT NULL);");
+            " record BLOB NOT NULL);",
+        // Keys name the branded domains they may create links on (null: the default domain only; "*": all),
+        // and aliases are unique per domain ignoring case, which this index makes a cheap check.
+        "ALTER TABLE api_keys ADD COLUMN domains TEXT;" +
+        "CREATE INDEX links_by_folded_code ON links (domain, lower(code));");
 
     private final Path file;
 

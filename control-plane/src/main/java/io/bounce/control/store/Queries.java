@@ -351,12 +351,14 @@ public final class Queries
         public long createdAt;
         /** 0 unless revoked. */
         public long revokedAt;
+        /** The domains it may create links on, comma-separated; null for the default domain only, "*" for all. */
+        public String domains;
     }
 
     public static long insertKey(final Connection c, final KeyRow key) throws SQLException
     {
         final PreparedStatement ps = prepare(c,
-            "INSERT INTO api_keys (name, secret_hash, scopes, rate_per_second, burst, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
+            "INSERT INTO api_keys (name, secret_hash, scopes, rate_per_second, burst, created_at, domains) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id");
         ps.setString(1, key.name);
         ps.setBytes(2, key.secretHash);
         ps.setString(3, key.scopes);
@@ -377,6 +379,14 @@ public final class Queries
             ps.setInt(5, key.burst);
         }
         ps.setLong(6, key.createdAt);
+        if (key.domains == null)
+        {
+            ps.setNull(7, Types.VARCHAR);
+        }
+        else
+        {
+            ps.setString(7, key.domains);
+        }
         try (ResultSet rs = ps.executeQuery())
         {
             rs.next();
@@ -388,7 +398,7 @@ public final class Queries
     public static List<KeyRow> listKeys(final Connection c) throws SQLException
     {
         final PreparedStatement ps = prepare(c,
-            "SELECT id, name, secret_hash, scopes, rate_per_second, burst, created_at, revoked_at FROM api_keys ORDER BY id");
+            "SELECT id, name, secret_hash, scopes, rate_per_second, burst, created_at, revoked_at, domains FROM api_keys ORDER BY id");
         try (ResultSet rs = ps.executeQuery())
         {
             final List<KeyRow> keys = new ArrayList<>();
@@ -405,9 +415,38 @@ public final class Queries
                 key.burst = rs.wasNull() ? null : burst;
                 key.createdAt = rs.getLong(7);
                 key.revokedAt = rs.getLong(8);
+                key.domains = rs.getString(9);
                 keys.add(key);
             }
             return keys;
+        }
+    }
+
+    /** @return false if there is no active key {@code id}. @param domains as {@link KeyRow#domains}. */
+    public static boolean setKeyDomains(final Connection c, final long id, final String domains) throws SQLException
+    {
+        final PreparedStatement ps = prepare(c, "UPDATE api_keys SET domains = ? WHERE id = ? AND revoked_at IS NULL");
+        if (domains == null)
+        {
+            ps.setNull(1, Types.VARCHAR);
+        }
+        else
+        {
+            ps.setString(1, domains);
+        }
+        ps.setLong(2, id);
+        return ps.executeUpdate() == 1;
+    }
+
+    /** @return the code of a link on {@code domain} whose code equals {@code code} ignoring case, or null. */
+    public static String findCodeIgnoringCase(final Connection c, final String domain, final String code) throws SQLException
+    {
+        final PreparedStatement ps = prepare(c, "SELECT code FROM links WHERE domain = ? AND lower(code) = lower(?) LIMIT 1");
+        ps.setString(1, domain);
+        ps.setString(2, code);
+        try (ResultSet rs = ps.executeQuery())
+        {
+            return rs.next() ? rs.getString(1) : null;
         }
     }
 

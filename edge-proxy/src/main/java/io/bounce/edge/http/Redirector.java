@@ -184,13 +184,17 @@ public final class Redirector
             metrics.reject(Rejection.UNREADABLE_RECORD);
             refusal = ErrorPage.NOT_FOUND;
         }
-        else if (link.hasFlag(LinkRecord.FLAG_DELETED) || isExpired(link.expiresAtMs(), nowMs))
+        else if (link.hasFlag(LinkRecord.FLAG_DELETED))
         {
             refusal = ErrorPage.GONE;
         }
         else if (link.hasFlag(LinkRecord.FLAG_DISABLED))
         {
-            refusal = ErrorPage.UNAVAILABLE_FOR_LEGAL_REASONS;
+            refusal = ErrorPage.UNAVAILABLE_FOR_LEGAL_REASONS; // before expiry: a takedown says more than a date does
+        }
+        else if (isExpired(link.expiresAtMs(), nowMs))
+        {
+            refusal = ErrorPage.GONE;
         }
         else
         {

@@ -150,7 +150,7 @@ public final class BounceCtl
         }
     }
 
-    @Command(name = "keys", description = "Create, list or revoke API keys (admin).", mixinStandardHelpOptions = true)
+    @Command(name = "keys", description = "Create, list, grant domains to or revoke API keys (admin).", mixinStandardHelpOptions = true)
     static final class Keys
     {
         @ParentCommand
@@ -162,7 +162,10 @@ public final class BounceCtl
             @Option(names = "--scope", required = true, split = ",",
                 description = "admin, links:write, links:read, analytics:read (repeat or comma-separate)") final List<String> scopes,
             @Option(names = "--rate", description = "requests per second (0 = unlimited); default: the server's") final Double rate,
-            @Option(names = "--burst", paramLabel = "BURST", description = "burst size; default: the server's") final Integer burst) throws ApiClient.Failure
+            @Option(names = "--burst", paramLabel = "BURST", description = "burst size; default: the server's") final Integer burst,
+            @Option(names = "--domains", paramLabel = "DOMAIN", split = ",",
+                description = "branded domains it may create links on (comma-separate; * for all); the default domain is every key's")
+            final List<String> domains) throws ApiClient.Failure
         {
             final Map<String, Object> body = new java.util.LinkedHashMap<>();
             body.put("name", name);
@@ -174,6 +177,10 @@ public final class BounceCtl
             if (burst != null)
             {
                 body.put("burst", burst);
+            }
+            if (domains != null)
+            {
+                body.put("domains", domains);
             }
             final JsonNode answer = root.client().call("POST", "/api/v1/keys", body);
             root.print(answer, () ->
@@ -195,12 +202,28 @@ public final class BounceCtl
                 {
                     final List<String> scopes = new ArrayList<>();
                     key.get("scopes").forEach(s -> scopes.add(s.asText()));
+                    final List<String> granted = new ArrayList<>();
+                    key.path("domains").forEach(d -> granted.add(d.asText()));
                     rows.add(List.of(key.get("id").asText(), key.get("name").asText(), String.join(",", scopes),
                         key.has("ratePerSecond") ? key.get("ratePerSecond").asText() : "default",
+                        granted.isEmpty() ? "-" : String.join(",", granted),
                         key.get("revoked").asBoolean() ? "revoked" : "active", key.get("createdAt").asText()));
                 }
-                table(root.out(), List.of("ID", "NAME", "SCOPES", "RATE/S", "STATE", "CREATED"), rows);
+                table(root.out(), List.of("ID", "NAME", "SCOPES", "RATE/S", "DOMAINS", "STATE", "CREATED"), rows);
             });
+            return 0;
+        }
+
+        @Command(name = "grant", description = "Set the branded domains a key may create links on (replacing what it had).")
+        int grant(@CommandLine.Parameters(paramLabel = "ID") final long id,
+            @Option(names = "--domains", paramLabel = "DOMAIN", split = ",", required = true,
+                description = "branded domains (comma-separate; * for all; \"\" for the default domain only)") final List<String> domains)
+            throws ApiClient.Failure
+        {
+            final List<String> granted = domains.stream().filter(d -> !d.isBlank()).toList();
+            final JsonNode answer = root.client().call("PATCH", "/api/v1/keys/" + id, Map.of("domains", granted));
+            root.print(answer, () -> root.out().println("key " + id + " may create links on the default domain" +
+                (granted.isEmpty() ? " only" : " and " + String.join(", ", granted))));
             return 0;
         }
 

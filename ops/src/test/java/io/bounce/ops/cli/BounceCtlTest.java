@@ -162,5 +162,15 @@ class BounceCtlTest
         assertEquals(0, ctl("domains", "add", "go.brand.test").exit);
         assertTrue(ctl("domains", "list").out.contains("go.brand.test"));
         assertEquals(1, ctl("domains", "add", "go.brand.test").exit);
+
+        final Run writer = ctl("keys", "create", "--name", "brand", "--scope", "links:write", "--domains", "go.brand.test");
+        assertEquals(0, writer.exit, writer.err);
+        assertTrue(ctl("keys", "list").out.contains("go.brand.test"));
+        final Run taken = ctl("keys", "grant", "3", "--domains", "");
+        assertEquals(0, taken.exit, taken.err);
+        assertTrue(taken.out.contains("default domain only"), taken.out);
+        final Run unknown = ctl("keys", "grant", "3", "--domains", "nope.test");
+        assertEquals(1, unknown.exit);
+        assertTrue(unknown.err.contains("key-domains") || unknown.err.contains("nope.test"), unknown.err);
     }
 }
