@@ -196,6 +196,7 @@ class StoreDurabilityTest
         final ExecutorService clients = Executors.newFixedThreadPool(4);
         final int finalPort = port;
         final List<Future<Integer>> sent = new ArrayList<>();
+        final CountDownLatch committed = new CountDownLatch(5);
         for (int c = 0; c < 4; c++)
         {
             final int client = c;
@@ -218,6 +219,7 @@ class StoreDurabilityTest
                             break;
                         }
                         batches++;
+                        committed.countDown();
                     }
                 }
                 catch (final IOException killed)
@@ -227,7 +229,8 @@ class StoreDurabilityTest
                 return batches;
             }));
         }
-        Thread.sleep(1500);
+        // Kill once batches are being acknowledged (a kill before any would prove nothing), not after a fixed time.
+        assertTrue(committed.await(60, TimeUnit.SECONDS), "five batches were not acknowledged within 60 s");
         child.destroyForcibly(); // SIGKILL mid-import
         assertTrue(child.waitFor(10, TimeUnit.SECONDS));
         int acknowledged = 0;

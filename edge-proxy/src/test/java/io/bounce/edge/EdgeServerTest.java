@@ -388,8 +388,11 @@ class EdgeServerTest
             Connection inFlight = new Connection(draining.port()))
         {
             assertEquals(200, readyz(draining.adminPort()));
-            inFlight.send("GET /temp302 HTTP/1.1\r\nHo"); // a request in flight keeps the drain waiting
-            Thread.sleep(300); // let the edge read it: a connection with nothing buffered is closed at once by the drain
+            // A request in flight keeps the drain waiting, once the edge has read it (a connection with nothing
+            // buffered is closed at once by the drain). Sent behind a whole request in one write: the answer
+            // to the first proves the edge has read both.
+            inFlight.send("GET /temp302 HTTP/1.1\r\nHost: x\r\n\r\nGET /temp302 HTTP/1.1\r\nHo");
+            assertEquals(404, inFlight.read().status); // this edge has no links: any answer will do
             final Thread stopper = new Thread(draining::close);
             stopper.start();
             int status = 200;

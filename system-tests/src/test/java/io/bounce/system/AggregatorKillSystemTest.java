@@ -77,7 +77,9 @@ class AggregatorKillSystemTest
                 Stack.await("files flowing", WAIT_MS, () -> shipped(edge) >= 20);
                 cp.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 final long shippedBeforeKill = shipped(edge);
-                Thread.sleep(300); // the edge keeps serving and recording; files pile up
+                final long failuresBeforeKill = Stack.sample(metricsOrEmpty(edge), "bounce_clicks_ship_failures_total");
+                Stack.await("files piling up at the edge while the aggregator is down", WAIT_MS, () ->
+                    Stack.sample(metricsOrEmpty(edge), "bounce_clicks_ship_failures_total") > failuresBeforeKill);
                 cp = startControlPlane(cpDir, port, adminPort);
                 Stack.awaitReady("control plane", adminPort, cp, WAIT_MS);
                 Stack.await("files flowing again", WAIT_MS, () -> shipped(edge) > shippedBeforeKill + 10);

@@ -18,6 +18,8 @@ import org.agrona.concurrent.EpochClock;
  * and the rule it broke; the good ones are loaded. Imported links carry sequence 0 (they did not come
  * from the change log) and no edit window, so a 301 is served as a 301 straight away.
  *
+ * <p>Progress: a line every {@value #PROGRESS_EVERY} links loaded, so an operator loading millions sees it move.
+ *
  * <p>Bound: a line longer than {@value #MAX_LINE_BYTES} bytes is rejected without being buffered whole,
  * so no input file can exhaust memory.
  */
@@ -27,6 +29,8 @@ public final class TsvImporter
     public static final int MAX_LINE_BYTES = LinkRules.MAX_URL_LENGTH + 1024;
     /** Rejected lines printed one by one before the importer only counts them. */
     public static final int MAX_REPORTED_REJECTIONS = 100;
+    /** Links loaded between two progress lines. */
+    public static final int PROGRESS_EVERY = 100_000;
 
     private final LinkReplica replica;
     private final String defaultDomain;
@@ -131,6 +135,10 @@ public final class TsvImporter
         if (problem == null)
         {
             counts.loaded++;
+            if (counts.loaded % PROGRESS_EVERY == 0)
+            {
+                report.printf("import: %,d links loaded so far%n", counts.loaded);
+            }
             return;
         }
         counts.rejected++;
