@@ -20,7 +20,8 @@ import io.bounce.runtime.http.Problem;
 /** {@code /api/v1/links}: create (one or in bulk), read, list, change and delete links. */
 final class LinkResource
 {
-    private static final Set<String> CREATE_FIELDS = Set.of("url", "alias", "domain", "expiresAt", "redirect", "forwardQuery");
+    private static final Set<String> CREATE_FIELDS =
+        Set.of("url", "alias", "domain", "expiresAt", "redirect", "forwardQuery", "disabledReason");
     private static final Set<String> UPDATE_FIELDS = Set.of("url", "expiresAt", "redirect", "forwardQuery");
     private static final Set<String> BULK_FIELDS = Set.of("links");
     private static final int MAX_PAGE = 1000;
@@ -59,6 +60,7 @@ final class LinkResource
         spec.expiresAt = Json.timestamp(body, "expiresAt");
         spec.redirect = Json.integer(body, "redirect");
         spec.forwardQuery = Json.bool(body, "forwardQuery");
+        spec.disabledReason = Json.string(body, "disabledReason");
         return spec;
     }
 

@@ -75,6 +75,7 @@ public final class LinkService
         int status;
         boolean forwardQuery;
         long expiresAt;
+        String disabledReason;
     }
 
     private Draft draft(final ApiKey owner, final LinkSpec spec)
@@ -105,6 +106,14 @@ public final class LinkService
                 throw Problem.badRequest("alias-reserved", "alias '" + spec.alias + "' is reserved");
             }
             draft.alias = spec.alias;
+        }
+        if (spec.disabledReason != null)
+        {
+            if (!owner.isAdmin())
+            {
+                throw new Problem(403, "takedown-admin-only", "Forbidden", "only an admin may create a link taken down (disabledReason)");
+            }
+            draft.disabledReason = checkReason(spec.disabledReason);
         }
         draft.url = destinations.check(spec.url);
         draft.status = checkRedirect(spec.redirect == null ? 302 : spec.redirect);
@@ -147,6 +156,7 @@ public final class LinkService
         row.createdAt = txn.now();
         row.editableUntil = txn.now() + editWindowMs;
         row.expiresAt = draft.expiresAt;
+        row.disabledReason = draft.disabledReason;
         row.ownerKeyId = owner.id();
         row.seq = txn.nextSequence();
         if (draft.alias != null)
@@ -155,8 +165,7 @@ public final class LinkService
             final String taken = Queries.findCodeIgnoringCase(txn.connection(), draft.domain, draft.alias);
             if (taken != null || !Queries.insertLink(txn.connection(), row))
             {
-                throw Problem.conflict("alias-taken", "alias '" + draft.alias + "' is already taken on " + draft.domain +
-                    (taken != null && !taken.equals(draft.alias) ? " as '" + taken + "' (aliases are unique ignoring case)" : ""));
+                throw aliasTaken(txn, draft, owner, taken);
             }
         }
         else
@@ -165,7 +174,9 @@ public final class LinkService
             for (int attempt = 0; attempt < CODE_ATTEMPTS && !inserted; attempt++)
             {
                 row.code = codes.next();
-                inserted = Queries.insertLink(txn.connection(), row);
+                // no two codes a letter's case apart either, so every code exported can be imported as an alias
+                inserted = Queries.findCodeIgnoringCase(txn.connection(), row.domain, row.code) == null &&
+                    Queries.insertLink(txn.connection(), row);
             }
             if (!inserted)
             {
@@ -174,6 +185,25 @@ public final class LinkService
         }
         txn.append(row.toRecord());
         return row;
+    }
+
+    /**
+     * 409 {@code alias-taken}; when the link there is the caller's (or the caller is an admin) and is
+     * exactly what was asked for, the problem says so ({@code "identical": true}): an import run again
+     * counts it as already there, not as a failure.
+     */
+    private static Problem aliasTaken(final WriteTxn txn, final Draft draft, final ApiKey owner, final String taken) throws SQLException
+    {
+        final Problem problem = Problem.conflict("alias-taken", "alias '" + draft.alias + "' is already taken on " + draft.domain +
+            (taken != null && !taken.equals(draft.alias) ? " as '" + taken + "' (aliases are unique ignoring case)" : ""));
+        final LinkRow existing = Queries.findLink(txn.connection(), draft.domain, draft.alias);
+        if (existing != null && (owner.isAdmin() || existing.ownerKeyId == owner.id()))
+        {
+            problem.with("identical", !existing.isDeleted() && existing.url.equals(draft.url) && existing.status == draft.status &&
+                existing.forwardQuery == draft.forwardQuery && existing.expiresAt == draft.expiresAt &&
+                java.util.Objects.equals(existing.disabledReason, draft.disabledReason));
+        }
+        return problem;
     }
 
     public CompletableFuture<LinkRow> create(final ApiKey owner, final LinkSpec spec)
@@ -361,16 +391,22 @@ public final class LinkService
     public CompletableFuture<LinkRow> takedown(final String domain, final String code, final String reason)
     {
         final String d = domainOrDefault(domain);
-        if (reason == null || reason.isBlank() || reason.length() > 1000)
-        {
-            throw Problem.badRequest("reason-required", "a takedown needs a reason of 1 to 1000 characters");
-        }
+        checkReason(reason);
         return writer.submit(txn ->
         {
             final LinkRow row = live(visible(Queries.findLink(txn.connection(), d, code), ADMIN_VIEW, d, code));
             row.disabledReason = reason;
             return commitChange(txn, row);
         });
+    }
+
+    private static String checkReason(final String reason)
+    {
+        if (reason == null || reason.isBlank() || reason.length() > 1000)
+        {
+            throw Problem.badRequest("reason-required", "a takedown needs a reason of 1 to 1000 characters");
+        }
+        return reason;
     }
 
     private static final ApiKey ADMIN_VIEW = new ApiKey(-1, "takedown", Set.of(Scope.ADMIN), 0, 0);

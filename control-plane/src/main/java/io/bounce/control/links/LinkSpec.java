@@ -14,4 +14,6 @@ public final class LinkSpec
     public boolean hasExpiresAt;
     public Integer redirect;
     public Boolean forwardQuery;
+    /** Create it taken down, with this reason: restoring an export (admin only). */
+    public String disabledReason;
 }

@@ -12,9 +12,12 @@ import io.bounce.replication.link.LinkRules;
 import org.agrona.concurrent.EpochClock;
 
 /**
- * Loads {@code code<TAB>url[<TAB>status[<TAB>domain]]} lines into a replica: for benchmarks, static
- * deployments and disaster recovery. Status defaults to 302 and domain to the edge's default domain.
- * Blank lines and lines starting with {@code #} are skipped. Each bad line is rejected with its number
+ * Loads {@code code<TAB>url[<TAB>status[<TAB>domain[<TAB>forwardQuery[<TAB>expiresAt[<TAB>disabledReason]]]]]}
+ * lines (the file {@code bouncectl links export} writes) into a replica: for benchmarks, static deployments
+ * and disaster recovery. Status defaults to 302 and domain to the edge's default domain; forwardQuery
+ * {@code true} forwards the query, an RFC 3339 expiresAt is kept (an expired link answers 410), and any
+ * disabledReason makes the link answer 451. A header line (first field {@code code}), blank lines and
+ * lines starting with {@code #} are skipped. Each bad line is rejected with its number
  * and the rule it broke; the good ones are loaded. Imported links carry sequence 0 (they did not come
  * from the change log) and no edit window, so a 301 is served as a 301 straight away.
  *
@@ -29,6 +32,8 @@ public final class TsvImporter
     public static final int MAX_LINE_BYTES = LinkRules.MAX_URL_LENGTH + 1024;
     /** Rejected lines printed one by one before the importer only counts them. */
     public static final int MAX_REPORTED_REJECTIONS = 100;
+    /** What {@link #importLine} answers for a header line: neither loaded nor rejected. */
+    private static final String HEADER = "header";
     /** Links loaded between two progress lines. */
     public static final int PROGRESS_EVERY = 100_000;
 
@@ -132,6 +137,10 @@ public final class TsvImporter
         }
         final String problem = overlong ? "line is longer than " + MAX_LINE_BYTES + " bytes" :
             importLine(new String(line, 0, length, StandardCharsets.UTF_8));
+        if (problem == HEADER)
+        {
+            return;
+        }
         if (problem == null)
         {
             counts.loaded++;
@@ -152,9 +161,14 @@ public final class TsvImporter
     private String importLine(final String line)
     {
         final String[] fields = line.split("\t", -1);
-        if (fields.length < 2 || fields.length > 4)
+        if (fields.length < 2 || fields.length > 7)
         {
-            return "expected code<TAB>url[<TAB>status[<TAB>domain]], found " + fields.length + " field(s)";
+            return "expected code<TAB>url and up to redirect, domain, forwardQuery, expiresAt, disabledReason; found " +
+                fields.length + " field(s)";
+        }
+        if (fields[0].equalsIgnoreCase("code") && fields[1].equalsIgnoreCase("url"))
+        {
+            return HEADER; // the header line an export starts with
         }
         final String code = fields[0];
         final String codeProblem = LinkRules.checkCode(code);
@@ -185,7 +199,7 @@ public final class TsvImporter
             }
         }
         String domain = defaultDomain;
-        if (fields.length == 4 && !fields[3].isEmpty())
+        if (fields.length >= 4 && !fields[3].isEmpty())
         {
             domain = fields[3];
             final String domainProblem = LinkRules.checkDomain(domain);
@@ -194,8 +208,33 @@ public final class TsvImporter
                 return "bad domain: " + domainProblem;
             }
         }
+        int flags = 0;
+        if (fields.length >= 5 && !fields[4].isEmpty())
+        {
+            if (!fields[4].equals("true") && !fields[4].equals("false"))
+            {
+                return "bad forwardQuery: '" + fields[4] + "' is not true or false";
+            }
+            flags |= fields[4].equals("true") ? LinkRecord.FLAG_FORWARD_QUERY : 0;
+        }
+        long expiresAt = 0;
+        if (fields.length >= 6 && !fields[5].isEmpty())
+        {
+            try
+            {
+                expiresAt = java.time.OffsetDateTime.parse(fields[5]).toInstant().toEpochMilli();
+            }
+            catch (final java.time.format.DateTimeParseException | ArithmeticException ex)
+            {
+                return "bad expiresAt: '" + fields[5] + "' is not an RFC 3339 timestamp";
+            }
+        }
+        if (fields.length == 7 && !fields[6].isEmpty())
+        {
+            flags |= LinkRecord.FLAG_DISABLED;
+        }
         final long now = clock.time();
-        replica.put(new LinkRecord(domain, code, url, status, now, now, 0, 0, 0));
+        replica.put(new LinkRecord(domain, code, url, status, now, now, expiresAt, flags, 0));
         return null;
     }
 }

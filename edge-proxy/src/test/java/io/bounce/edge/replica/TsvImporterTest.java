@@ -67,6 +67,33 @@ class TsvImporterTest
     }
 
     @Test
+    void shouldReadEveryColumnOfAnExportedFile() throws Exception
+    {
+        final Path tsv = dir.resolve("export.tsv");
+        Files.writeString(tsv, String.join("\n",
+            "code\turl\tredirect\tdomain\tforwardQuery\texpiresAt\tdisabledReason",
+            "live\thttps://example.com/a\t308\tbnc.test\ttrue\t\t",
+            "soon\thttps://example.com/b\t302\tbnc.test\tfalse\t2030-01-01T00:00:00Z\t",
+            "down\thttps://example.com/c\t302\tbnc.test\tfalse\t\tphishing report\\t#42",
+            "bad\thttps://example.com/d\t302\tbnc.test\tyes\t\t") + "\n");
+        final ByteArrayOutputStream report = new ByteArrayOutputStream();
+        final CachedEpochClock clock = new CachedEpochClock();
+        try (LinkReplica replica = LinkReplica.open(dir.resolve("data"), 1000, 100))
+        {
+            final TsvImporter.Result result = new TsvImporter(
+                replica, "bnc.test", clock, new PrintStream(report, true, StandardCharsets.UTF_8)).importFile(tsv);
+            final String text = report.toString(StandardCharsets.UTF_8);
+            assertEquals(3, result.loaded, "the header is neither loaded nor rejected: " + text);
+            assertEquals(1, result.rejected, text);
+            assertTrue(text.contains("line 5 rejected: bad forwardQuery"), text);
+            assertEquals(LinkRecord.FLAG_FORWARD_QUERY, replica.get("bnc.test", "live").flags());
+            assertEquals(308, replica.get("bnc.test", "live").status());
+            assertEquals(1_893_456_000_000L, replica.get("bnc.test", "soon").expiresAtMs());
+            assertEquals(LinkRecord.FLAG_DISABLED, replica.get("bnc.test", "down").flags(), "taken down stays down");
+        }
+    }
+
+    @Test
     void shouldRefuseASecondOpenOfTheSameDataDir() throws Exception
     {
         try (LinkReplica first = LinkReplica.open(dir, 1000, 100))

@@ -173,9 +173,12 @@ final class LinkCommands
     }
 
     @Command(name = "import", description = {
-        "Create links from a TSV or CSV file of any size: code,url[,status[,domain]] per line (the format",
-        "'links export' and 'bounce edge --import' use). An empty code gets a random one. Lines starting",
-        "with # are skipped. Sent in bulk batches, several at once; prints progress and a summary."})
+        "Create links from a TSV or CSV file of any size, one a line: code, url and optionally redirect, domain,",
+        "forwardQuery, expiresAt, disabledReason (the file 'links export' writes; 'bounce edge --import' reads it too).",
+        "An empty code gets a random one. A header line, blank lines and lines starting with # are skipped; so are",
+        "links already expired (re-created they would only answer 410). A link taken down is re-created taken down",
+        "(admin keys only). Run again, it creates nothing twice: a link already there as the line says counts as",
+        "unchanged. Sent in bulk batches, several at once; prints progress and a summary."})
     int importLinks(
         @Parameters(paramLabel = "FILE") final Path file,
         @Option(names = "--format", defaultValue = "auto", description = "tsv, csv or auto (by file name). Default: ${DEFAULT-VALUE}") final String format,
@@ -196,6 +199,9 @@ final class LinkCommands
         long lines = 0;
         long created = 0;
         long failed = 0;
+        long expired = 0;
+        final java.util.concurrent.atomic.AtomicLong unchanged = new java.util.concurrent.atomic.AtomicLong();
+        final long nowMs = System.currentTimeMillis();
         int shownFailures = 0;
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8))
         {
@@ -210,31 +216,30 @@ final class LinkCommands
                 if (!eof)
                 {
                     lines++;
-                    if (line.isBlank() || line.startsWith("#"))
-                    {
-                        continue;
-                    }
-                    final List<String> fields = csv ? Csv.split(line) : List.of(line.split("\t", -1));
-                    if (fields.size() < 2 || fields.size() > 4)
+                    final LinkFile.Parsed parsed = LinkFile.parse(line, csv, nowMs);
+                    if (parsed.problem() != null)
                     {
                         failed++;
                         synchronized (root)
                         {
-                            root.err().println("line " + lines + ": expected code,url[,status[,domain]], found " +
-                                fields.size() + " field(s) [line-format]");
+                            root.err().println("line " + lines + ": " + parsed.problem());
                         }
                     }
-                    else
+                    else if (parsed.item() != null)
                     {
-                        items.add(item(fields));
+                        items.add(parsed.item());
                         lineNumbers.add(lines);
+                    }
+                    else if (parsed.skip().startsWith("expired"))
+                    {
+                        expired++;
                     }
                 }
                 if (items.size() == batch || (eof && !items.isEmpty()))
                 {
                     final List<Map<String, Object>> send = items;
                     final List<Long> numbers = lineNumbers;
-                    inFlight.add(senders.submit(() -> sendBatch(client, send, numbers, rateLimited)));
+                    inFlight.add(senders.submit(() -> sendBatch(client, send, numbers, rateLimited, unchanged)));
                     items = new ArrayList<>();
                     lineNumbers = new ArrayList<>();
                 }
@@ -260,6 +265,11 @@ final class LinkCommands
             senders.shutdownNow();
         }
         progress(lines, created, failed, start, true);
+        if (unchanged.get() > 0 || expired > 0)
+        {
+            root.err().println("unchanged: " + unchanged.get() + " links already there as the file says; skipped: " + expired +
+                " links already expired");
+        }
         if (rateLimited.get() > 0)
         {
             root.err().println("the key's rate limit held back " + rateLimited.get() + " requests; each was sent again after the wait it asked for");
@@ -267,35 +277,13 @@ final class LinkCommands
         return failed == 0 ? 0 : 1;
     }
 
-    private static Map<String, Object> item(final List<String> fields)
-    {
-        final Map<String, Object> item = new LinkedHashMap<>();
-        if (!fields.get(0).isEmpty())
-        {
-            item.put("alias", fields.get(0));
-        }
-        item.put("url", fields.get(1));
-        if (fields.size() > 2 && !fields.get(2).isEmpty())
-        {
-            try
-            {
-                item.put("redirect", Integer.parseInt(fields.get(2).strip()));
-            }
-            catch (final NumberFormatException ex)
-            {
-                item.put("redirect", fields.get(2));
-            }
-        }
-        if (fields.size() > 3 && !fields.get(3).isEmpty())
-        {
-            item.put("domain", fields.get(3));
-        }
-        return item;
-    }
-
-    /** @return {created, failed}; prints each failure with its line number to stderr. */
+    /**
+     * @return {created, failed}; prints each failure with its line number to stderr. A link already there
+     * exactly as asked (the server's {@code "identical": true} on its 409) is counted in {@code unchanged}.
+     */
     private int[] sendBatch(final ApiClient client, final List<Map<String, Object>> items, final List<Long> lineNumbers,
-        final java.util.concurrent.atomic.AtomicLong rateLimited) throws ApiClient.Failure
+        final java.util.concurrent.atomic.AtomicLong rateLimited, final java.util.concurrent.atomic.AtomicLong unchanged)
+        throws ApiClient.Failure
     {
         JsonNode answer = null;
         while (answer == null)
@@ -324,10 +312,15 @@ final class LinkCommands
         }
         final JsonNode results = answer.get("results");
         int failed = 0;
+        int same = 0;
         for (int i = 0; i < results.size(); i++)
         {
             final JsonNode problem = results.get(i).get("problem");
-            if (problem != null)
+            if (problem != null && problem.path("identical").asBoolean(false))
+            {
+                same++;
+            }
+            else if (problem != null)
             {
                 failed++;
                 synchronized (root)
@@ -337,7 +330,8 @@ final class LinkCommands
                 }
             }
         }
-        return new int[] {results.size() - failed, failed};
+        unchanged.addAndGet(same);
+        return new int[] {results.size() - failed - same, failed};
     }
 
     private void progress(final long lines, final long created, final long failed, final long startNs, final boolean done)
@@ -360,7 +354,9 @@ final class LinkCommands
         }
     }
 
-    @Command(name = "export", description = "Write your links as code<TAB>url<TAB>status<TAB>domain (importable by 'links import' and 'bounce edge --import').")
+    @Command(name = "export", description = {
+        "Write your live links, every field, one a line after a header: code, url, redirect, domain, forwardQuery,",
+        "expiresAt, disabledReason, tab-separated (importable by 'links import' and 'bounce edge --import')."})
     int export(
         @Parameters(paramLabel = "FILE", arity = "0..1", description = "output file; default: standard output") final Path file,
         @Option(names = "--domain", paramLabel = "DOMAIN", description = "only this domain") final String domain) throws IOException, ApiClient.Failure
@@ -370,6 +366,7 @@ final class LinkCommands
         final Writer out = file == null ? root.out() : Files.newBufferedWriter(file, StandardCharsets.UTF_8);
         try
         {
+            out.write(LinkFile.HEADER + '\n');
             String cursor = null;
             do
             {
@@ -377,8 +374,7 @@ final class LinkCommands
                     (domain == null ? "" : "&domain=" + ApiClient.q(domain)) + (cursor == null ? "" : "&cursor=" + cursor), null);
                 for (final JsonNode link : page.get("items"))
                 {
-                    out.write(link.get("code").asText() + '\t' + link.get("url").asText() + '\t' + link.get("redirect").asText() +
-                        '\t' + link.get("domain").asText() + '\n');
+                    out.write(LinkFile.line(link));
                     count++;
                 }
                 cursor = page.get("nextCursor").isNull() ? null : page.get("nextCursor").asText();
@@ -398,55 +394,5 @@ final class LinkCommands
             root.err().println("exported " + count + " links to " + file);
         }
         return 0;
-    }
-
-    /** Just enough CSV (RFC 4180): commas, double-quoted fields, doubled quotes inside them. */
-    static final class Csv
-    {
-        private Csv()
-        {
-        }
-
-        static List<String> split(final String line)
-        {
-            final List<String> fields = new ArrayList<>();
-            final StringBuilder field = new StringBuilder();
-            boolean quoted = false;
-            for (int i = 0; i < line.length(); i++)
-            {
-                final char c = line.charAt(i);
-                if (quoted)
-                {
-                    if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"')
-                    {
-                        field.append('"');
-                        i++;
-                    }
-                    else if (c == '"')
-                    {
-                        quoted = false;
-                    }
-                    else
-                    {
-                        field.append(c);
-                    }
-                }
-                else if (c == '"')
-                {
-                    quoted = true;
-                }
-                else if (c == ',')
-                {
-                    fields.add(field.toString());
-                    field.setLength(0);
-                }
-                else
-                {
-                    field.append(c);
-                }
-            }
-            fields.add(field.toString());
-            return fields;
-        }
     }
 }

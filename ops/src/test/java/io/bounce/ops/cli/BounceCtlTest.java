@@ -116,19 +116,76 @@ class BounceCtlTest
         final Run imported = ctl("links", "import", file.toString(), "--batch", "500", "--parallel", "3");
         assertEquals(1, imported.exit, "some lines failed");
         assertTrue(imported.err.contains("imported: 2,503 lines, 2,500 created, 2 failed"), imported.err);
-        assertTrue(imported.err.contains("line 2502: expected code,url[,status[,domain]]"), imported.err);
+        assertTrue(imported.err.contains("line 2502: expected code,url,redirect,domain"), imported.err);
         assertTrue(imported.err.contains("line 2503: "), imported.err);
 
         final Path exported = dir.resolve("export.tsv");
         assertEquals(0, ctl("links", "export", exported.toString()).exit);
         final List<String> lines = Files.readAllLines(exported);
-        assertEquals(2500, lines.size());
-        assertTrue(lines.contains("alias1\thttps://example.com/1\t302\tbnc.test"), lines.get(0));
+        assertEquals(2501, lines.size());
+        assertEquals(LinkFile.HEADER, lines.get(0));
+        assertTrue(lines.contains("alias1\thttps://example.com/1\t302\tbnc.test\tfalse\t\t"), lines.get(1));
 
         final Path csv = dir.resolve("more.csv");
         Files.writeString(csv, "quoted,\"https://example.com/a,b\",307\n");
         assertEquals(0, ctl("links", "import", csv.toString()).exit);
         assertTrue(ctl("links", "get", "quoted").out.contains("https://example.com/a,b"));
+    }
+
+    @Test
+    void exportKeepsEveryFieldAndImportRestoresItWithoutRevivingOrDuplicatingAnything() throws Exception
+    {
+        assertEquals(0, ctl("links", "create", "https://example.com/live", "--alias", "live").exit);
+        cp.post("/api/v1/links", cp.adminKey, "{\"url\":\"https://example.com/fq\",\"alias\":\"fwd\",\"redirect\":308," +
+            "\"forwardQuery\":true,\"expiresAt\":\"2030-06-01T12:00:00Z\"}");
+        cp.post("/api/v1/links", cp.adminKey, "{\"url\":\"https://phish.example/\",\"alias\":\"down\"}");
+        cp.post("/api/v1/links/down/takedown", cp.adminKey, "{\"reason\":\"phishing\\treport\\n#42\"}");
+        cp.post("/api/v1/links", cp.adminKey, "{\"url\":\"https://example.com/old\",\"alias\":\"old\"," +
+            "\"expiresAt\":\"2025-11-24T16:05:00Z\"}");
+        cp.clock.update(ControlPlaneHarness.START_MS + 10 * 60_000); // "old" (expiry 16:05) has now expired
+        final Path exported = dir.resolve("all.tsv");
+        assertEquals(0, ctl("links", "export", exported.toString()).exit);
+        final String text = Files.readString(exported);
+        assertTrue(text.contains("fwd\thttps://example.com/fq\t308\tbnc.test\ttrue\t2030-06-01T12:00:00Z\t\n"), text);
+        assertTrue(text.contains("down\thttps://phish.example/\t302\tbnc.test\tfalse\t\tphishing\\treport\\n#42\n"), text);
+        assertEquals(5, text.split("\n").length, "a header and four links, one line each: " + text);
+
+        try (ControlPlaneHarness target = new ControlPlaneHarness(dir.resolve("target")))
+        {
+            final String[] base = {"--api", target.base(), "--key", target.adminKey, "links", "import", exported.toString()};
+            for (int run = 0; run < 2; run++)
+            {
+                final StringWriter err = new StringWriter();
+                assertEquals(0, BounceCtl.run(base, new PrintWriter(new StringWriter(), true), new PrintWriter(err, true)), err.toString());
+                assertTrue(err.toString().contains(run == 0 ? "3 created, 0 failed" : "0 created, 0 failed"), err.toString());
+                assertTrue(err.toString().contains("skipped: 1 links already expired"), err.toString());
+                if (run == 1)
+                {
+                    assertTrue(err.toString().contains("unchanged: 3 links"), "a second run creates nothing twice: " + err);
+                }
+            }
+            assertEquals(3, target.get("/api/v1/links", target.adminKey).json.get("items").size());
+            final ControlPlaneHarness.Answer down = target.get("/api/v1/links/down", target.adminKey);
+            assertTrue(down.json.get("disabled").asBoolean(), "a taken-down link is not revived: " + down);
+            assertEquals("phishing\treport\n#42", down.text("disabledReason"));
+            final ControlPlaneHarness.Answer fq = target.get("/api/v1/links/fwd", target.adminKey);
+            assertEquals(308, fq.json.get("redirect").asInt());
+            assertTrue(fq.json.get("forwardQuery").asBoolean());
+            assertEquals("2030-06-01T12:00:00Z", fq.text("expiresAt"));
+            assertEquals(404, target.get("/api/v1/links/old", target.adminKey).status, "an expired link is not revived");
+
+            final String writer = target.newKey("writer", "[\"links:write\"]", null);
+            final StringWriter err = new StringWriter();
+            final Path downOnly = Files.writeString(dir.resolve("down.tsv"), LinkFile.HEADER + "\nagain\thttps://phish.example/\t302\t\t\t\tx\n");
+            assertEquals(1, BounceCtl.run(new String[] {"--api", target.base(), "--key", writer, "links", "import", downOnly.toString()},
+                new PrintWriter(new StringWriter(), true), new PrintWriter(err, true)));
+            assertTrue(err.toString().contains("takedown-admin-only"), "only an admin restores a takedown: " + err);
+        }
+
+        final Path csv = Files.writeString(dir.resolve("sheet.csv"), "Code,URL,Redirect\nsheet,https://example.com/sheet,301\n");
+        final Run sheet = ctl("links", "import", csv.toString());
+        assertEquals(0, sheet.exit, "a spreadsheet's header row is skipped, not a failure: " + sheet.err);
+        assertTrue(sheet.err.contains("1 created, 0 failed"), sheet.err);
     }
 
     @Test
