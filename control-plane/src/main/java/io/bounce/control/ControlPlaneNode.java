@@ -118,7 +118,8 @@ public final class ControlPlaneNode implements AutoCloseable
             out.println("control-plane admin: http://" + NettyServer.hostPort(adminServer.localAddress()));
             if (adminKey != null)
             {
-                out.println("admin key: " + adminKey + " (also in " + config.dataDir().resolve(ADMIN_KEY_FILE) + "; shown once)");
+                // Where, never what: this output is a log file or the journal, which more people read than the key's owner.
+                out.println("admin key: created, in " + config.dataDir().resolve(ADMIN_KEY_FILE) + " (readable by this user only)");
             }
             out.flush();
             return new ControlPlaneNode(store, apiServer, adminServer, metrics, router, adminKey, retention, replicationToken, aggregator);

@@ -530,7 +530,8 @@ class LinkApiTest
         final Path file = dir.resolve("data").resolve(ControlPlaneNode.ADMIN_KEY_FILE);
         assertEquals(cp.adminKey, Files.readString(file).strip());
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
-        assertTrue(cp.output.toString().contains("admin key: " + cp.adminKey));
+        assertTrue(cp.output.toString().contains("admin key: created, in " + file), cp.output.toString());
+        assertFalse(cp.output.toString().contains(cp.adminKey), "a secret never reaches a log");
         final JsonNode keys = cp.get("/api/v1/keys", key).json.get("keys");
         assertEquals(1, keys.size());
         assertNull(keys.get(0).get("key"), "secrets are never listed");

@@ -86,6 +86,9 @@ class LocalStackTest
                 }
             }
             assertEquals(key, Files.readString(dir.resolve("admin.key")).trim());
+            final Path controlLog = dir.resolve("logs").resolve("control-plane.log");
+            assertFalse(Files.readString(controlLog).contains(key), "the key is printed to the terminal, never into a log");
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(controlLog)));
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("admin.key"))));
             assertTrue(up.descendants().count() >= 3, "a control plane and two edges run as children");
 

@@ -199,6 +199,10 @@ public final class LocalStack
         }
         command.addAll(Arrays.asList(args));
         final Path log = logs.resolve(name + ".log");
+        if (!Files.exists(log))
+        {
+            Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        }
         final ProcessBuilder builder = new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
