@@ -32,7 +32,7 @@ final class AdminResource
     private CompletableFuture<ApiResponse> takedown(final ApiKey key, final ApiRequest request, final Map<String, String> params)
     {
         final ObjectNode body = Json.object(request.body, TAKEDOWN_FIELDS);
-        return links.takedown(request.query("domain"), params.get("code"), Json.string(body, "reason"))
+        return links.takedown(key, request.query("domain"), params.get("code"), Json.string(body, "reason"))
             .thenApply(row -> ApiResponse.json(200, json.render(row)));
     }
 }

@@ -17,6 +17,9 @@ public final class ApiRequest
     final long receivedNs;
     /** The client's address (4 or 16 bytes; empty when the connection has none). */
     final byte[] remote;
+    /** Set once routed, for the access log: the route's method and template, and the caller's key id (or -1). */
+    volatile String route = "unmatched";
+    volatile long keyId = -1;
 
     ApiRequest(final String method, final String path, final Map<String, List<String>> query, final String authorization,
         final byte[] body, final boolean keepAlive, final long receivedNs, final byte[] remote)

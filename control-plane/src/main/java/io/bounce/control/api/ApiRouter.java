@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ApiRouter
 {
+    private static final Logger ACCESS = LoggerFactory.getLogger("io.bounce.access");
+
     private static final Logger LOG = LoggerFactory.getLogger(ApiRouter.class);
 
     private final Authenticator authenticator;
@@ -82,9 +84,38 @@ public final class ApiRouter
             {
                 metrics.refusal(ruleOf(failure));
             }
-            metrics.response(result.status, (context.nanoClock().getAsLong() - request.receivedNs) / 1000);
+            final long latencyUs = (context.nanoClock().getAsLong() - request.receivedNs) / 1000;
+            metrics.response(result.status, latencyUs);
+            accessLog(request, result.status, latencyUs);
             return result;
         });
+    }
+
+    /**
+     * One access-log line per request ({@code io.bounce.access}): method, route template (never the raw path
+     * or its query, which may carry anything), status, key id (never the key), duration and client. Off with
+     * {@code BOUNCE_LOG_LEVELS=io.bounce.access=off}.
+     */
+    private static void accessLog(final ApiRequest request, final int status, final long latencyUs)
+    {
+        if (ACCESS.isInfoEnabled())
+        {
+            ACCESS.atInfo().setMessage("api").addKeyValue("method", request.method).addKeyValue("route", request.route)
+                .addKeyValue("status", status).addKeyValue("keyId", request.keyId < 0 ? "-" : Long.toString(request.keyId))
+                .addKeyValue("ms", latencyUs / 1000.0).addKeyValue("client", client(request.remote)).log();
+        }
+    }
+
+    private static String client(final byte[] address)
+    {
+        try
+        {
+            return address.length == 0 ? "-" : java.net.InetAddress.getByAddress(address).getHostAddress();
+        }
+        catch (final java.net.UnknownHostException ex)
+        {
+            return "-";
+        }
     }
 
     private CompletableFuture<ApiResponse> dispatch(final ApiRequest request) throws Exception
@@ -103,7 +134,9 @@ public final class ApiRouter
                 allowed.add(route.method());
                 continue;
             }
+            request.route = route.template();
             final ApiKey key = route.scope() == null ? null : authenticator.authenticate(request, route.scope());
+            request.keyId = key == null ? -1 : key.id();
             return route.handler().handle(key, request, params);
         }
         if (!allowed.isEmpty())

@@ -41,7 +41,7 @@ final class DomainResource
 
     private CompletableFuture<ApiResponse> add(final ApiKey key, final ApiRequest request, final Map<String, String> params)
     {
-        return domains.add(Json.string(Json.object(request.body, FIELDS), "name")).thenApply(added ->
+        return domains.add(key, Json.string(Json.object(request.body, FIELDS), "name")).thenApply(added ->
         {
             final ObjectNode out = Json.MAPPER.createObjectNode();
             out.put("name", added);

@@ -70,7 +70,7 @@ final class KeyResource
         {
             scopes = List.of(); // not an array: refused as no scopes, after the name is checked
         }
-        return keys.create(Json.string(body, "name"), scopes, Json.number(body, "ratePerSecond"), Json.integer(body, "burst"),
+        return keys.create(key, Json.string(body, "name"), scopes, Json.number(body, "ratePerSecond"), Json.integer(body, "burst"),
                 Json.strings(body, "domains"))
             .thenApply(minted -> ApiResponse.json(201, render(minted.row, minted.secret)));
     }
@@ -83,7 +83,7 @@ final class KeyResource
         {
             throw Problem.badRequest("key-domains", "domains is required: the branded domains this key may create links on");
         }
-        return keys.setDomains(id, domains).thenApply(row -> ApiResponse.json(200, render(row, null)));
+        return keys.setDomains(key, id, domains).thenApply(row -> ApiResponse.json(200, render(row, null)));
     }
 
     private static long id(final Map<String, String> params)
@@ -100,7 +100,7 @@ final class KeyResource
 
     private CompletableFuture<ApiResponse> revoke(final ApiKey key, final ApiRequest request, final Map<String, String> params)
     {
-        return keys.revoke(id(params)).thenApply(revoked -> ApiResponse.noContent());
+        return keys.revoke(key, id(params)).thenApply(revoked -> ApiResponse.noContent());
     }
 
     private static ObjectNode render(final Queries.KeyRow row, final String secret)

@@ -4,6 +4,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
+import io.bounce.control.Audit;
+import io.bounce.control.keys.ApiKey;
 import io.bounce.control.store.Queries;
 import io.bounce.control.store.Store;
 import io.bounce.replication.link.LinkRules;
@@ -43,7 +45,7 @@ public final class DomainService
      * @return the name, once committed and visible to link rules.
      * @throws Problem 400 for a name that is missing or not a domain, 409 for one that exists.
      */
-    public CompletableFuture<String> add(final String name)
+    public CompletableFuture<String> add(final ApiKey who, final String name)
     {
         if (name == null)
         {
@@ -64,6 +66,7 @@ public final class DomainService
         }).thenApply(added ->
         {
             reloadOrFail();
+            Audit.change("domain.add", who).addKeyValue("domain", added).log();
             return added;
         });
     }

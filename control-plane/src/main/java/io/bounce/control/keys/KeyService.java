@@ -9,6 +9,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
+import io.bounce.control.Audit;
 import io.bounce.control.domains.Domains;
 import io.bounce.control.store.Queries.KeyRow;
 import io.bounce.control.store.Queries;
@@ -45,7 +46,7 @@ public final class KeyService
      */
     public String start() throws Exception
     {
-        final String adminKey = store.writer().call(txn ->
+        final ApiKeys.Minted first = store.writer().call(txn ->
         {
             if (!Queries.listKeys(txn.connection()).isEmpty())
             {
@@ -53,10 +54,16 @@ public final class KeyService
             }
             final ApiKeys.Minted minted = keys.mint("admin", EnumSet.of(Scope.ADMIN), 0.0, null, txn.now());
             Queries.insertKey(txn.connection(), minted.row);
-            return minted.secret;
+            return minted;
         });
         reload();
-        return adminKey;
+        if (first == null)
+        {
+            return null;
+        }
+        Audit.change("key.create", null).addKeyValue("newKeyId", first.row.id).addKeyValue("newKeyName", first.row.name)
+            .addKeyValue("scopes", first.row.scopes).log();
+        return first.secret;
     }
 
     /** @return the key this bearer secret belongs to, or null when it is unknown or revoked. */
@@ -84,8 +91,8 @@ public final class KeyService
      * @param burst         its own burst, or null for the default.
      * @throws Problem 400 naming the rule a field breaks.
      */
-    public CompletableFuture<ApiKeys.Minted> create(final String name, final List<String> scopes, final Double ratePerSecond,
-        final Integer burst, final List<String> grantedDomains)
+    public CompletableFuture<ApiKeys.Minted> create(final ApiKey who, final String name, final List<String> scopes,
+        final Double ratePerSecond, final Integer burst, final List<String> grantedDomains)
     {
         if (name == null || name.isBlank() || name.length() > 200)
         {
@@ -121,6 +128,8 @@ public final class KeyService
         }).thenApply(created ->
         {
             reloadOrFail();
+            Audit.change("key.create", who).addKeyValue("newKeyId", created.row.id).addKeyValue("newKeyName", created.row.name)
+                .addKeyValue("scopes", created.row.scopes).addKeyValue("domains", created.row.domains == null ? "" : created.row.domains).log();
             return created;
         });
     }
@@ -131,7 +140,7 @@ public final class KeyService
      * @param grantedDomains known domain names, or {@code ["*"]} for every domain; empty for the default domain only.
      * @throws Problem 400 {@code key-domains} for a domain this service does not have, 404 for no active key {@code id}.
      */
-    public CompletableFuture<KeyRow> setDomains(final long id, final List<String> grantedDomains)
+    public CompletableFuture<KeyRow> setDomains(final ApiKey who, final long id, final List<String> grantedDomains)
     {
         final String granted = domainList(grantedDomains);
         return store.writer().submit(txn ->
@@ -151,6 +160,7 @@ public final class KeyService
         }).thenApply(row ->
         {
             reloadOrFail();
+            Audit.change("key.grant", who).addKeyValue("targetKeyId", row.id).addKeyValue("domains", row.domains == null ? "" : row.domains).log();
             return row;
         });
     }
@@ -185,7 +195,7 @@ public final class KeyService
      *
      * @throws Problem 404 when there is no active key {@code id}.
      */
-    public CompletableFuture<Long> revoke(final long id)
+    public CompletableFuture<Long> revoke(final ApiKey who, final long id)
     {
         return store.writer().submit(txn ->
         {
@@ -198,6 +208,7 @@ public final class KeyService
         {
             reloadOrFail();
             limiter.forget(revoked);
+            Audit.change("key.revoke", who).addKeyValue("targetKeyId", revoked).log();
             return revoked;
         });
     }

@@ -21,6 +21,7 @@ import io.bounce.control.store.Queries;
 import io.bounce.control.store.ReadPool;
 import io.bounce.control.store.Store;
 import io.bounce.replication.link.LinkRules;
+import io.bounce.control.Audit;
 import io.bounce.runtime.http.Problem;
 import org.agrona.concurrent.EpochClock;
 
@@ -209,7 +210,11 @@ public final class LinkService
     public CompletableFuture<LinkRow> create(final ApiKey owner, final LinkSpec spec)
     {
         final Draft draft = draft(owner, spec);
-        return writer.submit(txn -> insert(txn, draft, owner));
+        return writer.submit(txn -> insert(txn, draft, owner)).thenApply(row ->
+        {
+            Audit.link("link.create", owner, row);
+            return row;
+        });
     }
 
     /** One bulk result: the created link or the problem that stopped it. */
@@ -271,6 +276,21 @@ public final class LinkService
                     results.add(new BulkResult(null, problem));
                 }
             }
+            return results;
+        }).thenApply(results ->
+        {
+            final StringBuilder codes = new StringBuilder();
+            int created = 0;
+            for (final BulkResult result : results)
+            {
+                if (result.created != null)
+                {
+                    codes.append(created++ == 0 ? "" : ",").append(result.created.domain).append('/').append(result.created.code);
+                }
+            }
+            // one line for the batch, naming every link it made: a million-link import is a thousand lines, not a million
+            Audit.change("link.bulk-create", owner).addKeyValue("created", created).addKeyValue("failed", results.size() - created)
+                .addKeyValue("links", codes).log();
             return results;
         });
     }
@@ -373,6 +393,10 @@ public final class LinkService
                 row.expiresAt = newExpiry == null ? 0 : newExpiry;
             }
             return commitChange(txn, row);
+        }).thenApply(row ->
+        {
+            Audit.link("link.update", key, row);
+            return row;
         });
     }
 
@@ -384,11 +408,15 @@ public final class LinkService
             final LinkRow row = changeable(live(visible(Queries.findLink(txn.connection(), d, code), key, d, code)), key);
             row.deletedAt = txn.now();
             return commitChange(txn, row);
+        }).thenApply(row ->
+        {
+            Audit.link("link.delete", key, row);
+            return row;
         });
     }
 
     /** Disable a link for abuse (admin only, checked by the caller): edges answer 451 from then on. */
-    public CompletableFuture<LinkRow> takedown(final String domain, final String code, final String reason)
+    public CompletableFuture<LinkRow> takedown(final ApiKey admin, final String domain, final String code, final String reason)
     {
         final String d = domainOrDefault(domain);
         checkReason(reason);
@@ -397,6 +425,11 @@ public final class LinkService
             final LinkRow row = live(visible(Queries.findLink(txn.connection(), d, code), ADMIN_VIEW, d, code));
             row.disabledReason = reason;
             return commitChange(txn, row);
+        }).thenApply(row ->
+        {
+            Audit.change("link.takedown", admin).addKeyValue("domain", row.domain).addKeyValue("code", row.code)
+                .addKeyValue("reason", row.disabledReason).log();
+            return row;
         });
     }
 
