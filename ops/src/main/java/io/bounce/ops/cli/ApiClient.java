@@ -24,6 +24,7 @@ final class ApiClient
         final int status;
         /** What the server's {@code Retry-After} asked for (429, 503), in seconds; else 0. */
         final long retryAfterSeconds;
+        final int exitCode;
 
         Failure(final int status, final String message)
         {
@@ -32,9 +33,16 @@ final class ApiClient
 
         Failure(final int status, final String message, final long retryAfterSeconds)
         {
+            this(status, message, retryAfterSeconds, 1);
+        }
+
+        /** @param exitCode what bouncectl exits with: 1 when the server refused or could not be reached, 2 for a usage error. */
+        Failure(final int status, final String message, final long retryAfterSeconds, final int exitCode)
+        {
             super(message, null, false, false);
             this.status = status;
             this.retryAfterSeconds = retryAfterSeconds;
+            this.exitCode = exitCode;
         }
     }
 
@@ -43,10 +51,24 @@ final class ApiClient
     private final String api;
     private final String key;
 
-    ApiClient(final String api, final String key)
+    /** @throws Failure (exit 2) for an {@code --api} that is not an http(s) URL with a host. */
+    ApiClient(final String api, final String key) throws Failure
     {
         this.api = api.endsWith("/") ? api.substring(0, api.length() - 1) : api;
         this.key = key;
+        URI uri = null;
+        try
+        {
+            uri = URI.create(this.api);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            // reported below
+        }
+        if (uri == null || uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())))
+        {
+            throw new Failure(0, "--api must be a URL such as http://127.0.0.1:7070, not '" + api + "'", 0, 2);
+        }
     }
 
     static String q(final String value)
@@ -74,6 +96,13 @@ final class ApiClient
             }
             final HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
             final byte[] bytes = response.body();
+            final String type = response.headers().firstValue("Content-Type").orElse("");
+            if (bytes.length > 0 && !type.contains("json"))
+            {
+                throw new Failure(response.statusCode(), "the server at " + api + " answered HTTP " + response.statusCode() +
+                    (type.isEmpty() ? "" : " with " + type.split(";")[0]) + ", not as the Bounce API does; is --api the control " +
+                    "plane's API port (7070 unless changed)?");
+            }
             final JsonNode json = bytes.length == 0 ? null : JSON.readTree(bytes);
             if (response.statusCode() >= 400)
             {
@@ -81,9 +110,21 @@ final class ApiClient
             }
             return json;
         }
+        catch (final java.net.ConnectException ex)
+        {
+            throw new Failure(0, "nothing answers at " + api + "; is the control plane running (ops/bin/bounce up), and is --api right?");
+        }
+        catch (final java.net.http.HttpTimeoutException ex)
+        {
+            throw new Failure(0, "no answer from " + api + " in time; the control plane is up but not answering");
+        }
+        catch (final com.fasterxml.jackson.core.JsonProcessingException ex)
+        {
+            throw new Failure(0, "the server at " + api + " answered with JSON that is not the Bounce API's; is --api right?");
+        }
         catch (final IOException ex)
         {
-            throw new Failure(0, "cannot reach " + api + ": " + ex.getMessage());
+            throw new Failure(0, "cannot talk to " + api + ": " + (ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage()));
         }
         catch (final InterruptedException ex)
         {

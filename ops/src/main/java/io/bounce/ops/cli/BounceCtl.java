@@ -42,7 +42,7 @@ public final class BounceCtl
     @Spec
     CommandLine.Model.CommandSpec spec;
 
-    ApiClient client()
+    ApiClient client() throws ApiClient.Failure
     {
         return new ApiClient(api, key);
     }
@@ -83,13 +83,19 @@ public final class BounceCtl
         commandLine.setOut(out).setErr(err);
         commandLine.setExecutionExceptionHandler((ex, cl, parseResult) ->
         {
+            // One plain sentence, never a stack trace: what went wrong and, where it can, what to fix.
             if (ex instanceof ApiClient.Failure)
             {
                 cl.getErr().println("bouncectl: " + ex.getMessage());
                 cl.getErr().flush();
-                return 1;
+                return ((ApiClient.Failure)ex).exitCode;
             }
-            throw ex;
+            final String what = ex instanceof java.nio.file.NoSuchFileException ? "no such file: " + ex.getMessage()
+                : ex instanceof java.nio.file.AccessDeniedException ? "permission denied: " + ex.getMessage()
+                : ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+            cl.getErr().println("bouncectl: " + what);
+            cl.getErr().flush();
+            return 1;
         });
         return commandLine.execute(args);
     }

@@ -1,6 +1,7 @@
 package io.bounce.ops.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
@@ -16,6 +17,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** bouncectl against a real control plane over loopback. */
 class BounceCtlTest
@@ -95,10 +98,32 @@ class BounceCtlTest
             new PrintWriter(new StringWriter()), new PrintWriter(err, true));
         assertEquals(1, unauthenticated);
         assertTrue(err.toString().contains("401"), err.toString());
-        final StringWriter unreachable = new StringWriter();
-        assertEquals(1, BounceCtl.run(new String[] {"--api", "http://127.0.0.1:1", "--key", "k", "links", "list"},
-            new PrintWriter(new StringWriter()), new PrintWriter(unreachable, true)));
-        assertTrue(unreachable.toString().contains("cannot reach"), unreachable.toString());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "127.0.0.1:7070|2|--api must be a URL such as http://127.0.0.1:7070, not '127.0.0.1:7070'",
+        "http://127.0.0.1:1|1|nothing answers at http://127.0.0.1:1; is the control plane running",
+        "ADMIN|1|not as the Bounce API does; is --api the control plane's API port",
+        "nonsense://|2|--api must be a URL"})
+    void aMistakeIsOnePlainSentenceNamingWhatToFix(final String api, final int exit, final String says)
+    {
+        final String url = api.equals("ADMIN") ? "http://127.0.0.1:" + cp.node.adminAddress().getPort() : api;
+        final StringWriter err = new StringWriter();
+        assertEquals(exit, BounceCtl.run(new String[] {"--api", url, "--key", "k", "links", "list"},
+            new PrintWriter(new StringWriter()), new PrintWriter(err, true)), err.toString());
+        final String said = err.toString();
+        assertTrue(said.contains(says), said);
+        assertEquals(1, said.strip().lines().count(), "one line: " + said);
+        assertFalse(said.contains("Exception") || said.contains("\tat ") || said.contains("null"), said);
+    }
+
+    @Test
+    void aMissingFileIsOnePlainSentence()
+    {
+        final Run missing = ctl("links", "import", dir.resolve("nope.tsv").toString());
+        assertEquals(1, missing.exit);
+        assertEquals("bouncectl: no such file: " + dir.resolve("nope.tsv"), missing.err.strip());
     }
 
     @Test

@@ -32,6 +32,8 @@ public final class AdminServer implements AutoCloseable
 {
     /** Admin requests carry no body; anything larger than this is refused. */
     private static final int MAX_CONTENT_BYTES = 1024;
+    /** An admin connection that sends nothing for this long is closed. */
+    private static final int IDLE_SECONDS = 30;
 
     private final NettyServer server;
 
@@ -43,6 +45,13 @@ public final class AdminServer implements AutoCloseable
         final String threadName, final String host, final int port, final BooleanSupplier ready, final PrometheusRegistry metrics)
         throws InterruptedException
     {
+        this(threadName, host, port, ready, metrics, IDLE_SECONDS);
+    }
+
+    /** @param idleSeconds how long a connection may send nothing before it is closed, quietly. */
+    AdminServer(final String threadName, final String host, final int port, final BooleanSupplier ready, final PrometheusRegistry metrics,
+        final int idleSeconds) throws InterruptedException
+    {
         // Readiness as a sample too, so an alert can say which process has been unready for how long.
         Metrics.gauge(metrics, "bounce_ready", "1 while /readyz answers 200, else 0.", () -> ready.getAsBoolean() ? 1 : 0);
         final Handler handler = new Handler(ready, metrics);
@@ -51,7 +60,7 @@ public final class AdminServer implements AutoCloseable
             @Override
             protected void initChannel(final Channel ch)
             {
-                ch.pipeline().addLast(new ReadTimeoutHandler(30));
+                ch.pipeline().addLast(new ReadTimeoutHandler(idleSeconds));
                 StrictRequests.addCodec(ch.pipeline(), "http");
                 ch.pipeline()
                     .addLast(new HttpObjectAggregator(MAX_CONTENT_BYTES))
