@@ -442,6 +442,39 @@ class LinkApiTest
     }
 
     @Test
+    void searchFindsLinksByCodeUrlOrDomainAndUnknownParametersAreRefused() throws Exception
+    {
+        assertEquals(201, cp.post("/api/v1/domains", key, "{\"name\":\"go.brand.test\"}").status);
+        create("{\"url\":\"https://shop.example/Summer-Sale\",\"alias\":\"deal\"}");
+        create("{\"url\":\"https://news.example/a\",\"alias\":\"SummerNews\"}");
+        create("{\"url\":\"https://other.example/\",\"alias\":\"launch\",\"domain\":\"go.brand.test\"}");
+        create("{\"url\":\"https://other.example/100%25_off\",\"alias\":\"pct\"}");
+        assertEquals(Set.of("deal", "SummerNews"), codes(cp.get("/api/v1/links?search=summer", key)), "URL or code, any case");
+        assertEquals(Set.of("launch"), codes(cp.get("/api/v1/links?search=BRAND", key)), "the domain too");
+        assertEquals(Set.of("pct"), codes(cp.get("/api/v1/links?search=%2525_", key)), "'%25_' as text");
+        assertEquals(Set.of(), codes(cp.get("/api/v1/links?search=10_", key)), "_ is text, not a wildcard (it would match 100)");
+        assertEquals(Set.of(), codes(cp.get("/api/v1/links?search=other%25off", key)), "% is text, not a wildcard");
+        assertEquals(Set.of(), codes(cp.get("/api/v1/links?search=nothing-like-it", key)));
+        assertEquals(Set.of("deal"), codes(cp.get("/api/v1/links?search=sale&domain=bnc.test", key)));
+
+        final Answer tag = cp.get("/api/v1/links?search=summer&tag=x", key);
+        assertEquals(400, tag.status, "an unknown filter is refused, not ignored: " + tag);
+        assertEquals("query-unknown", tag.rule());
+        assertTrue(tag.text("detail").contains("'tag'"), tag.toString());
+        assertEquals("query-repeated", cp.get("/api/v1/links?limit=1&limit=2", key).rule());
+        assertEquals("query-unknown", cp.get("/api/v1/keys?verbose=1", key).rule());
+        assertEquals("query-unknown", cp.get("/api/v1/links/deal?domian=bnc.test", key).rule(), "a misspelt parameter too");
+        assertEquals("query-search", cp.get("/api/v1/links?search=" + "x".repeat(201), key).rule());
+    }
+
+    private static Set<String> codes(final Answer page)
+    {
+        final Set<String> codes = new HashSet<>();
+        page.json.get("items").forEach(item -> codes.add(item.get("code").asText()));
+        return codes;
+    }
+
+    @Test
     void bulkCreatesWhatItCanAndReportsEachItem() throws Exception
     {
         create("{\"url\":\"https://a.example/\",\"alias\":\"taken\"}");

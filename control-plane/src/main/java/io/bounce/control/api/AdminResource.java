@@ -26,7 +26,7 @@ final class AdminResource
 
     List<Route> routes()
     {
-        return List.of(new Route("POST", "/api/v1/links/{code}/takedown", Scope.ADMIN, this::takedown));
+        return List.of(new Route("POST", "/api/v1/links/{code}/takedown", Scope.ADMIN, java.util.Set.of("domain"), this::takedown));
     }
 
     private CompletableFuture<ApiResponse> takedown(final ApiKey key, final ApiRequest request, final Map<String, String> params)

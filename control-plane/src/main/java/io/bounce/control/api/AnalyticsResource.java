@@ -38,7 +38,8 @@ final class AnalyticsResource
 
     List<Route> routes()
     {
-        return List.of(new Route("GET", "/api/v1/links/{code}/analytics", Scope.ANALYTICS_READ, this::report));
+        return List.of(new Route("GET", "/api/v1/links/{code}/analytics", Scope.ANALYTICS_READ,
+            java.util.Set.of("domain", "from", "to", "granularity"), this::report));
     }
 
     private CompletableFuture<ApiResponse> report(final ApiKey key, final ApiRequest request, final Map<String, String> params)

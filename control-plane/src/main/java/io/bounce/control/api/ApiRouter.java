@@ -137,6 +137,7 @@ public final class ApiRouter
             request.route = route.template();
             final ApiKey key = route.scope() == null ? null : authenticator.authenticate(request, route.scope());
             request.keyId = key == null ? -1 : key.id();
+            checkQuery(request, route);
             return route.handler().handle(key, request, params);
         }
         if (!allowed.isEmpty())
@@ -144,6 +145,23 @@ public final class ApiRouter
             throw Problem.methodNotAllowed(request.method, String.join(", ", allowed));
         }
         throw Problem.notFound("no API resource at " + Problem.echo(request.path));
+    }
+
+    /** Every query parameter must be one the route takes, given once. */
+    private static void checkQuery(final ApiRequest request, final Route route)
+    {
+        for (final Map.Entry<String, List<String>> parameter : request.query.entrySet())
+        {
+            if (!route.query().contains(parameter.getKey()))
+            {
+                throw Problem.badRequest("query-unknown", "unknown query parameter '" + Problem.echo(parameter.getKey()) + "'" +
+                    (route.query().isEmpty() ? "; this resource takes none" : " (allowed: " + String.join(", ", new java.util.TreeSet<>(route.query())) + ")"));
+            }
+            if (parameter.getValue().size() > 1)
+            {
+                throw Problem.badRequest("query-repeated", "query parameter '" + parameter.getKey() + "' must be given once");
+            }
+        }
     }
 
     private static Throwable unwrap(final Throwable failure)

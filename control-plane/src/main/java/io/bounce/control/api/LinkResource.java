@@ -25,6 +25,8 @@ final class LinkResource
     private static final Set<String> UPDATE_FIELDS = Set.of("url", "expiresAt", "redirect", "forwardQuery");
     private static final Set<String> BULK_FIELDS = Set.of("links");
     private static final int MAX_PAGE = 1000;
+    private static final int MAX_SEARCH = 200;
+    private static final Set<String> DOMAIN = Set.of("domain");
 
     private final LinkService links;
     private final ControlMetrics metrics;
@@ -44,10 +46,10 @@ final class LinkResource
         return List.of(
             new Route("POST", "/api/v1/links", Scope.LINKS_WRITE, this::create),
             new Route("POST", "/api/v1/links/bulk", Scope.LINKS_WRITE, this::bulkCreate),
-            new Route("GET", "/api/v1/links", Scope.LINKS_READ, this::list),
-            new Route("GET", "/api/v1/links/{code}", Scope.LINKS_READ, this::get),
-            new Route("PATCH", "/api/v1/links/{code}", Scope.LINKS_WRITE, this::update),
-            new Route("DELETE", "/api/v1/links/{code}", Scope.LINKS_WRITE, this::delete));
+            new Route("GET", "/api/v1/links", Scope.LINKS_READ, Set.of("domain", "cursor", "limit", "search"), this::list),
+            new Route("GET", "/api/v1/links/{code}", Scope.LINKS_READ, DOMAIN, this::get),
+            new Route("PATCH", "/api/v1/links/{code}", Scope.LINKS_WRITE, DOMAIN, this::update),
+            new Route("DELETE", "/api/v1/links/{code}", Scope.LINKS_WRITE, DOMAIN, this::delete));
     }
 
     private static LinkSpec spec(final ObjectNode body)
@@ -155,7 +157,12 @@ final class LinkResource
                 throw Problem.badRequest("cursor", "cursor must be the nextCursor of a previous page");
             }
         }
-        final LinkService.Page page = links.list(key, request.query("domain"), cursor, limit);
+        final String search = request.query("search");
+        if (search != null && (search.isBlank() || search.length() > MAX_SEARCH))
+        {
+            throw Problem.badRequest("query-search", "search must be 1 to " + MAX_SEARCH + " characters");
+        }
+        final LinkService.Page page = links.list(key, request.query("domain"), search, cursor, limit);
         final ObjectNode out = Json.MAPPER.createObjectNode();
         final ArrayNode items = out.putArray("items");
         for (final LinkRow row : page.items)

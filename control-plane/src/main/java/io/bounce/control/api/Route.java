@@ -2,6 +2,7 @@ package io.bounce.control.api;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 import io.bounce.control.keys.ApiKey;
@@ -9,10 +10,17 @@ import io.bounce.control.keys.Scope;
 
 /**
  * One API route: method, path template ({@code {code}}, {@code {id}} stand for one path segment), the
- * scope a key needs for it (null: public), and what answers it.
+ * scope a key needs for it (null: public), the query parameters it takes (any other is a 400, so a
+ * filter the server does not know is never silently ignored), and what answers it.
  */
-public record Route(String method, String template, Scope scope, Handler handler)
+public record Route(String method, String template, Scope scope, Set<String> query, Handler handler)
 {
+    /** A route that takes no query parameters. */
+    public Route(final String method, final String template, final Scope scope, final Handler handler)
+    {
+        this(method, template, scope, Set.of(), handler);
+    }
+
     /** Answers a request to a route; runs on a worker thread. */
     @FunctionalInterface
     public interface Handler

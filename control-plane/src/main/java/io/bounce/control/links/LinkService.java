@@ -348,11 +348,13 @@ public final class LinkService
         }
     }
 
-    public Page list(final ApiKey key, final String domain, final Long cursor, final int limit) throws SQLException
+    /** @param search text the code, the destination or the domain contains (ignoring case), or null for all. */
+    public Page list(final ApiKey key, final String domain, final String search, final Long cursor, final int limit) throws SQLException
     {
         final long owner = key.isAdmin() ? -1 : key.id();
         final String d = domain == null ? null : domain.toLowerCase(Locale.ROOT);
-        final List<LinkRow> rows = readers.read(c -> Queries.listLinks(c, owner, d, cursor == null ? Long.MAX_VALUE : cursor, limit + 1));
+        final List<LinkRow> rows = readers.read(c ->
+            Queries.listLinks(c, owner, d, search, cursor == null ? Long.MAX_VALUE : cursor, limit + 1));
         final boolean more = rows.size() > limit;
         final List<LinkRow> items = more ? rows.subList(0, limit) : rows;
         return new Page(items, more ? items.get(items.size() - 1).id : null);

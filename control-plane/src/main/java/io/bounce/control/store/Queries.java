@@ -138,9 +138,10 @@ public final class Queries
      *
      * @param ownerKeyId only this key's links, or all links when negative.
      * @param domain only this domain, or every domain when null.
+     * @param search only links whose code, url or domain contains it (ignoring case), or every link when null.
      */
-    public static List<LinkRow> listLinks(
-        final Connection c, final long ownerKeyId, final String domain, final long beforeId, final int limit) throws SQLException
+    public static List<LinkRow> listLinks(final Connection c, final long ownerKeyId, final String domain, final String search,
+        final long beforeId, final int limit) throws SQLException
     {
         final StringBuilder sql = new StringBuilder("SELECT " + LINK_COLUMNS + " FROM links WHERE deleted_at = 0 AND id < ?");
         if (ownerKeyId >= 0)
@@ -150,6 +151,10 @@ public final class Queries
         if (domain != null)
         {
             sql.append(" AND domain = ?");
+        }
+        if (search != null)
+        {
+            sql.append(" AND (lower(code) LIKE ? ESCAPE '\\' OR lower(url) LIKE ? ESCAPE '\\' OR domain LIKE ? ESCAPE '\\')");
         }
         sql.append(" ORDER BY id DESC LIMIT ?");
         final PreparedStatement ps = prepare(c, sql.toString());
@@ -162,6 +167,14 @@ public final class Queries
         if (domain != null)
         {
             ps.setString(i++, domain);
+        }
+        if (search != null)
+        {
+            final String pattern = "%" + search.toLowerCase(java.util.Locale.ROOT).replace("\\", "\\\\").replace("%", "\\%")
+                .replace("_", "\\_") + "%";
+            ps.setString(i++, pattern);
+            ps.setString(i++, pattern);
+            ps.setString(i++, pattern);
         }
         ps.setInt(i, limit);
         final List<LinkRow> rows = new ArrayList<>();

@@ -98,6 +98,8 @@ final class LinkCommands
     @Command(name = "list", description = "List your links, newest first.")
     int list(
         @Option(names = "--domain", paramLabel = "DOMAIN", description = "only this domain") final String domain,
+        @Option(names = "--search", paramLabel = "TEXT", description = "only links whose code, URL or domain contains TEXT (ignoring case)")
+        final String search,
         @Option(names = "--limit", defaultValue = "50", description = "links per page (1-1000). Default: ${DEFAULT-VALUE}") final int limit,
         @Option(names = "--all", description = "follow the cursor through every page") final boolean all) throws ApiClient.Failure
     {
@@ -106,7 +108,8 @@ final class LinkCommands
         do
         {
             final JsonNode page = root.client().call("GET", "/api/v1/links?limit=" + limit +
-                (domain == null ? "" : "&domain=" + ApiClient.q(domain)) + (cursor == null ? "" : "&cursor=" + cursor), null);
+                (domain == null ? "" : "&domain=" + ApiClient.q(domain)) + (search == null ? "" : "&search=" + ApiClient.q(search)) +
+                (cursor == null ? "" : "&cursor=" + cursor), null);
             page.get("items").forEach(items::add);
             cursor = page.get("nextCursor").isNull() ? null : page.get("nextCursor").asText();
         }
