@@ -14,6 +14,7 @@ import io.bounce.edge.clicks.ClickPipeline;
 import io.bounce.edge.http.RedirectServer;
 import io.bounce.edge.http.Redirector;
 import io.bounce.edge.metrics.EdgeMetrics;
+import io.bounce.edge.replica.DefaultDomainCheck;
 import io.bounce.edge.replica.LinkReplica;
 import io.bounce.edge.replica.TsvImporter;
 import io.bounce.replication.log.FollowerStats;
@@ -110,6 +111,12 @@ public final class EdgeNode implements AutoCloseable
             final Path drainFile = config.dataDir().resolve(DRAIN_FILE);
             final PrometheusRegistry registry = Metrics.registry("edge");
             metrics.register(registry, replica);
+            final DefaultDomainCheck defaultDomain = new DefaultDomainCheck(replica, config.defaultDomain());
+            defaultDomain.warnIfUnknown("at start");
+            replica.onSnapshot(() -> defaultDomain.warnIfUnknown("after a snapshot"));
+            Metrics.gauge(registry, "bounce_edge_default_domain_unknown",
+                "1 while the edge has links but none on its --default-domain: requests for other hosts all get 404.",
+                () -> defaultDomain.unknown() ? 1 : 0);
             server.limits().register(registry, "bounce_edge", false); // the edge counts its open connections itself
             agents.register(registry);
             if (pipeline != null)

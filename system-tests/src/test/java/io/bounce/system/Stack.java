@@ -159,6 +159,19 @@ final class Stack
         return call("GET", "http://127.0.0.1:" + edge.adminAddress().getPort() + "/metrics", null, null).body();
     }
 
+    /** @return an unlabelled sample of {@code edge}'s metrics, or -1 if absent or the admin port did not answer. */
+    static long sample(final EdgeNode edge, final String name)
+    {
+        try
+        {
+            return sample(metrics(edge), name);
+        }
+        catch (final Exception ex)
+        {
+            return -1;
+        }
+    }
+
     /** @return the value of an unlabelled sample in Prometheus text, or -1 if absent. */
     static long sample(final String metrics, final String name)
     {

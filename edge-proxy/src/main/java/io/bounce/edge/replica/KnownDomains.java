@@ -45,6 +45,18 @@ final class KnownDomains
         return new KnownDomains(more);
     }
 
+    int size()
+    {
+        return domains.length;
+    }
+
+    /** The domains, comma-separated, for a log line. */
+    @Override
+    public String toString()
+    {
+        return new String(encode(), StandardCharsets.US_ASCII).strip().replace('\n', ',');
+    }
+
     byte[] encode()
     {
         final StringBuilder joined = new StringBuilder();

@@ -72,6 +72,7 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
     private final MapRetirer retirer = new MapRetirer();
     private volatile ChronicleMap<byte[], byte[]> map;
     private volatile KnownDomains knownDomains;
+    private volatile Runnable afterSnapshot = () -> { };
     /**
      * What the bookkeeping entries hold, kept beside the map so that metrics and readiness never look
      * keys up in it. A lookup with a byte[] key from another thread (the admin port's scrape) showed
@@ -389,6 +390,25 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
         knownDomains = domains;
         map = fresh;
         retirer.retire(old);
+        afterSnapshot.run();
+    }
+
+    /** Run {@code check} after every snapshot is swapped in (the domains may have changed whole). */
+    public void onSnapshot(final Runnable check)
+    {
+        afterSnapshot = check;
+    }
+
+    /** How many domains the links belong to. */
+    public int domainCount()
+    {
+        return knownDomains.size();
+    }
+
+    /** The domains the links belong to, comma-separated. */
+    public String domains()
+    {
+        return knownDomains.toString();
     }
 
     /**
