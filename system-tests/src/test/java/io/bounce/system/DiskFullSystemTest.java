@@ -126,11 +126,19 @@ class DiskFullSystemTest
             Files.delete(filler);
             await("the writer recovers by itself", WAIT_MS, () -> Stack.sample(edgeMetrics(edge), "bounce_clicks_writer_up") == 1);
             final long recoveredMs = (System.nanoTime() - freedAt) / 1_000_000;
-            await("every click written or dropped with a reason", WAIT_MS, () ->
+            try
             {
-                final String metrics = edgeMetrics(edge);
-                return Stack.sample(metrics, "bounce_clicks_written_total") + dropped(metrics) == total;
-            });
+                await("every click written or dropped with a reason", WAIT_MS, () ->
+                {
+                    final String metrics = edgeMetrics(edge);
+                    return Stack.sample(metrics, "bounce_clicks_written_total") + dropped(metrics) == total;
+                });
+            }
+            catch (final AssertionError ex)
+            {
+                throw new AssertionError(ex.getMessage() + "; served " + total + ", edge metrics:\n" + edgeMetrics(edge).lines()
+                    .filter(l -> l.startsWith("bounce_clicks")).collect(java.util.stream.Collectors.joining("\n")), ex);
+            }
             final String metrics = edgeMetrics(edge);
             final long written = Stack.sample(metrics, "bounce_clicks_written_total");
             assertEquals(total, Stack.sample(metrics, "bounce_clicks_recorded_total"));

@@ -232,6 +232,19 @@ final class ClickFileWriter implements Agent
 
     private ControlledMessageHandler.Action onEvent(final int msgType, final DirectBuffer buffer, final int index, final int length)
     {
+        if (pendingLength >= BLOCK_BYTES)
+        {
+            // A block a failed write left behind goes first: there is no room for another row behind it.
+            try
+            {
+                flushPending();
+            }
+            catch (final IOException ex)
+            {
+                failure = ex;
+                return ControlledMessageHandler.Action.ABORT; // this event stays in the ring, unread
+            }
+        }
         if (pendingBytes.get() + (fileBytes + pendingLength) / 4 >= diskBudgetBytes)
         {
             stats.droppedDiskBudget.incrementAndGet();

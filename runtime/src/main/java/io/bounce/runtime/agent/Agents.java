@@ -17,13 +17,15 @@ import org.slf4j.LoggerFactory;
 /**
  * The one way a Bounce role runs background work: each loop is an Agrona {@link Agent} on a daemon
  * thread named after its role, run by an {@link AgentRunner} with a named idle strategy. An exception
- * out of an agent's duty cycle is logged and counted ({@code bounce_agent_errors_total{agent}}) and the
- * agent goes on; an agent that must pause after a failure (a full disk, a peer that is down) keeps its
+ * out of an agent's duty cycle is counted ({@code bounce_agent_errors_total{agent}}), logged (at most a
+ * line a second per agent) and followed by a 100 ms pause, and the agent goes on; an agent that must pause after a failure (a full disk, a peer that is down) keeps its
  * own {@link Backoff} and returns 0 until it is due again. One per role, shared by its components.
  */
 public final class Agents
 {
     private static final Logger LOG = LoggerFactory.getLogger(Agents.class);
+    private static final long ERROR_LOG_INTERVAL_NS = 1_000_000_000L;
+    private static final long ERROR_PAUSE_MS = 100;
 
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
 
@@ -46,10 +48,26 @@ public final class Agents
     public AgentRunner start(final Agent agent, final IdleStrategy idle)
     {
         final LongAdder count = errors.computeIfAbsent(agent.roleName(), name -> new LongAdder());
+        final long[] loggedAt = {Long.MIN_VALUE};
         final AgentRunner runner = new AgentRunner(idle, error ->
         {
             count.increment();
-            LOG.error("{} failed and carries on", agent.roleName(), error);
+            // Runs on the agent's own thread: a failure that repeats is logged at most once a second (with how
+            // many it stands for) and slows the loop down, instead of spinning and flooding the log.
+            final long now = System.nanoTime();
+            if (loggedAt[0] == Long.MIN_VALUE || now - loggedAt[0] >= ERROR_LOG_INTERVAL_NS)
+            {
+                LOG.error("{} failed and carries on ({} failures so far)", agent.roleName(), count.sum(), error);
+                loggedAt[0] = now;
+            }
+            try
+            {
+                Thread.sleep(ERROR_PAUSE_MS);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
         }, null, agent);
         AgentRunner.startOnThread(runner, task ->
         {
