@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
+import io.bounce.runtime.log.LogThrottle;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.agrona.concurrent.Agent;
@@ -24,7 +25,6 @@ import org.slf4j.LoggerFactory;
 public final class Agents
 {
     private static final Logger LOG = LoggerFactory.getLogger(Agents.class);
-    private static final long ERROR_LOG_INTERVAL_NS = 1_000_000_000L;
     private static final long ERROR_PAUSE_MS = 100;
 
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
@@ -48,17 +48,15 @@ public final class Agents
     public AgentRunner start(final Agent agent, final IdleStrategy idle)
     {
         final LongAdder count = errors.computeIfAbsent(agent.roleName(), name -> new LongAdder());
-        final long[] loggedAt = {Long.MIN_VALUE};
+        final LogThrottle throttle = new LogThrottle();
         final AgentRunner runner = new AgentRunner(idle, error ->
         {
             count.increment();
             // Runs on the agent's own thread: a failure that repeats is logged at most once a second (with how
             // many it stands for) and slows the loop down, instead of spinning and flooding the log.
-            final long now = System.nanoTime();
-            if (loggedAt[0] == Long.MIN_VALUE || now - loggedAt[0] >= ERROR_LOG_INTERVAL_NS)
+            if (throttle.tryAcquire())
             {
-                LOG.error("{} failed and carries on ({} failures so far)", agent.roleName(), count.sum(), error);
-                loggedAt[0] = now;
+                LOG.error("{} failed and carries on ({} failures since the last such line)", agent.roleName(), throttle.since(), error);
             }
             try
             {

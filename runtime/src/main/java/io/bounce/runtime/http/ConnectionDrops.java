@@ -1,10 +1,10 @@
 package io.bounce.runtime.http;
 
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.bounce.runtime.admin.Metrics;
+import io.bounce.runtime.log.LogThrottle;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,12 +36,10 @@ public final class ConnectionDrops
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionDrops.class);
-    private static final long LOG_INTERVAL_NS = 1_000_000_000L;
 
     private final String server;
     private final LongAdder[] counts = new LongAdder[Reason.values().length];
-    private final AtomicLongArray loggedAtNs = new AtomicLongArray(Reason.values().length);
-    private final AtomicLongArray loggedCount = new AtomicLongArray(Reason.values().length);
+    private final LogThrottle[] throttles = new LogThrottle[Reason.values().length];
 
     /** @param server the server's name in the log ("api", "aggregator"). */
     public ConnectionDrops(final String server)
@@ -50,7 +48,7 @@ public final class ConnectionDrops
         for (int i = 0; i < counts.length; i++)
         {
             counts[i] = new LongAdder();
-            loggedAtNs.set(i, System.nanoTime() - LOG_INTERVAL_NS);
+            throttles[i] = new LogThrottle();
         }
     }
 
@@ -59,12 +57,10 @@ public final class ConnectionDrops
     {
         final int i = reason.ordinal();
         counts[i].increment();
-        final long now = System.nanoTime();
-        final long last = loggedAtNs.get(i);
-        if (now - last >= LOG_INTERVAL_NS && loggedAtNs.compareAndSet(i, last, now))
+        if (throttles[i].tryAcquire())
         {
             final long total = counts[i].sum();
-            final long since = total - loggedCount.getAndSet(i, total);
+            final long since = throttles[i].since();
             final String message = "{} connection from {} cut: {}{} ({} cut for this reason since the last such line, {} in all)";
             final Object[] args = {server, peer, reason.label(), detail == null ? "" : " (" + detail + ")", since, total};
             if (reason == Reason.IDLE_TIMEOUT)

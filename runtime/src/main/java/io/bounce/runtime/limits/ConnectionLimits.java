@@ -6,10 +6,10 @@ import java.net.SocketAddress;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.bounce.runtime.admin.Metrics;
+import io.bounce.runtime.log.LogThrottle;
 import io.netty.channel.Channel;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.slf4j.Logger;
@@ -38,7 +38,6 @@ public final class ConnectionLimits
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionLimits.class);
-    private static final long LOG_INTERVAL_NS = 1_000_000_000L;
 
     private final String server;
     private final int maxConnections;
@@ -46,7 +45,7 @@ public final class ConnectionLimits
     private final AtomicInteger open = new AtomicInteger();
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perAddress = new ConcurrentHashMap<>();
     private final LongAdder[] refused = {new LongAdder(), new LongAdder()};
-    private final AtomicLong loggedAtNs = new AtomicLong(System.nanoTime() - LOG_INTERVAL_NS);
+    private final LogThrottle throttle = new LogThrottle();
 
     /**
      * @param maxConnections open connections in all (at least 1).
@@ -114,12 +113,11 @@ public final class ConnectionLimits
     private void refuse(final Limit limit, final SocketAddress remote)
     {
         refused[limit.ordinal()].increment();
-        final long now = System.nanoTime();
-        final long last = loggedAtNs.get();
-        if (now - last >= LOG_INTERVAL_NS && loggedAtNs.compareAndSet(last, now))
+        if (throttle.tryAcquire())
         {
-            LOG.warn("{} refused a connection from {}: {} connection limit reached ({} in all, {} per address; {} refused so far)",
-                server, remote, limit.label(), maxConnections, maxPerAddress == 0 ? "no limit" : maxPerAddress, refused(limit));
+            LOG.warn("{} refused a connection from {}: {} connection limit reached ({} in all, {} per address; {} refused since " +
+                "the last such line)", server, remote, limit.label(), maxConnections, maxPerAddress == 0 ? "no limit" : maxPerAddress,
+                throttle.since());
         }
     }
 
