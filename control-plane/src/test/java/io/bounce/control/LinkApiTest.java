@@ -246,12 +246,13 @@ class LinkApiTest
     }
 
     @Test
-    void aliasesAreUniquePerDomainIgnoringCase() throws Exception
+    void aliasesAreCaseSensitiveLikeEveryUrlPathAndUniquePerDomain() throws Exception
     {
+        // Decided (issue 13): case-sensitive, as URL paths and random codes are; a case-folded index would
+        // cost bulk imports a quarter of their speed (measured), and branded domains are now only for
+        // the keys granted them, so nobody else can put "promo" beside a brand's "Promo".
         assertEquals(201, create("{\"url\":\"https://a.example/\",\"alias\":\"Promo\"}").status);
-        final Answer folded = create("{\"url\":\"https://a.example/\",\"alias\":\"promo\"}");
-        assertEquals(409, folded.status, "promo and Promo would be two links one letter's case apart: " + folded);
-        assertTrue(folded.text("detail").contains("'Promo'"), folded.toString());
+        assertEquals(201, create("{\"url\":\"https://a.example/\",\"alias\":\"promo\"}").status);
         final Answer taken = create("{\"url\":\"https://b.example/\",\"alias\":\"Promo\"}");
         assertEquals(409, taken.status);
         assertEquals("alias-taken", taken.rule());

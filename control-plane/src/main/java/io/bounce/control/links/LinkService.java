@@ -163,10 +163,9 @@ public final class LinkService
         if (draft.alias != null)
         {
             row.code = draft.alias;
-            final String taken = Queries.findCodeIgnoringCase(txn.connection(), draft.domain, draft.alias);
-            if (taken != null || !Queries.insertLink(txn.connection(), row))
+            if (!Queries.insertLink(txn.connection(), row))
             {
-                throw aliasTaken(txn, draft, owner, taken);
+                throw aliasTaken(txn, draft, owner);
             }
         }
         else
@@ -175,9 +174,7 @@ public final class LinkService
             for (int attempt = 0; attempt < CODE_ATTEMPTS && !inserted; attempt++)
             {
                 row.code = codes.next();
-                // no two codes a letter's case apart either, so every code exported can be imported as an alias
-                inserted = Queries.findCodeIgnoringCase(txn.connection(), row.domain, row.code) == null &&
-                    Queries.insertLink(txn.connection(), row);
+                inserted = Queries.insertLink(txn.connection(), row);
             }
             if (!inserted)
             {
@@ -193,10 +190,9 @@ public final class LinkService
      * exactly what was asked for, the problem says so ({@code "identical": true}): an import run again
      * counts it as already there, not as a failure.
      */
-    private static Problem aliasTaken(final WriteTxn txn, final Draft draft, final ApiKey owner, final String taken) throws SQLException
+    private static Problem aliasTaken(final WriteTxn txn, final Draft draft, final ApiKey owner) throws SQLException
     {
-        final Problem problem = Problem.conflict("alias-taken", "alias '" + draft.alias + "' is already taken on " + draft.domain +
-            (taken != null && !taken.equals(draft.alias) ? " as '" + taken + "' (aliases are unique ignoring case)" : ""));
+        final Problem problem = Problem.conflict("alias-taken", "alias '" + draft.alias + "' is already taken on " + draft.domain);
         final LinkRow existing = Queries.findLink(txn.connection(), draft.domain, draft.alias);
         if (existing != null && (owner.isAdmin() || existing.ownerKeyId == owner.id()))
         {

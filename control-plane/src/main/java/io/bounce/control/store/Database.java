@@ -57,10 +57,8 @@ public final class Database
             " seq BIGINT PRIMARY KEY," +
             " committed_at BIGINT NOT NULL," +
             " record BLOB NOT NULL);",
-        // Keys name the branded domains they may create links on (null: the default domain only; "*": all),
-        // and aliases are unique per domain ignoring case, which this index makes a cheap check.
-        "ALTER TABLE api_keys ADD COLUMN domains TEXT;" +
-        "CREATE INDEX links_by_folded_code ON links (domain, lower(code));");
+        // Keys name the branded domains they may create links on (null: the default domain only; "*": all).
+        "ALTER TABLE api_keys ADD COLUMN domains TEXT;");
 
     private final Path file;
 

@@ -451,26 +451,6 @@ public final class Queries
         return ps.executeUpdate() == 1;
     }
 
-    /**
-     * Finds a code ignoring case through {@code links_by_folded_code}. It selects {@code url} on purpose:
-     * asked for {@code code} alone, SQLite (without statistics) prefers the (domain, code) index, which
-     * covers the query but narrows only by domain, and every create scanned the whole domain (40,000
-     * links took minutes). {@code QueriesPlanTest} checks the plan.
-     */
-    static final String FIND_CODE_IGNORING_CASE = "SELECT code, url FROM links WHERE domain = ? AND lower(code) = lower(?) LIMIT 1";
-
-    /** @return the code of a link on {@code domain} whose code equals {@code code} ignoring case, or null. */
-    public static String findCodeIgnoringCase(final Connection c, final String domain, final String code) throws SQLException
-    {
-        final PreparedStatement ps = prepare(c, FIND_CODE_IGNORING_CASE);
-        ps.setString(1, domain);
-        ps.setString(2, code);
-        try (ResultSet rs = ps.executeQuery())
-        {
-            return rs.next() ? rs.getString(1) : null;
-        }
-    }
-
     /** @return false if there is no such key or it was already revoked. */
     public static boolean revokeKey(final Connection c, final long id, final long now) throws SQLException
     {
