@@ -44,6 +44,7 @@ class ApiLogTest
         }
         finally
         {
+            io.bounce.runtime.log.LogOutput.flush(); // lines are written by a background thread
             System.setErr(stderr);
         }
         final String log = captured.toString(StandardCharsets.UTF_8);

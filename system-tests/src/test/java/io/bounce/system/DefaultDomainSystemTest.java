@@ -43,6 +43,7 @@ class DefaultDomainSystemTest
             }
             finally
             {
+                io.bounce.runtime.log.LogOutput.flush(); // lines are written by a background thread
                 System.setErr(stderr);
             }
         }

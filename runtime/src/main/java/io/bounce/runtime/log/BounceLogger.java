@@ -22,8 +22,8 @@ import org.slf4j.spi.LoggingEventAware;
 /**
  * One named logger: a line per event on standard error, as text ({@code time LEVEL logger - message k=v})
  * or as one JSON object ({@code time}, {@code level}, {@code logger}, {@code message}, each key-value pair
- * as a member, {@code error} with the stack trace). Lines are written whole under the stream's lock, so
- * events from many threads never interleave within a line.
+ * as a member, {@code error} with the stack trace). Lines go whole to {@link LogOutput}, so events from
+ * many threads never interleave within a line.
  */
 final class BounceLogger extends LegacyAbstractLogger implements LoggingEventAware
 {
@@ -35,7 +35,7 @@ final class BounceLogger extends LegacyAbstractLogger implements LoggingEventAwa
     private final transient PrintStream out;
     private final int level;
 
-    /** @param out where lines go; null for standard error as it is when each line is written. */
+    /** @param out where lines go, written at once; null for standard error through {@link LogOutput}. */
     BounceLogger(final String name, final LogSettings settings, final PrintStream out)
     {
         this.name = name;
@@ -113,11 +113,15 @@ final class BounceLogger extends LegacyAbstractLogger implements LoggingEventAwa
     private void write(final Level at, final long timeMs, final String message, final List<KeyValuePair> pairs, final Throwable throwable)
     {
         final String line = settings.json() ? json(at, timeMs, message, pairs, throwable) : text(at, timeMs, message, pairs, throwable);
-        final PrintStream target = out != null ? out : System.err; // looked up each time, so a test can capture it
-        synchronized (target)
+        if (out == null)
         {
-            target.print(line);
-            target.flush();
+            LogOutput.write(line);
+            return;
+        }
+        synchronized (out)
+        {
+            out.print(line);
+            out.flush();
         }
     }
 

@@ -34,6 +34,7 @@ class AdminServerTest
         }
         finally
         {
+            io.bounce.runtime.log.LogOutput.flush(); // lines are written by a background thread
             System.setErr(stderr);
         }
         final String log = captured.toString(StandardCharsets.UTF_8);
