@@ -28,11 +28,34 @@ public final class Audit
             .addKeyValue("keyName", who == null ? "system" : who.name());
     }
 
-    /** A change to one link: its domain and code, and its state after the change. */
+    /**
+     * A change to one link: its domain and code, and its state after the change. The destination is logged
+     * by its host alone: a destination's path and query may carry a token (a signed URL, a password-reset
+     * link), and a log is read by more people than the link's owner. The store has the whole URL.
+     */
     public static void link(final String action, final ApiKey who, final LinkRow row)
     {
-        change(action, who).addKeyValue("domain", row.domain).addKeyValue("code", row.code).addKeyValue("url", row.url)
-            .addKeyValue("redirect", row.status).addKeyValue("expiresAt", row.expiresAt)
+        change(action, who).addKeyValue("domain", row.domain).addKeyValue("code", row.code)
+            .addKeyValue("destinationHost", hostOf(row.url)).addKeyValue("redirect", row.status).addKeyValue("expiresAt", row.expiresAt)
             .addKeyValue("disabled", row.disabledReason != null).addKeyValue("deleted", row.isDeleted()).log();
+    }
+
+    private static String hostOf(final String url)
+    {
+        if (url == null || url.isEmpty())
+        {
+            return "-";
+        }
+        final int start = url.indexOf("://");
+        if (start < 0)
+        {
+            return "-";
+        }
+        int end = start + 3;
+        while (end < url.length() && "/?#".indexOf(url.charAt(end)) < 0)
+        {
+            end++;
+        }
+        return url.substring(start + 3, end);
     }
 }

@@ -31,7 +31,7 @@ class ApiLogTest
         try (ControlPlaneHarness cp = new ControlPlaneHarness(dir.resolve("data")))
         {
             adminKey = cp.adminKey;
-            final String code = cp.post("/api/v1/links", adminKey, "{\"url\":\"https://a.example/\"}").text("code");
+            final String code = cp.post("/api/v1/links", adminKey, "{\"url\":\"https://a.example/reset?token=s3cr3t-in-a-url\"}").text("code");
             cp.call("PATCH", "/api/v1/links/" + code, adminKey, "{\"redirect\":301}");
             cp.post("/api/v1/links/" + code + "/takedown", adminKey, "{\"reason\":\"phishing\"}");
             cp.call("DELETE", "/api/v1/links/" + code, adminKey, null);
@@ -64,6 +64,8 @@ class ApiLogTest
         assertFalse(log.contains(adminKey), "the admin key is never logged");
         assertFalse(log.contains(minted), "a new key's secret is never logged");
         assertFalse(log.contains("secret-looking-query"), "queries are never logged");
+        assertFalse(log.contains("s3cr3t-in-a-url"), "nor a destination's query, which may carry a token");
+        assertTrue(log.contains("destinationHost=a.example"), log);
         assertFalse(log.contains("bnc_not-a-real-key"), "nor a key that failed");
     }
 }
