@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import io.bounce.edge.clicks.ClickOptions;
 import io.bounce.replication.link.LinkRules;
 import io.bounce.runtime.launch.ConfigFileOption;
 import io.bounce.runtime.launch.ConnectionLimitOptions;
@@ -40,6 +41,9 @@ public final class EdgeConfig
 
     @Mixin
     ConnectionLimitOptions connections;
+
+    @Mixin
+    ClickOptions clicks;
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "./data/edge",
         description = "Directory that holds the replica (links.cm3) and the edge's lock file. Default: ${DEFAULT-VALUE}")
@@ -156,38 +160,6 @@ public final class EdgeConfig
         description = "This edge's name in click files and metrics ([A-Za-z0-9_.-], up to 64). Default: edge-<host name>.")
     String edgeId;
 
-    @Option(names = "--aggregator", paramLabel = "URL",
-        description = "Where click files go (the control plane's API by default: --control-plane). Without either, clicks are not recorded.")
-    String aggregator;
-
-    @Option(names = "--record-clicks", defaultValue = "true", arity = "1", paramLabel = "true|false",
-        description = "Record every answered lookup as a click event (needs an aggregator). Default: ${DEFAULT-VALUE}")
-    boolean recordClicks;
-
-    @Option(names = "--click-token", paramLabel = "TOKEN",
-        description = "Token for the aggregator, and the fleet secret visitor hashes are keyed with. Default: the replication token.")
-    String clickToken;
-
-    @Option(names = "--click-ring-bytes", defaultValue = "8388608",
-        description = "Size of the in-memory event ring (power of two); a full ring drops events. Default: ${DEFAULT-VALUE}")
-    int clickRingBytes;
-
-    @Option(names = "--click-rotate-ms", defaultValue = "5000",
-        description = "Finish a click file after this long, in ms. Default: ${DEFAULT-VALUE}")
-    long clickRotateMs;
-
-    @Option(names = "--click-rotate-bytes", defaultValue = "67108864",
-        description = "... or once it holds this many (uncompressed) bytes. Default: ${DEFAULT-VALUE}")
-    long clickRotateBytes;
-
-    @Option(names = "--click-disk-budget-bytes", defaultValue = "1073741824",
-        description = "Most bytes of unshipped click files; beyond it new events are dropped (files never are). Default: ${DEFAULT-VALUE}")
-    long clickDiskBudgetBytes;
-
-    @Option(names = "--click-ship-deadline-ms", defaultValue = "5000",
-        description = "On SIGTERM, how long to try shipping what is left, in ms; the rest ships after the next start. Default: ${DEFAULT-VALUE}")
-    long clickShipDeadlineMs;
-
     @Option(names = "--trusted-proxies", split = ",", paramLabel = "CIDR",
         description = "Peers whose X-Forwarded-For names the client (load balancers), as CIDR blocks. Default: none.")
     List<String> trustedProxies;
@@ -202,7 +174,6 @@ public final class EdgeConfig
     String countryHeader;
 
     private Transport resolvedTransport;
-    private URI resolvedAggregator;
     private URI resolvedControlPlane;
     private String resolvedToken;
 
@@ -298,27 +269,7 @@ public final class EdgeConfig
         {
             throw new IllegalArgumentException("--edge-id must be 1-64 of A-Z a-z 0-9 _ . -");
         }
-        final String aggregatorUrl = aggregator != null ? aggregator : controlPlane;
-        if (recordClicks && aggregatorUrl != null)
-        {
-            resolvedAggregator = URI.create(aggregatorUrl.endsWith("/") ? aggregatorUrl : aggregatorUrl + "/");
-            if (clickToken == null)
-            {
-                clickToken = resolvedToken;
-            }
-            if (clickToken == null || clickToken.length() < 16)
-            {
-                throw new IllegalArgumentException("recording clicks needs --click-token (or a replication token) of 16+ characters");
-            }
-        }
-        if (Integer.bitCount(clickRingBytes) != 1 || clickRingBytes < 65536)
-        {
-            throw new IllegalArgumentException("--click-ring-bytes must be a power of two, at least 65536");
-        }
-        requireRange("--click-rotate-ms", clickRotateMs, 10, 3_600_000L);
-        requireRange("--click-rotate-bytes", clickRotateBytes, 4096, 1L << 30);
-        requireRange("--click-disk-budget-bytes", clickDiskBudgetBytes, 1 << 20, Long.MAX_VALUE / 4);
-        requireRange("--click-ship-deadline-ms", clickShipDeadlineMs, 0, 600_000L);
+        clicks.conclude(controlPlane, resolvedToken);
         return this;
     }
 
@@ -448,40 +399,10 @@ public final class EdgeConfig
         return edgeId;
     }
 
-    /** @return where click files go, or null when clicks are not recorded. */
-    public URI aggregator()
+    /** The click recorder's settings. */
+    public ClickOptions clicks()
     {
-        return resolvedAggregator;
-    }
-
-    public String clickToken()
-    {
-        return clickToken;
-    }
-
-    public int clickRingBytes()
-    {
-        return clickRingBytes;
-    }
-
-    public long clickRotateMs()
-    {
-        return clickRotateMs;
-    }
-
-    public long clickRotateBytes()
-    {
-        return clickRotateBytes;
-    }
-
-    public long clickDiskBudgetBytes()
-    {
-        return clickDiskBudgetBytes;
-    }
-
-    public long clickShipDeadlineMs()
-    {
-        return clickShipDeadlineMs;
+        return clicks;
     }
 
     public List<String> trustedProxies()

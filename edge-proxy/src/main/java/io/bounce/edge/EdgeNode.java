@@ -99,7 +99,7 @@ public final class EdgeNode implements AutoCloseable
             }
             final EdgeMetrics metrics = new EdgeMetrics();
             final Agents agents = new Agents();
-            clicks = config.aggregator() == null ? null : new ClickPipeline(config, clock, agents);
+            clicks = config.clicks().aggregator() == null ? null : new ClickPipeline(config, clock, agents);
             final Redirector redirector = new Redirector(config, replica, metrics, clicks == null ? null : clicks.recorder(), clock);
             server = new RedirectServer(config, redirector);
             final LogFollower follower = config.controlPlane() == null ? null : new LogFollower(
@@ -144,7 +144,7 @@ public final class EdgeNode implements AutoCloseable
             out.println("edge admin: http://" + NettyServer.hostPort(admin.localAddress()));
             if (clicks != null)
             {
-                out.println("edge clicks: recording as " + config.edgeId() + ", shipping to " + config.aggregator());
+                out.println("edge clicks: recording as " + config.edgeId() + ", shipping to " + config.clicks().aggregator());
             }
             out.flush();
             return node;

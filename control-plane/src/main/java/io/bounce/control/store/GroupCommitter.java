@@ -1,7 +1,5 @@
 package io.bounce.control.store;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -101,60 +99,13 @@ public final class GroupCommitter implements AutoCloseable
         }
     }
 
-    private static final class Pending<T>
-    {
-        final Op<T> op;
-        final CompletableFuture<T> future = new CompletableFuture<>();
-        T result;
-        Throwable failure;
-
-        Pending(final Op<T> op)
-        {
-            this.op = op;
-        }
-
-        void complete()
-        {
-            if (failure != null)
-            {
-                future.completeExceptionally(failure);
-            }
-            else
-            {
-                future.complete(result);
-            }
-        }
-    }
-
-    /** What keeps the store from writing, as the last failed write said; null while it writes. */
-    public enum Trouble
-    {
-        /** SQLITE_FULL: the disk (or its quota) is full. */
-        DISK_FULL("store-full", "the store's disk is full; writes resume by themselves once space is freed"),
-        /** SQLITE_IOERR: the disk failed a read or a write. */
-        IO_ERROR("store-io-error", "the store's disk failed a write; writes resume by themselves once it works again");
-
-        final String rule;
-        final String detail;
-
-        Trouble(final String rule, final String detail)
-        {
-            this.rule = rule;
-            this.detail = detail;
-        }
-    }
-
-    /** Room the store's disk must have again before the writer reports ready after a full disk. */
-    private static final long ROOM_BYTES = 16L << 20;
-    private static final long PROBE_INTERVAL_MS = 1_000;
-
     private final Database database;
     /** The writer's connection: replaced after a failure that may have left it broken. Writer thread only. */
     private Connection connection;
     private final EpochClock clock;
     private final int maxBatch;
-    private final BlockingQueue<Pending<?>> queue;
-    private final List<Pending<?>> batch;
+    private final BlockingQueue<PendingWrite<?>> queue;
+    private final List<PendingWrite<?>> batch;
     private final AgentRunner runner;
     private final AtomicLong head = new AtomicLong();
     private final AtomicLong commits = new AtomicLong();
@@ -166,9 +117,7 @@ public final class GroupCommitter implements AutoCloseable
     /** The clock reading of the last transaction that committed (the writer thread's own). */
     private long lastCommitTime;
     private volatile boolean running = true;
-    private volatile Trouble trouble;
-    private long nextProbeMs;
-    private final AtomicLong[] failures = {new AtomicLong(), new AtomicLong(), new AtomicLong()};
+    private final StoreTrouble trouble;
 
     /**
      * @param completions where the futures of committed writes complete (never this writer's thread).
@@ -180,6 +129,7 @@ public final class GroupCommitter implements AutoCloseable
     {
         this.completions = completions;
         this.database = database;
+        this.trouble = new StoreTrouble(database.file(), clock);
         this.connection = database.openWriter();
         this.clock = clock;
         this.maxBatch = maxBatch;
@@ -196,7 +146,7 @@ public final class GroupCommitter implements AutoCloseable
     /** Queue a write. The future completes after the transaction that ran it has committed. */
     public <T> CompletableFuture<T> submit(final Op<T> op)
     {
-        final Pending<T> pending = new Pending<>(op);
+        final PendingWrite<T> pending = new PendingWrite<>(op);
         if (!running)
         {
             pending.future.completeExceptionally(new IllegalStateException("the store is closing"));
@@ -240,13 +190,13 @@ public final class GroupCommitter implements AutoCloseable
     /** @return true while the writer runs and the store can write: what the control plane's {@code /readyz} reports. */
     public boolean isReady()
     {
-        return isRunning() && trouble == null;
+        return isRunning() && trouble.cause() == null;
     }
 
     /** @return what kept the last write from the disk, or null while the store writes. */
-    public Trouble trouble()
+    public StoreTrouble.Cause trouble()
     {
-        return trouble;
+        return trouble.cause();
     }
 
     /** @return the last committed change-log sequence. */
@@ -278,13 +228,7 @@ public final class GroupCommitter implements AutoCloseable
         Metrics.counter(registry, "bounce_store_commits_total", "Transactions committed (one fsync each).", commits::get);
         Metrics.counter(registry, "bounce_store_committed_writes_total",
             "Write requests committed (writes / commits = group-commit batch).", committedOps::get);
-        Metrics.gauge(registry, "bounce_store_full", "1 while the store cannot write for a full disk (writes answer 503 store-full).",
-            () -> trouble == Trouble.DISK_FULL ? 1 : 0);
-        Metrics.gauge(registry, "bounce_store_io_error", "1 while the store cannot write for a failing disk.",
-            () -> trouble == Trouble.IO_ERROR ? 1 : 0);
-        Metrics.counters(registry, "bounce_store_write_failures_total", "Transactions that failed inside the store, by cause.", "cause",
-            new String[] {"disk_full", "io_error", "other"}, cause -> cause,
-            cause -> failures[cause.equals("disk_full") ? 0 : cause.equals("io_error") ? 1 : 2].get());
+        trouble.register(registry);
     }
 
     /**
@@ -297,9 +241,9 @@ public final class GroupCommitter implements AutoCloseable
         public int doWork()
         {
             final int work = commitWaiting();
-            if (work == 0 && trouble != null)
+            if (work == 0)
             {
-                probe();
+                trouble.probe();
             }
             return work;
         }
@@ -347,13 +291,13 @@ public final class GroupCommitter implements AutoCloseable
         return count;
     }
 
-    private void commitBatch(final List<Pending<?>> batch)
+    private void commitBatch(final List<PendingWrite<?>> batch)
     {
         final long seqAtStart = nextSeq;
         final WriteTxn txn = new WriteTxn(clock.time());
         boolean failed = false;
         SQLException commitFailure = null;
-        for (final Pending<?> pending : batch)
+        for (final PendingWrite<?> pending : batch)
         {
             if (!apply(txn, pending))
             {
@@ -377,7 +321,7 @@ public final class GroupCommitter implements AutoCloseable
         }
         if (failed)
         {
-            final Trouble cause = troubleOf(batch, commitFailure);
+            final StoreTrouble.Cause cause = troubleOf(batch, commitFailure);
             recover(cause);
             nextSeq = seqAtStart;
             if (cause != null)
@@ -387,7 +331,7 @@ public final class GroupCommitter implements AutoCloseable
             }
             else
             {
-                for (final Pending<?> pending : batch)
+                for (final PendingWrite<?> pending : batch)
                 {
                     pending.result = null;
                     pending.failure = null;
@@ -397,7 +341,7 @@ public final class GroupCommitter implements AutoCloseable
         }
         else
         {
-            trouble = null;
+            trouble.cleared();
         }
         final long newHead = nextSeq - 1;
         if (newHead != head.get())
@@ -408,12 +352,12 @@ public final class GroupCommitter implements AutoCloseable
         }
         commits.incrementAndGet();
         committedOps.addAndGet(batch.size());
-        final List<Pending<?>> done = List.copyOf(batch);
-        completions.execute(() -> done.forEach(Pending::complete));
+        final List<PendingWrite<?>> done = List.copyOf(batch);
+        completions.execute(() -> done.forEach(PendingWrite::complete));
     }
 
     /** @return false if the operation failed in a way that may have left writes behind. */
-    private static <T> boolean apply(final WriteTxn txn, final Pending<T> pending)
+    private static <T> boolean apply(final WriteTxn txn, final PendingWrite<T> pending)
     {
         try
         {
@@ -428,7 +372,7 @@ public final class GroupCommitter implements AutoCloseable
     }
 
     /** Run one operation in a transaction of its own. */
-    private void runAlone(final Pending<?> pending)
+    private void runAlone(final PendingWrite<?> pending)
     {
         final long seqBefore = nextSeq;
         final WriteTxn txn = new WriteTxn(clock.time());
@@ -446,7 +390,7 @@ public final class GroupCommitter implements AutoCloseable
             }
         }
         LOG.warn("write failed and was rolled back", pending.failure);
-        final Trouble cause = troubleOf(List.of(pending), null);
+        final StoreTrouble.Cause cause = troubleOf(List.of(pending), null);
         recover(cause);
         nextSeq = seqBefore;
         if (cause != null)
@@ -455,59 +399,31 @@ public final class GroupCommitter implements AutoCloseable
         }
         else
         {
-            failures[2].incrementAndGet();
+            trouble.otherFailure();
         }
     }
 
     /** @return the store's trouble if a failure in the batch (or its commit) came from the disk, else null. */
-    private static Trouble troubleOf(final List<Pending<?>> batch, final SQLException commitFailure)
+    private static StoreTrouble.Cause troubleOf(final List<PendingWrite<?>> batch, final SQLException commitFailure)
     {
-        Trouble found = classify(commitFailure);
-        for (final Pending<?> pending : batch)
+        StoreTrouble.Cause found = StoreTrouble.classify(commitFailure);
+        for (final PendingWrite<?> pending : batch)
         {
-            found = found != null ? found : classify(pending.failure);
+            found = found != null ? found : StoreTrouble.classify(pending.failure);
         }
         return found;
     }
 
-    /** SQLite's result code in the failure's chain: 13 (SQLITE_FULL) is a full disk, 10 (SQLITE_IOERR) a failing one. */
-    static Trouble classify(final Throwable failure)
-    {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause())
-        {
-            if (cause instanceof SQLException)
-            {
-                final int code = ((SQLException)cause).getErrorCode() & 0xFF;
-                final String message = String.valueOf(cause.getMessage());
-                if (code == 13 || message.contains("SQLITE_FULL"))
-                {
-                    return Trouble.DISK_FULL;
-                }
-                if (code == 10 || message.contains("SQLITE_IOERR"))
-                {
-                    return Trouble.IO_ERROR;
-                }
-            }
-        }
-        return null;
-    }
-
     /** Every write of the batch that was not refused fails with the store's trouble, as a 503 the client may retry. */
-    private void failAll(final List<Pending<?>> batch, final Trouble cause)
+    private void failAll(final List<PendingWrite<?>> batch, final StoreTrouble.Cause cause)
     {
-        if (trouble == null)
-        {
-            LOG.error("the store cannot write ({}); answering 503 {} until it can", cause, cause.rule);
-        }
-        trouble = cause;
-        nextProbeMs = clock.time() + PROBE_INTERVAL_MS;
-        failures[cause == Trouble.DISK_FULL ? 0 : 1].incrementAndGet();
-        for (final Pending<?> pending : batch)
+        trouble.failed(cause);
+        for (final PendingWrite<?> pending : batch)
         {
             if (!(pending.failure instanceof Problem))
             {
                 pending.result = null;
-                pending.failure = Problem.unavailable(cause.rule, cause.detail, 5);
+                pending.failure = Problem.unavailable(cause.rule(), cause.detail(), 5);
             }
         }
     }
@@ -518,7 +434,7 @@ public final class GroupCommitter implements AutoCloseable
      * broke every later write until a restart: so after a disk failure, or a rollback that fails, the
      * writer starts over on a new connection.
      */
-    private void recover(final Trouble cause)
+    private void recover(final StoreTrouble.Cause cause)
     {
         boolean fresh = cause != null;
         try
@@ -552,37 +468,13 @@ public final class GroupCommitter implements AutoCloseable
         }
     }
 
-    /** While the store is in trouble and idle: is there room on its disk again? Then it is ready for writes. */
-    private void probe()
-    {
-        final long now = clock.time();
-        if (now < nextProbeMs)
-        {
-            return;
-        }
-        nextProbeMs = now + PROBE_INTERVAL_MS;
-        try
-        {
-            final long usable = Files.getFileStore(database.file()).getUsableSpace();
-            if (usable >= ROOM_BYTES)
-            {
-                LOG.info("the store's disk has {} MiB free again; taking writes", usable >> 20);
-                trouble = null;
-            }
-        }
-        catch (final IOException ex)
-        {
-            LOG.debug("cannot read the store's free space: {}", ex.toString());
-        }
-    }
-
     /** Finish what is queued, then stop; a write that slipped in as it stopped is failed, never left waiting. */
     @Override
     public void close()
     {
         running = false;
         Agents.stop(runner, 30_000);
-        for (Pending<?> late; (late = queue.poll()) != null; )
+        for (PendingWrite<?> late; (late = queue.poll()) != null; )
         {
             late.future.completeExceptionally(new IllegalStateException("the store is closing"));
         }

@@ -106,9 +106,9 @@ final class ClickFileWriter implements Agent
         this.quarantine = Files.createDirectories(clicksDir.resolve("quarantine"));
         this.sequenceFile = clicksDir.resolve("next-sequence");
         this.clock = clock;
-        this.rotateMs = config.clickRotateMs();
-        this.rotateBytes = config.clickRotateBytes();
-        this.diskBudgetBytes = config.clickDiskBudgetBytes();
+        this.rotateMs = config.clicks().rotateMs();
+        this.rotateBytes = config.clicks().rotateBytes();
+        this.diskBudgetBytes = config.clicks().diskBudgetBytes();
         this.rows = new ClickRowEncoder(edgeId, visitors, new TrustedProxies(config.trustedProxies()));
         this.pendingBytes = pendingBytes;
         this.stats = stats;

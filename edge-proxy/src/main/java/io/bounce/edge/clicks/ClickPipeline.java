@@ -40,10 +40,10 @@ public final class ClickPipeline implements AutoCloseable
         this.config = config;
         this.clock = clock;
         final Path clicksDir = config.dataDir().resolve("clicks");
-        this.recorder = new ClickRecorder(config.clickRingBytes());
-        this.shipper = new ClickShipper(config.edgeId(), clicksDir, config.aggregator(), config.clickToken(), 30_000, pendingBytes, stats);
+        this.recorder = new ClickRecorder(config.clicks().ringBytes());
+        this.shipper = new ClickShipper(config.edgeId(), clicksDir, config.clicks().aggregator(), config.clicks().clickToken(), 30_000, pendingBytes, stats);
         this.writer = new ClickFileWriter(config, recorder, clicksDir, clock,
-            new VisitorHasher(config.clickToken().getBytes(StandardCharsets.UTF_8)), pendingBytes, stats);
+            new VisitorHasher(config.clicks().clickToken().getBytes(StandardCharsets.UTF_8)), pendingBytes, stats);
         this.writing = agents.start(writer, Agents.sleeping(1));
         this.shipping = agents.start(shipper, Agents.sleeping(100));
     }
@@ -73,7 +73,7 @@ public final class ClickPipeline implements AutoCloseable
         Metrics.gauge(registry, "bounce_clicks_files_pending", "Finished click files not yet shipped.", shipper::pendingFiles);
         Metrics.gauge(registry, "bounce_clicks_bytes_pending", "Bytes of finished click files not yet shipped.", pendingBytes::get);
         Metrics.gauge(registry, "bounce_clicks_disk_budget_bytes", "Most bytes of unshipped files before events are dropped.",
-            config::clickDiskBudgetBytes);
+            config.clicks()::diskBudgetBytes);
         Metrics.gauge(registry, "bounce_clicks_oldest_unshipped_age_seconds", "Age of the oldest unshipped click file.", () ->
         {
             final long oldest = shipper.oldestPendingMs();
@@ -97,6 +97,6 @@ public final class ClickPipeline implements AutoCloseable
         recorder.stopAccepting();
         Agents.stop(writing, 30_000); // its close drains the ring and finishes the file
         Agents.stop(shipping, 5_000);
-        shipper.shipAll(System.nanoTime() + config.clickShipDeadlineMs() * 1_000_000L);
+        shipper.shipAll(System.nanoTime() + config.clicks().shipDeadlineMs() * 1_000_000L);
     }
 }
