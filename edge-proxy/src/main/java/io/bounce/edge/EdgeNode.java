@@ -5,11 +5,14 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import io.bounce.runtime.admin.AdminServer;
 import io.bounce.runtime.admin.Metrics;
 import io.bounce.runtime.agent.Agents;
 import io.bounce.runtime.server.NettyServer;
+import io.bounce.runtime.tls.CertificateDirectory;
+import io.bounce.runtime.tls.ServerTls;
 import io.bounce.edge.clicks.ClickPipeline;
 import io.bounce.edge.http.RedirectServer;
 import io.bounce.edge.http.Redirector;
@@ -21,6 +24,7 @@ import io.bounce.replication.log.FollowerStats;
 import io.bounce.replication.log.LogFollower;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.agrona.CloseHelper;
+import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.EpochClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +45,8 @@ public final class EdgeNode implements AutoCloseable
     public static final String DRAIN_FILE = "drain";
 
     private static final Logger LOG = LoggerFactory.getLogger(EdgeNode.class);
+    /** How often {@code --tls-dir} is looked at for new or renewed certificates, in ms. */
+    private static final long CERTIFICATE_SCAN_MS = 2_000;
 
     private final EdgeConfig config;
     private final LinkReplica replica;
@@ -49,11 +55,14 @@ public final class EdgeNode implements AutoCloseable
     private final AdminServer admin;
     private final LogFollower follower;
     private final ClickPipeline clicks;
+    private final AgentRunner certificateScan;
     private boolean stopped;
 
     private EdgeNode(final EdgeConfig config, final LinkReplica replica, final EdgeMetrics metrics,
-        final RedirectServer server, final AdminServer admin, final LogFollower follower, final ClickPipeline clicks)
+        final RedirectServer server, final AdminServer admin, final LogFollower follower, final ClickPipeline clicks,
+        final AgentRunner certificateScan)
     {
+        this.certificateScan = certificateScan;
         this.follower = follower;
         this.clicks = clicks;
         this.config = config;
@@ -76,6 +85,7 @@ public final class EdgeNode implements AutoCloseable
             config.controlPlane() != null && config.importFile() == null);
         RedirectServer server = null;
         ClickPipeline clicks = null;
+        AgentRunner certificateScan = null;
         try
         {
             if (replica.recoveredFromCrash())
@@ -101,7 +111,18 @@ public final class EdgeNode implements AutoCloseable
             final Agents agents = new Agents();
             clicks = config.clicks().aggregator() == null ? null : new ClickPipeline(config, clock, agents);
             final Redirector redirector = new Redirector(config, replica, metrics, clicks == null ? null : clicks.recorder(), clock);
-            server = new RedirectServer(config, redirector);
+            final ServerTls tls = config.httpsPort() < 0 ? null : new ServerTls("edge", config.tls().engine(), List.of("http/1.1"));
+            final CertificateDirectory certificates = tls == null || config.tlsDir() == null ? null : new CertificateDirectory(config.tlsDir(), tls);
+            if (tls != null)
+            {
+                tls.setDefault(config.tls().defaults());
+                if (certificates != null)
+                {
+                    certificates.load();
+                    certificateScan = agents.start(certificates, Agents.sleeping(CERTIFICATE_SCAN_MS));
+                }
+            }
+            server = new RedirectServer(config, redirector, tls);
             final LogFollower follower = config.controlPlane() == null ? null : new LogFollower(
                 new LogFollower.Settings(config.controlPlane(), config.replicationToken(), config.replicationTimeoutMs(),
                     100, config.replicationBackoffMaxMs()),
@@ -118,6 +139,15 @@ public final class EdgeNode implements AutoCloseable
                 "1 while the edge has links but none on its --default-domain: requests for other hosts all get 404.",
                 () -> defaultDomain.unknown() ? 1 : 0);
             server.limits().register(registry, "bounce_edge", false); // the edge counts its open connections itself
+            if (tls != null)
+            {
+                tls.register(registry);
+            }
+            if (certificates != null)
+            {
+                Metrics.counter(registry, "bounce_tls_directory_refused_total",
+                    "Certificate files in --tls-dir skipped: unreadable, not PEM, or a key that is not the certificate's.", certificates::refused);
+            }
             agents.register(registry);
             if (pipeline != null)
             {
@@ -132,7 +162,7 @@ public final class EdgeNode implements AutoCloseable
             final AdminServer admin = new AdminServer("edge-admin", config.adminHost(), config.adminPort(),
                 () -> serving.isServing() && !Files.exists(drainFile) && (follower == null || isCaughtUp(follower.stats(), config)),
                 registry);
-            final EdgeNode node = new EdgeNode(config, replica, metrics, server, admin, follower, clicks);
+            final EdgeNode node = new EdgeNode(config, replica, metrics, server, admin, follower, clicks, certificateScan);
             if (follower != null)
             {
                 final long from = replica.appliedSequence();
@@ -141,6 +171,11 @@ public final class EdgeNode implements AutoCloseable
             }
             out.println("edge: http://" + NettyServer.hostPort(server.localAddress()) + " (" + server.transport().name().toLowerCase() +
                 ", " + config.ioThreads() + " event loops, " + replica.linkCount() + " links)");
+            if (server.httpsAddress() != null)
+            {
+                out.println("edge-https: https://" + NettyServer.hostPort(server.httpsAddress()) + " (TLS by " +
+                    config.tls().engine().name().toLowerCase() + ", " + tls.certificates().size() + " certificates)");
+            }
             out.println("edge admin: http://" + NettyServer.hostPort(admin.localAddress()));
             if (clicks != null)
             {
@@ -151,7 +186,7 @@ public final class EdgeNode implements AutoCloseable
         }
         catch (final IOException | InterruptedException | RuntimeException ex)
         {
-            CloseHelper.quietCloseAll(server, clicks, replica);
+            CloseHelper.quietCloseAll(certificateScan, server, clicks, replica);
             throw ex;
         }
     }
@@ -175,6 +210,12 @@ public final class EdgeNode implements AutoCloseable
     public InetSocketAddress address()
     {
         return server.localAddress();
+    }
+
+    /** @return the HTTPS port's address, or null for an edge without certificates. */
+    public InetSocketAddress httpsAddress()
+    {
+        return server.httpsAddress();
     }
 
     public InetSocketAddress adminAddress()
@@ -202,6 +243,7 @@ public final class EdgeNode implements AutoCloseable
         }
         stopped = true;
         CloseHelper.close(follower);
+        CloseHelper.close(certificateScan);
         server.drain(config.drainTimeoutMs());
         server.close();
         CloseHelper.close(clicks); // every answered request is in the ring by now: drain it, finish the file, ship

@@ -7,6 +7,7 @@ import io.bounce.edge.EdgeConfig;
 import io.bounce.runtime.limits.ConnectionLimits;
 import io.bounce.runtime.server.NettyServer;
 import io.bounce.runtime.server.Transport;
+import io.bounce.runtime.tls.ServerTls;
 import io.netty.channel.Channel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -14,7 +15,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The public port: bootstrap, bind, drain and stop. */
+/** The public ports, HTTP and HTTPS on the same event loops: bootstrap, bind, drain and stop. */
 public final class RedirectServer implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(RedirectServer.class);
@@ -22,16 +23,37 @@ public final class RedirectServer implements AutoCloseable
     private final Redirector redirector;
     private final ChannelGroup connections = new DefaultChannelGroup("edge-connections", GlobalEventExecutor.INSTANCE);
     private final NettyServer server;
+    private final NettyServer https;
     private final ConnectionLimits limits;
 
-    /** @param config the transport, event loops, address, timeouts and request bounds. */
-    public RedirectServer(final EdgeConfig config, final Redirector redirector) throws InterruptedException
+    /**
+     * @param config the transport, event loops, address, timeouts and request bounds.
+     * @param tls    the HTTPS port's certificates, or null for no HTTPS port; it runs on the HTTP port's event loops.
+     */
+    public RedirectServer(final EdgeConfig config, final Redirector redirector, final ServerTls tls) throws InterruptedException
     {
         this.redirector = redirector;
         this.limits = config.connectionLimits();
+        final RedirectChannelInitializer pipeline = new RedirectChannelInitializer(config, redirector, connections);
         this.server = new NettyServer(
-            new NettyServer.Settings("edge", config.transport(), config.ioThreads(), config.host(), config.port(), 4096), limits,
-            new RedirectChannelInitializer(config, redirector, connections));
+            new NettyServer.Settings("edge", config.transport(), config.ioThreads(), config.host(), config.port(), 4096), limits, pipeline);
+        try
+        {
+            this.https = tls == null ? null : new NettyServer(
+                new NettyServer.Settings("edge-https", config.transport(), config.ioThreads(), config.host(), config.httpsPort(), 4096),
+                limits, pipeline, tls, server);
+        }
+        catch (final InterruptedException | RuntimeException ex)
+        {
+            server.close();
+            throw ex;
+        }
+    }
+
+    /** @return the HTTPS port's address, or null without one. */
+    public InetSocketAddress httpsAddress()
+    {
+        return https == null ? null : https.localAddress();
     }
 
     /** The port's connection limits, for their metrics. */
@@ -53,7 +75,7 @@ public final class RedirectServer implements AutoCloseable
     /** @return true while the port accepts connections and the edge is not draining: what {@code /readyz} reports. */
     public boolean isServing()
     {
-        return server.isAccepting() && !redirector.isDraining();
+        return server.isAccepting() && (https == null || https.isAccepting()) && !redirector.isDraining();
     }
 
     /**
@@ -64,6 +86,10 @@ public final class RedirectServer implements AutoCloseable
     {
         redirector.startDraining();
         server.stopAccepting();
+        if (https != null)
+        {
+            https.stopAccepting();
+        }
         for (final Channel channel : connections)
         {
             channel.pipeline().fireUserEventTriggered(RedirectRequestHandler.DRAIN);
@@ -92,6 +118,10 @@ public final class RedirectServer implements AutoCloseable
     public void close()
     {
         server.stopAccepting();
+        if (https != null)
+        {
+            https.close();
+        }
         connections.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         server.close();
     }

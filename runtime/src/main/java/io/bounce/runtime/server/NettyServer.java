@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 import io.bounce.runtime.limits.ConnectionLimits;
+import io.bounce.runtime.tls.ServerTls;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -17,6 +18,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
  * socket bound to {@code host:port}, and a pipeline the role supplies. The public redirect port, the
  * API port, the aggregator's port and every admin port are one of these; what differs between them is
  * their pipeline, so a change to how Bounce listens (socket options, shutdown, TLS) is made here once.
+ * A TLS port puts its {@link ServerTls} in front of the role's pipeline.
  *
  * <p>Event-loop threads are daemons named {@code <name>-loop-N}. {@link #close()} stops accepting,
  * then shuts the loops down with no quiet period (a stopping role has already drained what it wanted
@@ -42,6 +44,8 @@ public final class NettyServer implements AutoCloseable
 
     private final Settings settings;
     private final EventLoopGroup group;
+    private final boolean ownsLoops;
+    private final ServerTls tls;
     private final Channel channel;
 
     /** A server with no connection limit: for the admin ports. */
@@ -59,8 +63,25 @@ public final class NettyServer implements AutoCloseable
     public NettyServer(final Settings settings, final ConnectionLimits limits, final ChannelInitializer<Channel> pipeline)
         throws InterruptedException
     {
+        this(settings, limits, pipeline, null, null);
+    }
+
+    /**
+     * Bind and start accepting, as above; with {@code tls}, every connection speaks TLS first (the
+     * certificate chosen by the name the client asks for), and the role's pipeline reads and writes
+     * plain bytes behind it.
+     *
+     * @param tls       the port's certificates, or null for plain TCP.
+     * @param loopsOf   a server whose event loops this one shares (an edge's HTTP and HTTPS ports run on the
+     *                  same loops, so a core serves both), or null for loops of its own.
+     */
+    public NettyServer(final Settings settings, final ConnectionLimits limits, final ChannelInitializer<Channel> pipeline,
+        final ServerTls tls, final NettyServer loopsOf) throws InterruptedException
+    {
         this.settings = settings;
-        this.group = new MultiThreadIoEventLoopGroup(
+        this.tls = tls;
+        this.ownsLoops = loopsOf == null;
+        this.group = loopsOf != null ? loopsOf.group : new MultiThreadIoEventLoopGroup(
             settings.ioThreads(), new DefaultThreadFactory(settings.name() + "-loop", true), settings.transport().ioHandlerFactory());
         try
         {
@@ -78,6 +99,10 @@ public final class NettyServer implements AutoCloseable
                         if (limits.admit(child))
                         {
                             child.pipeline().addLast(pipeline);
+                            if (tls != null)
+                            {
+                                tls.install(child.pipeline());
+                            }
                         }
                         else
                         {
@@ -91,7 +116,10 @@ public final class NettyServer implements AutoCloseable
         }
         catch (final InterruptedException | RuntimeException ex)
         {
-            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            if (ownsLoops)
+            {
+                group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            }
             throw ex;
         }
     }
@@ -106,6 +134,12 @@ public final class NettyServer implements AutoCloseable
     {
         final String host = address.getAddress().isAnyLocalAddress() ? "127.0.0.1" : address.getHostString();
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+
+    /** @return the port's TLS, or null for a plain port. */
+    public ServerTls tls()
+    {
+        return tls;
     }
 
     public Transport transport()
@@ -125,11 +159,17 @@ public final class NettyServer implements AutoCloseable
         channel.close().syncUninterruptibly();
     }
 
-    /** Stop accepting and stop the event loops (connections still open are closed with them). Idempotent. */
+    /**
+     * Stop accepting and stop the event loops (connections still open are closed with them); loops shared
+     * with another server stop when that server closes. Idempotent.
+     */
     @Override
     public void close()
     {
         stopAccepting();
-        group.shutdownGracefully(0, SHUTDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS).syncUninterruptibly();
+        if (ownsLoops)
+        {
+            group.shutdownGracefully(0, SHUTDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS).syncUninterruptibly();
+        }
     }
 }

@@ -75,6 +75,15 @@ public final class RawHttp
             out = socket.getOutputStream();
         }
 
+        /** Talk over a socket already connected (a TLS socket, say). */
+        public Connection(final Socket connected) throws IOException
+        {
+            socket = connected;
+            socket.setSoTimeout(10_000);
+            in = socket.getInputStream();
+            out = socket.getOutputStream();
+        }
+
         public Connection send(final String raw) throws IOException
         {
             out.write(raw.getBytes(StandardCharsets.ISO_8859_1));
@@ -106,13 +115,13 @@ public final class RawHttp
             return read(false);
         }
 
-        /** @return true if the server closed the connection (end of stream) within the socket timeout. */
         /** @return the local port, to find this connection in a server's log. */
         public int localPort()
         {
             return socket.getLocalPort();
         }
 
+        /** @return true if the server closed the connection (end of stream) within the socket timeout. */
         public boolean isClosedByServer(final int timeoutMs) throws IOException
         {
             socket.setSoTimeout(timeoutMs);

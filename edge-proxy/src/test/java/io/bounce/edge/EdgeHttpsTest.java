@@ -1,0 +1,341 @@
+package io.bounce.edge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+
+import io.bounce.runtime.testing.RawHttp;
+import io.bounce.runtime.tls.DevelopmentCa;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The HTTPS port with real TLS: certificates chosen by SNI, both key types, renewal without a restart, the refusals. */
+class EdgeHttpsTest
+{
+    @TempDir
+    Path dir;
+    private DevelopmentCa ca;
+    private Path certs;
+    private EdgeHarness edge;
+
+    @BeforeEach
+    void start() throws Exception
+    {
+        ca = DevelopmentCa.openOrCreate(dir.resolve("ca"));
+        certs = Files.createDirectories(dir.resolve("certs"));
+        DevelopmentCa.write(certs, "a.example", ca.issue(List.of("a.example"), "EC", Duration.ofDays(30)));
+        DevelopmentCa.write(certs, "a.example-rsa", ca.issue(List.of("a.example"), "RSA", Duration.ofDays(30)));
+        DevelopmentCa.write(certs, "b.example-wildcard", ca.issue(List.of("*.b.example"), "EC", Duration.ofDays(30)));
+        DevelopmentCa.write(dir, "default", ca.issue(List.of("localhost", "127.0.0.1"), "EC", Duration.ofDays(30)));
+        final Path tsv = dir.resolve("links.tsv");
+        Files.writeString(tsv, "abc\thttps://example.org/landing\n" + "abc\thttps://brand.example/a\t302\ta.example\n" +
+            "abc\thttps://brand.example/b\t302\tgo.b.example\n");
+        edge = new EdgeHarness(dir.resolve("data"), "--import", tsv.toString(),
+            "--https-port", "0", "--tls-dir", certs.toString(),
+            "--tls-cert", dir.resolve("default.pem").toString(), "--tls-key", dir.resolve("default.key").toString());
+    }
+
+    @AfterEach
+    void stop()
+    {
+        edge.close();
+    }
+
+    @Test
+    void shouldChooseTheCertificateByServerNameExactThenWildcardThenDefault() throws Exception
+    {
+        assertEquals(List.of("a.example"), names(handshake("a.example", null)));
+        assertEquals(List.of("*.b.example"), names(handshake("go.b.example", null)));
+        assertEquals(List.of("localhost", "127.0.0.1"), names(handshake("unknown.example", null)));
+        assertEquals(List.of("localhost", "127.0.0.1"), names(handshake(null, null)));
+        assertTrue(edge.output.toString(StandardCharsets.UTF_8).contains("edge-https: https://127.0.0.1:" + httpsPort()));
+    }
+
+    @Test
+    void shouldAnswerEachDomainsLinkOverItsOwnCertificate() throws Exception
+    {
+        try (RawHttp.Connection connection = new RawHttp.Connection(handshake("a.example", null)))
+        {
+            final RawHttp.Response first = connection.send("GET /abc HTTP/1.1\r\nHost: a.example\r\n\r\n").read();
+            assertEquals(302, first.status);
+            assertEquals("https://brand.example/a", first.header("Location"));
+            // keep-alive over TLS: the second request rides the same connection
+            assertEquals("https://brand.example/a", connection.send("GET /abc HTTP/1.1\r\nHost: a.example\r\n\r\n").read().header("Location"));
+        }
+        try (RawHttp.Connection connection = new RawHttp.Connection(handshake("go.b.example", null)))
+        {
+            assertEquals("https://brand.example/b",
+                connection.send("GET /abc HTTP/1.1\r\nHost: go.b.example\r\nConnection: close\r\n\r\n").read().header("Location"));
+        }
+    }
+
+    @Test
+    void shouldRedirectThroughTheJdkHttpClientTrustingTheCa() throws Exception
+    {
+        final HttpClient client = HttpClient.newBuilder().sslContext(trusting(ca.caFile())).followRedirects(HttpClient.Redirect.NEVER)
+            .version(HttpClient.Version.HTTP_1_1).build();
+        final HttpResponse<String> response = client.send(
+            HttpRequest.newBuilder(URI.create("https://localhost:" + httpsPort() + "/abc")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(302, response.statusCode());
+        assertEquals("https://example.org/landing", response.headers().firstValue("Location").orElseThrow());
+    }
+
+    @Test
+    void shouldServeTheKeyTypeTheClientSupports() throws Exception
+    {
+        final SSLSocket ecdsa = handshake("a.example", new String[] {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"}, "TLSv1.2");
+        assertEquals("EC", ecdsa.getSession().getPeerCertificates()[0].getPublicKey().getAlgorithm());
+        ecdsa.close();
+        final SSLSocket rsa = handshake("a.example", new String[] {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}, "TLSv1.2");
+        assertEquals("RSA", rsa.getSession().getPeerCertificates()[0].getPublicKey().getAlgorithm());
+        rsa.close();
+    }
+
+    @Test
+    void shouldRefuseCipherSuitesWithoutForwardSecrecyOrAead() throws Exception
+    {
+        assertThrows(SSLHandshakeException.class,
+            () -> handshake("a.example", new String[] {"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256"}, "TLSv1.2").close());
+        assertThrows(SSLHandshakeException.class,
+            () -> handshake("a.example", new String[] {"TLS_RSA_WITH_AES_128_GCM_SHA256"}, "TLSv1.2").close());
+    }
+
+    @Test
+    void shouldRefuseTls11() throws Exception
+    {
+        final Process process = new ProcessBuilder("openssl", "s_client", "-tls1_1", "-connect", "127.0.0.1:" + httpsPort(),
+            "-servername", "a.example").redirectErrorStream(true).start();
+        process.getOutputStream().close();
+        final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+        assertNotEquals(0, process.exitValue(), output);
+        assertFalse(output.contains("BEGIN CERTIFICATE") || output.contains("Cipher is ECDHE"), output);
+    }
+
+    @Test
+    void shouldServeARenewedCertificateFromTheNextHandshakeWithoutDroppingARequest() throws Exception
+    {
+        final String before = serial(handshake("a.example", null));
+        final RawHttp.Connection open = new RawHttp.Connection(handshake("a.example", null));
+        final AtomicBoolean running = new AtomicBoolean(true);
+        final AtomicInteger answered = new AtomicInteger();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        final List<Thread> clients = new ArrayList<>();
+        for (int i = 0; i < 4; i++)
+        {
+            final Thread client = new Thread(() ->
+            {
+                try
+                {
+                    while (running.get())
+                    {
+                        try (RawHttp.Connection c = new RawHttp.Connection(handshake("a.example", null)))
+                        {
+                            final RawHttp.Response response = c.send("GET /abc HTTP/1.1\r\nHost: a.example\r\nConnection: close\r\n\r\n").read();
+                            assertEquals(302, response.status);
+                            answered.incrementAndGet();
+                        }
+                    }
+                }
+                catch (final Throwable ex)
+                {
+                    failure.compareAndSet(null, ex);
+                }
+            });
+            client.start();
+            clients.add(client);
+        }
+        while (answered.get() < 50 && failure.get() == null)
+        {
+            Thread.sleep(5);
+        }
+        DevelopmentCa.write(certs, "a.example", ca.issue(List.of("a.example"), "EC", Duration.ofDays(60)));
+        String after = before;
+        for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); after.equals(before) && System.nanoTime() < deadline; )
+        {
+            after = serial(handshake("a.example", null));
+        }
+        final int atSwap = answered.get();
+        while (answered.get() < atSwap + 50 && failure.get() == null)
+        {
+            Thread.sleep(5);
+        }
+        running.set(false);
+        for (final Thread client : clients)
+        {
+            client.join(10_000);
+        }
+        assertEquals(null, failure.get(), () -> String.valueOf(failure.get()));
+        assertNotEquals(before, after, "the renewed certificate is served");
+        assertEquals(302, open.send("GET /abc HTTP/1.1\r\nHost: a.example\r\n\r\n").read().status, "an open connection carries on");
+        open.close();
+    }
+
+    @Test
+    void shouldAnswerANameWithNoCertificateAndNoDefaultWithUnrecognizedName() throws Exception
+    {
+        edge.close();
+        final Path other = dir.resolve("other");
+        edge = new EdgeHarness(other.resolve("data"), "--https-port", "0", "--tls-dir", certs.toString());
+        final SSLHandshakeException refused = assertThrows(SSLHandshakeException.class, () -> handshake("unknown.example", null).close());
+        assertTrue(refused.getMessage().contains("unrecognized_name"), refused.getMessage());
+        assertEquals(List.of("a.example"), names(handshake("a.example", null)));
+        final String metrics = metrics();
+        assertTrue(metrics.contains("bounce_tls_handshake_failures_total{reason=\"unrecognized_name\",server=\"edge\"} 1.0"), metrics);
+        assertTrue(metrics.contains("bounce_tls_certificates_loaded 3.0"), metrics);
+        assertTrue(metrics.contains("bounce_tls_certificate_not_after_seconds{domain=\"a.example\"}"), metrics);
+        assertTrue(metrics.matches("(?s).*bounce_tls_handshakes_total\\{cipher=\"TLS_AES_[^\"]+\",resumed=\"false\",server=\"edge\",version=\"TLSv1.3\"} 1.0.*"),
+            metrics);
+    }
+
+    @Test
+    void shouldCountAResumedHandshakeApart() throws Exception
+    {
+        final SSLContext client = trusting(ca.caFile());
+        for (int i = 0; i < 2; i++)
+        {
+            try (SSLSocket socket = (SSLSocket)client.getSocketFactory().createSocket("127.0.0.1", httpsPort()))
+            {
+                final SSLParameters parameters = socket.getSSLParameters();
+                parameters.setServerNames(List.of(new SNIHostName("a.example")));
+                parameters.setProtocols(new String[] {"TLSv1.2"});
+                socket.setSSLParameters(parameters);
+                socket.startHandshake();
+            }
+        }
+        final String metrics = metrics();
+        assertTrue(metrics.contains("cipher=\"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\",resumed=\"false\",server=\"edge\",version=\"TLSv1.2\"} 1.0"), metrics);
+        assertTrue(metrics.contains("cipher=\"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\",resumed=\"true\",server=\"edge\",version=\"TLSv1.2\"} 1.0"), metrics);
+    }
+
+    @Test
+    void shouldSkipABrokenPairAndKeepNoKeyInTheOutput() throws Exception
+    {
+        Files.copy(certs.resolve("a.example.pem"), certs.resolve("broken.pem"));
+        Files.copy(certs.resolve("b.example-wildcard.key"), certs.resolve("broken.key"));
+        for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+             !metrics().contains("bounce_tls_directory_refused_total 1.0") && System.nanoTime() < deadline; )
+        {
+            Thread.sleep(50);
+        }
+        assertTrue(metrics().contains("bounce_tls_directory_refused_total 1.0"), this::metrics);
+        assertEquals(List.of("a.example"), names(handshake("a.example", null)));
+        io.bounce.runtime.log.LogOutput.flush();
+        final String output = edge.output.toString(StandardCharsets.UTF_8);
+        assertFalse(output.contains("PRIVATE KEY"), output);
+        try (Stream<Path> files = Files.walk(dir.resolve("data")))
+        {
+            for (final Path file : (Iterable<Path>)files.filter(Files::isRegularFile)::iterator)
+            {
+                assertFalse(new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1).contains("PRIVATE KEY"), file.toString());
+            }
+        }
+    }
+
+    private int httpsPort()
+    {
+        return edge.node.httpsAddress().getPort();
+    }
+
+    /**
+     * A new TLS connection from a client with no session to resume: the JDK's client keys its session cache by
+     * address and, resuming, sends the old session's server name instead of the one asked for.
+     */
+    private SSLSocket handshake(final String serverName, final String[] ciphers, final String... protocols) throws Exception
+    {
+        final SSLSocket socket = (SSLSocket)trusting(ca.caFile()).getSocketFactory().createSocket();
+        socket.connect(new InetSocketAddress("127.0.0.1", httpsPort()), 5_000);
+        socket.setSoTimeout(10_000);
+        final SSLParameters parameters = socket.getSSLParameters();
+        parameters.setServerNames(serverName == null ? List.of() : List.of(new SNIHostName(serverName)));
+        if (ciphers != null)
+        {
+            parameters.setCipherSuites(ciphers);
+        }
+        if (protocols.length > 0)
+        {
+            parameters.setProtocols(protocols);
+        }
+        socket.setSSLParameters(parameters);
+        socket.startHandshake();
+        return socket;
+    }
+
+    private static List<String> names(final SSLSocket socket) throws Exception
+    {
+        try (socket)
+        {
+            final X509Certificate leaf = (X509Certificate)socket.getSession().getPeerCertificates()[0];
+            final List<String> names = new ArrayList<>();
+            leaf.getSubjectAlternativeNames().forEach(name -> names.add(String.valueOf(name.get(1))));
+            return names;
+        }
+    }
+
+    private static String serial(final SSLSocket socket) throws Exception
+    {
+        try (socket)
+        {
+            return ((X509Certificate)socket.getSession().getPeerCertificates()[0]).getSerialNumber().toString(16);
+        }
+    }
+
+    private String metrics()
+    {
+        try
+        {
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.adminPort() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        }
+        catch (final IOException | InterruptedException ex)
+        {
+            throw new AssertionError(ex);
+        }
+    }
+
+    static SSLContext trusting(final Path caFile) throws Exception
+    {
+        final KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+        store.load(null, null);
+        store.setCertificateEntry("ca", CertificateFactory.getInstance("X.509")
+            .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(caFile))));
+        final TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(store);
+        final SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, trust.getTrustManagers(), null);
+        return context;
+    }
+}
