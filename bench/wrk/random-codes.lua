@@ -1,10 +1,13 @@
 -- wrk script: each request asks for a code chosen at random from the data set's codes.txt.
--- Usage: wrk ... -s random-codes.lua URL -- CODES_FILE HOST_HEADER
+-- Usage: wrk ... -s random-codes.lua URL -- CODES_FILE HOST_HEADER [close]
+-- With "close", every request asks for Connection: close, so each one opens a new connection (over
+-- TLS: a full handshake each, as wrk keeps no session to resume).
 -- done() prints one machine-readable BENCH line with throughput, latency quantiles and errors.
 
 local codes = {}
 local count = 0
 local host = "127.0.0.1"
+local connection = ""
 
 function init(args)
   for line in io.lines(args[1]) do
@@ -12,11 +15,12 @@ function init(args)
     codes[count] = line
   end
   if args[2] then host = args[2] end
+  if args[3] == "close" then connection = "Connection: close\r\n" end
   math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16) % 100000)
 end
 
 function request()
-  return "GET /" .. codes[math.random(count)] .. " HTTP/1.1\r\nHost: " .. host .. "\r\n\r\n"
+  return "GET /" .. codes[math.random(count)] .. " HTTP/1.1\r\nHost: " .. host .. "\r\n" .. connection .. "\r\n"
 end
 
 function done(summary, latency, requests)

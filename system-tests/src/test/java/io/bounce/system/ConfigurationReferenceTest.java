@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -18,6 +19,7 @@ import io.bounce.control.ControlPlaneConfig;
 import io.bounce.ops.stack.StackConfig;
 import io.bounce.edge.EdgeConfig;
 import io.bounce.runtime.launch.RoleLauncher;
+import io.bounce.runtime.tls.DevelopmentCa;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -52,10 +54,16 @@ class ConfigurationReferenceTest
     {
         final Path token = dir.resolve("replication.token");
         Files.writeString(token, "an-example-token-of-enough-length\n");
+        final DevelopmentCa ca = DevelopmentCa.openOrCreate(dir.resolve("ca"));
+        DevelopmentCa.write(dir, "default", ca.issue(List.of("bnc.example"), "EC", Duration.ofDays(30)));
+        final Path domains = Files.createDirectories(dir.resolve("domains"));
         final EdgeConfig edge = new EdgeConfig();
         assertAccepted(new CommandLine(edge), edge::conclude, "edge.properties",
-            "--data-dir", dir.resolve("edge").toString(), "--replication-token-file", token.toString());
+            "--data-dir", dir.resolve("edge").toString(), "--replication-token-file", token.toString(),
+            "--tls-cert", dir.resolve("default.pem").toString(), "--tls-key", dir.resolve("default.key").toString(),
+            "--tls-dir", domains.toString());
         assertEquals(80, edge.port(), "the file's values are the ones the edge runs with");
+        assertEquals(443, edge.httpsPort());
         assertTrue(edge.proxyProtocol());
         assertEquals("fra1-a", edge.edgeId());
         final ControlPlaneConfig controlPlane = new ControlPlaneConfig();

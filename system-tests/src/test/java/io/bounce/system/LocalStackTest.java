@@ -2,6 +2,10 @@ package io.bounce.system;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.bounce.ops.stack.LocalStack;
+import io.bounce.runtime.tls.ClientTrust;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,7 +46,7 @@ class LocalStackTest
         command.add(System.getProperty("java.class.path"));
         command.add(LocalStack.class.getName());
         command.addAll(List.of("--data-dir", dir.toString(), "--edges", "2",
-            "--api-port", "0", "--admin-port", "0", "--edge-port", "0", "--edge-admin-port", "0"));
+            "--api-port", "0", "--admin-port", "0", "--edge-port", "0", "--edge-admin-port", "0", "--edge-https-port", "0"));
         final Process up = new ProcessBuilder(command).redirectErrorStream(true).start();
         final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
         final Thread reader = new Thread(() ->
@@ -64,10 +69,12 @@ class LocalStackTest
         try
         {
             final List<String> edges = new ArrayList<>();
+            final List<String> httpsEdges = new ArrayList<>();
+            String ca = null;
             String api = null;
             String key = null;
             final StringBuilder seen = new StringBuilder();
-            while (api == null || key == null || edges.size() < 2)
+            while (api == null || key == null || edges.size() < 2 || httpsEdges.size() < 2 || ca == null)
             {
                 final String line = lines.poll(120, TimeUnit.SECONDS);
                 assertNotNull(line, "bounce up printed no edge:/api:/admin key: lines; output:\n" + seen);
@@ -75,6 +82,14 @@ class LocalStackTest
                 if (line.startsWith("edge: "))
                 {
                     edges.add(line.substring(6).trim());
+                }
+                else if (line.startsWith("edge-https: "))
+                {
+                    httpsEdges.add(line.substring(12).trim());
+                }
+                else if (line.startsWith("ca: "))
+                {
+                    ca = line.substring(4).trim();
                 }
                 else if (line.startsWith("api: "))
                 {
@@ -91,6 +106,8 @@ class LocalStackTest
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(controlLog)));
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("admin.key"))));
             assertTrue(up.descendants().count() >= 3, "a control plane and two edges run as children");
+            assertEquals(dir.resolve("ca").resolve("ca.pem").toString(), ca);
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("ca").resolve("ca.key"))));
 
             final var created = Stack.call("POST", api + "/api/v1/links", key, "{\"url\":\"https://example.com/up\"}");
             assertEquals(201, created.statusCode(), created.body());
@@ -112,6 +129,21 @@ class LocalStackTest
                     }
                 });
             }
+
+            // HTTPS out of the box: the edges' certificate comes from the stack's CA, which the client trusts.
+            final HttpClient https = HttpClient.newBuilder().sslContext(ClientTrust.trusting(Path.of(ca)))
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+            for (final String edge : httpsEdges)
+            {
+                assertTrue(edge.startsWith("https://localhost:"), edge);
+                final HttpResponse<String> redirect = https.send(HttpRequest.newBuilder(URI.create(edge + "/" + code)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+                assertEquals(302, redirect.statusCode(), edge);
+                assertEquals("https://example.com/up", redirect.headers().firstValue("Location").orElseThrow());
+            }
+            final Process curl = new ProcessBuilder("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca,
+                httpsEdges.get(0) + "/" + code).redirectErrorStream(true).start();
+            assertEquals("302", new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim(), "curl --cacert");
 
             final List<ProcessHandle> children = up.descendants().toList();
             up.destroy(); // SIGTERM

@@ -6,9 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -25,6 +30,8 @@ import io.bounce.aggregator.AggregatorConfig;
 import io.bounce.aggregator.AggregatorNode;
 import io.bounce.control.ControlPlaneNode;
 import io.bounce.edge.EdgeNode;
+import io.bounce.runtime.tls.ClientTrust;
+import io.bounce.runtime.tls.DevelopmentCa;
 import org.agrona.concurrent.SystemEpochClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -83,9 +90,11 @@ class MonitoringTest
 
         final Set<String> exposed = new TreeSet<>();
         try (ControlPlaneNode cp = Stack.controlPlane(dir.resolve("cp"));
-            EdgeNode edge = Stack.edge(dir.resolve("edge"), Stack.base(cp), cp.replicationToken(), SystemEpochClock.INSTANCE))
+            EdgeNode edge = Stack.edge(dir.resolve("edge"), Stack.base(cp), cp.replicationToken(), SystemEpochClock.INSTANCE,
+                tlsArgs(dir)))
         {
             Stack.api(cp, "POST", "/api/v1/links", "{\"url\":\"https://example.com/\",\"alias\":\"scraped\"}");
+            httpsRedirect(dir, edge, "scraped");
             // A refusal too: a labelled counter has no sample (nor a TYPE line) until its first label.
             assertEquals(400, Stack.call("POST", Stack.base(cp) + "/api/v1/links", Stack.adminKey(cp), "{\"url\":\"ftp://x\"}").statusCode());
             Stack.await("the edge has the link", 10_000, () -> redirects(edge));
@@ -105,13 +114,15 @@ class MonitoringTest
         final AggregatorConfig aggregatorConfig = new AggregatorConfig();
         new CommandLine(aggregatorConfig).parseArgs("--data-dir", dir.resolve("aggregator").toString(), "--port", "0", "--admin-port", "0");
         try (ControlPlaneNode cp = Stack.controlPlane(dir.resolve("cp"));
-            EdgeNode edge = Stack.edge(dir.resolve("edge"), Stack.base(cp), cp.replicationToken(), SystemEpochClock.INSTANCE);
+            EdgeNode edge = Stack.edge(dir.resolve("edge"), Stack.base(cp), cp.replicationToken(), SystemEpochClock.INSTANCE,
+                tlsArgs(dir));
             AggregatorNode aggregator = AggregatorNode.start(aggregatorConfig.conclude(), new PrintStream(new ByteArrayOutputStream())))
         {
             Stack.api(cp, "POST", "/api/v1/links", "{\"url\":\"https://example.com/\",\"alias\":\"linted\"}");
             Stack.await("the edge has the link", 10_000, () -> edge.replica().get("localhost", "linted") != null);
             Stack.redirect(edge, "linted");
             Stack.redirect(edge, "no-such-link");
+            httpsRedirect(dir, edge, "linted");
             scrapes.put("edge", Stack.metrics(edge));
             scrapes.put("control-plane", adminMetrics(cp.adminAddress().getPort()));
             scrapes.put("aggregator", adminMetrics(aggregator.adminAddress().getPort()));
@@ -169,6 +180,23 @@ class MonitoringTest
             n++;
         }
         return n;
+    }
+
+    /** An HTTPS port with a certificate from a development CA, so the TLS metrics are scraped and linted too. */
+    private static String[] tlsArgs(final Path dir) throws IOException
+    {
+        final DevelopmentCa ca = DevelopmentCa.openOrCreate(dir.resolve("ca"));
+        DevelopmentCa.write(dir.resolve("tls"), "localhost", ca.issue(List.of("localhost"), "EC", Duration.ofDays(30)));
+        return new String[] {"--https-port", "0", "--tls-dir", dir.resolve("tls").toString()};
+    }
+
+    private static void httpsRedirect(final Path dir, final EdgeNode edge, final String code) throws Exception
+    {
+        final HttpClient https = HttpClient.newBuilder().sslContext(ClientTrust.trusting(dir.resolve("ca").resolve("ca.pem"))).build();
+        final HttpResponse<String> response = https.send(
+            HttpRequest.newBuilder(URI.create("https://localhost:" + edge.httpsAddress().getPort() + "/" + code)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertTrue(response.statusCode() == 302 || response.statusCode() == 404, "over HTTPS: " + response.statusCode());
     }
 
     private static boolean redirects(final EdgeNode edge)

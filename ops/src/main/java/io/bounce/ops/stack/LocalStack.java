@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.bounce.runtime.launch.RoleLauncher;
 import io.bounce.runtime.server.FreePorts;
+import io.bounce.runtime.tls.DevelopmentCa;
 import picocli.CommandLine;
 
 /**
@@ -104,16 +105,23 @@ public final class LocalStack
         final Path dataDir = config.dataDir.toAbsolutePath().normalize();
         final Path logs = Files.createDirectories(dataDir.resolve("logs"));
         // Port options set to 0 get free ports, picked once for the whole stack so no two collide.
-        final int[] free = FreePorts.pick(2 + 2 * config.edges);
+        final int[] free = FreePorts.pick(2 + 3 * config.edges);
         final int apiPort = config.apiPort == 0 ? free[0] : config.apiPort;
         final int adminPort = config.adminPort == 0 ? free[1] : config.adminPort;
         final int[] edgePorts = new int[config.edges];
         final int[] edgeAdminPorts = new int[config.edges];
+        final int[] edgeHttpsPorts = new int[config.edges];
         for (int i = 0; i < config.edges; i++)
         {
-            edgePorts[i] = config.edgePort == 0 ? free[2 + 2 * i] : config.edgePort + i;
-            edgeAdminPorts[i] = config.edgeAdminPort == 0 ? free[3 + 2 * i] : config.edgeAdminPort + i;
+            edgePorts[i] = config.edgePort == 0 ? free[2 + 3 * i] : config.edgePort + i;
+            edgeAdminPorts[i] = config.edgeAdminPort == 0 ? free[3 + 3 * i] : config.edgeAdminPort + i;
+            edgeHttpsPorts[i] = config.edgeHttpsPort == 0 ? free[4 + 3 * i] : config.edgeHttpsPort + i;
         }
+
+        // HTTPS out of the box, as Caddy's "tls internal": a CA made once under <data-dir>/ca/, and a
+        // certificate for this machine's loopback names issued from it at every start.
+        final DevelopmentCa ca = DevelopmentCa.openOrCreate(dataDir.resolve("ca"));
+        DevelopmentCa.write(dataDir.resolve("ca"), "localhost", ca.issue(List.of("localhost", "127.0.0.1", "::1"), "EC", Duration.ofDays(90)));
 
         final Path controlDir = dataDir.resolve("control-plane");
         final Child controlPlane = launch("control-plane", CONTROL_PLANE_MAIN, logs, adminPort,
@@ -129,7 +137,9 @@ public final class LocalStack
                 "--data-dir", dataDir.resolve("edge-" + (i + 1)).toString(), "--host", "127.0.0.1",
                 "--port", Integer.toString(edgePorts[i]), "--admin-host", "127.0.0.1",
                 "--admin-port", Integer.toString(edgeAdminPorts[i]), "--control-plane", api, "--edge-id", "edge-" + (i + 1),
-                "--replication-token-file", controlDir.resolve("replication.token").toString());
+                "--replication-token-file", controlDir.resolve("replication.token").toString(),
+                "--https-port", Integer.toString(edgeHttpsPorts[i]),
+                "--tls-cert", dataDir.resolve("ca/localhost.pem").toString(), "--tls-key", dataDir.resolve("ca/localhost.key").toString());
         }
         for (final Child child : children)
         {
@@ -146,6 +156,11 @@ public final class LocalStack
         {
             out.println("edge: http://127.0.0.1:" + edgePorts[i]);
         }
+        for (int i = 0; i < config.edges; i++)
+        {
+            out.println("edge-https: https://localhost:" + edgeHttpsPorts[i]);
+        }
+        out.println("ca: " + ca.caFile());
         out.println("api: " + api);
         out.println("admin key: " + adminKey);
         out.println("(admin key also in " + keyFile + "; logs in " + logs + "; admin ports: control plane " + adminPort +

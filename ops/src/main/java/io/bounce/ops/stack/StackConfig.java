@@ -45,6 +45,11 @@ public final class StackConfig
         description = "First edge's port; edge N gets this + N - 1; 0 picks free ones. Default: ${DEFAULT-VALUE}")
     int edgePort;
 
+    @Option(names = "--edge-https-port", defaultValue = "8443",
+        description = "First edge's HTTPS port; edge N gets this + N - 1; 0 picks free ones. Its certificate (localhost) comes " +
+            "from the stack's development CA, <data-dir>/ca/ca.pem. Default: ${DEFAULT-VALUE}")
+    int edgeHttpsPort;
+
     @Option(names = "--edge-admin-port", defaultValue = "9080",
         description = "First edge's admin port; edge N gets this + N - 1; 0 picks free ones. Default: ${DEFAULT-VALUE}")
     int edgeAdminPort;

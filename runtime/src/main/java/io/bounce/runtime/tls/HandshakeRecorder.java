@@ -31,6 +31,9 @@ final class HandshakeRecorder extends ChannelInboundHandlerAdapter
      */
     private static final MethodHandle SESSION_REUSED = sessionReused();
 
+    /** Every reason a failure is counted under. */
+    static final String[] REASONS = {"unrecognized_name", "protocol_version", "no_shared_cipher", "timeout", "closed", "not_tls", "other"};
+
     private final ServerTls tls;
 
     HandshakeRecorder(final ServerTls tls)

@@ -65,6 +65,10 @@ public final class ServerTls
             .help("TLS handshakes that failed, by reason (unrecognized_name: no certificate for the name asked and no default).")
             .labelNames("server", "reason").build();
         this.recorder = new HandshakeRecorder(this);
+        for (final String reason : HandshakeRecorder.REASONS)
+        {
+            failures.labelValues(name, reason); // every reason at 0 from the start, so rate() and alerts see them
+        }
     }
 
     /** @return the port's name in metrics. */

@@ -10,6 +10,7 @@ import javax.net.ssl.SSLException;
 
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.OpenSslCachingX509KeyManagerFactory;
+import io.netty.handler.ssl.OpenSslContextOption;
 import io.netty.handler.ssl.OpenSslCredential;
 import io.netty.handler.ssl.OpenSslCredentialBuilder;
 import io.netty.handler.ssl.SslContext;
@@ -81,13 +82,13 @@ public final class TlsContexts
         throws SSLException
     {
         final SslContextBuilder builder;
-        if (engine == TlsEngine.OPENSSL && certificates.size() > 1 && OpenSslCredential.isAvailable())
+        if (engine == TlsEngine.OPENSSL && (certificates.size() == 1 || OpenSslCredential.isAvailable()))
         {
-            // Netty sets BoringSSL's key material from a KeyManager once per handshake, choosing the key type by the
-            // server's first cipher, not the client's: so a second key type is added as a BoringSSL credential, and
-            // BoringSSL picks, per handshake, the one the client can verify.
-            final ServerCertificate first = certificates.get(0);
-            builder = SslContextBuilder.forServer(keyManagers(List.of(first), engine));
+            // With BoringSSL, Netty always hands the key over from a KeyManager inside each handshake; the caching
+            // factory keeps it in native form, where a plain one converted the key and chain again every time. And
+            // Netty picks that one key by the server's cipher order, not the client's, so a second key type is
+            // a BoringSSL credential: BoringSSL then picks, per handshake, the one the client can verify.
+            builder = SslContextBuilder.forServer(keyManagers(certificates.subList(0, 1), engine));
             for (final ServerCertificate other : certificates.subList(1, certificates.size()))
             {
                 builder.addCredential(OpenSslCredentialBuilder.forX509(other.key(), other.chain().toArray(new X509Certificate[0])).build());
@@ -96,6 +97,12 @@ public final class TlsContexts
         else
         {
             builder = SslContextBuilder.forServer(keyManagers(certificates, engine));
+        }
+        if (engine == TlsEngine.OPENSSL)
+        {
+            // The handshake runs inline on the event loop rather than as a delegated task: a handshake is
+            // CPU work the loop would wait for anyway, and the task adds objects and a second pass per step.
+            builder.option(OpenSslContextOption.USE_TASKS, false);
         }
         return builder
             .sslProvider(engine.provider())
