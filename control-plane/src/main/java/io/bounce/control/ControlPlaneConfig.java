@@ -6,17 +6,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 
 import io.bounce.aggregator.ClickIngestOptions;
-import io.bounce.control.links.AddressRange;
 import io.bounce.replication.link.LinkRules;
 import io.bounce.runtime.files.SecretFiles;
 import io.bounce.runtime.launch.ConfigFileOption;
 import io.bounce.runtime.launch.ConnectionLimitOptions;
+import io.bounce.control.links.DestinationOptions;
+import io.bounce.runtime.files.SecretBox;
 import io.bounce.runtime.launch.LaunchDefaults;
+import io.bounce.runtime.launch.TlsOptions;
 import io.bounce.runtime.limits.AddressBudget;
 import io.bounce.runtime.limits.ConnectionLimits;
 import picocli.CommandLine.Command;
@@ -43,6 +43,15 @@ public final class ControlPlaneConfig
 
     @Mixin
     ConnectionLimitOptions connections;
+
+    /** With --tls-cert/--tls-key the API port (the API, the change log, the click ingest) speaks HTTPS only. */
+    @Mixin
+    TlsOptions tls;
+
+    @Option(names = "--secrets-key-file", paramLabel = "FILE",
+        description = "Key-encryption key (32 bytes, base64; mode 0600) that seals certificates' private keys in the store. Keep " +
+            "it apart from the data dir: a stolen database alone then reveals no key. Without it, certificate uploads are refused.")
+    Path secretsKeyFile;
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "./data/control-plane",
         description = "Directory of the store (bounce.db) and admin.key. Default: ${DEFAULT-VALUE}")
@@ -90,26 +99,8 @@ public final class ControlPlaneConfig
         description = "Longest destination accepted, in bytes (at most 8192). Default: ${DEFAULT-VALUE}")
     int maxUrlLength;
 
-    @Option(names = "--blocklist", paramLabel = "FILE",
-        description = "File of blocked destination domains, one a line (subdomains included); reread when it changes.")
-    Path blocklist;
-
-    @Option(names = "--own-addresses", split = ",", paramLabel = "CIDR",
-        description = "The edges' public and anycast addresses (IPs or CIDR blocks, comma-separated): destinations there " +
-            "would loop and are refused, like loopback and this host's own addresses.")
-    List<String> ownAddresses = new ArrayList<>();
-
-    @Option(names = "--allow-private-destinations", defaultValue = "false",
-        description = "Let links point at private, link-local and reserved addresses and at local-only names " +
-            "(intranet, *.local, *.internal), for a shortener used inside one network. Default: ${DEFAULT-VALUE}")
-    boolean allowPrivateDestinations;
-
-    private List<AddressRange> resolvedOwnAddresses = List.of();
-
-    @Option(names = "--reserved-aliases", split = ",",
-        defaultValue = "api,admin,health,healthz,ready,readyz,metrics,static,assets,login,logout,www,app,docs,status",
-        description = "Aliases nobody may take (compared ignoring case). Default: ${DEFAULT-VALUE}")
-    List<String> reservedAliases;
+    @Mixin
+    DestinationOptions destinations;
 
     @Option(names = "--rate-limit-per-second", defaultValue = "100",
         description = "Requests per second a key may make unless the key sets its own. Default: ${DEFAULT-VALUE}")
@@ -204,6 +195,18 @@ public final class ControlPlaneConfig
     {
         requireRange("--port", port, 0, 65535);
         requireRange("--admin-port", adminPort, 0, 65535);
+        tls.conclude();
+        if (secretsKeyFile != null)
+        {
+            try
+            {
+                SecretBox.fromKeyFile(secretsKeyFile);
+            }
+            catch (final IOException ex)
+            {
+                throw new IllegalArgumentException("--secrets-key-file: " + ex.getMessage());
+            }
+        }
         final String domainProblem = LinkRules.checkDomain(defaultDomain);
         if (domainProblem != null)
         {
@@ -219,19 +222,7 @@ public final class ControlPlaneConfig
         requireRange("--edit-window-ms", editWindowMs, 0, Duration.ofDays(365).toMillis());
         requireRange("--default-lifetime-ms", defaultLifetimeMs, 0, Duration.ofDays(36500).toMillis());
         requireRange("--max-url-length", maxUrlLength, 16, LinkRules.MAX_URL_LENGTH);
-        final List<AddressRange> own = new ArrayList<>();
-        for (final String cidr : ownAddresses)
-        {
-            try
-            {
-                own.add(AddressRange.parse(cidr));
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                throw new IllegalArgumentException("--own-addresses: " + ex.getMessage());
-            }
-        }
-        resolvedOwnAddresses = List.copyOf(own);
+        destinations.conclude();
         if (!(rateLimitPerSecond > 0))
         {
             throw new IllegalArgumentException("--rate-limit-per-second must be positive");
@@ -349,24 +340,10 @@ public final class ControlPlaneConfig
         return maxUrlLength;
     }
 
-    public List<AddressRange> ownAddresses()
+    /** Where links may point: the blocklist, the edges' own addresses, private addresses, reserved aliases. */
+    public DestinationOptions destinations()
     {
-        return resolvedOwnAddresses;
-    }
-
-    public boolean allowPrivateDestinations()
-    {
-        return allowPrivateDestinations;
-    }
-
-    public Path blocklist()
-    {
-        return blocklist;
-    }
-
-    public List<String> reservedAliases()
-    {
-        return reservedAliases;
+        return destinations;
     }
 
     public double rateLimitPerSecond()
@@ -464,6 +441,18 @@ public final class ControlPlaneConfig
     }
 
     /** The API port's connection limits (32,768 open unless set). */
+    /** @return the key-encryption key's file, or null. */
+    public Path secretsKeyFile()
+    {
+        return secretsKeyFile;
+    }
+
+    /** The API port's certificate, when it serves HTTPS. */
+    public TlsOptions tls()
+    {
+        return tls;
+    }
+
     public ConnectionLimits connectionLimits()
     {
         return connections.limits("api", 32_768);

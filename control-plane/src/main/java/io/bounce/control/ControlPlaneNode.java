@@ -24,6 +24,7 @@ import io.bounce.replication.log.LogHead;
 import io.bounce.replication.log.LogServer;
 import io.bounce.runtime.admin.AdminServer;
 import io.bounce.runtime.admin.Metrics;
+import io.bounce.runtime.files.SecretBox;
 import io.bounce.runtime.agent.Agents;
 import io.bounce.runtime.files.SecretFiles;
 import io.bounce.runtime.server.NettyServer;
@@ -85,7 +86,8 @@ public final class ControlPlaneNode implements AutoCloseable
         Aggregator aggregator = null;
         try
         {
-            final DomainService domains = new DomainService(store, config.defaultDomain());
+            final DomainService domains = new DomainService(store, config.defaultDomain(),
+                config.secretsKeyFile() == null ? null : SecretBox.fromKeyFile(config.secretsKeyFile()), clock);
             domains.start();
             final KeyService keys = new KeyService(store, config.rateLimitPerSecond(), config.rateLimitBurst(), domains.domains());
             // First start on an empty store: one admin key, unlimited, shown once and kept in admin.key.
@@ -94,7 +96,7 @@ public final class ControlPlaneNode implements AutoCloseable
             {
                 SecretFiles.write(config.dataDir().resolve(ADMIN_KEY_FILE), adminKey);
             }
-            final LinkService links = new LinkService(config, store, domains.domains(), new Blocklist(config.blocklist()), clock);
+            final LinkService links = new LinkService(config, store, domains.domains(), new Blocklist(config.destinations().blocklist()), clock);
             final String replicationToken = config.replicationToken() != null
                 ? config.replicationToken()
                 : SecretFiles.readOrCreateToken(config.dataDir().resolve(REPLICATION_TOKEN_FILE));
@@ -114,7 +116,7 @@ public final class ControlPlaneNode implements AutoCloseable
             apiServer = new ApiServer(config, router, store.readers().executor(), logServer, aggregator);
             final AdminServer adminServer = adminServer(config, store, metrics, apiServer, logServer, retention, aggregator, agents);
             retention.start(config.logCompactionIntervalMs(), agents);
-            out.println("api: http://" + NettyServer.hostPort(apiServer.localAddress()));
+            out.println("api: " + apiServer.scheme() + "://" + NettyServer.hostPort(apiServer.localAddress()));
             out.println("control-plane admin: http://" + NettyServer.hostPort(adminServer.localAddress()));
             if (adminKey != null)
             {
@@ -151,6 +153,10 @@ public final class ControlPlaneNode implements AutoCloseable
         agents.register(registry);
         metrics.register(registry);
         api.limits().register(registry, "bounce_api", true);
+        if (api.tls() != null)
+        {
+            api.tls().register(registry);
+        }
         store.writer().register(registry);
         logServer.register(registry);
         retention.register(registry);

@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import javax.net.ssl.SSLContext;
+
 import io.bounce.edge.clicks.ClickOptions;
 import io.bounce.replication.link.LinkRules;
 import io.bounce.runtime.launch.ConfigFileOption;
@@ -19,6 +21,7 @@ import io.bounce.runtime.launch.TlsOptions;
 import io.bounce.runtime.limits.AddressBudget;
 import io.bounce.runtime.limits.ConnectionLimits;
 import io.bounce.runtime.server.Transport;
+import io.bounce.runtime.tls.ClientTrust;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -146,6 +149,11 @@ public final class EdgeConfig
             "Without it the edge serves only what was imported. A first bootstrap replaces imported links.")
     String controlPlane;
 
+    @Option(names = "--control-plane-ca", paramLabel = "FILE",
+        description = "PEM certificate(s) to trust for an https:// --control-plane (and --aggregator), instead of the system's " +
+            "authorities: the CA that signed the control plane's --tls-cert.")
+    Path controlPlaneCa;
+
     @Option(names = "--replication-token", paramLabel = "TOKEN",
         description = "Secret to present to the control plane's log server (see its --replication-token).")
     String replicationToken;
@@ -190,6 +198,7 @@ public final class EdgeConfig
     private Transport resolvedTransport;
     private URI resolvedControlPlane;
     private String resolvedToken;
+    private SSLContext controlPlaneTrust;
 
     /**
      * Validate every setting and resolve derived ones.
@@ -269,6 +278,17 @@ public final class EdgeConfig
             if (resolvedToken == null || resolvedToken.isEmpty())
             {
                 throw new IllegalArgumentException("--control-plane needs --replication-token or --replication-token-file");
+            }
+        }
+        if (controlPlaneCa != null)
+        {
+            try
+            {
+                controlPlaneTrust = ClientTrust.trusting(controlPlaneCa);
+            }
+            catch (final IOException ex)
+            {
+                throw new IllegalArgumentException("--control-plane-ca: " + ex.getMessage());
             }
         }
         if (edgeId == null)
@@ -405,6 +425,12 @@ public final class EdgeConfig
     public URI controlPlane()
     {
         return resolvedControlPlane;
+    }
+
+    /** @return the TLS context that trusts --control-plane-ca, or null for the JDK's default authorities. */
+    public SSLContext controlPlaneTrust()
+    {
+        return controlPlaneTrust;
     }
 
     public String replicationToken()

@@ -125,7 +125,7 @@ public final class EdgeNode implements AutoCloseable
             server = new RedirectServer(config, redirector, tls);
             final LogFollower follower = config.controlPlane() == null ? null : new LogFollower(
                 new LogFollower.Settings(config.controlPlane(), config.replicationToken(), config.replicationTimeoutMs(),
-                    100, config.replicationBackoffMaxMs()),
+                    100, config.replicationBackoffMaxMs(), config.controlPlaneTrust()),
                 replica, agents);
             final RedirectServer serving = server;
             final ClickPipeline pipeline = clicks;

@@ -1,7 +1,10 @@
 package io.bounce.control.api;
 
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
+
+import javax.net.ssl.SSLException;
 
 import io.bounce.aggregator.Aggregator;
 import io.bounce.control.ControlPlaneConfig;
@@ -12,6 +15,7 @@ import io.bounce.runtime.http.RequestTimer;
 import io.bounce.runtime.http.StrictRequests;
 import io.bounce.runtime.limits.ConnectionLimits;
 import io.bounce.runtime.server.NettyServer;
+import io.bounce.runtime.tls.ServerTls;
 import io.bounce.runtime.server.Transport;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -28,6 +32,7 @@ public final class ApiServer implements AutoCloseable
 {
     private final NettyServer server;
     private final ConnectionLimits limits;
+    private final ServerTls tls;
 
     /**
      * @param workers    the threads requests are answered on (never an event loop: reads block on the store).
@@ -35,8 +40,13 @@ public final class ApiServer implements AutoCloseable
      */
     public ApiServer(final ControlPlaneConfig config, final ApiRouter api, final ExecutorService workers, final LogServer logServer,
         final Aggregator aggregator)
-        throws InterruptedException
+        throws InterruptedException, SSLException
     {
+        tls = config.tls().enabled() ? new ServerTls("api", config.tls().engine(), List.of("http/1.1")) : null;
+        if (tls != null)
+        {
+            tls.setDefault(config.tls().defaults());
+        }
         final int maxBodyBytes = config.maxBodyBytes();
         final ConnectionDrops drops = api.metrics().drops();
         limits = config.connectionLimits();
@@ -58,13 +68,25 @@ public final class ApiServer implements AutoCloseable
                 }
                 ch.pipeline().addLast("api", new ApiChannelHandler(api, workers, maxBodyBytes, timer, drops));
             }
-        });
+        }, tls, null);
     }
 
     /** The port's connection limits, for their metrics. */
     public ConnectionLimits limits()
     {
         return limits;
+    }
+
+    /** @return the port's TLS, or null while it serves plain HTTP. */
+    public ServerTls tls()
+    {
+        return tls;
+    }
+
+    /** @return {@code https} or {@code http}: how to reach this port. */
+    public String scheme()
+    {
+        return tls == null ? "http" : "https";
     }
 
     public InetSocketAddress localAddress()

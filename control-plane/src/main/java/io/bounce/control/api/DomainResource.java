@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.bounce.control.domains.CertificateService;
 import io.bounce.control.domains.DomainService;
 import io.bounce.control.keys.ApiKey;
 import io.bounce.control.keys.Scope;
@@ -15,6 +16,7 @@ import io.bounce.control.keys.Scope;
 final class DomainResource
 {
     private static final Set<String> FIELDS = Set.of("name");
+    private static final Set<String> CERTIFICATE_FIELDS = Set.of("certificate", "privateKey");
 
     private final DomainService domains;
 
@@ -27,7 +29,9 @@ final class DomainResource
     {
         return List.of(
             new Route("GET", "/api/v1/domains", Scope.LINKS_READ, this::list),
-            new Route("POST", "/api/v1/domains", Scope.ADMIN, this::add));
+            new Route("POST", "/api/v1/domains", Scope.ADMIN, this::add),
+            new Route("PUT", "/api/v1/domains/{domain}/certificate", Scope.ADMIN, this::putCertificate),
+            new Route("GET", "/api/v1/domains/{domain}/certificate", Scope.ADMIN, this::getCertificate));
     }
 
     private CompletableFuture<ApiResponse> list(final ApiKey key, final ApiRequest request, final Map<String, String> params)
@@ -47,5 +51,43 @@ final class DomainResource
             out.put("name", added);
             return ApiResponse.json(201, out);
         });
+    }
+
+    /** Upload a certificate and its key: checked, the key sealed; the answer is metadata, never the key. */
+    private CompletableFuture<ApiResponse> putCertificate(final ApiKey key, final ApiRequest request, final Map<String, String> params)
+    {
+        final ObjectNode body = Json.object(request.body, CERTIFICATE_FIELDS);
+        return domains.certificates().put(key, params.get("domain"), Json.string(body, "certificate"), Json.string(body, "privateKey"))
+            .thenApply(metadata -> ApiResponse.json(200, render(metadata)));
+    }
+
+    private CompletableFuture<ApiResponse> getCertificate(final ApiKey key, final ApiRequest request, final Map<String, String> params)
+        throws Exception
+    {
+        final ObjectNode out = Json.MAPPER.createObjectNode();
+        out.put("domain", params.get("domain"));
+        final ArrayNode items = out.putArray("certificates");
+        for (final CertificateService.Metadata metadata : domains.certificates().list(params.get("domain")))
+        {
+            items.add(render(metadata));
+        }
+        return CompletableFuture.completedFuture(ApiResponse.json(200, out));
+    }
+
+    private static ObjectNode render(final CertificateService.Metadata metadata)
+    {
+        final ObjectNode out = Json.MAPPER.createObjectNode();
+        out.put("domain", metadata.domain());
+        out.put("keyType", metadata.keyType());
+        out.put("subject", metadata.subject());
+        out.put("issuer", metadata.issuer());
+        out.put("serial", metadata.serial());
+        final ArrayNode names = out.putArray("names");
+        metadata.names().forEach(names::add);
+        out.put("notBefore", metadata.notBefore().toString());
+        out.put("notAfter", metadata.notAfter().toString());
+        out.put("sha256", metadata.fingerprint());
+        out.put("uploadedAt", metadata.uploadedAt().toString());
+        return out;
     }
 }

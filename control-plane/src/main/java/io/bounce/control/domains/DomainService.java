@@ -9,7 +9,9 @@ import io.bounce.control.keys.ApiKey;
 import io.bounce.control.store.Queries;
 import io.bounce.control.store.Store;
 import io.bounce.replication.link.LinkRules;
+import io.bounce.runtime.files.SecretBox;
 import io.bounce.runtime.http.Problem;
+import org.agrona.concurrent.EpochClock;
 
 /**
  * Branded domains: the rules for adding one, written through the store's one writer like every other
@@ -19,11 +21,20 @@ public final class DomainService
 {
     private final Store store;
     private final Domains domains;
+    private final CertificateService certificates;
 
-    public DomainService(final Store store, final String defaultDomain)
+    /** @param secrets seals certificates' private keys; null when the control plane has none (uploads refused). */
+    public DomainService(final Store store, final String defaultDomain, final SecretBox secrets, final EpochClock clock)
     {
         this.store = store;
         this.domains = new Domains(defaultDomain);
+        this.certificates = new CertificateService(store, domains, secrets, clock);
+    }
+
+    /** The domains' certificates. */
+    public CertificateService certificates()
+    {
+        return certificates;
     }
 
     /** The domains as link rules see them: held in memory, current as of the last commit that changed them. */

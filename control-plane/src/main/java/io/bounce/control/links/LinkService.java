@@ -59,12 +59,12 @@ public final class LinkService
         this.readers = store.readers();
         this.domains = domains;
         this.destinations = new DestinationPolicy(config.maxUrlLength(), domains::isOwn,
-            new AddressPolicy(config.ownAddresses(), config.allowPrivateDestinations()), blocklist);
+            new AddressPolicy(config.destinations().ownAddresses(), config.destinations().allowPrivateDestinations()), blocklist);
         this.codes = new CodeGenerator(config.codeLength());
         this.clock = clock;
         this.editWindowMs = config.editWindowMs();
         this.defaultLifetimeMs = config.defaultLifetimeMs();
-        this.reservedAliases = config.reservedAliases().stream().map(a -> a.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
+        this.reservedAliases = config.destinations().reservedAliases().stream().map(a -> a.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
     }
 
     /** A link as it will be created, checked against every rule that needs no database. */

@@ -58,7 +58,17 @@ public final class Database
             " committed_at BIGINT NOT NULL," +
             " record BLOB NOT NULL);",
         // Keys name the branded domains they may create links on (null: the default domain only; "*": all).
-        "ALTER TABLE api_keys ADD COLUMN domains TEXT;");
+        "ALTER TABLE api_keys ADD COLUMN domains TEXT;",
+        // A domain's certificates, one per key type; the private key sealed with the --secrets-key-file key.
+        "CREATE TABLE certificates (" +
+            " domain TEXT NOT NULL REFERENCES domains(name)," +
+            " key_type TEXT NOT NULL," +
+            " chain_pem TEXT NOT NULL," +
+            " sealed_key BLOB NOT NULL," +
+            " fingerprint TEXT NOT NULL," +
+            " not_after BIGINT NOT NULL," +
+            " created_at BIGINT NOT NULL," +
+            " PRIMARY KEY (domain, key_type));");
 
     private final Path file;
 

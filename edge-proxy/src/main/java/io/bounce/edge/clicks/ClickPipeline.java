@@ -41,7 +41,8 @@ public final class ClickPipeline implements AutoCloseable
         this.clock = clock;
         final Path clicksDir = config.dataDir().resolve("clicks");
         this.recorder = new ClickRecorder(config.clicks().ringBytes());
-        this.shipper = new ClickShipper(config.edgeId(), clicksDir, config.clicks().aggregator(), config.clicks().clickToken(), 30_000, pendingBytes, stats);
+        this.shipper = new ClickShipper(config.edgeId(), clicksDir, config.clicks().aggregator(), config.clicks().clickToken(), 30_000, pendingBytes, stats,
+            config.controlPlaneTrust());
         this.writer = new ClickFileWriter(config, recorder, clicksDir, clock,
             new VisitorHasher(config.clicks().clickToken().getBytes(StandardCharsets.UTF_8)), pendingBytes, stats);
         this.writing = agents.start(writer, Agents.sleeping(1));

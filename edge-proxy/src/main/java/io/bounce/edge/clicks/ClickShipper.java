@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
+import javax.net.ssl.SSLContext;
+
 import io.bounce.runtime.agent.Backoff;
 import org.agrona.concurrent.Agent;
 import io.bounce.replication.clicks.ClickFileFormat;
@@ -38,15 +40,20 @@ final class ClickShipper implements Agent
     private final String token;
     private final AtomicLong pendingBytes;
     private final ClickStats stats;
-    private final HttpClient http = HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http;
     private volatile long oldestPendingMs;
     private volatile int pendingFiles;
     private final Backoff backoff;
 
     ClickShipper(final String edgeId, final Path clicksDir, final URI aggregator, final String token, final long backoffMaxMs,
-        final AtomicLong pendingBytes, final ClickStats stats) throws IOException
+        final AtomicLong pendingBytes, final ClickStats stats, final SSLContext trust) throws IOException
     {
+        final HttpClient.Builder client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5));
+        if (trust != null)
+        {
+            client.sslContext(trust); // an https:// aggregator signed by --control-plane-ca
+        }
+        this.http = client.build();
         this.edgeId = edgeId;
         this.outbox = Files.createDirectories(clicksDir.resolve("outbox"));
         this.quarantine = Files.createDirectories(clicksDir.resolve("quarantine"));

@@ -4,12 +4,14 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
+import java.nio.file.Path;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.bounce.runtime.tls.ClientTrust;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** bouncectl's HTTP client: JSON requests with the bearer key; a problem answer becomes {@link Failure}. */
@@ -46,14 +48,34 @@ final class ApiClient
         }
     }
 
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http;
     private final String api;
     private final String key;
 
-    /** @throws Failure (exit 2) for an {@code --api} that is not an http(s) URL with a host. */
     ApiClient(final String api, final String key) throws Failure
     {
+        this(api, key, null);
+    }
+
+    /**
+     * @param ca PEM certificates to trust for an https:// API instead of the system's authorities, or null.
+     * @throws Failure (exit 2) for an {@code --api} that is not an http(s) URL with a host, or a CA file that cannot be read.
+     */
+    ApiClient(final String api, final String key, final Path ca) throws Failure
+    {
+        final HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10));
+        if (ca != null)
+        {
+            try
+            {
+                builder.sslContext(ClientTrust.trusting(ca));
+            }
+            catch (final IOException ex)
+            {
+                throw new Failure(0, "--ca: " + ex.getMessage(), 0, 2);
+            }
+        }
+        this.http = builder.build();
         this.api = api.endsWith("/") ? api.substring(0, api.length() - 1) : api;
         this.key = key;
         URI uri = null;
@@ -113,6 +135,11 @@ final class ApiClient
         catch (final java.net.ConnectException ex)
         {
             throw new Failure(0, "nothing answers at " + api + "; is the control plane running (ops/bin/bounce up), and is --api right?");
+        }
+        catch (final javax.net.ssl.SSLHandshakeException ex)
+        {
+            throw new Failure(0, "cannot trust " + api + ": its certificate is not signed by an authority this client trusts (" +
+                ex.getMessage() + "); give --ca FILE (BOUNCE_CA) with the certificate of the CA that signed it");
         }
         catch (final java.net.http.HttpTimeoutException ex)
         {

@@ -1,6 +1,7 @@
 package io.bounce.ops.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +26,7 @@ import picocli.CommandLine.Spec;
     description = "Manage Bounce links, domains and keys through the control plane's API.",
     subcommands = {LinkCommands.class, BounceCtl.Domains.class, BounceCtl.Keys.class, BounceCtl.Takedown.class,
         BounceCtl.Analytics.class},
-    footer = "%nThe API and key can also come from BOUNCE_API and BOUNCE_KEY.")
+    footer = "%nThe API, key and CA can also come from BOUNCE_API, BOUNCE_KEY and BOUNCE_CA.")
 public final class BounceCtl
 {
     @Option(names = "--api", paramLabel = "URL", defaultValue = "${env:BOUNCE_API:-http://127.0.0.1:7070}",
@@ -36,6 +37,11 @@ public final class BounceCtl
         scope = CommandLine.ScopeType.INHERIT)
     String key;
 
+    @Option(names = "--ca", paramLabel = "FILE", defaultValue = "${env:BOUNCE_CA}", scope = CommandLine.ScopeType.INHERIT,
+        description = "PEM certificate(s) to trust for an https:// --api, instead of the system's authorities: a private CA, or " +
+            "bounce up's <data-dir>/ca/ca.pem (env BOUNCE_CA).")
+    Path ca;
+
     @Option(names = "--json", description = "Print the server's JSON instead of tables.", scope = CommandLine.ScopeType.INHERIT)
     boolean json;
 
@@ -44,7 +50,7 @@ public final class BounceCtl
 
     ApiClient client() throws ApiClient.Failure
     {
-        return new ApiClient(api, key);
+        return new ApiClient(api, key, ca);
     }
 
     PrintWriter out()
@@ -126,7 +132,8 @@ public final class BounceCtl
         }
     }
 
-    @Command(name = "domains", description = "List or add domains.", mixinStandardHelpOptions = true)
+    @Command(name = "domains", description = "List or add domains; set and show their certificates.", mixinStandardHelpOptions = true,
+        subcommands = CertificateCommands.class)
     static final class Domains
     {
         @ParentCommand

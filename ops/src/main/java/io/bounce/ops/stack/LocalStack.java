@@ -20,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import io.bounce.runtime.launch.RoleLauncher;
+import io.bounce.runtime.files.SecretBox;
 import io.bounce.runtime.server.FreePorts;
 import io.bounce.runtime.tls.DevelopmentCa;
 import picocli.CommandLine;
@@ -124,10 +125,18 @@ public final class LocalStack
         DevelopmentCa.write(dataDir.resolve("ca"), "localhost", ca.issue(List.of("localhost", "127.0.0.1", "::1"), "EC", Duration.ofDays(90)));
 
         final Path controlDir = dataDir.resolve("control-plane");
+        // Development only: the key that seals uploaded certificates' private keys, beside the data. In production it
+        // lives apart from the data dir (docs/operations.md).
+        final Path secretsKey = dataDir.resolve("secrets.key");
+        if (!Files.exists(secretsKey))
+        {
+            SecretBox.createKeyFile(secretsKey);
+        }
         final Child controlPlane = launch("control-plane", CONTROL_PLANE_MAIN, logs, adminPort,
             "--data-dir", controlDir.toString(), "--host", "127.0.0.1", "--port", Integer.toString(apiPort),
             "--admin-host", "127.0.0.1", "--admin-port", Integer.toString(adminPort),
-            "--short-url-scheme", "http", "--short-url-port", Integer.toString(edgePorts[0]));
+            "--short-url-scheme", "http", "--short-url-port", Integer.toString(edgePorts[0]),
+            "--secrets-key-file", secretsKey.toString());
         final long deadline = System.currentTimeMillis() + config.readyTimeoutMs;
         awaitReady(controlPlane, deadline);
         final String api = "http://127.0.0.1:" + apiPort;

@@ -14,6 +14,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import javax.net.ssl.SSLContext;
+
 import io.bounce.runtime.agent.Agents;
 import io.bounce.runtime.agent.Backoff;
 import io.bounce.replication.link.LinkCodec;
@@ -38,9 +40,17 @@ public final class LogFollower implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(LogFollower.class);
     private static final int CHECKPOINT_EVERY = 1024;
 
-    /** How the follower reaches its leader and how patient it is. */
-    public record Settings(URI leader, String token, long timeoutMs, long backoffInitialMs, long backoffMaxMs)
+    /**
+     * How the follower reaches its leader and how patient it is.
+     *
+     * @param trust the TLS context for an https:// leader (trusting its CA), or null for the JDK's default authorities.
+     */
+    public record Settings(URI leader, String token, long timeoutMs, long backoffInitialMs, long backoffMaxMs, SSLContext trust)
     {
+        public Settings(final URI leader, final String token, final long timeoutMs, final long backoffInitialMs, final long backoffMaxMs)
+        {
+            this(leader, token, timeoutMs, backoffInitialMs, backoffMaxMs, null);
+        }
     }
 
     private final Settings settings;
@@ -64,10 +74,14 @@ public final class LogFollower implements AutoCloseable
         this.settings = settings;
         this.sink = sink;
         this.backoff = new Backoff(settings.backoffInitialMs(), settings.backoffMaxMs());
-        this.client = HttpClient.newBuilder()
+        final HttpClient.Builder client = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofMillis(Math.max(1000, settings.timeoutMs())))
-            .build();
+            .connectTimeout(Duration.ofMillis(Math.max(1000, settings.timeoutMs())));
+        if (settings.trust() != null)
+        {
+            client.sslContext(settings.trust());
+        }
+        this.client = client.build();
         this.watchdog = Executors.newSingleThreadScheduledExecutor(r ->
         {
             final Thread t = new Thread(r, "replication-watchdog");

@@ -19,8 +19,9 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 
 /**
- * Counts each connection's handshake (version, cipher, resumed or full) or its failure (by reason), then
- * takes itself out of the pipeline: it costs nothing once the handshake is done.
+ * Counts each connection's handshake (version, cipher, resumed or full) or its failure (by reason). After a
+ * handshake it takes itself out of the pipeline, so it costs nothing once the connection carries requests;
+ * after a failure it stays to take the TLS exception that follows, which is counted here and not logged.
  */
 @ChannelHandler.Sharable
 final class HandshakeRecorder extends ChannelInboundHandlerAdapter
@@ -58,7 +59,10 @@ final class HandshakeRecorder extends ChannelInboundHandlerAdapter
             }
             else
             {
+                // Stays to take the exception that follows a failed handshake (below); the connection closes.
                 tls.failures.labelValues(tls.serverName(), reason(completion.cause())).inc();
+                ctx.fireUserEventTriggered(event);
+                return;
             }
             ctx.pipeline().remove(this);
         }

@@ -47,9 +47,23 @@ public record ServerCertificate(List<X509Certificate> chain, PrivateKey key, Lis
     {
         private static final long serialVersionUID = 1L;
 
+        /** {@code unparseable}, {@code key-mismatch} or {@code too-large}: what an API names the refusal by. */
+        private final String reason;
+
         public Refused(final String message)
         {
+            this("unparseable", message);
+        }
+
+        public Refused(final String reason, final String message)
+        {
             super(message);
+            this.reason = reason;
+        }
+
+        public String reason()
+        {
+            return reason;
         }
     }
 
@@ -62,16 +76,22 @@ public record ServerCertificate(List<X509Certificate> chain, PrivateKey key, Lis
     {
         if (chainPem.length() > MAX_PEM_CHARS || keyPem.length() > MAX_PEM_CHARS)
         {
-            throw new Refused("a certificate chain or key longer than " + MAX_PEM_CHARS + " characters");
+            throw new Refused("too-large", "a certificate chain or key longer than " + MAX_PEM_CHARS + " characters");
         }
         final List<X509Certificate> chain = readChain(chainPem);
         final PrivateKey key = readKey(keyPem);
         final X509Certificate leaf = chain.get(0);
         if (!matches(key, leaf.getPublicKey()))
         {
-            throw new Refused("the private key is not the certificate's: it does not match the leaf's public key");
+            throw new Refused("key-mismatch", "the private key is not the certificate's: it does not match the leaf's public key");
         }
         return new ServerCertificate(List.copyOf(chain), key, dnsNames(leaf), leaf.getNotAfter().toInstant(), fingerprint(leaf));
+    }
+
+    /** @return the leaf of a PEM chain, for what may be shown of a stored certificate whose key stays sealed. */
+    public static X509Certificate leafOf(final String chainPem) throws Refused
+    {
+        return readChain(chainPem).get(0);
     }
 
     /** @return {@code EC} or {@code RSA}: the kind of key, which decides the clients it serves. */
@@ -202,7 +222,8 @@ public record ServerCertificate(List<X509Certificate> chain, PrivateKey key, Lis
         }
     }
 
-    private static List<String> dnsNames(final X509Certificate leaf) throws Refused
+    /** @return the leaf's DNS names (subjectAltName), lower case. */
+    public static List<String> dnsNames(final X509Certificate leaf) throws Refused
     {
         final List<String> names = new ArrayList<>();
         try
@@ -226,7 +247,8 @@ public record ServerCertificate(List<X509Certificate> chain, PrivateKey key, Lis
         return List.copyOf(names);
     }
 
-    private static String fingerprint(final X509Certificate leaf) throws Refused
+    /** @return SHA-256 of the certificate's DER encoding, lower-case hex. */
+    public static String fingerprint(final X509Certificate leaf) throws Refused
     {
         try
         {

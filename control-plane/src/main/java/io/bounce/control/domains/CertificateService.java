@@ -1,0 +1,150 @@
+package io.bounce.control.domains;
+
+import java.security.cert.X509Certificate;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import io.bounce.control.Audit;
+import io.bounce.control.keys.ApiKey;
+import io.bounce.control.store.CertificateQueries;
+import io.bounce.control.store.Store;
+import io.bounce.runtime.files.SecretBox;
+import io.bounce.runtime.http.Problem;
+import io.bounce.runtime.tls.ServerCertificate;
+import org.agrona.concurrent.EpochClock;
+
+/**
+ * A branded domain's certificates, uploaded by an admin: checked (the chain parses, the key is the leaf's,
+ * its names cover the domain, it is valid now), then stored with the private key sealed by the
+ * {@code --secrets-key-file} key. One certificate per key type, so a domain may hold an ECDSA and an RSA
+ * one; a new upload of a type replaces the old. What is answered and logged is metadata only.
+ */
+public final class CertificateService
+{
+    /** What may be shown of a stored certificate: everything but its key. */
+    public record Metadata(String domain, String keyType, String subject, String issuer, String serial, List<String> names,
+        Instant notBefore, Instant notAfter, String fingerprint, Instant uploadedAt)
+    {
+    }
+
+    private final Store store;
+    private final Domains domains;
+    private final SecretBox secrets;
+    private final EpochClock clock;
+
+    /** @param secrets seals private keys; null when the control plane has no {@code --secrets-key-file} (uploads are refused). */
+    public CertificateService(final Store store, final Domains domains, final SecretBox secrets, final EpochClock clock)
+    {
+        this.store = store;
+        this.domains = domains;
+        this.secrets = secrets;
+        this.clock = clock;
+    }
+
+    /**
+     * Check and store a certificate for {@code domain}.
+     *
+     * @throws Problem 404 for an unknown domain; 422 for a chain that does not parse, a key that is not its
+     *                 leaf's, names that do not cover the domain, or one expired or not yet valid; 409 without a
+     *                 key-encryption key.
+     */
+    public CompletableFuture<Metadata> put(final ApiKey who, final String domain, final String chainPem, final String keyPem)
+    {
+        if (!domains.contains(domain))
+        {
+            throw Problem.notFound("no domain " + Problem.echo(domain) + "; add it first (POST /api/v1/domains)");
+        }
+        if (chainPem == null || keyPem == null)
+        {
+            throw Problem.badRequest("certificate-required", "certificate (PEM chain, leaf first) and privateKey (PEM) are both required");
+        }
+        if (secrets == null)
+        {
+            throw Problem.conflict("secrets-key-missing", "this control plane has no --secrets-key-file: private keys are stored only " +
+                "sealed with that key, so it takes no certificates until one is configured");
+        }
+        final ServerCertificate certificate;
+        try
+        {
+            certificate = ServerCertificate.parse(chainPem, keyPem);
+        }
+        catch (final ServerCertificate.Refused ex)
+        {
+            throw refused("certificate-" + ex.reason(), ex.getMessage());
+        }
+        if (!certificate.covers(domain))
+        {
+            throw refused("certificate-name-mismatch", "the certificate's names " + certificate.names() + " do not cover " + domain);
+        }
+        final Instant now = Instant.ofEpochMilli(clock.time());
+        if (certificate.expiredAt(now))
+        {
+            throw refused("certificate-expired", "the certificate expired at " + certificate.notAfter());
+        }
+        if (now.isBefore(certificate.leaf().getNotBefore().toInstant()))
+        {
+            throw refused("certificate-not-yet-valid", "the certificate is valid from " + certificate.leaf().getNotBefore().toInstant());
+        }
+        final String chain = chainPem.strip() + "\n";
+        final byte[] sealed = secrets.seal(certificate.key().getEncoded(), context(domain, certificate.fingerprint()));
+        return store.writer().submit(txn ->
+        {
+            CertificateQueries.put(txn.connection(), new CertificateQueries.Row(domain, certificate.keyType(), chain, sealed,
+                certificate.fingerprint(), certificate.notAfter().toEpochMilli(), txn.now()));
+            return txn.now();
+        }).thenApply(at ->
+        {
+            Audit.change("certificate.put", who).addKeyValue("domain", domain).addKeyValue("keyType", certificate.keyType())
+                .addKeyValue("fingerprint", certificate.fingerprint()).addKeyValue("notAfter", certificate.notAfter()).log();
+            return metadata(domain, certificate.keyType(), certificate.leaf(), certificate.names(), certificate.fingerprint(),
+                Instant.ofEpochMilli(at));
+        });
+    }
+
+    /** @return the metadata of the domain's certificates (none: an empty list). */
+    public List<Metadata> list(final String domain) throws SQLException
+    {
+        if (!domains.contains(domain))
+        {
+            throw Problem.notFound("no domain " + Problem.echo(domain));
+        }
+        final List<CertificateQueries.Row> rows = store.readers().read(c -> CertificateQueries.forDomain(c, domain));
+        final List<Metadata> out = new ArrayList<>();
+        for (final CertificateQueries.Row row : rows)
+        {
+            try
+            {
+                final X509Certificate leaf = ServerCertificate.leafOf(row.chainPem());
+                out.add(metadata(domain, row.keyType(), leaf, ServerCertificate.dnsNames(leaf), row.fingerprint(),
+                    Instant.ofEpochMilli(row.createdAtMs())));
+            }
+            catch (final ServerCertificate.Refused ex)
+            {
+                throw new IllegalStateException("a stored certificate chain of " + domain + " no longer parses: " + ex.getMessage());
+            }
+        }
+        return out;
+    }
+
+    /** The associated data a sealed key is bound to: its domain and its certificate. */
+    static String context(final String domain, final String fingerprint)
+    {
+        return "bounce-certificate-key:" + domain + ":" + fingerprint;
+    }
+
+    private static Metadata metadata(final String domain, final String keyType, final X509Certificate leaf, final List<String> names,
+        final String fingerprint, final Instant uploadedAt)
+    {
+        return new Metadata(domain, keyType, leaf.getSubjectX500Principal().getName(), leaf.getIssuerX500Principal().getName(),
+            leaf.getSerialNumber().toString(16), names, leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant(), fingerprint,
+            uploadedAt);
+    }
+
+    private static Problem refused(final String rule, final String detail)
+    {
+        return new Problem(422, rule, "Unprocessable content", detail);
+    }
+}

@@ -1,0 +1,155 @@
+package io.bounce.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+import io.bounce.control.ControlPlaneHarness.Answer;
+import io.bounce.runtime.files.SecretBox;
+import io.bounce.runtime.tls.DevelopmentCa;
+import io.bounce.runtime.tls.ServerCertificate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code PUT/GET /api/v1/domains/{domain}/certificate}: what is refused, what is stored, what is never shown. */
+class CertificateApiTest
+{
+    @TempDir
+    Path dir;
+    private ControlPlaneHarness cp;
+    private DevelopmentCa ca;
+
+    @BeforeEach
+    void start() throws Exception
+    {
+        SecretBox.createKeyFile(dir.resolve("secrets.key"));
+        cp = new ControlPlaneHarness(dir.resolve("data"), "--secrets-key-file", dir.resolve("secrets.key").toString());
+        cp.clock.update(System.currentTimeMillis()); // certificates are checked against the control plane's clock
+        ca = DevelopmentCa.openOrCreate(dir.resolve("ca"));
+        assertEquals(201, cp.post("/api/v1/domains", cp.adminKey, "{\"name\":\"go.brand.example\"}").status);
+    }
+
+    @AfterEach
+    void stop()
+    {
+        cp.close();
+    }
+
+    private Answer put(final String domain, final String chain, final String key) throws Exception
+    {
+        return cp.call("PUT", "/api/v1/domains/" + domain + "/certificate", cp.adminKey,
+            ControlPlaneHarness.JSON.writeValueAsString(Map.of("certificate", chain, "privateKey", key)));
+    }
+
+    @Test
+    void shouldStoreAValidCertificateAndAnswerItsMetadataOnly() throws Exception
+    {
+        final DevelopmentCa.Issued ec = ca.issue(List.of("go.brand.example"), "EC", Duration.ofDays(60));
+        final Answer stored = put("go.brand.example", ec.chainPem(), ec.keyPem());
+        assertEquals(200, stored.status, stored.toString());
+        final String fingerprint = ServerCertificate.parse(ec.chainPem(), ec.keyPem()).fingerprint();
+        assertEquals(fingerprint, stored.text("sha256"));
+        assertEquals("EC", stored.text("keyType"));
+        assertTrue(stored.text("issuer").contains("Bounce Development CA"), stored.toString());
+        assertFalse(stored.raw.body().contains("PRIVATE KEY"));
+
+        final DevelopmentCa.Issued rsa = ca.issue(List.of("*.brand.example"), "RSA", Duration.ofDays(60));
+        assertEquals(200, put("go.brand.example", rsa.chainPem(), rsa.keyPem()).status, "a wildcard covers it; a second key type");
+
+        final Answer shown = cp.get("/api/v1/domains/go.brand.example/certificate", cp.adminKey);
+        assertEquals(200, shown.status);
+        assertEquals(2, shown.json.get("certificates").size(), shown.toString());
+        assertEquals("EC", shown.json.get("certificates").get(0).get("keyType").asText());
+        assertEquals(fingerprint, shown.json.get("certificates").get(0).get("sha256").asText());
+        assertEquals("RSA", shown.json.get("certificates").get(1).get("keyType").asText());
+        assertFalse(shown.raw.body().contains("PRIVATE KEY"));
+
+        // Neither the store nor the log holds the key in the clear: not its PEM, not its DER bytes.
+        final String keyBase64 = ec.keyPem().replaceAll("-----[A-Z ]+-----|\\s", "");
+        final byte[] der = Base64.getDecoder().decode(keyBase64);
+        io.bounce.runtime.log.LogOutput.flush();
+        final String output = cp.output.toString(StandardCharsets.UTF_8);
+        assertFalse(output.contains("PRIVATE KEY") || output.contains(keyBase64.substring(0, 40)), output);
+        for (final String file : new String[] {"bounce.db", "bounce.db-wal"})
+        {
+            final Path path = dir.resolve("data").resolve(file);
+            if (Files.exists(path))
+            {
+                final byte[] bytes = Files.readAllBytes(path);
+                assertFalse(new String(bytes, StandardCharsets.ISO_8859_1).contains("PRIVATE KEY"), file);
+                assertFalse(contains(bytes, java.util.Arrays.copyOfRange(der, der.length - 32, der.length)), file + " holds key bytes");
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseWhatCannotServeTheDomain() throws Exception
+    {
+        final DevelopmentCa.Issued good = ca.issue(List.of("go.brand.example"), "EC", Duration.ofDays(60));
+        final DevelopmentCa.Issued other = ca.issue(List.of("go.brand.example"), "EC", Duration.ofDays(60));
+        final DevelopmentCa.Issued expired = ca.issue(List.of("go.brand.example"), "EC", Duration.ofDays(-2));
+        final DevelopmentCa.Issued wrongName = ca.issue(List.of("elsewhere.example"), "EC", Duration.ofDays(60));
+
+        assertRefused(422, "certificate-key-mismatch", put("go.brand.example", good.chainPem(), other.keyPem()));
+        assertRefused(422, "certificate-expired", put("go.brand.example", expired.chainPem(), expired.keyPem()));
+        assertRefused(422, "certificate-name-mismatch", put("go.brand.example", wrongName.chainPem(), wrongName.keyPem()));
+        assertRefused(422, "certificate-unparseable", put("go.brand.example", "-----BEGIN CERTIFICATE-----\nnot base64\n", good.keyPem()));
+        assertRefused(422, "certificate-unparseable", put("go.brand.example", good.chainPem(), "no key here"));
+        assertRefused(404, "not-found", put("unknown.example", good.chainPem(), good.keyPem()));
+        cp.clock.update(System.currentTimeMillis() - Duration.ofDays(2).toMillis());
+        assertRefused(422, "certificate-not-yet-valid", put("go.brand.example", good.chainPem(), good.keyPem()));
+        final Answer refusal = put("go.brand.example", good.chainPem(), other.keyPem());
+        assertFalse(refusal.raw.body().contains("PRIVATE KEY"), "a refusal never quotes the key");
+
+        final String linkKey = cp.newKey("writer", "[\"links:write\"]", null);
+        assertEquals(403, cp.call("PUT", "/api/v1/domains/go.brand.example/certificate", linkKey,
+            ControlPlaneHarness.JSON.writeValueAsString(Map.of("certificate", good.chainPem(), "privateKey", good.keyPem()))).status,
+            "admins only");
+        assertEquals(0, cp.get("/api/v1/domains/go.brand.example/certificate", cp.adminKey).json.get("certificates").size());
+    }
+
+    @Test
+    void shouldRefuseUploadsWithoutAKeyEncryptionKey() throws Exception
+    {
+        cp.close();
+        cp = new ControlPlaneHarness(dir.resolve("other"));
+        cp.clock.update(System.currentTimeMillis());
+        assertEquals(201, cp.post("/api/v1/domains", cp.adminKey, "{\"name\":\"go.brand.example\"}").status);
+        final DevelopmentCa.Issued good = ca.issue(List.of("go.brand.example"), "EC", Duration.ofDays(60));
+        assertRefused(409, "secrets-key-missing", put("go.brand.example", good.chainPem(), good.keyPem()));
+    }
+
+    private static void assertRefused(final int status, final String rule, final Answer answer)
+    {
+        assertEquals(status, answer.status, answer.toString());
+        assertEquals(rule, answer.rule(), answer.toString());
+        assertTrue(answer.header("Content-Type").startsWith("application/problem+json"), answer.toString());
+    }
+
+    private static boolean contains(final byte[] haystack, final byte[] needle)
+    {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++)
+        {
+            for (int j = 0; j < needle.length; j++)
+            {
+                if (haystack[i + j] != needle[j])
+                {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+}
