@@ -312,7 +312,7 @@ class StoreDurabilityTest
                     assertEquals(route.scope().label(), path.get(route.method().toLowerCase()).get("x-scope").asText());
                 }
                 // and the server really answers it (anything but "no such resource")
-                final Answer answer = cp.call(route.method(), route.template().replace("{code}", "x1").replace("{id}", "999"),
+                final Answer answer = cp.call(route.method(), route.template().replace("{code}", "x1").replace("{id}", "999").replace("{domain}", "localhost"),
                     cp.adminKey, route.method().equals("GET") || route.method().equals("DELETE") ? null : "{}");
                 assertTrue(answer.status != 404 || "not-found".equals(answer.rule()) && !answer.raw.body().contains("no API resource"),
                     route.method() + " " + route.template() + " answered " + answer);
@@ -320,7 +320,10 @@ class StoreDurabilityTest
             int documented = 0;
             for (final Iterator<Map.Entry<String, JsonNode>> it = paths.fields(); it.hasNext(); )
             {
-                documented += it.next().getValue().size();
+                for (final Iterator<String> members = it.next().getValue().fieldNames(); members.hasNext(); )
+                {
+                    documented += List.of("get", "put", "post", "patch", "delete").contains(members.next()) ? 1 : 0; // not "parameters"
+                }
             }
             assertEquals(api.routes().size(), documented, "the document lists no route the server lacks");
         }

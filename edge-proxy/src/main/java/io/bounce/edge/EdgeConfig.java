@@ -74,6 +74,12 @@ public final class EdgeConfig
             "the names it covers (exact, then wildcard, then the default); the directory is read again when a file changes.")
     Path tlsDir;
 
+    @Option(names = "--tls-ticket-keys", paramLabel = "FILE",
+        description = "Session-ticket keys shared by the fleet (one a line, 48 random bytes in base64; the first seals, all " +
+            "open; mode 0600), so a client resumes its TLS session on whichever edge anycast sends it to. Read again when " +
+            "it changes. Default: each edge's own random keys.")
+    Path tlsTicketKeys;
+
     @Option(names = "--admin-host", defaultValue = "127.0.0.1",
         description = "Address the admin port (/healthz, /readyz, /metrics) binds to. Default: ${DEFAULT-VALUE}")
     String adminHost;
@@ -338,6 +344,12 @@ public final class EdgeConfig
     public TlsOptions tls()
     {
         return tls;
+    }
+
+    /** @return the fleet's session-ticket key file, or null. */
+    public Path tlsTicketKeys()
+    {
+        return tlsTicketKeys;
     }
 
     /** @return the directory of certificates by domain, or null. */

@@ -13,6 +13,7 @@ import io.bounce.runtime.agent.Agents;
 import io.bounce.runtime.server.NettyServer;
 import io.bounce.runtime.tls.CertificateDirectory;
 import io.bounce.runtime.tls.ServerTls;
+import io.bounce.runtime.tls.TicketKeyFile;
 import io.bounce.edge.clicks.ClickPipeline;
 import io.bounce.edge.http.RedirectServer;
 import io.bounce.edge.http.Redirector;
@@ -56,13 +57,15 @@ public final class EdgeNode implements AutoCloseable
     private final LogFollower follower;
     private final ClickPipeline clicks;
     private final AgentRunner certificateScan;
+    private final AgentRunner ticketKeyScan;
     private boolean stopped;
 
     private EdgeNode(final EdgeConfig config, final LinkReplica replica, final EdgeMetrics metrics,
         final RedirectServer server, final AdminServer admin, final LogFollower follower, final ClickPipeline clicks,
-        final AgentRunner certificateScan)
+        final AgentRunner certificateScan, final AgentRunner ticketKeyScan)
     {
         this.certificateScan = certificateScan;
+        this.ticketKeyScan = ticketKeyScan;
         this.follower = follower;
         this.clicks = clicks;
         this.config = config;
@@ -86,6 +89,7 @@ public final class EdgeNode implements AutoCloseable
         RedirectServer server = null;
         ClickPipeline clicks = null;
         AgentRunner certificateScan = null;
+        AgentRunner ticketKeyScan = null;
         try
         {
             if (replica.recoveredFromCrash())
@@ -113,9 +117,15 @@ public final class EdgeNode implements AutoCloseable
             final Redirector redirector = new Redirector(config, replica, metrics, clicks == null ? null : clicks.recorder(), clock);
             final ServerTls tls = config.httpsPort() < 0 ? null : new ServerTls("edge", config.tls().engine(), List.of("http/1.1"));
             final CertificateDirectory certificates = tls == null || config.tlsDir() == null ? null : new CertificateDirectory(config.tlsDir(), tls);
+            final TicketKeyFile ticketKeys = tls == null || config.tlsTicketKeys() == null ? null : new TicketKeyFile(config.tlsTicketKeys(), tls);
             if (tls != null)
             {
                 tls.setDefault(config.tls().defaults());
+                if (ticketKeys != null)
+                {
+                    ticketKeys.load();
+                    ticketKeyScan = agents.start(ticketKeys, Agents.sleeping(CERTIFICATE_SCAN_MS));
+                }
                 if (certificates != null)
                 {
                     certificates.load();
@@ -143,6 +153,12 @@ public final class EdgeNode implements AutoCloseable
             {
                 tls.register(registry);
             }
+            if (ticketKeys != null)
+            {
+                Metrics.counter(registry, "bounce_tls_ticket_keys_refused_total",
+                    "Reads of --tls-ticket-keys refused (unreadable, malformed, readable by others); the keys read before stay.",
+                    ticketKeys::refused);
+            }
             if (certificates != null)
             {
                 Metrics.counter(registry, "bounce_tls_directory_refused_total",
@@ -162,7 +178,7 @@ public final class EdgeNode implements AutoCloseable
             final AdminServer admin = new AdminServer("edge-admin", config.adminHost(), config.adminPort(),
                 () -> serving.isServing() && !Files.exists(drainFile) && (follower == null || isCaughtUp(follower.stats(), config)),
                 registry);
-            final EdgeNode node = new EdgeNode(config, replica, metrics, server, admin, follower, clicks, certificateScan);
+            final EdgeNode node = new EdgeNode(config, replica, metrics, server, admin, follower, clicks, certificateScan, ticketKeyScan);
             if (follower != null)
             {
                 final long from = replica.appliedSequence();
@@ -186,7 +202,7 @@ public final class EdgeNode implements AutoCloseable
         }
         catch (final IOException | InterruptedException | RuntimeException ex)
         {
-            CloseHelper.quietCloseAll(certificateScan, server, clicks, replica);
+            CloseHelper.quietCloseAll(certificateScan, ticketKeyScan, server, clicks, replica);
             throw ex;
         }
     }
@@ -244,6 +260,7 @@ public final class EdgeNode implements AutoCloseable
         stopped = true;
         CloseHelper.close(follower);
         CloseHelper.close(certificateScan);
+        CloseHelper.close(ticketKeyScan);
         server.drain(config.drainTimeoutMs());
         server.close();
         CloseHelper.close(clicks); // every answered request is in the ring by now: drain it, finish the file, ship

@@ -16,8 +16,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -199,6 +201,50 @@ class EdgeHttpsTest
         assertNotEquals(before, after, "the renewed certificate is served");
         assertEquals(302, open.send("GET /abc HTTP/1.1\r\nHost: a.example\r\n\r\n").read().status, "an open connection carries on");
         open.close();
+    }
+
+    @Test
+    void shouldResumeASessionTicketIssuedByOneEdgeOnAnotherSharingItsKeys() throws Exception
+    {
+        edge.close();
+        final Path keys = dir.resolve("ticket.keys");
+        Files.writeString(keys, "# the first key seals, every key opens\n" + Base64.getEncoder().encodeToString(random(48)) + "\n" +
+            Base64.getEncoder().encodeToString(random(48)) + "\n");
+        Files.setPosixFilePermissions(keys, PosixFilePermissions.fromString("rw-------"));
+        final String[] tls = {"--https-port", "0", "--tls-dir", certs.toString(), "--tls-ticket-keys", keys.toString()};
+        edge = new EdgeHarness(dir.resolve("a"), tls);
+        try (EdgeHarness other = new EdgeHarness(dir.resolve("b"), tls);
+             EdgeHarness stranger = new EdgeHarness(dir.resolve("c"), "--https-port", "0", "--tls-dir", certs.toString()))
+        {
+            final Path session = dir.resolve("session.pem");
+            assertTrue(openssl(httpsPort(), "-sess_out", session).contains("New, TLSv1.3"));
+            assertTrue(openssl(other.node.httpsAddress().getPort(), "-sess_in", session).contains("Reused, TLSv1.3"),
+                "a ticket from edge a resumes on edge b");
+            assertTrue(openssl(stranger.node.httpsAddress().getPort(), "-sess_in", session).contains("New, TLSv1.3"),
+                "an edge with other keys cannot open it: a full handshake");
+            final String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + other.adminPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(metrics.contains("resumed=\"true\",server=\"edge\",version=\"TLSv1.3\"} 1.0"), metrics);
+        }
+    }
+
+    /** One TLS 1.3 connection by openssl s_client that asks for a link and waits for the ticket; @return its output. */
+    private static String openssl(final int port, final String sessionOption, final Path session) throws Exception
+    {
+        final Process process = new ProcessBuilder("openssl", "s_client", "-tls1_3", "-connect", "127.0.0.1:" + port,
+            "-servername", "a.example", sessionOption, session.toString(), "-ign_eof").redirectErrorStream(true).start();
+        process.getOutputStream().write("GET /abc HTTP/1.1\r\nHost: a.example\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        process.getOutputStream().close();
+        final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS), output);
+        return output;
+    }
+
+    private static byte[] random(final int bytes)
+    {
+        final byte[] out = new byte[bytes];
+        new java.security.SecureRandom().nextBytes(out);
+        return out;
     }
 
     @Test

@@ -110,6 +110,12 @@ final class CertificateSet
         return context != null ? context : fallback;
     }
 
+    /** @return every distinct context of the set. */
+    java.util.Collection<SslContext> contexts()
+    {
+        return contexts.values();
+    }
+
     boolean hasDefault()
     {
         return fallback != null;

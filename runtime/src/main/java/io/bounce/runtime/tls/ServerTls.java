@@ -2,6 +2,7 @@ package io.bounce.runtime.tls;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,6 +12,8 @@ import javax.net.ssl.SSLException;
 
 import io.bounce.runtime.admin.Metrics;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.OpenSslSessionContext;
+import io.netty.handler.ssl.OpenSslSessionTicketKey;
 import io.netty.handler.ssl.SslContext;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -43,6 +46,8 @@ public final class ServerTls
     private List<ServerCertificate> defaults = List.of();
     private volatile CertificateSet current = CertificateSet.EMPTY;
     private volatile Map<String, Instant> notAfterByName = Map.of();
+    /** Shared session-ticket keys, the first the one that seals; empty: each context's own random keys. */
+    private OpenSslSessionTicketKey[] ticketKeys = new OpenSslSessionTicketKey[0];
 
     private final String name;
     final Counter handshakes;
@@ -110,6 +115,43 @@ public final class ServerTls
         rebuild();
     }
 
+    /**
+     * Seal and open session tickets with these keys (48 bytes each: name, HMAC key, AES key), in every context
+     * now and every one made later. Only BoringSSL takes them; with the JDK's engine each edge keeps its own.
+     */
+    public synchronized void setTicketKeys(final List<byte[]> keys)
+    {
+        final OpenSslSessionTicketKey[] converted = new OpenSslSessionTicketKey[keys.size()];
+        for (int i = 0; i < converted.length; i++)
+        {
+            final byte[] key = keys.get(i);
+            converted[i] = new OpenSslSessionTicketKey(Arrays.copyOfRange(key, 0, 16), Arrays.copyOfRange(key, 16, 32),
+                Arrays.copyOfRange(key, 32, 48));
+        }
+        ticketKeys = converted;
+        if (engine != TlsEngine.OPENSSL)
+        {
+            LOG.warn("TLS: session-ticket keys are shared only with the openssl engine; this edge keeps its own");
+            return;
+        }
+        applyTicketKeys(current);
+    }
+
+    private void applyTicketKeys(final CertificateSet set)
+    {
+        if (ticketKeys.length == 0)
+        {
+            return;
+        }
+        for (final SslContext context : set.contexts())
+        {
+            if (context.sessionContext() instanceof OpenSslSessionContext)
+            {
+                ((OpenSslSessionContext)context.sessionContext()).setTicketKeys(ticketKeys);
+            }
+        }
+    }
+
     /** @return true if a handshake with no name, or an unknown one, gets a certificate. */
     public boolean hasDefault()
     {
@@ -162,6 +204,7 @@ public final class ServerTls
             }
         }
         final CertificateSet next = CertificateSet.build(byName, defaults, current, engine, alpn);
+        applyTicketKeys(next);
         final Map<String, Instant> expiry = new HashMap<>();
         byName.forEach((name, list) -> expiry.put(name, list.stream().map(ServerCertificate::notAfter).min(Instant::compareTo).orElseThrow()));
         current = next;
