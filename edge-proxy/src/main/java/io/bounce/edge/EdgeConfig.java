@@ -13,11 +13,11 @@ import java.util.List;
 import javax.net.ssl.SSLContext;
 
 import io.bounce.edge.clicks.ClickOptions;
+import io.bounce.edge.http.HttpsOptions;
 import io.bounce.replication.link.LinkRules;
 import io.bounce.runtime.launch.ConfigFileOption;
 import io.bounce.runtime.launch.ConnectionLimitOptions;
 import io.bounce.runtime.launch.LaunchDefaults;
-import io.bounce.runtime.launch.TlsOptions;
 import io.bounce.runtime.limits.AddressBudget;
 import io.bounce.runtime.limits.ConnectionLimits;
 import io.bounce.runtime.server.Transport;
@@ -50,7 +50,7 @@ public final class EdgeConfig
     ClickOptions clicks;
 
     @Mixin
-    TlsOptions tls;
+    HttpsOptions https;
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "./data/edge",
         description = "Directory that holds the replica (links.cm3) and the edge's lock file. Default: ${DEFAULT-VALUE}")
@@ -63,22 +63,6 @@ public final class EdgeConfig
     @Option(names = "--port", defaultValue = "8080",
         description = "Public port answering redirects; 0 picks a free port. Default: ${DEFAULT-VALUE}")
     int port;
-
-    @Option(names = "--https-port", defaultValue = "8443",
-        description = "Public HTTPS port (443 in a PoP), beside --port; 0 picks a free port. It listens when the edge has " +
-            "certificates: --tls-cert/--tls-key (the default) or --tls-dir. Default: ${DEFAULT-VALUE}")
-    int httpsPort;
-
-    @Option(names = "--tls-dir", paramLabel = "DIR",
-        description = "Directory of certificates by domain: NAME.pem (chain, leaf first) beside NAME.key. Each is served to " +
-            "the names it covers (exact, then wildcard, then the default); the directory is read again when a file changes.")
-    Path tlsDir;
-
-    @Option(names = "--tls-ticket-keys", paramLabel = "FILE",
-        description = "Session-ticket keys shared by the fleet (one a line, 48 random bytes in base64; the first seals, all " +
-            "open; mode 0600), so a client resumes its TLS session on whichever edge anycast sends it to. Read again when " +
-            "it changes. Default: each edge's own random keys.")
-    Path tlsTicketKeys;
 
     @Option(names = "--admin-host", defaultValue = "127.0.0.1",
         description = "Address the admin port (/healthz, /readyz, /metrics) binds to. Default: ${DEFAULT-VALUE}")
@@ -221,12 +205,7 @@ public final class EdgeConfig
         requireRange("--not-found-burst-per-address", notFoundBurstPerAddress, 1, 10_000_000);
         requireRange("--port", port, 0, 65535);
         requireRange("--admin-port", adminPort, 0, 65535);
-        requireRange("--https-port", httpsPort, 0, 65535);
-        tls.conclude();
-        if (tlsDir != null && !Files.isDirectory(tlsDir))
-        {
-            throw new IllegalArgumentException("--tls-dir: " + tlsDir + " is not a directory");
-        }
+        https.conclude();
         if (port != 0 && port == adminPort && host.equals(adminHost))
         {
             throw new IllegalArgumentException("--port and --admin-port must differ");
@@ -334,28 +313,10 @@ public final class EdgeConfig
         return port;
     }
 
-    /** @return the HTTPS port, or -1 when the edge has no certificate to serve. */
-    public int httpsPort()
+    /** The HTTPS port: its certificates, HTTP/2, session tickets. */
+    public HttpsOptions https()
     {
-        return tls.enabled() || tlsDir != null ? httpsPort : -1;
-    }
-
-    /** The default certificate and the TLS engine. */
-    public TlsOptions tls()
-    {
-        return tls;
-    }
-
-    /** @return the fleet's session-ticket key file, or null. */
-    public Path tlsTicketKeys()
-    {
-        return tlsTicketKeys;
-    }
-
-    /** @return the directory of certificates by domain, or null. */
-    public Path tlsDir()
-    {
-        return tlsDir;
+        return https;
     }
 
     public String adminHost()

@@ -115,12 +115,13 @@ public final class EdgeNode implements AutoCloseable
             final Agents agents = new Agents();
             clicks = config.clicks().aggregator() == null ? null : new ClickPipeline(config, clock, agents);
             final Redirector redirector = new Redirector(config, replica, metrics, clicks == null ? null : clicks.recorder(), clock);
-            final ServerTls tls = config.httpsPort() < 0 ? null : new ServerTls("edge", config.tls().engine(), List.of("http/1.1"));
-            final CertificateDirectory certificates = tls == null || config.tlsDir() == null ? null : new CertificateDirectory(config.tlsDir(), tls);
-            final TicketKeyFile ticketKeys = tls == null || config.tlsTicketKeys() == null ? null : new TicketKeyFile(config.tlsTicketKeys(), tls);
+            final ServerTls tls = config.https().port() < 0 ? null : new ServerTls("edge", config.https().tls().engine(),
+                config.https().http2() ? List.of("h2", "http/1.1") : List.of("http/1.1"));
+            final CertificateDirectory certificates = tls == null || config.https().tlsDir() == null ? null : new CertificateDirectory(config.https().tlsDir(), tls);
+            final TicketKeyFile ticketKeys = tls == null || config.https().tlsTicketKeys() == null ? null : new TicketKeyFile(config.https().tlsTicketKeys(), tls);
             if (tls != null)
             {
-                tls.setDefault(config.tls().defaults());
+                tls.setDefault(config.https().tls().defaults());
                 if (ticketKeys != null)
                 {
                     ticketKeys.load();
@@ -190,7 +191,7 @@ public final class EdgeNode implements AutoCloseable
             if (server.httpsAddress() != null)
             {
                 out.println("edge-https: https://" + NettyServer.hostPort(server.httpsAddress()) + " (TLS by " +
-                    config.tls().engine().name().toLowerCase() + ", " + tls.certificates().size() + " certificates)");
+                    config.https().tls().engine().name().toLowerCase() + ", " + tls.certificates().size() + " certificates)");
             }
             out.println("edge admin: http://" + NettyServer.hostPort(admin.localAddress()));
             if (clicks != null)

@@ -113,6 +113,131 @@ class EdgeHttpsTest
     }
 
     @Test
+    void shouldAnswerOverHttp2ChosenByAlpn() throws Exception
+    {
+        final HttpClient client = HttpClient.newBuilder().sslContext(trusting(ca.caFile())).followRedirects(HttpClient.Redirect.NEVER)
+            .version(HttpClient.Version.HTTP_2).build();
+        final HttpResponse<String> redirect = client.send(HttpRequest.newBuilder(
+            URI.create("https://localhost:" + httpsPort() + "/abc?utm=1")).header("User-Agent", "h2-test").build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(HttpClient.Version.HTTP_2, redirect.version());
+        assertEquals(302, redirect.statusCode());
+        assertEquals("https://example.org/landing", redirect.headers().firstValue("Location").orElseThrow());
+        assertEquals("private, no-cache", redirect.headers().firstValue("Cache-Control").orElseThrow());
+        final HttpResponse<String> missing = client.send(HttpRequest.newBuilder(URI.create("https://localhost:" + httpsPort() + "/nope")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(404, missing.statusCode());
+        assertTrue(missing.body().contains("This short link does not exist."), missing.body());
+        final HttpResponse<String> post = client.send(HttpRequest.newBuilder(URI.create("https://localhost:" + httpsPort() + "/abc"))
+            .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(405, post.statusCode());
+        assertEquals("GET, HEAD", post.headers().firstValue("Allow").orElseThrow());
+
+        final Process curl = new ProcessBuilder("curl", "-s", "-o", "/dev/null", "-w", "%{http_version} %{http_code} %{redirect_url}",
+            "--http2", "--cacert", ca.caFile().toString(), "--resolve", "a.example:" + httpsPort() + ":127.0.0.1",
+            "https://a.example:" + httpsPort() + "/abc").redirectErrorStream(true).start();
+        assertEquals("2 302 https://brand.example/a", new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim());
+        final String metrics = metrics();
+        assertTrue(metrics.contains("bounce_edge_responses_total{status=\"302\"} 2"), metrics);
+    }
+
+    @Test
+    void shouldEndAnHttp2ConnectionThatResetsStreamsInAFloodAndCountIt() throws Exception
+    {
+        final SSLSocket socket = (SSLSocket)trusting(ca.caFile()).getSocketFactory().createSocket();
+        socket.connect(new InetSocketAddress("127.0.0.1", httpsPort()), 5_000);
+        socket.setSoTimeout(10_000);
+        final SSLParameters parameters = socket.getSSLParameters();
+        parameters.setServerNames(List.of(new SNIHostName("a.example")));
+        parameters.setApplicationProtocols(new String[] {"h2"});
+        socket.setSSLParameters(parameters);
+        socket.startHandshake();
+        assertEquals("h2", socket.getApplicationProtocol());
+        final java.io.ByteArrayOutputStream frames = new java.io.ByteArrayOutputStream();
+        frames.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        // SETTINGS with an initial window of 0: the edge cannot send its 404 pages' bodies, so each stream stays open...
+        frame(frames, 0x4, 0, 0, new byte[] {0, 0x4, 0, 0, 0, 0});
+        // ...until the client resets it at once (HPACK: :method GET, :scheme https, :path /, :authority "a"): rapid reset.
+        final byte[] block = {(byte)0x82, (byte)0x87, (byte)0x84, 0x41, 0x01, 'a'};
+        for (int stream = 1; stream < 2 * 400; stream += 2)
+        {
+            frame(frames, 0x1, 0x5, stream, block);
+            frame(frames, 0x3, 0, stream, new byte[] {0, 0, 0, 0x8});
+        }
+        final java.io.OutputStream out = socket.getOutputStream();
+        try
+        {
+            out.write(frames.toByteArray());
+            out.flush();
+        }
+        catch (final IOException ex)
+        {
+            // the edge may close before it has read all of it
+        }
+        final byte[] answer = socket.getInputStream().readAllBytes();
+        socket.close();
+        assertTrue(goAwayWith(answer, 0xb), () -> "GOAWAY with ENHANCE_YOUR_CALM; got " + describe(answer));
+        assertTrue(metrics().contains("bounce_edge_rejections_total{reason=\"http2_reset_flood\"} 1"), this::metrics);
+        assertEquals(302, new RawHttp.Connection(handshake("a.example", null))
+            .send("GET /abc HTTP/1.1\r\nHost: a.example\r\nConnection: close\r\n\r\n").read().status, "others are served");
+    }
+
+    private static void frame(final java.io.ByteArrayOutputStream out, final int type, final int flags, final int stream, final byte[] payload)
+    {
+        out.write(payload.length >>> 16);
+        out.write(payload.length >>> 8);
+        out.write(payload.length);
+        out.write(type);
+        out.write(flags);
+        out.write(stream >>> 24);
+        out.write(stream >>> 16);
+        out.write(stream >>> 8);
+        out.write(stream);
+        out.writeBytes(payload);
+    }
+
+    private static String describe(final byte[] frames)
+    {
+        final StringBuilder out = new StringBuilder();
+        for (int at = 0; at + 9 <= frames.length; )
+        {
+            final int length = (frames[at] & 0xFF) << 16 | (frames[at + 1] & 0xFF) << 8 | frames[at + 2] & 0xFF;
+            out.append("type=").append(frames[at + 3]).append(" len=").append(length);
+            if ((frames[at + 3] == 0x7 || frames[at + 3] == 0x3) && at + 9 + 4 <= frames.length)
+            {
+                final int off = frames[at + 3] == 0x7 ? at + 13 : at + 9;
+                out.append(" error=").append(frames[off + 3] & 0xFF);
+            }
+            out.append("; ");
+            at += 9 + length;
+            if (out.length() > 2000)
+            {
+                break;
+            }
+        }
+        return out.append(" (").append(frames.length).append(" bytes)").toString();
+    }
+
+    /** @return true if the server's frames hold a GOAWAY with {@code error}. */
+    private static boolean goAwayWith(final byte[] frames, final int error)
+    {
+        for (int at = 0; at + 9 <= frames.length; )
+        {
+            final int length = (frames[at] & 0xFF) << 16 | (frames[at + 1] & 0xFF) << 8 | frames[at + 2] & 0xFF;
+            if (frames[at + 3] == 0x7 && at + 9 + 8 <= frames.length)
+            {
+                final int code = (frames[at + 13] & 0xFF) << 24 | (frames[at + 14] & 0xFF) << 16 | (frames[at + 15] & 0xFF) << 8 | frames[at + 16] & 0xFF;
+                if (code == error)
+                {
+                    return true;
+                }
+            }
+            at += 9 + length;
+        }
+        return false;
+    }
+
+    @Test
     void shouldServeTheKeyTypeTheClientSupports() throws Exception
     {
         final SSLSocket ecdsa = handshake("a.example", new String[] {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"}, "TLSv1.2");

@@ -63,7 +63,7 @@ class ConfigurationReferenceTest
             "--tls-cert", dir.resolve("default.pem").toString(), "--tls-key", dir.resolve("default.key").toString(),
             "--tls-dir", domains.toString());
         assertEquals(80, edge.port(), "the file's values are the ones the edge runs with");
-        assertEquals(443, edge.httpsPort());
+        assertEquals(443, edge.https().port());
         assertTrue(edge.proxyProtocol());
         assertEquals("fra1-a", edge.edgeId());
         final ControlPlaneConfig controlPlane = new ControlPlaneConfig();

@@ -9,6 +9,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
@@ -35,6 +38,8 @@ final class RedirectRequestHandler extends ByteToMessageDecoder
     private final Redirector redirector;
     private final RequestHeadParser parser;
     private final long headerTimeoutMs;
+    private final int maxRequestLineBytes;
+    private final int maxHeaderBytes;
     private Redirector.Loop loop;
     private ScheduledFuture<?> headerTimer;
     private boolean closing;
@@ -44,6 +49,8 @@ final class RedirectRequestHandler extends ByteToMessageDecoder
         this.redirector = redirector;
         this.parser = new RequestHeadParser(maxRequestLineBytes, maxHeaderBytes, redirector.countryHeader());
         this.headerTimeoutMs = headerTimeoutMs;
+        this.maxRequestLineBytes = maxRequestLineBytes;
+        this.maxHeaderBytes = maxHeaderBytes;
     }
 
     @Override
@@ -145,6 +152,15 @@ final class RedirectRequestHandler extends ByteToMessageDecoder
         {
             redirector.metrics().reject(Rejection.IDLE_TIMEOUT);
             ctx.close();
+        }
+        else if (event instanceof SslHandshakeCompletionEvent && ((SslHandshakeCompletionEvent)event).isSuccess() &&
+            ApplicationProtocolNames.HTTP_2.equals(ctx.pipeline().get(SslHandler.class).applicationProtocol()))
+        {
+            // ALPN chose h2: the connection's requests are HTTP/2 frames from here on.
+            cancelHeaderTimer();
+            Http2RedirectHandler.install(ctx, redirector, maxRequestLineBytes, maxHeaderBytes, parser.peerAddress);
+            ctx.fireUserEventTriggered(event);
+            ctx.pipeline().remove(this);
         }
         else if (event == DRAIN)
         {

@@ -40,7 +40,7 @@ public final class RedirectServer implements AutoCloseable
         try
         {
             this.https = tls == null ? null : new NettyServer(
-                new NettyServer.Settings("edge-https", config.transport(), config.ioThreads(), config.host(), config.httpsPort(), 4096),
+                new NettyServer.Settings("edge-https", config.transport(), config.ioThreads(), config.host(), config.https().port(), 4096),
                 limits, pipeline, tls, server);
         }
         catch (final InterruptedException | RuntimeException ex)

@@ -16,6 +16,8 @@ import io.bounce.replication.link.LinkView;
 import io.bounce.runtime.limits.AddressBudget;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http2.Http2FrameStream;
+import io.netty.util.AsciiString;
 import io.netty.util.concurrent.FastThreadLocal;
 import net.openhft.chronicle.bytes.BytesStore;
 import net.openhft.chronicle.hash.Data;
@@ -51,10 +53,12 @@ public final class Redirector
     private static final byte[] CRLF = ascii("\r\n");
 
     private final LinkReplica replica;
-    private final byte[] defaultDomain;
+    private final RequestKeys keys;
     private final EpochClock clock;
     private final EdgeMetrics metrics;
     private final byte[] permanentCache;
+    /** The same as an HTTP/2 header value. */
+    private final AsciiString permanentCacheValue;
     private final ClickRecorder clicks;
     private final String countryHeader;
     private final boolean proxyProtocol;
@@ -81,10 +85,11 @@ public final class Redirector
         this.notFoundBudget = config.notFoundBudget();
         this.countryHeader = config.countryHeader();
         this.replica = replica;
-        this.defaultDomain = config.defaultDomain().getBytes(StandardCharsets.US_ASCII);
+        this.keys = new RequestKeys(replica, config.defaultDomain().getBytes(StandardCharsets.US_ASCII));
         this.clock = clock;
         this.metrics = metrics;
         this.permanentCache = ascii("\r\nCache-Control: public, max-age=" + config.permanentMaxAgeSeconds() + "\r\n");
+        this.permanentCacheValue = AsciiString.of("public, max-age=" + config.permanentMaxAgeSeconds());
     }
 
     /** What one event loop owns: scratch space and counters. Only ever touched by that loop's thread. */
@@ -146,28 +151,40 @@ public final class Redirector
      */
     boolean respond(final ChannelHandlerContext ctx, final ByteBuf in, final RequestHeadParser request, final Loop loop)
     {
+        return respond(ctx, in, request, loop, null);
+    }
+
+    /**
+     * Write the answer to a complete request head: as HTTP/1.x bytes, or with {@code stream} set, as that
+     * HTTP/2 stream's frames (the head then is the one {@link Http2RedirectHandler} wrote from the stream's headers).
+     *
+     * @return true if an HTTP/1.x connection must be closed once the answer is flushed.
+     */
+    boolean respond(final ChannelHandlerContext ctx, final ByteBuf in, final RequestHeadParser request, final Loop loop,
+        final Http2FrameStream stream)
+    {
         final long startNs = System.nanoTime();
         final long nowMs = clock.time();
         final boolean keepAlive = request.keepAlive && !draining;
         if (request.hasBody)
         {
             metrics.reject(Rejection.BODY);
-            writeError(ctx, ErrorPage.BAD_REQUEST, false, false, request.http11, nowMs, loop);
+            writeError(ctx, ErrorPage.BAD_REQUEST, false, false, request.http11, nowMs, loop, stream);
             return true;
         }
         final boolean head = request.method == RequestHeadParser.HEAD;
         if (request.method == RequestHeadParser.OTHER)
         {
-            writeError(ctx, ErrorPage.METHOD_NOT_ALLOWED, keepAlive, false, request.http11, nowMs, loop);
+            writeError(ctx, ErrorPage.METHOD_NOT_ALLOWED, keepAlive, false, request.http11, nowMs, loop, stream);
             return !keepAlive;
         }
 
         final int codeStart = request.pathStart + 1;
         final int codeLength = request.pathEnd - codeStart;
-        final int keyLength = buildKey(in, request, codeStart, codeLength, loop.key);
+        final int keyLength = keys.build(in, request, codeStart, codeLength, loop.key);
         if (keyLength < 0)
         {
-            writeError(ctx, notFoundOrThrottled(request), keepAlive, head, request.http11, nowMs, loop);
+            writeError(ctx, notFoundOrThrottled(request), keepAlive, head, request.http11, nowMs, loop, stream);
             return !keepAlive;
         }
 
@@ -202,12 +219,12 @@ public final class Redirector
         }
         if (refusal == ErrorPage.NOT_FOUND && notFoundOrThrottled(request) == ErrorPage.TOO_MANY_REQUESTS)
         {
-            writeError(ctx, ErrorPage.TOO_MANY_REQUESTS, keepAlive, head, request.http11, nowMs, loop);
+            writeError(ctx, ErrorPage.TOO_MANY_REQUESTS, keepAlive, head, request.http11, nowMs, loop, stream);
             return !keepAlive; // not recorded as a click: an enumeration flood must not flood the click files too
         }
         if (refusal != null)
         {
-            writeError(ctx, refusal, keepAlive, head, request.http11, nowMs, loop);
+            writeError(ctx, refusal, keepAlive, head, request.http11, nowMs, loop, stream);
             recordClick(in, request, loop, refusal.status.code(), keyLength, nowMs, head);
             return !keepAlive;
         }
@@ -215,15 +232,24 @@ public final class Redirector
         final int urlLength = link.urlLength();
         final int queryLength = link.hasFlag(LinkRecord.FLAG_FORWARD_QUERY) ? request.queryEnd - request.queryStart : 0;
         final byte[] date = loop.date.line(nowMs);
-        final ByteBuf out = ctx.alloc().ioBuffer(160 + urlLength + queryLength);
-        out.writeBytes(statusLine(status));
-        writeLocation(out, loop.record, link.urlOffset(), urlLength, in, request.queryStart, queryLength);
-        out.writeBytes(status == 301 || status == 308 ? permanentCache : TEMPORARY_CACHE);
-        out.writeBytes(date);
-        out.writeBytes(NO_BODY);
-        writeConnection(out, keepAlive, request.http11);
-        out.writeBytes(CRLF);
-        ctx.write(out, ctx.voidPromise());
+        if (stream != null)
+        {
+            final ByteBuf location = ctx.alloc().heapBuffer(urlLength + queryLength + 2);
+            writeLocation(location, loop.record, link.urlOffset(), urlLength, in, request.queryStart, queryLength);
+            Http2Answers.redirect(ctx, stream, status, location, status == 301 || status == 308 ? permanentCacheValue : null, date);
+        }
+        else
+        {
+            final ByteBuf out = ctx.alloc().ioBuffer(160 + urlLength + queryLength);
+            out.writeBytes(statusLine(status));
+            writeLocation(out, loop.record, link.urlOffset(), urlLength, in, request.queryStart, queryLength);
+            out.writeBytes(status == 301 || status == 308 ? permanentCache : TEMPORARY_CACHE);
+            out.writeBytes(date);
+            out.writeBytes(NO_BODY);
+            writeConnection(out, keepAlive, request.http11);
+            out.writeBytes(CRLF);
+            ctx.write(out, ctx.voidPromise());
+        }
         loop.stats.countResponse(ResponseStatus.ofRedirect(status));
         loop.stats.recordRedirectLatency(System.nanoTime() - startNs);
         recordClick(in, request, loop, status, keyLength, nowMs, head);
@@ -309,72 +335,7 @@ public final class Redirector
                 page = ErrorPage.BAD_REQUEST;
                 break;
         }
-        writeError(ctx, page, false, false, true, clock.time(), loop);
-    }
-
-    /**
-     * Fill {@code key} with {@code domain/code}: the request's Host (lower-cased, port stripped) when it
-     * is a domain the replica knows, else the default domain.
-     *
-     * @return the key's length, or -1 if the path cannot be a code (so the answer is 404 without a lookup).
-     */
-    private int buildKey(final ByteBuf in, final RequestHeadParser request, final int codeStart, final int codeLength, final byte[] key)
-    {
-        if (codeLength < 1 || codeLength > LinkRules.MAX_CODE_LENGTH)
-        {
-            return -1;
-        }
-        for (int i = codeStart, end = codeStart + codeLength; i < end; i++)
-        {
-            if (!LinkRules.isCodeChar(in.getByte(i)))
-            {
-                return -1;
-            }
-        }
-
-        int domainLength = 0;
-        if (request.hostStart >= 0)
-        {
-            int hostEnd = request.hostEnd;
-            // Strip the port: the last ':' after any IPv6 literal's ']'.
-            for (int i = hostEnd - 1; i >= request.hostStart; i--)
-            {
-                final byte b = in.getByte(i);
-                if (b == ':')
-                {
-                    hostEnd = i;
-                    break;
-                }
-                if (b < '0' || b > '9')
-                {
-                    break;
-                }
-            }
-            if (hostEnd > request.hostStart && in.getByte(hostEnd - 1) == '.')
-            {
-                hostEnd--; // "bnc.to." is "bnc.to"
-            }
-            final int hostLength = hostEnd - request.hostStart;
-            if (hostLength > 0 && hostLength <= LinkRules.MAX_DOMAIN_LENGTH)
-            {
-                for (int i = 0; i < hostLength; i++)
-                {
-                    key[i] = RequestHeadParser.toLower(in.getByte(request.hostStart + i));
-                }
-                if (replica.isKnownDomain(key, 0, hostLength))
-                {
-                    domainLength = hostLength;
-                }
-            }
-        }
-        if (domainLength == 0)
-        {
-            System.arraycopy(defaultDomain, 0, key, 0, defaultDomain.length);
-            domainLength = defaultDomain.length;
-        }
-        key[domainLength] = '/';
-        in.getBytes(codeStart, key, domainLength + 1, codeLength);
-        return domainLength + 1 + codeLength;
+        writeError(ctx, page, false, false, true, clock.time(), loop, null);
     }
 
     /**
@@ -417,6 +378,16 @@ public final class Redirector
         out.writeBytes(record, fragment, urlEnd - fragment);
     }
 
+    /** An HTTP/2 stream's request that could not be taken (400, 414, 431): answered on its stream, the connection goes on. */
+    void reject(final ChannelHandlerContext ctx, final int parseResult, final Loop loop, final Http2FrameStream stream)
+    {
+        final ErrorPage page = parseResult == RequestHeadParser.URI_TOO_LONG ? ErrorPage.URI_TOO_LONG
+            : parseResult == RequestHeadParser.HEADERS_TOO_LARGE ? ErrorPage.HEADERS_TOO_LARGE : ErrorPage.BAD_REQUEST;
+        metrics.reject(page == ErrorPage.URI_TOO_LONG ? Rejection.URI_TOO_LONG
+            : page == ErrorPage.HEADERS_TOO_LARGE ? Rejection.HEADERS_TOO_LARGE : Rejection.MALFORMED);
+        writeError(ctx, page, true, false, true, clock.time(), loop, stream);
+    }
+
     private void writeError(
         final ChannelHandlerContext ctx,
         final ErrorPage page,
@@ -424,8 +395,15 @@ public final class Redirector
         final boolean head,
         final boolean http11,
         final long nowMs,
-        final Loop loop)
+        final Loop loop,
+        final Http2FrameStream stream)
     {
+        if (stream != null)
+        {
+            Http2Answers.error(ctx, stream, page, head, loop.date.line(nowMs));
+            loop.stats.countResponse(page.status);
+            return;
+        }
         final ByteBuf out = ctx.alloc().ioBuffer(page.head.length + 64 + page.body.length);
         out.writeBytes(page.head);
         out.writeBytes(loop.date.line(nowMs));

@@ -1,0 +1,83 @@
+package io.bounce.edge.http;
+
+import io.bounce.edge.replica.LinkReplica;
+import io.bounce.replication.link.LinkRules;
+import io.netty.buffer.ByteBuf;
+
+/** The replica's key a request asks for: {@code domain/code}, from its Host and path. Stateless; any thread. */
+final class RequestKeys
+{
+    private final LinkReplica replica;
+    private final byte[] defaultDomain;
+
+    RequestKeys(final LinkReplica replica, final byte[] defaultDomain)
+    {
+        this.replica = replica;
+        this.defaultDomain = defaultDomain;
+    }
+
+    /**
+     * Fill {@code key} with {@code domain/code}: the request's Host (lower-cased, port stripped) when it
+     * is a domain the replica knows, else the default domain.
+     *
+     * @return the key's length, or -1 if the path cannot be a code (so the answer is 404 without a lookup).
+     */
+    int build(final ByteBuf in, final RequestHeadParser request, final int codeStart, final int codeLength, final byte[] key)
+    {
+        if (codeLength < 1 || codeLength > LinkRules.MAX_CODE_LENGTH)
+        {
+            return -1;
+        }
+        for (int i = codeStart, end = codeStart + codeLength; i < end; i++)
+        {
+            if (!LinkRules.isCodeChar(in.getByte(i)))
+            {
+                return -1;
+            }
+        }
+
+        int domainLength = 0;
+        if (request.hostStart >= 0)
+        {
+            int hostEnd = request.hostEnd;
+            // Strip the port: the last ':' after any IPv6 literal's ']'.
+            for (int i = hostEnd - 1; i >= request.hostStart; i--)
+            {
+                final byte b = in.getByte(i);
+                if (b == ':')
+                {
+                    hostEnd = i;
+                    break;
+                }
+                if (b < '0' || b > '9')
+                {
+                    break;
+                }
+            }
+            if (hostEnd > request.hostStart && in.getByte(hostEnd - 1) == '.')
+            {
+                hostEnd--; // "bnc.to." is "bnc.to"
+            }
+            final int hostLength = hostEnd - request.hostStart;
+            if (hostLength > 0 && hostLength <= LinkRules.MAX_DOMAIN_LENGTH)
+            {
+                for (int i = 0; i < hostLength; i++)
+                {
+                    key[i] = RequestHeadParser.toLower(in.getByte(request.hostStart + i));
+                }
+                if (replica.isKnownDomain(key, 0, hostLength))
+                {
+                    domainLength = hostLength;
+                }
+            }
+        }
+        if (domainLength == 0)
+        {
+            System.arraycopy(defaultDomain, 0, key, 0, defaultDomain.length);
+            domainLength = defaultDomain.length;
+        }
+        key[domainLength] = '/';
+        in.getBytes(codeStart, key, domainLength + 1, codeLength);
+        return domainLength + 1 + codeLength;
+    }
+}
