@@ -37,6 +37,7 @@ import io.bounce.runtime.testing.RawHttp;
 import io.bounce.runtime.tls.ClientTrust;
 import io.bounce.runtime.tls.DevelopmentCa;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,6 +50,20 @@ class EdgeHttpsTest
     private DevelopmentCa ca;
     private Path certs;
     private EdgeHarness edge;
+
+    /** openssl s_client and curl are the clients of several tests: installed with apt-get where missing. */
+    @BeforeAll
+    static void tools() throws Exception
+    {
+        for (final String[] tool : new String[][] {{"openssl", "openssl"}, {"curl", "curl"}})
+        {
+            if (new ProcessBuilder("sh", "-c", "command -v " + tool[0]).start().waitFor() != 0)
+            {
+                new ProcessBuilder("sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq " + tool[1])
+                    .inheritIO().start().waitFor(600, TimeUnit.SECONDS);
+            }
+        }
+    }
 
     @BeforeEach
     void start() throws Exception

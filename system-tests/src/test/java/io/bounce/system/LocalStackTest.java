@@ -141,6 +141,7 @@ class LocalStackTest
                 assertEquals(302, redirect.statusCode(), edge);
                 assertEquals("https://example.com/up", redirect.headers().firstValue("Location").orElseThrow());
             }
+            Stack.ensureTool("curl", "curl");
             final Process curl = new ProcessBuilder("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca,
                 httpsEdges.get(0) + "/" + code).redirectErrorStream(true).start();
             assertEquals("302", new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim(), "curl --cacert");
