@@ -6,6 +6,8 @@ import java.util.concurrent.TimeUnit;
 import io.bounce.runtime.limits.ConnectionLimits;
 import io.bounce.runtime.tls.ServerTls;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -91,6 +93,10 @@ public final class NettyServer implements AutoCloseable
                 .option(ChannelOption.SO_BACKLOG, settings.backlog())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                // TLS reads and writes through NIO ByteBuffer views: Netty 4.2's default (adaptive) allocator makes a
+                // new view object for each, the pooled one reuses its chunk's view. On the edge that was 80% of the
+                // 433 bytes allocated per keep-alive HTTPS redirect (JFR allocation samples).
+                .childOption(ChannelOption.ALLOCATOR, tls != null ? PooledByteBufAllocator.DEFAULT : ByteBufAllocator.DEFAULT)
                 .childHandler(new ChannelInitializer<>()
                 {
                     @Override

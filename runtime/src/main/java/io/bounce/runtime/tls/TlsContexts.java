@@ -3,6 +3,7 @@ package io.bounce.runtime.tls;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.List;
 
 import javax.net.ssl.KeyManagerFactory;
@@ -82,6 +83,7 @@ public final class TlsContexts
         throws SSLException
     {
         final SslContextBuilder builder;
+        final List<OpenSslCredential> credentials = new ArrayList<>();
         if (engine == TlsEngine.OPENSSL && (certificates.size() == 1 || OpenSslCredential.isAvailable()))
         {
             // With BoringSSL, Netty always hands the key over from a KeyManager inside each handshake; the caching
@@ -91,7 +93,10 @@ public final class TlsContexts
             builder = SslContextBuilder.forServer(keyManagers(certificates.subList(0, 1), engine));
             for (final ServerCertificate other : certificates.subList(1, certificates.size()))
             {
-                builder.addCredential(OpenSslCredentialBuilder.forX509(other.key(), other.chain().toArray(new X509Certificate[0])).build());
+                final OpenSslCredential credential =
+                    OpenSslCredentialBuilder.forX509(other.key(), other.chain().toArray(new X509Certificate[0])).build();
+                credentials.add(credential);
+                builder.addCredential(credential);
             }
         }
         else
@@ -104,17 +109,24 @@ public final class TlsContexts
             // CPU work the loop would wait for anyway, and the task adds objects and a second pass per step.
             builder.option(OpenSslContextOption.USE_TASKS, false);
         }
-        return builder
-            .sslProvider(engine.provider())
-            .protocols(PROTOCOLS)
-            .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
-            .sessionCacheSize(SESSION_CACHE_SIZE)
-            .sessionTimeout(SESSION_TIMEOUT_S)
-            .applicationProtocolConfig(new ApplicationProtocolConfig(
+        try
+        {
+            return builder
+                .sslProvider(engine.provider())
+                .protocols(PROTOCOLS)
+                .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
+                .sessionCacheSize(SESSION_CACHE_SIZE)
+                .sessionTimeout(SESSION_TIMEOUT_S)
+                .applicationProtocolConfig(new ApplicationProtocolConfig(
                 ApplicationProtocolConfig.Protocol.ALPN,
                 ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                 ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
                 alpn))
-            .build();
+                .build();
+        }
+        finally
+        {
+            credentials.forEach(OpenSslCredential::release); // the context holds its own reference to each
+        }
     }
 }
