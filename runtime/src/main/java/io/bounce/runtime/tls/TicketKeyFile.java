@@ -132,9 +132,10 @@ public final class TicketKeyFile implements Agent
 
     private List<byte[]> read() throws IOException
     {
-        if (Files.getPosixFilePermissions(file).contains(PosixFilePermission.OTHERS_READ))
+        final java.util.Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
+        if (permissions.contains(PosixFilePermission.OTHERS_READ) || permissions.contains(PosixFilePermission.GROUP_READ))
         {
-            throw new IOException(file + " may be read by anyone: chmod 0600 it (a ticket key opens every session it sealed)");
+            throw new IOException(file + " may be read by others than its owner: chmod 0600 it (a ticket key opens every session it sealed)");
         }
         if (Files.size(file) > 64 * MAX_KEYS)
         {
