@@ -53,6 +53,8 @@ public final class ControlPlaneConfig
             "it apart from the data dir: a stolen database alone then reveals no key. Without it, certificate uploads are refused.")
     Path secretsKeyFile;
 
+    private SecretBox secrets;
+
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "./data/control-plane",
         description = "Directory of the store (bounce.db) and admin.key. Default: ${DEFAULT-VALUE}")
     Path dataDir;
@@ -200,7 +202,7 @@ public final class ControlPlaneConfig
         {
             try
             {
-                SecretBox.fromKeyFile(secretsKeyFile);
+                secrets = SecretBox.fromKeyFile(secretsKeyFile);
             }
             catch (final IOException ex)
             {
@@ -441,10 +443,10 @@ public final class ControlPlaneConfig
     }
 
     /** The API port's connection limits (32,768 open unless set). */
-    /** @return the key-encryption key's file, or null. */
-    public Path secretsKeyFile()
+    /** @return the key-encryption key read from {@code --secrets-key-file}, or null without one. */
+    public SecretBox secrets()
     {
-        return secretsKeyFile;
+        return secrets;
     }
 
     /** The API port's certificate, when it serves HTTPS. */

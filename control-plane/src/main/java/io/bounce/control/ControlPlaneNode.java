@@ -24,7 +24,6 @@ import io.bounce.replication.log.LogHead;
 import io.bounce.replication.log.LogServer;
 import io.bounce.runtime.admin.AdminServer;
 import io.bounce.runtime.admin.Metrics;
-import io.bounce.runtime.files.SecretBox;
 import io.bounce.runtime.agent.Agents;
 import io.bounce.runtime.files.SecretFiles;
 import io.bounce.runtime.server.NettyServer;
@@ -86,8 +85,7 @@ public final class ControlPlaneNode implements AutoCloseable
         Aggregator aggregator = null;
         try
         {
-            final DomainService domains = new DomainService(store, config.defaultDomain(),
-                config.secretsKeyFile() == null ? null : SecretBox.fromKeyFile(config.secretsKeyFile()), clock);
+            final DomainService domains = new DomainService(store, config.defaultDomain(), config.secrets(), clock);
             domains.start();
             final KeyService keys = new KeyService(store, config.rateLimitPerSecond(), config.rateLimitBurst(), domains.domains());
             // First start on an empty store: one admin key, unlimited, shown once and kept in admin.key.

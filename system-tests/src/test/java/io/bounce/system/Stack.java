@@ -267,10 +267,6 @@ final class Stack
     /** Make sure {@code command} is on the PATH, installing Debian's {@code debianPackage} with apt-get where it is missing. */
     static void ensureTool(final String command, final String debianPackage) throws Exception
     {
-        if (new ProcessBuilder("sh", "-c", "command -v " + command).start().waitFor() != 0)
-        {
-            new ProcessBuilder("sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq " +
-                "--no-install-recommends " + debianPackage).inheritIO().start().waitFor(600, java.util.concurrent.TimeUnit.SECONDS);
-        }
+        io.bounce.runtime.testing.Tools.ensure(command, debianPackage);
     }
 }

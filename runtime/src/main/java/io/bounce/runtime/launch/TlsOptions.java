@@ -1,8 +1,6 @@
 package io.bounce.runtime.launch;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -51,27 +49,16 @@ public final class TlsOptions
         }
     }
 
-    /** Read and check a certificate file and its key file. */
+    /** Read and check a certificate file and its key file; throws {@link IllegalArgumentException} starting with {@code what}. */
     public static ServerCertificate load(final Path certFile, final Path keyFile, final String what)
     {
-        final String chain;
-        final String key;
         try
         {
-            if (Files.size(certFile) > ServerCertificate.MAX_PEM_CHARS || Files.size(keyFile) > ServerCertificate.MAX_PEM_CHARS)
-            {
-                throw new IllegalArgumentException(what + ": a file larger than " + ServerCertificate.MAX_PEM_CHARS + " bytes");
-            }
-            chain = Files.readString(certFile, StandardCharsets.US_ASCII);
-            key = Files.readString(keyFile, StandardCharsets.US_ASCII);
+            return ServerCertificate.read(certFile, keyFile);
         }
         catch (final IOException ex)
         {
             throw new IllegalArgumentException(what + ": cannot read " + ex.getMessage());
-        }
-        try
-        {
-            return ServerCertificate.parse(chain, key);
         }
         catch (final ServerCertificate.Refused ex)
         {

@@ -1,7 +1,6 @@
 package io.bounce.runtime.tls;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,13 +94,7 @@ public final class CertificateDirectory implements Agent
             }
             try
             {
-                if (Files.size(chain) > ServerCertificate.MAX_PEM_CHARS || Files.size(key) > ServerCertificate.MAX_PEM_CHARS)
-                {
-                    refuse(file, "larger than " + ServerCertificate.MAX_PEM_CHARS + " bytes", read);
-                    continue;
-                }
-                read.put(file, ServerCertificate.parse(Files.readString(chain, StandardCharsets.US_ASCII),
-                    Files.readString(key, StandardCharsets.US_ASCII)));
+                read.put(file, ServerCertificate.read(chain, key));
             }
             catch (final ServerCertificate.Refused ex)
             {

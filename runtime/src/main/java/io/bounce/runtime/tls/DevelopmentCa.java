@@ -81,8 +81,7 @@ public final class DevelopmentCa
         {
             try
             {
-                final ServerCertificate ca = ServerCertificate.parse(Files.readString(certFile, StandardCharsets.US_ASCII),
-                    Files.readString(keyFile, StandardCharsets.US_ASCII));
+                final ServerCertificate ca = ServerCertificate.read(certFile, keyFile);
                 return new DevelopmentCa(certFile, ca.leaf(), ca.key());
             }
             catch (final ServerCertificate.Refused ex)

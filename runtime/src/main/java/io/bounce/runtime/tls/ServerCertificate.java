@@ -2,6 +2,9 @@ package io.bounce.runtime.tls;
 
 import java.io.IOException;
 import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
@@ -88,6 +91,21 @@ public record ServerCertificate(List<X509Certificate> chain, PrivateKey key, Lis
         return new ServerCertificate(List.copyOf(chain), key, dnsNames(leaf), leaf.getNotAfter().toInstant(), fingerprint(leaf));
     }
 
+    /**
+     * Read and check a certificate chain file and its key file, each at most {@value #MAX_PEM_CHARS} bytes.
+     *
+     * @throws Refused if either is too large, or they do not parse or match.
+     * @throws IOException if a file cannot be read.
+     */
+    public static ServerCertificate read(final Path chainFile, final Path keyFile) throws Refused, IOException
+    {
+        if (Files.size(chainFile) > MAX_PEM_CHARS || Files.size(keyFile) > MAX_PEM_CHARS)
+        {
+            throw new Refused("too-large", "a file larger than " + MAX_PEM_CHARS + " bytes");
+        }
+        return parse(Files.readString(chainFile, StandardCharsets.US_ASCII), Files.readString(keyFile, StandardCharsets.US_ASCII));
+    }
+
     /** @return the leaf of a PEM chain, for what may be shown of a stored certificate whose key stays sealed. */
     public static X509Certificate leafOf(final String chainPem) throws Refused
     {
@@ -160,7 +178,7 @@ public record ServerCertificate(List<X509Certificate> chain, PrivateKey key, Lis
         }
         if (chain.isEmpty())
         {
-            throw new Refused("no certificate found: expected PEM blocks of -----BEGIN CERTIFICATE-----");
+            throw new Refused("no certificate found: expected PEM certificate blocks, leaf first");
         }
         return chain;
     }
@@ -191,7 +209,7 @@ public record ServerCertificate(List<X509Certificate> chain, PrivateKey key, Lis
             // Never the parser's message: it may quote the key's bytes.
             throw new Refused("the private key does not parse as PEM");
         }
-        throw new Refused("no private key found: expected a PEM block of -----BEGIN PRIVATE KEY-----");
+        throw new Refused("no private key found: expected a PEM private key (PKCS#8, PKCS#1 or SEC1), not encrypted");
     }
 
     /** Sign a random challenge with the key and verify it with the certificate's public key. */
