@@ -10,6 +10,7 @@ import io.bounce.control.store.Database;
 import io.bounce.control.store.LinkRow;
 import io.bounce.control.store.Queries;
 import io.bounce.replication.link.LinkCodec;
+import io.bounce.replication.log.ReplicationFormat;
 
 /**
  * Fills a control-plane store with N links straight through SQL (the API would take minutes for ten
@@ -89,7 +90,7 @@ public final class StoreSeeder
                 }
                 if (count - i <= LOGGED)
                 {
-                    Queries.appendChange(c, row.seq, now, LinkCodec.encode(row.toRecord()));
+                    Queries.appendChange(c, row.seq, now, ReplicationFormat.TYPE_RECORD, LinkCodec.encode(row.toRecord()));
                 }
                 if ((i + 1) % BATCH == 0)
                 {

@@ -55,6 +55,15 @@ public final class ControlPlaneConfig
 
     private SecretBox secrets;
 
+    @Option(names = "--development-ca", paramLabel = "DIR", description = "Development only (bounce up): issue every domain a " +
+        "certificate from the local CA in DIR (made there if absent), sent to the edges as an upload is. Needs --secrets-key-file.")
+    Path developmentCa;
+
+    @Option(names = "--ticket-key-rotation-ms", defaultValue = "43200000",
+        description = "How often the fleet gets a new TLS session-ticket key through the change log (with --secrets-key-file), " +
+            "in ms; a ticket stays good for two rotations more. Default: ${DEFAULT-VALUE} (12 hours)")
+    long ticketKeyRotationMs;
+
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "./data/control-plane",
         description = "Directory of the store (bounce.db) and admin.key. Default: ${DEFAULT-VALUE}")
     Path dataDir;
@@ -251,6 +260,11 @@ public final class ControlPlaneConfig
         requireRange("--log-retention-ms", logRetentionMs, 1, Duration.ofDays(3650).toMillis());
         requireRange("--log-retention-records", logRetentionRecords, 1, Long.MAX_VALUE / 2);
         requireRange("--log-compaction-interval-ms", logCompactionIntervalMs, 10, Duration.ofDays(1).toMillis());
+        requireRange("--ticket-key-rotation-ms", ticketKeyRotationMs, 60_000, Duration.ofDays(7).toMillis());
+        if (developmentCa != null && secretsKeyFile == null)
+        {
+            throw new IllegalArgumentException("--development-ca needs --secrets-key-file: the certificates' keys are stored sealed");
+        }
         clicks.conclude();
         connections.conclude();
         if (aggregator != null)
@@ -443,6 +457,17 @@ public final class ControlPlaneConfig
     }
 
     /** The API port's connection limits (32,768 open unless set). */
+    /** @return the development CA's directory, or null. */
+    public Path developmentCa()
+    {
+        return developmentCa;
+    }
+
+    public long ticketKeyRotationMs()
+    {
+        return ticketKeyRotationMs;
+    }
+
     /** @return the key-encryption key read from {@code --secrets-key-file}, or null without one. */
     public SecretBox secrets()
     {

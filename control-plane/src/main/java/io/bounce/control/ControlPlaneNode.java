@@ -13,6 +13,8 @@ import io.bounce.control.api.ApiContext;
 import io.bounce.control.api.ApiRouter;
 import io.bounce.control.api.ApiServer;
 import io.bounce.control.domains.DomainService;
+import io.bounce.control.domains.TicketKeyRotation;
+import io.bounce.runtime.tls.DevelopmentCa;
 import io.bounce.control.keys.KeyService;
 import io.bounce.control.links.Blocklist;
 import io.bounce.control.links.LinkService;
@@ -52,15 +54,18 @@ public final class ControlPlaneNode implements AutoCloseable
     private final ApiRouter routes;
     private final String adminKey;
     private final LogRetention retention;
+    /** Rotates the fleet's session-ticket keys; null without a key-encryption key to seal them with. */
+    private final TicketKeyRotation ticketKeys;
     private final String replicationToken;
     /** The aggregator this process runs, or null when analytics come from a stand-alone one ({@code --aggregator}). */
     private final Aggregator aggregator;
     private boolean closed;
 
     private ControlPlaneNode(final Store store, final ApiServer api, final AdminServer admin, final ControlMetrics metrics,
-        final ApiRouter routes, final String adminKey, final LogRetention retention, final String replicationToken,
-        final Aggregator aggregator)
+        final ApiRouter routes, final String adminKey, final LogRetention retention, final TicketKeyRotation ticketKeys,
+        final String replicationToken, final Aggregator aggregator)
     {
+        this.ticketKeys = ticketKeys;
         this.store = store;
         this.api = api;
         this.admin = admin;
@@ -82,10 +87,12 @@ public final class ControlPlaneNode implements AutoCloseable
         final ControlMetrics metrics = new ControlMetrics();
         ApiServer apiServer = null;
         LogRetention retention = null;
+        TicketKeyRotation ticketKeys = null;
         Aggregator aggregator = null;
         try
         {
-            final DomainService domains = new DomainService(store, config.defaultDomain(), config.secrets(), clock);
+            final DomainService domains = new DomainService(store, config.defaultDomain(), config.secrets(), clock,
+                config.developmentCa() == null ? null : DevelopmentCa.openOrCreate(config.developmentCa()));
             domains.start();
             final KeyService keys = new KeyService(store, config.rateLimitPerSecond(), config.rateLimitBurst(), domains.domains());
             // First start on an empty store: one admin key, unlimited, shown once and kept in admin.key.
@@ -112,8 +119,15 @@ public final class ControlPlaneNode implements AutoCloseable
                 config.replicationHeartbeatMs(), config.maxFollowers());
             retention = new LogRetention(store.writer(), config.logRetentionMs(), config.logRetentionRecords());
             apiServer = new ApiServer(config, router, store.readers().executor(), logServer, aggregator);
-            final AdminServer adminServer = adminServer(config, store, metrics, apiServer, logServer, retention, aggregator, agents);
+            ticketKeys = config.secrets() == null ? null
+                : new TicketKeyRotation(store.writer(), config.secrets(), config.ticketKeyRotationMs());
+            final AdminServer adminServer = adminServer(config, store, metrics, apiServer, logServer, retention, ticketKeys, aggregator,
+                agents);
             retention.start(config.logCompactionIntervalMs(), agents);
+            if (ticketKeys != null)
+            {
+                ticketKeys.start(agents);
+            }
             out.println("api: " + apiServer.scheme() + "://" + NettyServer.hostPort(apiServer.localAddress()));
             out.println("control-plane admin: http://" + NettyServer.hostPort(adminServer.localAddress()));
             if (adminKey != null)
@@ -122,11 +136,12 @@ public final class ControlPlaneNode implements AutoCloseable
                 out.println("admin key: created, in " + config.dataDir().resolve(ADMIN_KEY_FILE) + " (readable by this user only)");
             }
             out.flush();
-            return new ControlPlaneNode(store, apiServer, adminServer, metrics, router, adminKey, retention, replicationToken, aggregator);
+            return new ControlPlaneNode(store, apiServer, adminServer, metrics, router, adminKey, retention, ticketKeys, replicationToken,
+                aggregator);
         }
         catch (final Exception ex)
         {
-            CloseHelper.quietCloseAll(apiServer, retention, aggregator, store);
+            CloseHelper.quietCloseAll(ticketKeys, apiServer, retention, aggregator, store);
             if (ex instanceof IOException)
             {
                 throw (IOException)ex;
@@ -144,8 +159,8 @@ public final class ControlPlaneNode implements AutoCloseable
     }
 
     private static AdminServer adminServer(final ControlPlaneConfig config, final Store store, final ControlMetrics metrics,
-        final ApiServer api, final LogServer logServer, final LogRetention retention, final Aggregator aggregator, final Agents agents)
-        throws InterruptedException
+        final ApiServer api, final LogServer logServer, final LogRetention retention, final TicketKeyRotation ticketKeys,
+        final Aggregator aggregator, final Agents agents) throws InterruptedException
     {
         final PrometheusRegistry registry = Metrics.registry("control-plane");
         agents.register(registry);
@@ -158,6 +173,10 @@ public final class ControlPlaneNode implements AutoCloseable
         store.writer().register(registry);
         logServer.register(registry);
         retention.register(registry);
+        if (ticketKeys != null)
+        {
+            ticketKeys.register(registry);
+        }
         if (aggregator != null)
         {
             aggregator.register(registry);
@@ -220,6 +239,12 @@ public final class ControlPlaneNode implements AutoCloseable
         return replicationToken;
     }
 
+    /** Make a new session-ticket key now if one is due by the clock. @return true if one was made (false also without keys). */
+    public boolean rotateTicketKeys() throws Exception
+    {
+        return ticketKeys != null && ticketKeys.rotateIfDue();
+    }
+
     /** Apply the change-log retention rules now (they also run on their own timer). @return entries dropped. */
     public long compactLog() throws Exception
     {
@@ -238,6 +263,7 @@ public final class ControlPlaneNode implements AutoCloseable
         api.close();
         admin.close();
         retention.close();
+        CloseHelper.quietClose(ticketKeys);
         CloseHelper.close(aggregator); // after the batch in hand; files still waiting are counted after the next start
         try
         {

@@ -2,6 +2,7 @@ package io.bounce.control;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -13,6 +14,11 @@ import java.util.List;
 import java.util.Map;
 
 import io.bounce.control.ControlPlaneHarness.Answer;
+import io.bounce.replication.tls.CertificateRecord;
+import io.bounce.replication.tls.DomainPolicy;
+import io.bounce.replication.tls.TicketKeys;
+import io.bounce.replication.tls.TlsCodec;
+import io.bounce.replication.tls.TlsRecord;
 import io.bounce.runtime.files.SecretBox;
 import io.bounce.runtime.tls.DevelopmentCa;
 import io.bounce.runtime.tls.ServerCertificate;
@@ -127,6 +133,103 @@ class CertificateApiTest
         assertEquals(201, cp.post("/api/v1/domains", cp.adminKey, "{\"name\":\"go.brand.example\"}").status);
         final DevelopmentCa.Issued good = ca.issue(List.of("go.brand.example"), "EC", Duration.ofDays(60));
         assertRefused(409, "secrets-key-missing", put("go.brand.example", good.chainPem(), good.keyPem()));
+    }
+
+    @Test
+    void shouldSetADomainsHttpsPolicyAndRefuseWhatBrowsersWould() throws Exception
+    {
+        final Answer before = cp.get("/api/v1/domains/go.brand.example", cp.adminKey);
+        assertEquals(200, before.status, before.toString());
+        assertFalse(before.json.get("httpsOnly").asBoolean());
+        assertTrue(before.json.get("hsts").isNull());
+
+        final Answer on = patch("{\"httpsOnly\":true,\"hstsMaxAge\":600}");
+        assertEquals(200, on.status, on.toString());
+        assertEquals("max-age=600", on.text("hsts"));
+        assertRefused(422, "hsts-preload", patch("{\"hstsPreload\":true}")); // needs includeSubDomains and a year
+        final Answer preload = patch("{\"hstsPreload\":true,\"hstsIncludeSubDomains\":true,\"hstsMaxAge\":31536000}");
+        assertEquals("max-age=31536000; includeSubDomains; preload", preload.text("hsts"), preload.toString());
+        assertRefused(422, "hsts-preload", patch("{\"httpsOnly\":false}")); // a preloaded domain stays HTTPS only
+        assertRefused(422, "hsts-max-age", patch("{\"hstsMaxAge\":63072001}"));
+        assertRefused(400, "json-type", patch("{\"httpsOnly\":\"yes\"}"));
+        assertRefused(400, "json-unknown-field", patch("{\"httpsonly\":true}"));
+        assertRefused(404, "not-found", cp.call("PATCH", "/api/v1/domains/unknown.example", cp.adminKey, "{\"httpsOnly\":true}"));
+        final String linkKey = cp.newKey("writer", "[\"links:write\"]", null);
+        assertEquals(403, cp.call("PATCH", "/api/v1/domains/go.brand.example", linkKey, "{\"httpsOnly\":true}").status, "admins only");
+
+        final List<TlsRecord> logged = tlsChanges();
+        final DomainPolicy last = (DomainPolicy)logged.get(logged.size() - 1);
+        assertEquals("go.brand.example", last.domain());
+        assertTrue(last.httpsOnly() && last.hstsPreload(), last.toString());
+        assertEquals(preload.text("hsts"), cp.get("/api/v1/domains/go.brand.example", cp.adminKey).text("hsts"));
+    }
+
+    @Test
+    void shouldHandCertificatesPoliciesAndTicketKeysToTheEdgesThroughTheChangeLog() throws Exception
+    {
+        // At the first start: the default domain's policy (it names the default certificate) and the first ticket keys
+        // (made by the rotation's agent, which may not have run yet).
+        final long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (tlsChanges().size() < 2 && System.nanoTime() < deadline)
+        {
+            Thread.sleep(10);
+        }
+        final List<TlsRecord> atStart = tlsChanges();
+        assertEquals(2, atStart.size(), atStart.toString());
+        assertTrue(((DomainPolicy)atStart.get(0)).defaultCertificate());
+        final TicketKeys first = (TicketKeys)atStart.get(1);
+        assertEquals(2, first.keys().size(), "one to seal now, one published ahead");
+        cp.node.rotateTicketKeys(); // the test moved the clock on after the start: whatever that made due
+
+        final DevelopmentCa.Issued ec = ca.issue(List.of("go.brand.example"), "EC", Duration.ofDays(60));
+        assertEquals(200, put("go.brand.example", ec.chainPem(), ec.keyPem()).status);
+        final List<TlsRecord> afterUpload = tlsChanges();
+        final CertificateRecord certificate = (CertificateRecord)afterUpload.get(afterUpload.size() - 1);
+        assertEquals(ServerCertificate.parse(ec.chainPem(), ec.keyPem()).fingerprint(), certificate.fingerprint());
+        // Sealed as it travels: it opens with the key-encryption key, bound to its domain and certificate.
+        final SecretBox secrets = SecretBox.fromKeyFile(dir.resolve("secrets.key"));
+        final byte[] key = secrets.open(certificate.sealedKey(), CertificateRecord.sealingContext("go.brand.example", certificate.fingerprint()));
+        assertEquals(ServerCertificate.parse(ec.chainPem(), ec.keyPem()).key(), ServerCertificate.fromPkcs8(certificate.chainPem(), key).key());
+        assertThrows(java.io.IOException.class, () -> secrets.open(certificate.sealedKey(),
+            CertificateRecord.sealingContext("other.example", certificate.fingerprint())));
+
+        // Not due yet; then, a rotation later, a new key ahead of the others, four kept at most.
+        assertFalse(cp.node.rotateTicketKeys());
+        for (int i = 1; i <= 3; i++)
+        {
+            cp.clock.advance(Duration.ofHours(12).toMillis());
+            assertTrue(cp.node.rotateTicketKeys());
+        }
+        final List<TlsRecord> all = tlsChanges();
+        final TicketKeys rotated = (TicketKeys)all.get(all.size() - 1);
+        assertEquals(4, rotated.keys().size());
+        assertTrue(rotated.keys().get(0).id() > rotated.keys().get(1).id(), "newest first");
+        assertTrue(rotated.keys().stream().noneMatch(k -> k.id() == first.keys().get(1).id()), "the oldest went");
+        assertTrue(cp.metrics().contains("bounce_tls_ticket_key_rotations_total"), cp.metrics());
+    }
+
+    private Answer patch(final String body) throws Exception
+    {
+        return cp.call("PATCH", "/api/v1/domains/go.brand.example", cp.adminKey, body);
+    }
+
+    /** The TLS records in the change log, in order. */
+    private List<TlsRecord> tlsChanges() throws Exception
+    {
+        final List<TlsRecord> out = new java.util.ArrayList<>();
+        try (java.sql.Connection c = cp.node.database().openReader())
+        {
+            io.bounce.control.store.Queries.readChanges(c, 1, 10_000, (seq, at, kind, record) ->
+            {
+                if (kind != io.bounce.replication.log.ReplicationFormat.TYPE_RECORD)
+                {
+                    final TlsRecord decoded = TlsCodec.decode(kind, record, 0, record.length);
+                    assertEquals(seq, decoded.sequence());
+                    out.add(decoded);
+                }
+            });
+        }
+        return out;
     }
 
     private static void assertRefused(final int status, final String rule, final Answer answer)

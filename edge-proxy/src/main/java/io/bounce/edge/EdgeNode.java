@@ -18,8 +18,10 @@ import io.bounce.edge.clicks.ClickPipeline;
 import io.bounce.edge.http.RedirectServer;
 import io.bounce.edge.http.Redirector;
 import io.bounce.edge.metrics.EdgeMetrics;
+import io.bounce.edge.tls.TlsReplica;
 import io.bounce.edge.replica.DefaultDomainCheck;
 import io.bounce.edge.replica.LinkReplica;
+import io.bounce.edge.replica.ReplicaSink;
 import io.bounce.edge.replica.TsvImporter;
 import io.bounce.replication.log.FollowerStats;
 import io.bounce.replication.log.LogFollower;
@@ -114,7 +116,6 @@ public final class EdgeNode implements AutoCloseable
             final EdgeMetrics metrics = new EdgeMetrics();
             final Agents agents = new Agents();
             clicks = config.clicks().aggregator() == null ? null : new ClickPipeline(config, clock, agents);
-            final Redirector redirector = new Redirector(config, replica, metrics, clicks == null ? null : clicks.recorder(), clock);
             final ServerTls tls = config.https().port() < 0 ? null : new ServerTls("edge", config.https().tls().engine(),
                 config.https().http2() ? List.of("h2", "http/1.1") : List.of("http/1.1"));
             final CertificateDirectory certificates = tls == null || config.https().tlsDir() == null ? null : new CertificateDirectory(config.https().tlsDir(), tls);
@@ -133,11 +134,16 @@ public final class EdgeNode implements AutoCloseable
                     certificateScan = agents.start(certificates, Agents.sleeping(CERTIFICATE_SCAN_MS));
                 }
             }
+            // After the command line's certificates: the change log's come on top, and its default only where there is none.
+            final TlsReplica tlsRecords = new TlsReplica(config.dataDir(), tls, config.https().secrets(), config.https().tls().enabled(),
+                ticketKeys != null).open();
+            final Redirector redirector = new Redirector(config, replica, metrics, clicks == null ? null : clicks.recorder(), tlsRecords,
+                clock);
             server = new RedirectServer(config, redirector, tls);
             final LogFollower follower = config.controlPlane() == null ? null : new LogFollower(
                 new LogFollower.Settings(config.controlPlane(), config.replicationToken(), config.replicationTimeoutMs(),
                     100, config.replicationBackoffMaxMs(), config.controlPlaneTrust()),
-                replica, agents);
+                new ReplicaSink(replica, tlsRecords), agents);
             final RedirectServer serving = server;
             final ClickPipeline pipeline = clicks;
             final Path drainFile = config.dataDir().resolve(DRAIN_FILE);
@@ -154,6 +160,7 @@ public final class EdgeNode implements AutoCloseable
             {
                 tls.register(registry);
             }
+            tlsRecords.register(registry);
             if (ticketKeys != null)
             {
                 Metrics.counter(registry, "bounce_tls_ticket_keys_refused_total",
@@ -174,7 +181,8 @@ public final class EdgeNode implements AutoCloseable
             {
                 follower.stats().register(registry);
                 Metrics.counter(registry, "bounce_replication_records_skipped_total",
-                    "Changes handed over again after a restart and skipped: the replica had them.", replica::skippedChanges);
+                    "Changes handed over again after a restart and skipped: the replica had them.",
+                    () -> replica.skippedChanges() + tlsRecords.skipped());
             }
             final AdminServer admin = new AdminServer("edge-admin", config.adminHost(), config.adminPort(),
                 () -> serving.isServing() && !Files.exists(drainFile) && (follower == null || isCaughtUp(follower.stats(), config)),

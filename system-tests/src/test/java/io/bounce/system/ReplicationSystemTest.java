@@ -152,7 +152,7 @@ class ReplicationSystemTest
             api(cp, "POST", "/api/v1/links", "{\"url\":\"https://example.com/seed\"}");
             try (EdgeNode edge = Stack.edge(dir.resolve("e"), base(cp), cp.replicationToken(), SystemEpochClock.INSTANCE))
             {
-                await("seeded", WAIT_MS, () -> edge.replica().appliedSequence() == 1);
+                await("seeded", WAIT_MS, () -> edge.replica().appliedSequence() == cp.changeLogHead());
             }
             createBulk(cp, 500, "https://example.com/a-longer-destination-so-records-span-bytes/");
             // Two log streams cut 5,000 bytes in: mid-frame (frames are ~130 bytes), inside chunked HTTP.
@@ -175,7 +175,7 @@ class ReplicationSystemTest
             api(cp, "POST", "/api/v1/links", "{\"url\":\"https://example.com/seed\"}");
             try (EdgeNode edge = Stack.edge(dir.resolve("e"), base(cp), cp.replicationToken(), SystemEpochClock.INSTANCE))
             {
-                await("seeded", WAIT_MS, () -> edge.replica().appliedSequence() == 1);
+                await("seeded", WAIT_MS, () -> edge.replica().appliedSequence() == cp.changeLogHead());
             }
             createBulk(cp, 200, "https://example.com/corrupt-me/");
             try (FaultyProxy proxy = new FaultyProxy(cp.address(), 0, 0, "corrupt-me".getBytes(StandardCharsets.US_ASCII));
@@ -198,7 +198,7 @@ class ReplicationSystemTest
             api(cp, "POST", "/api/v1/links", "{\"url\":\"https://example.com/seed\"}");
             try (EdgeNode edge = Stack.edge(dir.resolve("e"), base(cp), cp.replicationToken(), SystemEpochClock.INSTANCE))
             {
-                await("seeded", WAIT_MS, () -> edge.replica().appliedSequence() == 1);
+                await("seeded", WAIT_MS, () -> edge.replica().appliedSequence() == cp.changeLogHead());
             }
             final List<String> codes = createBulk(cp, 100, "https://example.com/gone/");
             final String deleted = codes.get(7);
@@ -232,7 +232,7 @@ class ReplicationSystemTest
     @Test
     void aNewerFormatVersionIsRefusedClearlyAndTheReplicaKeepsServing() throws Exception
     {
-        // A leader from the future: a snapshot whose stream header says version 2.
+        // A leader from the future: a snapshot whose stream header says version 3.
         final HttpServer leader = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         leader.createContext(ReplicationFormat.PATH_SNAPSHOT, exchange ->
         {
@@ -240,9 +240,9 @@ class ReplicationSystemTest
             try (LZ4FrameOutputStream lz4 = new LZ4FrameOutputStream(body))
             {
                 final byte[] header = ReplicationFormat.streamHeader(ReplicationFormat.KIND_SNAPSHOT, 42);
-                header[4] = 2;
+                header[4] = 3;
                 lz4.write(header);
-                lz4.write(new byte[64]); // whatever version 2 carries: must never be read as version 1
+                lz4.write(new byte[64]); // whatever version 3 carries: must never be read as version 2
             }
             exchange.sendResponseHeaders(200, body.size());
             exchange.getResponseBody().write(body.toByteArray());

@@ -1,7 +1,9 @@
 package io.bounce.control.domains;
 
+import java.io.IOException;
 import java.security.cert.X509Certificate;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,20 +13,26 @@ import io.bounce.control.Audit;
 import io.bounce.control.keys.ApiKey;
 import io.bounce.control.store.CertificateQueries;
 import io.bounce.control.store.Store;
+import io.bounce.replication.tls.CertificateRecord;
 import io.bounce.runtime.files.SecretBox;
 import io.bounce.runtime.http.Problem;
+import io.bounce.runtime.tls.DevelopmentCa;
 import io.bounce.runtime.tls.ServerCertificate;
 import org.agrona.concurrent.EpochClock;
 
 /**
  * A branded domain's certificates, uploaded by an admin: checked (the chain parses, the key is the leaf's,
  * its names cover the domain, it is valid now), then stored with the private key sealed by the
- * {@code --secrets-key-file} key. One certificate per key type, so a domain may hold an ECDSA and an RSA
- * one; a new upload of a type replaces the old. What is answered and logged is metadata only.
+ * {@code --secrets-key-file} key, and appended to the change log in the same transaction, key still sealed, so
+ * every edge serves it from its next handshake on. One certificate per key type, so a domain may hold an ECDSA
+ * and an RSA one; a new upload of a type replaces the old. What is answered and logged is metadata only.
  */
 public final class CertificateService
 {
     /** What may be shown of a stored certificate: everything but its key. */
+    /** How long a development CA's certificate lasts: what a public CA gives (the control plane issues again at start). */
+    static final Duration DEVELOPMENT_VALIDITY = Duration.ofDays(90);
+
     public record Metadata(String domain, String keyType, String subject, String issuer, String serial, List<String> names,
         Instant notBefore, Instant notAfter, String fingerprint, Instant uploadedAt)
     {
@@ -34,10 +42,16 @@ public final class CertificateService
     private final Domains domains;
     private final SecretBox secrets;
     private final EpochClock clock;
+    private final DevelopmentCa developmentCa;
 
-    /** @param secrets seals private keys; null when the control plane has no {@code --secrets-key-file} (uploads are refused). */
-    public CertificateService(final Store store, final Domains domains, final SecretBox secrets, final EpochClock clock)
+    /**
+     * @param secrets       seals private keys; null when the control plane has no {@code --secrets-key-file} (uploads are refused).
+     * @param developmentCa issues a certificate for each domain added (development only), or null.
+     */
+    public CertificateService(final Store store, final Domains domains, final SecretBox secrets, final EpochClock clock,
+        final DevelopmentCa developmentCa)
     {
+        this.developmentCa = developmentCa;
         this.store = store;
         this.domains = domains;
         this.secrets = secrets;
@@ -75,6 +89,33 @@ public final class CertificateService
         {
             throw refused("certificate-" + ex.reason(), ex.getMessage());
         }
+        return store(who, domain, certificate, chainPem);
+    }
+
+    /**
+     * Issue a certificate for a domain just added from the local development CA ({@code --development-ca}, as
+     * {@code bounce up} runs it) and store it as an upload is stored; nothing without a development CA.
+     */
+    public CompletableFuture<?> issueFromDevelopmentCa(final ApiKey who, final String domain)
+    {
+        if (developmentCa == null || secrets == null)
+        {
+            return CompletableFuture.completedFuture(null);
+        }
+        try
+        {
+            final DevelopmentCa.Issued issued = developmentCa.issue(List.of(domain), "EC", DEVELOPMENT_VALIDITY);
+            return store(who, domain, ServerCertificate.parse(issued.chainPem(), issued.keyPem()), issued.chainPem());
+        }
+        catch (final IOException | ServerCertificate.Refused ex)
+        {
+            return CompletableFuture.failedFuture(ex);
+        }
+    }
+
+    private CompletableFuture<Metadata> store(final ApiKey who, final String domain, final ServerCertificate certificate,
+        final String chainPem)
+    {
         if (!certificate.covers(domain))
         {
             throw refused("certificate-name-mismatch", "the certificate's names " + certificate.names() + " do not cover " + domain);
@@ -89,11 +130,20 @@ public final class CertificateService
             throw refused("certificate-not-yet-valid", "the certificate is valid from " + certificate.leaf().getNotBefore().toInstant());
         }
         final String chain = chainPem.strip() + "\n";
-        final byte[] sealed = secrets.seal(certificate.key().getEncoded(), context(domain, certificate.fingerprint()));
+        if (chain.length() > CertificateRecord.MAX_CHAIN_BYTES)
+        {
+            throw refused("certificate-chain-too-long", "the chain is " + chain.length() + " bytes of PEM; at most " +
+                CertificateRecord.MAX_CHAIN_BYTES + " travel to the edges (leave the root out: clients have it)");
+        }
+        final byte[] sealed = secrets.seal(certificate.key().getEncoded(),
+            CertificateRecord.sealingContext(domain, certificate.fingerprint()));
         return store.writer().submit(txn ->
         {
-            CertificateQueries.put(txn.connection(), new CertificateQueries.Row(domain, certificate.keyType(), chain, sealed,
-                certificate.fingerprint(), certificate.notAfter().toEpochMilli(), txn.now()));
+            // Stored and handed to the edges in one transaction: the change log carries the key as sealed here.
+            final CertificateQueries.Row row = new CertificateQueries.Row(domain, certificate.keyType(), chain, sealed,
+                certificate.fingerprint(), certificate.notAfter().toEpochMilli(), txn.now(), txn.nextSequence());
+            CertificateQueries.put(txn.connection(), row);
+            txn.append(row.toRecord());
             return txn.now();
         }).thenApply(at ->
         {
@@ -127,12 +177,6 @@ public final class CertificateService
             }
         }
         return out;
-    }
-
-    /** The associated data a sealed key is bound to: its domain and its certificate. */
-    static String context(final String domain, final String fingerprint)
-    {
-        return "bounce-certificate-key:" + domain + ":" + fingerprint;
     }
 
     private static Metadata metadata(final String domain, final String keyType, final X509Certificate leaf, final List<String> names,

@@ -6,11 +6,15 @@ import java.util.concurrent.CompletionException;
 
 import io.bounce.control.Audit;
 import io.bounce.control.keys.ApiKey;
+import io.bounce.control.store.CertificateQueries;
 import io.bounce.control.store.Queries;
 import io.bounce.control.store.Store;
+import io.bounce.control.store.TlsQueries;
 import io.bounce.replication.link.LinkRules;
+import io.bounce.replication.tls.DomainPolicy;
 import io.bounce.runtime.files.SecretBox;
 import io.bounce.runtime.http.Problem;
+import io.bounce.runtime.tls.DevelopmentCa;
 import org.agrona.concurrent.EpochClock;
 
 /**
@@ -19,16 +23,24 @@ import org.agrona.concurrent.EpochClock;
  */
 public final class DomainService
 {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DomainService.class);
+
     private final Store store;
     private final Domains domains;
     private final CertificateService certificates;
+    private final EpochClock clock;
 
-    /** @param secrets seals certificates' private keys; null when the control plane has none (uploads refused). */
-    public DomainService(final Store store, final String defaultDomain, final SecretBox secrets, final EpochClock clock)
+    /**
+     * @param secrets       seals certificates' private keys; null when the control plane has none (uploads refused).
+     * @param developmentCa issues a certificate for every domain (development only: {@code bounce up}), or null.
+     */
+    public DomainService(final Store store, final String defaultDomain, final SecretBox secrets, final EpochClock clock,
+        final DevelopmentCa developmentCa)
     {
         this.store = store;
+        this.clock = clock;
         this.domains = new Domains(defaultDomain);
-        this.certificates = new CertificateService(store, domains, secrets, clock);
+        this.certificates = new CertificateService(store, domains, secrets, clock, developmentCa);
     }
 
     /** The domains' certificates. */
@@ -43,11 +55,116 @@ public final class DomainService
         return domains;
     }
 
-    /** Make sure the configured default domain is in the store, then load every domain. Called once at start. */
+    /**
+     * Make sure the configured default domain is in the store, hand the edges what no change has carried yet
+     * (the default domain's policy, which names the default certificate, and certificates stored before the
+     * change log carried them), then load every domain. Called once at start.
+     */
     public void start() throws Exception
     {
-        store.writer().call(txn -> Queries.insertDomain(txn.connection(), domains.defaultDomain(), true, txn.now()));
+        store.writer().call(txn ->
+        {
+            Queries.insertDomain(txn.connection(), domains.defaultDomain(), true, txn.now());
+            for (final DomainPolicy policy : TlsQueries.policies(txn.connection(), false))
+            {
+                if (policy.defaultCertificate() || policy.httpsOnly())
+                {
+                    final DomainPolicy logged = withSequence(policy, txn.nextSequence());
+                    TlsQueries.setPolicy(txn.connection(), logged);
+                    txn.append(logged);
+                }
+            }
+            for (final CertificateQueries.Row row : CertificateQueries.all(txn.connection(), true))
+            {
+                CertificateQueries.setSeq(txn.connection(), row.domain(), row.keyType(), txn.nextSequence());
+                txn.append(new CertificateQueries.Row(row.domain(), row.keyType(), row.chainPem(), row.sealedKey(), row.fingerprint(),
+                    row.notAfterMs(), row.createdAtMs(), txn.nextSequence()).toRecord());
+            }
+            return null;
+        });
         reload();
+        // With a development CA, every domain has a certificate from it that is good for a month more at least.
+        final long renewBefore = clock.time() + java.time.Duration.ofDays(30).toMillis();
+        for (final String name : domains.names())
+        {
+            if (certificates.list(name).stream().noneMatch(c -> c.keyType().equals("EC") && c.notAfter().toEpochMilli() > renewBefore))
+            {
+                certificates.issueFromDevelopmentCa(null, name).join();
+            }
+        }
+    }
+
+    /** What {@code PATCH /api/v1/domains/{domain}} may change; a null field is left as it is. */
+    public record PolicyChange(Boolean httpsOnly, Long hstsMaxAge, Boolean hstsIncludeSubDomains, Boolean hstsPreload)
+    {
+    }
+
+    /**
+     * @return the domain's HTTPS policy.
+     * @throws Problem 404 for an unknown domain.
+     */
+    public DomainPolicy policy(final String name) throws java.sql.SQLException
+    {
+        final DomainPolicy policy = store.readers().read(c -> TlsQueries.policy(c, name));
+        if (policy == null)
+        {
+            throw Problem.notFound("no domain " + Problem.echo(name));
+        }
+        return policy;
+    }
+
+    /**
+     * Change a domain's HTTPS policy: stored and appended to the change log in one transaction, so every edge
+     * answers by it within the usual propagation time.
+     *
+     * @throws Problem 404 for an unknown domain; 422 for a max-age out of range or a preload the HSTS preload
+     *                 list would refuse (it needs httpsOnly, includeSubDomains and a max-age of a year or more).
+     */
+    public CompletableFuture<DomainPolicy> update(final ApiKey who, final String name, final PolicyChange change)
+    {
+        if (change.hstsMaxAge() != null && (change.hstsMaxAge() < 0 || change.hstsMaxAge() > DomainPolicy.MAX_HSTS_MAX_AGE_SECONDS))
+        {
+            throw unprocessable("hsts-max-age", "hstsMaxAge must be 0 to " + DomainPolicy.MAX_HSTS_MAX_AGE_SECONDS + " seconds (two years)");
+        }
+        return store.writer().submit(txn ->
+        {
+            final DomainPolicy current = TlsQueries.policy(txn.connection(), name);
+            if (current == null)
+            {
+                throw Problem.notFound("no domain " + Problem.echo(name));
+            }
+            final DomainPolicy next = new DomainPolicy(txn.nextSequence(), name,
+                change.httpsOnly() != null ? change.httpsOnly() : current.httpsOnly(),
+                change.hstsMaxAge() != null ? change.hstsMaxAge() : current.hstsMaxAgeSeconds(),
+                change.hstsIncludeSubDomains() != null ? change.hstsIncludeSubDomains() : current.hstsIncludeSubDomains(),
+                change.hstsPreload() != null ? change.hstsPreload() : current.hstsPreload(),
+                current.defaultCertificate());
+            if (next.hstsPreload() && (!next.httpsOnly() || !next.hstsIncludeSubDomains() ||
+                next.hstsMaxAgeSeconds() < DomainPolicy.DEFAULT_HSTS_MAX_AGE_SECONDS))
+            {
+                throw unprocessable("hsts-preload", "hstsPreload needs httpsOnly, hstsIncludeSubDomains and an hstsMaxAge of at least " +
+                    DomainPolicy.DEFAULT_HSTS_MAX_AGE_SECONDS + " (what the HSTS preload list requires)");
+            }
+            TlsQueries.setPolicy(txn.connection(), next);
+            txn.append(next);
+            return next;
+        }).thenApply(policy ->
+        {
+            Audit.change("domain.update", who).addKeyValue("domain", name).addKeyValue("httpsOnly", policy.httpsOnly())
+                .addKeyValue("hsts", policy.hstsValue()).log();
+            return policy;
+        });
+    }
+
+    private static DomainPolicy withSequence(final DomainPolicy policy, final long sequence)
+    {
+        return new DomainPolicy(sequence, policy.domain(), policy.httpsOnly(), policy.hstsMaxAgeSeconds(), policy.hstsIncludeSubDomains(),
+            policy.hstsPreload(), policy.defaultCertificate());
+    }
+
+    private static Problem unprocessable(final String rule, final String detail)
+    {
+        return new Problem(422, rule, "Unprocessable content", detail);
     }
 
     /**
@@ -79,7 +196,14 @@ public final class DomainService
             reloadOrFail();
             Audit.change("domain.add", who).addKeyValue("domain", added).log();
             return added;
-        });
+        }).thenCompose(added -> certificates.issueFromDevelopmentCa(who, added).handle((issued, failure) ->
+        {
+            if (failure != null)
+            {
+                LOG.error("domain {} added, but the development CA could not issue its certificate: {}", added, failure.toString());
+            }
+            return added;
+        }));
     }
 
     public List<String> names()

@@ -1,12 +1,20 @@
 package io.bounce.control.replication;
 
 import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
 
+import io.bounce.control.store.CertificateQueries;
 import io.bounce.control.store.Database;
 import io.bounce.control.store.Queries;
+import io.bounce.control.store.TlsQueries;
 import io.bounce.replication.link.LinkCodec;
 import io.bounce.replication.log.ChangeLogSource;
 import io.bounce.replication.log.LogHead;
+import io.bounce.replication.log.ReplicationFormat;
+import io.bounce.replication.tls.TicketKeys;
+import io.bounce.replication.tls.TlsCodec;
+import io.bounce.replication.tls.TlsRecord;
 
 /**
  * The control plane's change log as a {@link ChangeLogSource}: each follower's cursor reads the store
@@ -62,8 +70,10 @@ public final class StoreChangeLog implements ChangeLogSource
 
         /**
          * One read transaction: the head and every link row as of the same moment (WAL snapshot
-         * isolation), tombstones included so a new edge answers 410 for deleted codes as old ones do.
-         * Rows stream out one at a time; the table is never held in memory.
+         * isolation), tombstones included so a new edge answers 410 for deleted codes as old ones do,
+         * then the domains' policies, the certificates and the ticket keys that changes have carried.
+         * Link rows stream out one at a time; the table is never held in memory (the TLS records are: a
+         * certificate per domain and key type).
          */
         @Override
         public void snapshot(final SnapshotSink sink) throws Exception
@@ -73,9 +83,25 @@ public final class StoreChangeLog implements ChangeLogSource
             {
                 final long sequence = Queries.changeLogHead(connection);
                 final long committedAt = Queries.changeCommittedAt(connection, sequence);
-                final long records = Queries.countLinks(connection);
-                sink.begin(sequence, committedAt, records);
-                Queries.scanLinks(connection, row -> sink.record(row.seq, LinkCodec.encode(row.toRecord())));
+                final List<TlsRecord> tls = new ArrayList<>(TlsQueries.policies(connection, true));
+                for (final CertificateQueries.Row row : CertificateQueries.all(connection, false))
+                {
+                    if (row.seq() > 0)
+                    {
+                        tls.add(row.toRecord());
+                    }
+                }
+                final TicketKeys keys = TlsQueries.ticketKeys(connection);
+                if (keys != null)
+                {
+                    tls.add(keys);
+                }
+                sink.begin(sequence, committedAt, Queries.countLinks(connection) + tls.size());
+                Queries.scanLinks(connection, row -> sink.record(row.seq, ReplicationFormat.TYPE_RECORD, LinkCodec.encode(row.toRecord())));
+                for (final TlsRecord record : tls)
+                {
+                    sink.record(record.sequence(), record.frameType(), TlsCodec.encode(record));
+                }
             }
             finally
             {

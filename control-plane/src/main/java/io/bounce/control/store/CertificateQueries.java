@@ -7,18 +7,30 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.bounce.replication.tls.CertificateRecord;
+
 /** The SQL of the {@code certificates} table: a domain's certificates, one per key type, keys sealed. */
 public final class CertificateQueries
 {
     /** A stored certificate: its chain in PEM, its private key sealed, and what is read from it. */
-    public record Row(String domain, String keyType, String chainPem, byte[] sealedKey, String fingerprint, long notAfterMs, long createdAtMs)
+    public record Row(String domain, String keyType, String chainPem, byte[] sealedKey, String fingerprint, long notAfterMs, long createdAtMs,
+        long seq)
     {
+        /** @return the change-log record that carries this certificate to the edges. */
+        public CertificateRecord toRecord()
+        {
+            return new CertificateRecord(seq, domain, keyType, fingerprint, notAfterMs, chainPem, sealedKey);
+        }
+
         @Override
         public String toString()
         {
             return "certificate " + domain + " " + keyType + " sha256 " + fingerprint; // never the sealed key
         }
     }
+
+    private static final String COLUMNS =
+        "SELECT domain, key_type, chain_pem, sealed_key, fingerprint, not_after, created_at, seq FROM certificates";
 
     private CertificateQueries()
     {
@@ -28,10 +40,10 @@ public final class CertificateQueries
     public static void put(final Connection c, final Row row) throws SQLException
     {
         final PreparedStatement ps = Queries.prepare(c,
-            "INSERT INTO certificates (domain, key_type, chain_pem, sealed_key, fingerprint, not_after, created_at)" +
-                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (domain, key_type) DO UPDATE SET chain_pem = excluded.chain_pem," +
+            "INSERT INTO certificates (domain, key_type, chain_pem, sealed_key, fingerprint, not_after, created_at, seq)" +
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (domain, key_type) DO UPDATE SET chain_pem = excluded.chain_pem," +
                 " sealed_key = excluded.sealed_key, fingerprint = excluded.fingerprint, not_after = excluded.not_after," +
-                " created_at = excluded.created_at");
+                " created_at = excluded.created_at, seq = excluded.seq");
         ps.setString(1, row.domain());
         ps.setString(2, row.keyType());
         ps.setString(3, row.chainPem());
@@ -39,6 +51,7 @@ public final class CertificateQueries
         ps.setString(5, row.fingerprint());
         ps.setLong(6, row.notAfterMs());
         ps.setLong(7, row.createdAtMs());
+        ps.setLong(8, row.seq());
         ps.executeUpdate();
     }
 
@@ -46,16 +59,36 @@ public final class CertificateQueries
     public static List<Row> forDomain(final Connection c, final String domain) throws SQLException
     {
         final PreparedStatement ps = Queries.prepare(c,
-            "SELECT domain, key_type, chain_pem, sealed_key, fingerprint, not_after, created_at FROM certificates" +
-                " WHERE domain = ? ORDER BY key_type");
+            COLUMNS + " WHERE domain = ? ORDER BY key_type");
         ps.setString(1, domain);
+        return rows(ps);
+    }
+
+    /** @return every certificate, or with {@code unlogged} only those no change has carried yet (stored before version 2). */
+    public static List<Row> all(final Connection c, final boolean unlogged) throws SQLException
+    {
+        return rows(Queries.prepare(c, COLUMNS + (unlogged ? " WHERE seq = 0" : "") + " ORDER BY domain, key_type"));
+    }
+
+    /** Set the sequence of the change that carries the domain's certificate of {@code keyType}. */
+    public static void setSeq(final Connection c, final String domain, final String keyType, final long seq) throws SQLException
+    {
+        final PreparedStatement ps = Queries.prepare(c, "UPDATE certificates SET seq = ? WHERE domain = ? AND key_type = ?");
+        ps.setLong(1, seq);
+        ps.setString(2, domain);
+        ps.setString(3, keyType);
+        ps.executeUpdate();
+    }
+
+    private static List<Row> rows(final PreparedStatement ps) throws SQLException
+    {
         try (ResultSet rs = ps.executeQuery())
         {
             final List<Row> rows = new ArrayList<>();
             while (rs.next())
             {
                 rows.add(new Row(rs.getString(1), rs.getString(2), rs.getString(3), rs.getBytes(4), rs.getString(5), rs.getLong(6),
-                    rs.getLong(7)));
+                    rs.getLong(7), rs.getLong(8)));
             }
             return rows;
         }

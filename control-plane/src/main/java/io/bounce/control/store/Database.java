@@ -68,7 +68,21 @@ public final class Database
             " fingerprint TEXT NOT NULL," +
             " not_after BIGINT NOT NULL," +
             " created_at BIGINT NOT NULL," +
-            " PRIMARY KEY (domain, key_type));");
+            " PRIMARY KEY (domain, key_type));",
+        // TLS reaches the edges through the change log: each change's frame type (1 = a link), a domain's HTTPS
+        // policy, the sequence of the change that last set a domain's policy or a certificate, and the fleet's
+        // session-ticket keys (sealed like certificate keys).
+        "ALTER TABLE change_log ADD COLUMN kind INTEGER NOT NULL DEFAULT 1;" +
+        "ALTER TABLE domains ADD COLUMN https_only INTEGER NOT NULL DEFAULT 0;" +
+        "ALTER TABLE domains ADD COLUMN hsts_max_age BIGINT NOT NULL DEFAULT 31536000;" +
+        "ALTER TABLE domains ADD COLUMN hsts_include_subdomains INTEGER NOT NULL DEFAULT 0;" +
+        "ALTER TABLE domains ADD COLUMN hsts_preload INTEGER NOT NULL DEFAULT 0;" +
+        "ALTER TABLE domains ADD COLUMN seq BIGINT NOT NULL DEFAULT 0;" +
+        "ALTER TABLE certificates ADD COLUMN seq BIGINT NOT NULL DEFAULT 0;" +
+        "CREATE TABLE ticket_keys (" +
+            " id BIGINT PRIMARY KEY," +
+            " sealed_key BLOB NOT NULL," +
+            " seq BIGINT NOT NULL);");
 
     private final Path file;
 

@@ -11,6 +11,9 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.bounce.replication.link.LinkCodec;
+import io.bounce.replication.log.ReplicationFormat;
+import io.bounce.replication.tls.TlsCodec;
+import io.bounce.replication.tls.TlsRecord;
 import io.bounce.runtime.admin.Metrics;
 import io.bounce.runtime.agent.Agents;
 import io.bounce.runtime.http.Problem;
@@ -94,7 +97,18 @@ public final class GroupCommitter implements AutoCloseable
             {
                 throw new IllegalStateException("change carries sequence " + record.sequence() + ", expected " + nextSeq);
             }
-            Queries.appendChange(connection, nextSeq, now, LinkCodec.encode(record));
+            Queries.appendChange(connection, nextSeq, now, ReplicationFormat.TYPE_RECORD, LinkCodec.encode(record));
+            nextSeq++;
+        }
+
+        /** Append a TLS change (a domain's policy, a certificate, the ticket keys); its sequence must be {@link #nextSequence()}. */
+        public void append(final TlsRecord record) throws SQLException
+        {
+            if (record.sequence() != nextSeq)
+            {
+                throw new IllegalStateException("change carries sequence " + record.sequence() + ", expected " + nextSeq);
+            }
+            Queries.appendChange(connection, nextSeq, now, record.frameType(), TlsCodec.encode(record));
             nextSeq++;
         }
     }

@@ -207,12 +207,15 @@ public final class Queries
         return row;
     }
 
-    public static void appendChange(final Connection c, final long seq, final long committedAt, final byte[] record) throws SQLException
+    /** @param kind the frame type the record travels in ({@link io.bounce.replication.log.ReplicationFormat#TYPE_RECORD} for a link). */
+    public static void appendChange(final Connection c, final long seq, final long committedAt, final byte kind, final byte[] record)
+        throws SQLException
     {
-        final PreparedStatement ps = prepare(c, "INSERT INTO change_log (seq, committed_at, record) VALUES (?, ?, ?)");
+        final PreparedStatement ps = prepare(c, "INSERT INTO change_log (seq, committed_at, kind, record) VALUES (?, ?, ?, ?)");
         ps.setLong(1, seq);
         ps.setLong(2, committedAt);
-        ps.setBytes(3, record);
+        ps.setInt(3, kind);
+        ps.setBytes(4, record);
         ps.executeUpdate();
     }
 
@@ -253,14 +256,14 @@ public final class Queries
     @FunctionalInterface
     public interface ChangeRow
     {
-        void accept(long seq, long committedAt, byte[] record) throws java.io.IOException;
+        void accept(long seq, long committedAt, byte kind, byte[] record) throws java.io.IOException;
     }
 
     /** Deliver up to {@code limit} changes with sequence {@code >= from}, in order. @return how many. */
     public static int readChanges(final Connection c, final long from, final int limit, final ChangeRow sink)
         throws SQLException, java.io.IOException
     {
-        final PreparedStatement ps = prepare(c, "SELECT seq, committed_at, record FROM change_log WHERE seq >= ? ORDER BY seq LIMIT ?");
+        final PreparedStatement ps = prepare(c, "SELECT seq, committed_at, kind, record FROM change_log WHERE seq >= ? ORDER BY seq LIMIT ?");
         ps.setLong(1, from);
         ps.setInt(2, limit);
         int n = 0;
@@ -268,7 +271,7 @@ public final class Queries
         {
             while (rs.next())
             {
-                sink.accept(rs.getLong(1), rs.getLong(2), rs.getBytes(3));
+                sink.accept(rs.getLong(1), rs.getLong(2), (byte)rs.getInt(3), rs.getBytes(4));
                 n++;
             }
         }

@@ -23,6 +23,7 @@ final class Http2Answers
     private static final AsciiString DATE = AsciiString.cached("date");
     private static final AsciiString ALLOW = AsciiString.cached("allow");
     private static final AsciiString RETRY_AFTER = AsciiString.cached("retry-after");
+    private static final AsciiString STRICT_TRANSPORT_SECURITY = AsciiString.cached("strict-transport-security");
     private static final AsciiString ZERO = AsciiString.cached("0");
     private static final AsciiString TEMPORARY_CACHE = AsciiString.cached("private, no-cache");
     private static final AsciiString NO_STORE = AsciiString.cached("no-store");
@@ -49,25 +50,30 @@ final class Http2Answers
      * @param location       the Location's bytes (released here).
      * @param permanentCache the Cache-Control of a 301/308, or null for a temporary redirect.
      * @param dateLine       the HTTP/1.1 {@code Date: ...\r\n} line of this second.
+     * @param hsts           the domain's Strict-Transport-Security value, or null.
      */
     static void redirect(final ChannelHandlerContext ctx, final Http2FrameStream stream, final int status, final ByteBuf location,
-        final AsciiString permanentCache, final byte[] dateLine)
+        final AsciiString permanentCache, final byte[] dateLine, final AsciiString hsts)
     {
         final byte[] bytes = new byte[location.readableBytes()];
         location.readBytes(bytes);
         location.release();
-        final Http2Headers headers = new DefaultHttp2Headers(false, 5)
+        final Http2Headers headers = new DefaultHttp2Headers(false, 6)
             .status(STATUS[status])
             .add(LOCATION, new AsciiString(bytes, false))
             .add(CACHE_CONTROL, permanentCache != null ? permanentCache : TEMPORARY_CACHE)
             .add(DATE, date(dateLine))
             .add(CONTENT_LENGTH, ZERO);
+        if (hsts != null)
+        {
+            headers.add(STRICT_TRANSPORT_SECURITY, hsts);
+        }
         ctx.write(new DefaultHttp2HeadersFrame(headers, true).stream(stream), ctx.voidPromise());
     }
 
-    /** One of the edge's pages, with its status and headers; no body for HEAD. */
+    /** One of the edge's pages, with its status and headers (and the domain's HSTS, or null); no body for HEAD. */
     static void error(final ChannelHandlerContext ctx, final Http2FrameStream stream, final ErrorPage page, final boolean head,
-        final byte[] dateLine)
+        final byte[] dateLine, final AsciiString hsts)
     {
         final Http2Headers headers = new DefaultHttp2Headers(false, 6)
             .status(STATUS[page.status.code()])
@@ -82,6 +88,10 @@ final class Http2Answers
         else if (page == ErrorPage.TOO_MANY_REQUESTS)
         {
             headers.add(RETRY_AFTER, ONE);
+        }
+        if (hsts != null)
+        {
+            headers.add(STRICT_TRANSPORT_SECURITY, hsts);
         }
         ctx.write(new DefaultHttp2HeadersFrame(headers, head).stream(stream), ctx.voidPromise());
         if (!head)

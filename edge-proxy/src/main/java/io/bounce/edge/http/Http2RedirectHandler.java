@@ -70,6 +70,7 @@ final class Http2RedirectHandler extends ChannelInboundHandlerAdapter
         this.redirector = redirector;
         this.parser = new RequestHeadParser(maxRequestLineBytes, maxHeaderBytes, redirector.countryHeader());
         this.parser.peerAddress = peerAddress;
+        this.parser.secure = true; // HTTP/2 is offered only by ALPN, inside TLS
         final String country = redirector.countryHeader();
         this.countryHeader = country == null || country.isEmpty() ? null : AsciiString.of(country.toLowerCase(Locale.ROOT));
         this.countryPrefix = countryHeader == null ? null : Redirector.ascii(country + ": ");

@@ -2,17 +2,19 @@ package io.bounce.edge.http;
 
 import static io.bounce.runtime.launch.RoleLauncher.requireRange;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import io.bounce.runtime.files.SecretBox;
 import io.bounce.runtime.launch.TlsOptions;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * The edge's HTTPS settings (mixed into {@code EdgeConfig}): the port, the default certificate and TLS
- * engine ({@link TlsOptions}), the directory of certificates by domain, HTTP/2 and the fleet's
- * session-ticket keys.
+ * engine ({@link TlsOptions}), the directory of certificates by domain, HTTP/2, the fleet's
+ * session-ticket keys and the key that opens what the change log brings sealed.
  */
 public final class HttpsOptions
 {
@@ -35,6 +37,13 @@ public final class HttpsOptions
             "open; mode 0600), so a client resumes its TLS session on whichever edge anycast sends it to. Read again when " +
             "it changes. Default: each edge's own random keys.")
     Path tlsTicketKeys;
+    @Option(names = "--secrets-key-file", paramLabel = "FILE",
+        description = "The fleet's key-encryption key: the control plane's --secrets-key-file (mode 0600). Opens, in memory, " +
+            "the certificates' keys and the ticket keys that come sealed through the change log (they stay sealed in the data " +
+            "dir). With it the HTTPS port listens even without --tls-cert. Without it the edge serves only --tls-cert and --tls-dir.")
+    Path secretsKeyFile;
+
+    private SecretBox secrets;
 
     /** Validate; throws {@link IllegalArgumentException} naming the first bad option. */
     public void conclude()
@@ -45,6 +54,23 @@ public final class HttpsOptions
         {
             throw new IllegalArgumentException("--tls-dir: " + tlsDir + " is not a directory");
         }
+        if (secretsKeyFile != null)
+        {
+            try
+            {
+                secrets = SecretBox.fromKeyFile(secretsKeyFile);
+            }
+            catch (final IOException ex)
+            {
+                throw new IllegalArgumentException("--secrets-key-file: " + ex.getMessage());
+            }
+        }
+    }
+
+    /** @return the key-encryption key read from {@code --secrets-key-file}, or null without one. */
+    public SecretBox secrets()
+    {
+        return secrets;
     }
 
     /** The default certificate and the TLS engine. */
@@ -53,10 +79,16 @@ public final class HttpsOptions
         return tls;
     }
 
-    /** @return the HTTPS port, or -1 when the edge has no certificate to serve. */
+    /** @return the HTTPS port, or -1 when the edge has no certificate to serve nor a key to open the change log's. */
     public int port()
     {
-        return tls.enabled() || tlsDir != null ? httpsPort : -1;
+        return tls.enabled() || tlsDir != null || secretsKeyFile != null ? httpsPort : -1;
+    }
+
+    /** @return the port a plain-HTTP request on an HTTPS-only domain is sent to (omitted from the URL when 443). */
+    public int publicPort()
+    {
+        return httpsPort == 0 ? 443 : httpsPort;
     }
     /** @return true if the HTTPS port offers HTTP/2. */
     public boolean http2()

@@ -20,9 +20,12 @@ final class RedirectChannelInitializer extends ChannelInitializer<Channel>
     private final long headerTimeoutMs;
     private final int maxRequestLineBytes;
     private final int maxHeaderBytes;
+    private final boolean secure;
 
-    RedirectChannelInitializer(final EdgeConfig config, final Redirector redirector, final ChannelGroup connections)
+    /** @param secure whether this is the HTTPS port's pipeline (TLS goes in front of it). */
+    RedirectChannelInitializer(final EdgeConfig config, final Redirector redirector, final ChannelGroup connections, final boolean secure)
     {
+        this.secure = secure;
         this.redirector = redirector;
         this.connections = connections;
         this.idleTimeoutMs = config.idleTimeoutMs();
@@ -42,7 +45,7 @@ final class RedirectChannelInitializer extends ChannelInitializer<Channel>
         }
         channel.pipeline()
             .addLast("idle", new IdleStateHandler(idleTimeoutMs, 0, 0, TimeUnit.MILLISECONDS))
-            .addLast("redirect", new RedirectRequestHandler(redirector, maxRequestLineBytes, maxHeaderBytes, headerTimeoutMs));
+            .addLast("redirect", new RedirectRequestHandler(redirector, maxRequestLineBytes, maxHeaderBytes, headerTimeoutMs, secure));
         if (redirector.isDraining())
         {
             channel.close();

@@ -44,10 +44,13 @@ final class RedirectRequestHandler extends ByteToMessageDecoder
     private ScheduledFuture<?> headerTimer;
     private boolean closing;
 
-    RedirectRequestHandler(final Redirector redirector, final int maxRequestLineBytes, final int maxHeaderBytes, final long headerTimeoutMs)
+    /** @param secure whether the connection is TLS (the HTTPS port). */
+    RedirectRequestHandler(final Redirector redirector, final int maxRequestLineBytes, final int maxHeaderBytes, final long headerTimeoutMs,
+        final boolean secure)
     {
         this.redirector = redirector;
         this.parser = new RequestHeadParser(maxRequestLineBytes, maxHeaderBytes, redirector.countryHeader());
+        this.parser.secure = secure;
         this.headerTimeoutMs = headerTimeoutMs;
         this.maxRequestLineBytes = maxRequestLineBytes;
         this.maxHeaderBytes = maxHeaderBytes;

@@ -34,20 +34,21 @@ public final class RedirectServer implements AutoCloseable
     {
         this.redirector = redirector;
         this.limits = config.connectionLimits();
-        final RedirectChannelInitializer pipeline = new RedirectChannelInitializer(config, redirector, connections);
         this.server = new NettyServer(
-            new NettyServer.Settings("edge", config.transport(), config.ioThreads(), config.host(), config.port(), 4096), limits, pipeline);
+            new NettyServer.Settings("edge", config.transport(), config.ioThreads(), config.host(), config.port(), 4096), limits,
+            new RedirectChannelInitializer(config, redirector, connections, false));
         try
         {
             this.https = tls == null ? null : new NettyServer(
                 new NettyServer.Settings("edge-https", config.transport(), config.ioThreads(), config.host(), config.https().port(), 4096),
-                limits, pipeline, tls, server);
+                limits, new RedirectChannelInitializer(config, redirector, connections, true), tls, server);
         }
         catch (final InterruptedException | RuntimeException ex)
         {
             server.close();
             throw ex;
         }
+        redirector.httpsPort(https == null ? 443 : https.localAddress().getPort());
     }
 
     /** @return the HTTPS port's address, or null without one. */

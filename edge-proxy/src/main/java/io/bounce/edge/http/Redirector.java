@@ -9,6 +9,8 @@ import io.bounce.edge.metrics.LoopStats;
 import io.bounce.edge.metrics.Rejection;
 import io.bounce.edge.metrics.ResponseStatus;
 import io.bounce.edge.replica.LinkReplica;
+import io.bounce.edge.tls.DomainPolicies;
+import io.bounce.edge.tls.TlsReplica;
 import io.bounce.replication.link.LinkCodec;
 import io.bounce.replication.link.LinkRecord;
 import io.bounce.replication.link.LinkRules;
@@ -42,15 +44,6 @@ public final class Redirector
     /** Longest {@code domain/code} key. */
     static final int MAX_KEY_BYTES = LinkRules.MAX_DOMAIN_LENGTH + 1 + LinkRules.MAX_CODE_LENGTH;
 
-    private static final byte[] REDIRECT_301 = ascii("HTTP/1.1 301 Moved Permanently\r\nLocation: ");
-    private static final byte[] REDIRECT_302 = ascii("HTTP/1.1 302 Found\r\nLocation: ");
-    private static final byte[] REDIRECT_307 = ascii("HTTP/1.1 307 Temporary Redirect\r\nLocation: ");
-    private static final byte[] REDIRECT_308 = ascii("HTTP/1.1 308 Permanent Redirect\r\nLocation: ");
-    private static final byte[] TEMPORARY_CACHE = ascii("\r\nCache-Control: private, no-cache\r\n");
-    private static final byte[] NO_BODY = ascii("Content-Length: 0\r\n");
-    private static final byte[] CONNECTION_CLOSE = ascii("Connection: close\r\n");
-    private static final byte[] CONNECTION_KEEP_ALIVE = ascii("Connection: keep-alive\r\n");
-    private static final byte[] CRLF = ascii("\r\n");
 
     private final LinkReplica replica;
     private final RequestKeys keys;
@@ -63,6 +56,9 @@ public final class Redirector
     private final String countryHeader;
     private final boolean proxyProtocol;
     private final AddressBudget notFoundBudget;
+    private final TlsReplica tlsRecords;
+    /** {@code :PORT} after the host in an upgrade's Location, or nothing for 443. */
+    private volatile byte[] httpsPortSuffix = new byte[0];
     private final FastThreadLocal<Loop> loops = new FastThreadLocal<>()
     {
         @Override
@@ -76,10 +72,12 @@ public final class Redirector
     /**
      * @param config  the default domain, the permanent redirects' max-age, the country header and PROXY protocol.
      * @param clicks  where every answered lookup is recorded, or null to record nothing.
+     * @param tlsRecords the domains' HTTPS policies: plain HTTP on an HTTPS-only domain gets a 308, HTTPS answers its HSTS.
      */
     public Redirector(final EdgeConfig config, final LinkReplica replica, final EdgeMetrics metrics, final ClickRecorder clicks,
-        final EpochClock clock)
+        final TlsReplica tlsRecords, final EpochClock clock)
     {
+        this.tlsRecords = tlsRecords;
         this.clicks = clicks;
         this.proxyProtocol = config.proxyProtocol();
         this.notFoundBudget = config.notFoundBudget();
@@ -104,6 +102,9 @@ public final class Redirector
         final HttpDateCache date = new HttpDateCache();
         final LoopStats stats;
         final int accessSlot;
+        /** The HSTS header of the request being answered (HTTPS on an HTTPS-only domain), else null. */
+        byte[] hstsLine;
+        AsciiString hstsValue;
 
         Loop(final LoopStats stats, final int accessSlot)
         {
@@ -131,6 +132,12 @@ public final class Redirector
     EdgeMetrics metrics()
     {
         return metrics;
+    }
+
+    /** The HTTPS port plain-HTTP requests on HTTPS-only domains are sent to (the bound one; 443 for an edge without). */
+    void httpsPort(final int port)
+    {
+        httpsPortSuffix = port == 443 ? new byte[0] : ascii(":" + port);
     }
 
     /** From now on every answer closes its connection: used while the edge drains for shutdown. */
@@ -166,6 +173,8 @@ public final class Redirector
         final long startNs = System.nanoTime();
         final long nowMs = clock.time();
         final boolean keepAlive = request.keepAlive && !draining;
+        loop.hstsLine = null;
+        loop.hstsValue = null;
         if (request.hasBody)
         {
             metrics.reject(Rejection.BODY);
@@ -181,7 +190,23 @@ public final class Redirector
 
         final int codeStart = request.pathStart + 1;
         final int codeLength = request.pathEnd - codeStart;
-        final int keyLength = keys.build(in, request, codeStart, codeLength, loop.key);
+        final int domainLength = keys.domain(in, request, loop.key);
+        final DomainPolicies policies = tlsRecords.policies();
+        if (!policies.isEmpty())
+        {
+            final int slot = policies.find(loop.key, domainLength);
+            if (slot >= 0)
+            {
+                if (!request.secure)
+                {
+                    upgradeToHttps(ctx, in, request, loop, domainLength, keepAlive, nowMs);
+                    return !keepAlive;
+                }
+                loop.hstsLine = policies.hstsLine(slot);
+                loop.hstsValue = policies.hstsValue(slot);
+            }
+        }
+        final int keyLength = keys.code(in, codeStart, codeLength, loop.key, domainLength);
         if (keyLength < 0)
         {
             writeError(ctx, notFoundOrThrottled(request), keepAlive, head, request.http11, nowMs, loop, stream);
@@ -235,25 +260,36 @@ public final class Redirector
         if (stream != null)
         {
             final ByteBuf location = ctx.alloc().heapBuffer(urlLength + queryLength + 2);
-            writeLocation(location, loop.record, link.urlOffset(), urlLength, in, request.queryStart, queryLength);
-            Http2Answers.redirect(ctx, stream, status, location, status == 301 || status == 308 ? permanentCacheValue : null, date);
+            Http1Answers.writeLocation(location, loop.record, link.urlOffset(), urlLength, in, request.queryStart, queryLength);
+            Http2Answers.redirect(ctx, stream, status, location, status == 301 || status == 308 ? permanentCacheValue : null, date,
+                loop.hstsValue);
         }
         else
         {
-            final ByteBuf out = ctx.alloc().ioBuffer(160 + urlLength + queryLength);
-            out.writeBytes(statusLine(status));
-            writeLocation(out, loop.record, link.urlOffset(), urlLength, in, request.queryStart, queryLength);
-            out.writeBytes(status == 301 || status == 308 ? permanentCache : TEMPORARY_CACHE);
-            out.writeBytes(date);
-            out.writeBytes(NO_BODY);
-            writeConnection(out, keepAlive, request.http11);
-            out.writeBytes(CRLF);
+            final ByteBuf out = ctx.alloc().ioBuffer(160 + urlLength + queryLength + (loop.hstsLine == null ? 0 : loop.hstsLine.length));
+            Http1Answers.redirect(out, status, loop.record, link.urlOffset(), urlLength, in, request.queryStart, queryLength,
+                status == 301 || status == 308 ? permanentCache : null, date, loop.hstsLine, keepAlive, request.http11);
             ctx.write(out, ctx.voidPromise());
         }
         loop.stats.countResponse(ResponseStatus.ofRedirect(status));
         loop.stats.recordRedirectLatency(System.nanoTime() - startNs);
         recordClick(in, request, loop, status, keyLength, nowMs, head);
         return !keepAlive;
+    }
+
+    /**
+     * Plain HTTP on an HTTPS-only domain: a 308 to the same path and query on {@code https://} and the domain
+     * the request was answered for (never a Host the edge does not know), cacheable like a permanent redirect.
+     * Not a click: the click is the HTTPS request that follows.
+     */
+    private void upgradeToHttps(final ChannelHandlerContext ctx, final ByteBuf in, final RequestHeadParser request, final Loop loop,
+        final int domainLength, final boolean keepAlive, final long nowMs)
+    {
+        final ByteBuf out = ctx.alloc().ioBuffer(192 + domainLength + request.queryEnd - request.pathStart);
+        Http1Answers.httpsUpgrade(out, loop.key, domainLength, httpsPortSuffix, in, request, permanentCache, loop.date.line(nowMs), keepAlive);
+        ctx.write(out, ctx.voidPromise());
+        loop.stats.countResponse(ResponseStatus.ofRedirect(308));
+        metrics.httpsUpgrade();
     }
 
     /**
@@ -319,6 +355,7 @@ public final class Redirector
     /** Answer a request the parser refused; the connection is always closed after it. */
     void reject(final ChannelHandlerContext ctx, final int parseResult, final Loop loop)
     {
+        loop.hstsLine = null;
         final ErrorPage page;
         switch (parseResult)
         {
@@ -338,49 +375,10 @@ public final class Redirector
         writeError(ctx, page, false, false, true, clock.time(), loop, null);
     }
 
-    /**
-     * Copy the stored URL ({@code urlLength} bytes at {@code urlAt} of {@code record}); with a forwarded
-     * query, insert it before any fragment, after '?' or '&'.
-     */
-    private static void writeLocation(final ByteBuf out, final byte[] record, final int urlAt, final int urlLength, final ByteBuf in,
-        final int queryStart, final int queryLength)
-    {
-        if (queryLength == 0)
-        {
-            out.writeBytes(record, urlAt, urlLength);
-            return;
-        }
-        final int urlEnd = urlAt + urlLength;
-        int fragment = urlEnd;
-        boolean hasQuery = false;
-        for (int i = urlAt; i < urlEnd; i++)
-        {
-            if (record[i] == '#')
-            {
-                fragment = i;
-                break;
-            }
-            if (record[i] == '?')
-            {
-                hasQuery = true;
-            }
-        }
-        out.writeBytes(record, urlAt, fragment - urlAt);
-        if (!hasQuery)
-        {
-            out.writeByte('?');
-        }
-        else if (fragment > urlAt && record[fragment - 1] != '?' && record[fragment - 1] != '&')
-        {
-            out.writeByte('&');
-        }
-        out.writeBytes(in, queryStart, queryLength);
-        out.writeBytes(record, fragment, urlEnd - fragment);
-    }
-
     /** An HTTP/2 stream's request that could not be taken (400, 414, 431): answered on its stream, the connection goes on. */
     void reject(final ChannelHandlerContext ctx, final int parseResult, final Loop loop, final Http2FrameStream stream)
     {
+        loop.hstsValue = null;
         final ErrorPage page = parseResult == RequestHeadParser.URI_TOO_LONG ? ErrorPage.URI_TOO_LONG
             : parseResult == RequestHeadParser.HEADERS_TOO_LARGE ? ErrorPage.HEADERS_TOO_LARGE : ErrorPage.BAD_REQUEST;
         metrics.reject(page == ErrorPage.URI_TOO_LONG ? Rejection.URI_TOO_LONG
@@ -400,33 +398,14 @@ public final class Redirector
     {
         if (stream != null)
         {
-            Http2Answers.error(ctx, stream, page, head, loop.date.line(nowMs));
+            Http2Answers.error(ctx, stream, page, head, loop.date.line(nowMs), loop.hstsValue);
             loop.stats.countResponse(page.status);
             return;
         }
-        final ByteBuf out = ctx.alloc().ioBuffer(page.head.length + 64 + page.body.length);
-        out.writeBytes(page.head);
-        out.writeBytes(loop.date.line(nowMs));
-        writeConnection(out, keepAlive, http11);
-        out.writeBytes(CRLF);
-        if (!head)
-        {
-            out.writeBytes(page.body);
-        }
+        final ByteBuf out = ctx.alloc().ioBuffer(page.head.length + 64 + page.body.length + (loop.hstsLine == null ? 0 : loop.hstsLine.length));
+        Http1Answers.error(out, page, loop.date.line(nowMs), loop.hstsLine, keepAlive, http11, head);
         ctx.write(out, ctx.voidPromise());
         loop.stats.countResponse(page.status);
-    }
-
-    private static void writeConnection(final ByteBuf out, final boolean keepAlive, final boolean http11)
-    {
-        if (!keepAlive)
-        {
-            out.writeBytes(CONNECTION_CLOSE);
-        }
-        else if (!http11)
-        {
-            out.writeBytes(CONNECTION_KEEP_ALIVE);
-        }
     }
 
     private static boolean isExpired(final long expiresAtMs, final long nowMs)
@@ -438,21 +417,6 @@ public final class Redirector
     private static int temporaryFor(final int status)
     {
         return status == 301 ? 302 : status == 308 ? 307 : status;
-    }
-
-    private static byte[] statusLine(final int status)
-    {
-        switch (status)
-        {
-            case 301:
-                return REDIRECT_301;
-            case 307:
-                return REDIRECT_307;
-            case 308:
-                return REDIRECT_308;
-            default:
-                return REDIRECT_302;
-        }
     }
 
     static byte[] ascii(final String s)

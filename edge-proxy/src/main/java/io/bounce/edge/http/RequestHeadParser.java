@@ -67,6 +67,8 @@ final class RequestHeadParser
     int countryEnd;
     /** The connection's peer address (4 or 16 bytes), set once per connection by its handler. */
     byte[] peerAddress = new byte[0];
+    /** Whether the connection is TLS (the HTTPS port), set once per connection by its handler. */
+    boolean secure;
 
     /** The lower-case name of the header the load balancer puts the client's country in, or null. */
     private final String countryHeader;

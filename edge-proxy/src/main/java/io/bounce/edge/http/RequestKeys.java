@@ -17,26 +17,13 @@ final class RequestKeys
     }
 
     /**
-     * Fill {@code key} with {@code domain/code}: the request's Host (lower-cased, port stripped) when it
-     * is a domain the replica knows, else the default domain.
+     * Fill the start of {@code key} with the domain a request is for: its Host (lower-cased, port stripped)
+     * when it is a domain the replica knows, else the default domain.
      *
-     * @return the key's length, or -1 if the path cannot be a code (so the answer is 404 without a lookup).
+     * @return the domain's length.
      */
-    int build(final ByteBuf in, final RequestHeadParser request, final int codeStart, final int codeLength, final byte[] key)
+    int domain(final ByteBuf in, final RequestHeadParser request, final byte[] key)
     {
-        if (codeLength < 1 || codeLength > LinkRules.MAX_CODE_LENGTH)
-        {
-            return -1;
-        }
-        for (int i = codeStart, end = codeStart + codeLength; i < end; i++)
-        {
-            if (!LinkRules.isCodeChar(in.getByte(i)))
-            {
-                return -1;
-            }
-        }
-
-        int domainLength = 0;
         if (request.hostStart >= 0)
         {
             int hostEnd = request.hostEnd;
@@ -67,14 +54,31 @@ final class RequestKeys
                 }
                 if (replica.isKnownDomain(key, 0, hostLength))
                 {
-                    domainLength = hostLength;
+                    return hostLength;
                 }
             }
         }
-        if (domainLength == 0)
+        System.arraycopy(defaultDomain, 0, key, 0, defaultDomain.length);
+        return defaultDomain.length;
+    }
+
+    /**
+     * Complete {@code key}, whose first {@code domainLength} bytes are the {@link #domain}, to {@code domain/code}.
+     *
+     * @return the key's length, or -1 if the path cannot be a code (so the answer is 404 without a lookup).
+     */
+    int code(final ByteBuf in, final int codeStart, final int codeLength, final byte[] key, final int domainLength)
+    {
+        if (codeLength < 1 || codeLength > LinkRules.MAX_CODE_LENGTH)
         {
-            System.arraycopy(defaultDomain, 0, key, 0, defaultDomain.length);
-            domainLength = defaultDomain.length;
+            return -1;
+        }
+        for (int i = codeStart, end = codeStart + codeLength; i < end; i++)
+        {
+            if (!LinkRules.isCodeChar(in.getByte(i)))
+            {
+                return -1;
+            }
         }
         key[domainLength] = '/';
         in.getBytes(codeStart, key, domainLength + 1, codeLength);

@@ -31,6 +31,7 @@ public final class EdgeMetrics
     private final AtomicLongArray rejections = new AtomicLongArray(Rejection.values().length);
     private final AtomicLong connectionsOpen = new AtomicLong();
     private final AtomicLong connectionsAccepted = new AtomicLong();
+    private final AtomicLong httpsUpgrades = new AtomicLong();
     private final Histogram redirectLatency = new Histogram(LoopStats.MAX_TRACKED_NS, 3);
     private final com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
@@ -52,6 +53,12 @@ public final class EdgeMetrics
     {
         connectionsAccepted.incrementAndGet();
         connectionsOpen.incrementAndGet();
+    }
+
+    /** A plain-HTTP request on an HTTPS-only domain was sent to HTTPS. */
+    public void httpsUpgrade()
+    {
+        httpsUpgrades.incrementAndGet();
     }
 
     public void connectionClosed()
@@ -99,6 +106,9 @@ public final class EdgeMetrics
         registry.register(new LatencyCollector());
         Metrics.gauge(registry, "bounce_edge_connections_open", "Client connections open on the public port.", connectionsOpen::get);
         Metrics.counter(registry, "bounce_edge_connections_accepted_total", "Client connections accepted.", connectionsAccepted::get);
+        Metrics.counter(registry, "bounce_edge_https_upgrades_total",
+            "Plain-HTTP requests on HTTPS-only domains answered with a 308 to https:// (also in bounce_edge_responses_total).",
+            httpsUpgrades::get);
         Metrics.gauge(registry, "bounce_edge_replica_entries", "Links held in the replica.", replica::linkCount);
         Metrics.gauge(registry, "bounce_edge_replica_file_bytes", "Disk space the replica file occupies.", replica::fileBytes);
         Metrics.gauge(registry, "bounce_edge_replica_applied_sequence", "Last change-log sequence applied to the replica.",

@@ -13,7 +13,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.bounce.replication.link.LinkCodec;
 import io.bounce.replication.link.LinkRecord;
 import io.bounce.replication.link.LinkView;
-import io.bounce.replication.log.FollowerSink;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
 import org.agrona.CloseHelper;
@@ -26,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * directory, keyed by {@code domain/code} in ASCII bytes, holding each link's {@link LinkCodec} bytes.
  *
  * <p>Readers on any thread look entries up through {@link #map()}; writes come from one thread at a
- * time (the importer, or the change-log follower through {@link FollowerSink}). Two more entries live
+ * time (the importer, or the change-log follower through {@link ReplicaSink}). Two more entries live
  * in the map under keys that start with a NUL byte, which no domain can: the last applied change-log
  * sequence (with its commit time) and the set of known domains, so both persist with the links they
  * describe and a restarted edge resumes from exactly what its map holds.
@@ -45,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * goes through the tracker: {@link #enterMap}/{@link #exitMap} on the redirect path, inside this
  * class everywhere else.
  */
-public final class LinkReplica implements AutoCloseable, FollowerSink
+public final class LinkReplica implements AutoCloseable
 {
     public static final String MAP_FILE = "links.cm3";
     public static final String LOCK_FILE = ReplicaDirectory.LOCK_FILE;
@@ -273,14 +272,12 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
     }
 
     /** @return the last change-log sequence applied to this replica, 0 if none. */
-    @Override
     public long appliedSequence()
     {
         return appliedSequence;
     }
 
     /** @return the commit time of {@link #appliedSequence()}, 0 if unknown. */
-    @Override
     public long appliedCommittedAtMs()
     {
         return appliedCommittedAtMs;
@@ -293,7 +290,7 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
         appliedCommittedAtMs = bytes == null || bytes.length < 16 ? 0 : ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(8);
     }
 
-    @Override
+    /** Persist that every change up to {@code sequence} is applied. */
     public void checkpoint(final long sequence, final long committedAtMs)
     {
         tracker.enter(MapAccessTracker.SHARED);
@@ -319,7 +316,6 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
      * Apply one change from the log: stored unless the map already holds this link at the same or a
      * later sequence (a change handed over again after a crash, counted in {@link #skippedChanges()}).
      */
-    @Override
     public void apply(final LinkRecord record)
     {
         final byte[] key = key(record.domain(), record.code());
@@ -358,8 +354,7 @@ public final class LinkReplica implements AutoCloseable, FollowerSink
      * Load a snapshot into {@value #NEXT_FILE}, sized for the larger of the configured link count and
      * 1.25 times the snapshot's, beside the live map.
      */
-    @Override
-    public Bootstrap beginBootstrap(final long expectedRecords) throws IOException
+    SnapshotLoad beginBootstrap(final long expectedRecords) throws IOException
     {
         final Path next = dataDir.resolve(NEXT_FILE);
         Files.deleteIfExists(next);

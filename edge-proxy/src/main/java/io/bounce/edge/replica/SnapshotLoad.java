@@ -6,7 +6,6 @@ import java.nio.file.Path;
 
 import io.bounce.replication.link.LinkCodec;
 import io.bounce.replication.link.LinkRecord;
-import io.bounce.replication.log.FollowerSink;
 import net.openhft.chronicle.map.ChronicleMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * A snapshot being loaded into a second map, {@value LinkReplica#NEXT_FILE}, while the live one keeps
  * serving. {@link #commit} swaps it in; closing it uncommitted throws it away. On the follower's thread.
  */
-final class SnapshotLoad implements FollowerSink.Bootstrap
+final class SnapshotLoad implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotLoad.class);
 
@@ -32,15 +31,13 @@ final class SnapshotLoad implements FollowerSink.Bootstrap
         this.file = file;
     }
 
-    @Override
-    public void put(final LinkRecord record)
+    void put(final LinkRecord record)
     {
         domains = domains.with(record.domain());
         fresh.put(LinkReplica.key(record.domain(), record.code()), LinkCodec.encode(record));
     }
 
-    @Override
-    public void commit(final long sequence, final long committedAtMs) throws IOException
+    void commit(final long sequence, final long committedAtMs) throws IOException
     {
         replica.commitSnapshot(fresh, file, domains, sequence, committedAtMs);
         committed = true;

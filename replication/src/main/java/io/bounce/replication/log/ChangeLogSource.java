@@ -19,7 +19,8 @@ public interface ChangeLogSource
     @FunctionalInterface
     interface ChangeSink
     {
-        void change(long sequence, long committedAtMs, byte[] record) throws IOException;
+        /** @param type the frame type the record travels in: {@link ReplicationFormat#TYPE_RECORD} for a link, 4-6 for TLS records. */
+        void change(long sequence, long committedAtMs, byte type, byte[] record) throws IOException;
     }
 
     /** Receives a snapshot: its header first, then every record. */
@@ -27,7 +28,8 @@ public interface ChangeLogSource
     {
         void begin(long sequence, long committedAtMs, long records) throws IOException;
 
-        void record(long sequence, byte[] record) throws IOException;
+        /** @param type as in {@link ChangeSink#change}. */
+        void record(long sequence, byte type, byte[] record) throws IOException;
     }
 
     /** One follower's reading position into the source. */
@@ -43,7 +45,10 @@ public interface ChangeLogSource
          */
         int read(long from, int max, ChangeSink sink) throws Exception;
 
-        /** Deliver every record as of one consistent sequence (tombstones included). */
+        /**
+         * Deliver every record as of one consistent sequence: the links (tombstones included), then the
+         * current TLS records; {@link SnapshotSink#begin}'s count covers both.
+         */
         void snapshot(SnapshotSink sink) throws Exception;
 
         @Override

@@ -3,6 +3,7 @@ package io.bounce.replication.log;
 import java.io.IOException;
 
 import io.bounce.replication.link.LinkRecord;
+import io.bounce.replication.tls.TlsRecord;
 
 /**
  * Where a {@link LogFollower} applies what it receives: the edge's replica (or a relay's). Called only
@@ -22,6 +23,9 @@ public interface FollowerSink
      */
     void apply(LinkRecord record);
 
+    /** Apply a TLS record (a domain's policy, a certificate, the ticket keys), idempotently as links are. */
+    void apply(TlsRecord record);
+
     /** Persist that every change up to {@code sequence} is applied. */
     void checkpoint(long sequence, long committedAtMs);
 
@@ -32,6 +36,8 @@ public interface FollowerSink
     interface Bootstrap extends AutoCloseable
     {
         void put(LinkRecord record);
+
+        void put(TlsRecord record);
 
         /** Make the loaded store the live one, atomically, with {@code sequence} as its applied sequence. */
         void commit(long sequence, long committedAtMs) throws IOException;

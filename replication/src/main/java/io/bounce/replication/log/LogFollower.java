@@ -21,6 +21,8 @@ import io.bounce.runtime.agent.Backoff;
 import io.bounce.replication.link.LinkCodec;
 import io.bounce.replication.link.LinkFormatException;
 import io.bounce.replication.link.LinkRecord;
+import io.bounce.replication.tls.TlsCodec;
+import io.bounce.replication.tls.TlsRecord;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -198,6 +200,11 @@ public final class LogFollower implements AutoCloseable
                     target.put(decode(reader, view));
                     count++;
                 }
+                else if (ReplicationFormat.isChange(reader.type()))
+                {
+                    target.put(decodeTls(reader));
+                    count++;
+                }
                 else if (reader.type() == ReplicationFormat.TYPE_END)
                 {
                     if (reader.sequence() != sequence || reader.payloadLong() != count)
@@ -243,14 +250,21 @@ public final class LogFollower implements AutoCloseable
             while (reader.next())
             {
                 lastReadNanos = System.nanoTime();
-                if (reader.type() == ReplicationFormat.TYPE_RECORD)
+                if (ReplicationFormat.isChange(reader.type()))
                 {
                     if (reader.sequence() != applied + 1)
                     {
                         throw new ProtocolException(ProtocolException.Reason.SEQUENCE_GAP,
                             "expected sequence " + (applied + 1) + ", got " + reader.sequence());
                     }
-                    sink.apply(decode(reader, view));
+                    if (reader.type() == ReplicationFormat.TYPE_RECORD)
+                    {
+                        sink.apply(decode(reader, view));
+                    }
+                    else
+                    {
+                        sink.apply(decodeTls(reader));
+                    }
                     applied = reader.sequence();
                     appliedAt = reader.timeMs();
                     stats.recordsApplied.incrementAndGet();
@@ -312,6 +326,26 @@ public final class LogFollower implements AutoCloseable
         return record;
     }
 
+    private static TlsRecord decodeTls(final ReplicationFormat.FrameReader reader)
+    {
+        final TlsRecord record;
+        try
+        {
+            record = TlsCodec.decode(reader.type(), reader.buffer(), ReplicationFormat.FRAME_HEADER_LENGTH, reader.payloadLength());
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new ProtocolException(ProtocolException.Reason.FORMAT,
+                "TLS record at sequence " + reader.sequence() + " does not decode: " + ex.getMessage());
+        }
+        if (record.sequence() != reader.sequence())
+        {
+            throw new ProtocolException(ProtocolException.Reason.FORMAT,
+                "frame sequence " + reader.sequence() + " carries a record of sequence " + record.sequence());
+        }
+        return record;
+    }
+
     /** @param headersTimeoutMs how long to wait for the answer's status and headers. */
     private HttpResponse<InputStream> open(final String pathAndQuery, final long headersTimeoutMs) throws IOException, InterruptedException
     {
@@ -348,10 +382,11 @@ public final class LogFollower implements AutoCloseable
             }
         }
         final String version = response.headers().firstValue(ReplicationFormat.VERSION_HEADER).orElse(null);
-        if (version != null && !version.equals(Byte.toString(ReplicationFormat.VERSION)))
+        if (version != null && !isReadable(version))
         {
             throw new ProtocolException(ProtocolException.Reason.VERSION, "the leader speaks replication version " + version +
-                "; this build speaks only " + ReplicationFormat.VERSION + " (upgrade this node)");
+                "; this build reads only versions " + ReplicationFormat.OLDEST_READABLE_VERSION + " to " + ReplicationFormat.VERSION +
+                " (upgrade this node)");
         }
         return response;
     }
@@ -383,6 +418,12 @@ public final class LogFollower implements AutoCloseable
                 // closing to abandon it
             }
         }
+    }
+
+    private static boolean isReadable(final String version)
+    {
+        final long v = parseLong(version);
+        return v >= ReplicationFormat.OLDEST_READABLE_VERSION && v <= ReplicationFormat.VERSION;
     }
 
     private static long parseLong(final String value)

@@ -112,10 +112,10 @@ final class LogStream implements Runnable
             }
 
             @Override
-            public void record(final long sequence, final byte[] record) throws IOException
+            public void record(final long sequence, final byte type, final byte[] record) throws IOException
             {
                 frame.clear();
-                ReplicationFormat.writeFrame(frame, ReplicationFormat.TYPE_RECORD, sequence, 0, record, record.length, crc);
+                ReplicationFormat.writeFrame(frame, type, sequence, 0, record, record.length, crc);
                 lz4[0].write(frame.array(), 0, frame.position());
                 counts[2]++;
             }
@@ -150,7 +150,7 @@ final class LogStream implements Runnable
         long lastHeartbeat = 0;
         final long heartbeatMs = server.heartbeatMs();
         final long[] expected = {from};
-        final ChangeLogSource.ChangeSink sink = (sequence, committedAtMs, record) ->
+        final ChangeLogSource.ChangeSink sink = (sequence, committedAtMs, type, record) ->
         {
             if (sequence != expected[0])
             {
@@ -158,7 +158,7 @@ final class LogStream implements Runnable
                 throw new IOException("log has no sequence " + expected[0] + " any more (next retained: " + sequence + ")");
             }
             frame.clear();
-            ReplicationFormat.writeFrame(frame, ReplicationFormat.TYPE_RECORD, sequence, committedAtMs, record, record.length, crc);
+            ReplicationFormat.writeFrame(frame, type, sequence, committedAtMs, record, record.length, crc);
             out.write(frame.array(), 0, frame.position());
             expected[0]++;
         };

@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 import java.util.zip.CRC32C;
 
 import io.bounce.replication.link.LinkCodec;
+import io.bounce.replication.tls.TlsCodec;
 
 /**
  * The bytes of the change-log protocol, version {@value #VERSION}: one stream header, then frames.
@@ -28,13 +29,17 @@ import io.bounce.replication.link.LinkCodec;
  *  +----------+------+----------+-----------------+-----------------+------------+----------+
  *  | length   | type | reserved | sequence (i64)  | time ms (i64)   | payload    | crc32c   |
  *  +----------+------+----------+-----------------+-----------------+------------+----------+
- *  length  = payload bytes, 0..{@value #MAX_PAYLOAD}
+ *  length  = payload bytes, 0..{@link #MAX_PAYLOAD}
  *  crc32c  = CRC-32C of every byte of the frame before it (header and payload)
  *  type 1 RECORD     sequence = the change's sequence, time = its commit time (0 in a snapshot),
  *                    payload = the LinkCodec record, whose own sequence equals the frame's
  *  type 2 HEARTBEAT  sequence = the leader's head, time = the head's commit time, no payload
  *  type 3 END        (snapshot only) sequence = S, time = S's commit time, payload = record count (i64)
+ *  type 4 DOMAIN_POLICY, 5 CERTIFICATE, 6 TICKET_KEYS (version 2): like RECORD, payload = a TlsCodec record
  * </pre>
+ *
+ * Version 2 adds frame types 4 to 6 and frames up to {@link #MAX_PAYLOAD} bytes of payload; nothing else
+ * changed, so this build reads version 1 streams too (an older leader's) and writes version 2.
  *
  * A reader that meets a version or kind it does not know refuses the stream; one that meets a frame
  * type it does not know, a length out of range or a checksum that does not match stops reading and
@@ -43,7 +48,9 @@ import io.bounce.replication.link.LinkCodec;
 public final class ReplicationFormat
 {
     public static final int MAGIC = 'B' | 'N' << 8 | 'C' << 16 | 'R' << 24;
-    public static final byte VERSION = 1;
+    public static final byte VERSION = 2;
+    /** The oldest version this build still reads. */
+    public static final byte OLDEST_READABLE_VERSION = 1;
     public static final String PATH_SNAPSHOT = "/replication/v1/snapshot";
     public static final String PATH_LOG = "/replication/v1/log";
     /** HTTP header both sides send with the protocol version they speak. */
@@ -57,11 +64,14 @@ public final class ReplicationFormat
     public static final byte TYPE_RECORD = 1;
     public static final byte TYPE_HEARTBEAT = 2;
     public static final byte TYPE_END = 3;
+    public static final byte TYPE_DOMAIN_POLICY = 4;
+    public static final byte TYPE_CERTIFICATE = 5;
+    public static final byte TYPE_TICKET_KEYS = 6;
 
     public static final int STREAM_HEADER_LENGTH = 16;
     public static final int FRAME_HEADER_LENGTH = 24;
     public static final int CHECKSUM_LENGTH = 4;
-    public static final int MAX_PAYLOAD = LinkCodec.MAX_ENCODED_LENGTH;
+    public static final int MAX_PAYLOAD = Math.max(LinkCodec.MAX_ENCODED_LENGTH, TlsCodec.MAX_ENCODED_LENGTH);
     public static final int MAX_FRAME_LENGTH = FRAME_HEADER_LENGTH + MAX_PAYLOAD + CHECKSUM_LENGTH;
 
     private static final int LENGTH_OFFSET = 0;
@@ -79,6 +89,12 @@ public final class ReplicationFormat
         final ByteBuffer buffer = ByteBuffer.allocate(STREAM_HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
         buffer.putInt(MAGIC).put(VERSION).put(kind).putShort((short)0).putLong(sequence);
         return buffer.array();
+    }
+
+    /** @return true for the frame types that carry a change: a link or a TLS record. */
+    public static boolean isChange(final byte type)
+    {
+        return type == TYPE_RECORD || (type >= TYPE_DOMAIN_POLICY && type <= TYPE_TICKET_KEYS);
     }
 
     /** @return bytes one frame takes on the wire. */
@@ -142,10 +158,10 @@ public final class ReplicationFormat
             throw new ProtocolException(ProtocolException.Reason.FORMAT, "not a Bounce replication stream (bad magic)");
         }
         final byte version = buffer.get(4);
-        if (version != VERSION)
+        if (version < OLDEST_READABLE_VERSION || version > VERSION)
         {
             throw new ProtocolException(ProtocolException.Reason.VERSION, "the leader streams replication format version " +
-                version + "; this build reads only version " + VERSION + " (upgrade this node)");
+                version + "; this build reads only versions " + OLDEST_READABLE_VERSION + " to " + VERSION + " (upgrade this node)");
         }
         if (buffer.get(5) != expectedKind)
         {
@@ -206,7 +222,7 @@ public final class ReplicationFormat
                 throw new ProtocolException(ProtocolException.Reason.CHECKSUM, "frame checksum mismatch at sequence " + sequence());
             }
             final byte type = type();
-            if (type != TYPE_RECORD && type != TYPE_HEARTBEAT && type != TYPE_END)
+            if (type < TYPE_RECORD || type > TYPE_TICKET_KEYS)
             {
                 throw new ProtocolException(ProtocolException.Reason.FORMAT, "unknown frame type " + type);
             }

@@ -92,6 +92,36 @@ public record ServerCertificate(List<X509Certificate> chain, PrivateKey key, Lis
     }
 
     /**
+     * Check a chain against its private key given as PKCS#8 bytes (a key that travelled sealed and was opened
+     * in memory), as {@link #parse} does.
+     *
+     * @throws Refused if the chain does not parse, the key does not parse or is not the leaf's.
+     */
+    public static ServerCertificate fromPkcs8(final String chainPem, final byte[] pkcs8) throws Refused
+    {
+        if (chainPem.length() > MAX_PEM_CHARS)
+        {
+            throw new Refused("too-large", "a certificate chain longer than " + MAX_PEM_CHARS + " characters");
+        }
+        final List<X509Certificate> chain = readChain(chainPem);
+        final PrivateKey key;
+        try
+        {
+            key = new JcaPEMKeyConverter().getPrivateKey(PrivateKeyInfo.getInstance(pkcs8));
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            throw new Refused("the private key is not PKCS#8"); // never the parser's message: it may quote the key's bytes
+        }
+        final X509Certificate leaf = chain.get(0);
+        if (!matches(key, leaf.getPublicKey()))
+        {
+            throw new Refused("key-mismatch", "the private key is not the certificate's: it does not match the leaf's public key");
+        }
+        return new ServerCertificate(List.copyOf(chain), key, dnsNames(leaf), leaf.getNotAfter().toInstant(), fingerprint(leaf));
+    }
+
+    /**
      * Read and check a certificate chain file and its key file, each at most {@value #MAX_PEM_CHARS} bytes.
      *
      * @throws Refused if either is too large, or they do not parse or match.

@@ -1,0 +1,430 @@
+package io.bounce.edge.tls;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.stream.Stream;
+
+import javax.net.ssl.SSLException;
+
+import io.bounce.replication.log.ReplicationFormat;
+import io.bounce.replication.tls.CertificateRecord;
+import io.bounce.replication.tls.DomainPolicy;
+import io.bounce.replication.tls.TicketKeys;
+import io.bounce.replication.tls.TlsCodec;
+import io.bounce.replication.tls.TlsRecord;
+import io.bounce.runtime.admin.Metrics;
+import io.bounce.runtime.files.DurableFiles;
+import io.bounce.runtime.files.SecretBox;
+import io.bounce.runtime.tls.ServerCertificate;
+import io.bounce.runtime.tls.ServerTls;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the change log says about TLS, kept by the edge: each domain's HTTPS policy, the certificates and the
+ * fleet's session-ticket keys. Each record is a file in {@code <data-dir>/tls/} holding its bytes as they
+ * came (keys still sealed: a stolen data dir reveals none), written whole before the follower checkpoints
+ * past it, so a restarted edge serves HTTPS from its own disk before it hears from the centre.
+ *
+ * <p>{@link #publish} hands the records to the serving side: certificates (keys opened in memory with the
+ * {@code --secrets-key-file} key) to the HTTPS port's {@link ServerTls} as the {@code change-log} source, the
+ * default domain's as the default when the edge has no {@code --tls-cert}, the ticket keys when it has no
+ * {@code --tls-ticket-keys}, and the policies to the redirect path as a {@link DomainPolicies} table.
+ *
+ * <p>Thread safety: records are applied and published on the follower's thread (and at start);
+ * {@link #policies()} is read by every event loop through one volatile reference.
+ */
+public final class TlsReplica
+{
+    public static final String DIRECTORY = "tls";
+    static final String NEXT_DIRECTORY = "tls.next";
+    static final String OLD_DIRECTORY = "tls.old";
+    private static final String SOURCE = "change-log";
+    private static final Logger LOG = LoggerFactory.getLogger(TlsReplica.class);
+
+    /** Why a record could not be served, for {@code bounce_edge_tls_records_unusable_total{reason}}. */
+    enum Unusable
+    {
+        NO_SECRETS_KEY, UNSEAL_FAILED, CERTIFICATE_REFUSED, UNREADABLE_FILE
+    }
+
+    private final Path dataDir;
+    private final ServerTls tls;
+    private final SecretBox secrets;
+    private final boolean ownDefault;
+    private final boolean ownTicketKeys;
+    private final Map<String, TlsRecord> records = new HashMap<>();
+    /** Certificates opened before, by record key: a key is opened once, not at every publish. */
+    private final Map<String, Opened> opened = new HashMap<>();
+    private final AtomicLongArray unusable = new AtomicLongArray(Unusable.values().length);
+    private volatile DomainPolicies policies = DomainPolicies.EMPTY;
+    private volatile int[] counts = new int[3];
+    private volatile long skipped;
+    private boolean dirty = true;
+    private boolean warnedNoSecrets;
+
+    private record Opened(String fingerprint, long sequence, ServerCertificate certificate)
+    {
+    }
+
+    /**
+     * @param tls           the HTTPS port's certificates, or null for an edge without one (policies still apply).
+     * @param secrets       opens sealed keys; null: certificates and ticket keys are kept but not served.
+     * @param ownDefault    the edge has {@code --tls-cert}: that stays the default certificate.
+     * @param ownTicketKeys the edge has {@code --tls-ticket-keys}: those stay its ticket keys.
+     */
+    public TlsReplica(final Path dataDir, final ServerTls tls, final SecretBox secrets, final boolean ownDefault,
+        final boolean ownTicketKeys)
+    {
+        this.dataDir = dataDir;
+        this.tls = tls;
+        this.secrets = secrets;
+        this.ownDefault = ownDefault;
+        this.ownTicketKeys = ownTicketKeys;
+    }
+
+    /** Read what the data dir holds (finishing a snapshot swap a crash interrupted) and publish it. */
+    public TlsReplica open() throws IOException
+    {
+        final Path dir = dataDir.resolve(DIRECTORY);
+        final Path next = dataDir.resolve(NEXT_DIRECTORY);
+        if (!Files.isDirectory(dir) && Files.isDirectory(next) && Files.exists(next.resolve(COMMITTED)))
+        {
+            Files.move(next, dir, StandardCopyOption.ATOMIC_MOVE);
+        }
+        deleteTree(dataDir.resolve(OLD_DIRECTORY));
+        deleteTree(next);
+        Files.createDirectories(dir);
+        load(dir);
+        publish();
+        return this;
+    }
+
+    /** Marks a snapshot's directory complete, so a crash between the two renames of a swap keeps it. */
+    private static final String COMMITTED = ".committed";
+
+    private void load(final Path dir) throws IOException
+    {
+        records.clear();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.rec"))
+        {
+            for (final Path file : files)
+            {
+                try
+                {
+                    final byte[] bytes = Files.readAllBytes(file);
+                    final TlsRecord record = TlsCodec.decode(typeOf(file.getFileName().toString()), bytes, 0, bytes.length);
+                    records.put(record.key(), record);
+                }
+                catch (final IOException | IllegalArgumentException ex)
+                {
+                    unusable.incrementAndGet(Unusable.UNREADABLE_FILE.ordinal());
+                    LOG.warn("TLS: skipped {}: {}", file.getFileName(), ex.getMessage());
+                }
+            }
+        }
+        dirty = true;
+    }
+
+    /**
+     * Keep a record from the log unless one of its key at the same or a later sequence is held (a change
+     * handed over again after a restart). Its file is whole on disk when this returns.
+     */
+    public void apply(final TlsRecord record) throws IOException
+    {
+        final TlsRecord held = records.get(record.key());
+        if (held != null && held.sequence() >= record.sequence())
+        {
+            skipped++;
+            return;
+        }
+        DurableFiles.writeAtomically(dataDir.resolve(DIRECTORY).resolve(fileName(record)), TlsCodec.encode(record));
+        records.put(record.key(), record);
+        dirty = true;
+    }
+
+    /** A snapshot's TLS records, written beside the live ones; {@link #commitSnapshot} swaps them in. */
+    public Path beginSnapshot() throws IOException
+    {
+        final Path next = dataDir.resolve(NEXT_DIRECTORY);
+        deleteTree(next);
+        Files.createDirectories(next);
+        return next;
+    }
+
+    /** Write one of a snapshot's records into the directory {@link #beginSnapshot} made. */
+    public static void put(final Path next, final TlsRecord record) throws IOException
+    {
+        Files.write(next.resolve(fileName(record)), TlsCodec.encode(record));
+    }
+
+    /** Make the snapshot's records the live ones (before the links' map is swapped: a crash between keeps newer TLS, never older). */
+    public void commitSnapshot(final Path next) throws IOException
+    {
+        try (Stream<Path> files = Files.list(next))
+        {
+            for (final Path file : (Iterable<Path>)files::iterator)
+            {
+                try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE))
+                {
+                    channel.force(true);
+                }
+            }
+        }
+        Files.createFile(next.resolve(COMMITTED));
+        DurableFiles.fsyncDirectory(next);
+        final Path dir = dataDir.resolve(DIRECTORY);
+        final Path old = dataDir.resolve(OLD_DIRECTORY);
+        deleteTree(old);
+        Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(next, dir, StandardCopyOption.ATOMIC_MOVE);
+        DurableFiles.fsyncDirectory(dataDir);
+        Files.delete(dir.resolve(COMMITTED));
+        deleteTree(old);
+        load(dir);
+    }
+
+    /** Throw away an uncommitted snapshot's records. */
+    public void abandonSnapshot(final Path next)
+    {
+        try
+        {
+            deleteTree(next);
+        }
+        catch (final IOException ex)
+        {
+            LOG.warn("could not delete the abandoned snapshot's TLS records in {}", next, ex);
+        }
+    }
+
+    /** Hand what changed since the last call to the serving side. Cheap when nothing did. */
+    public void publish()
+    {
+        if (!dirty)
+        {
+            return;
+        }
+        dirty = false;
+        final List<DomainPolicy> domainPolicies = new ArrayList<>();
+        final List<CertificateRecord> certificates = new ArrayList<>();
+        TicketKeys ticketKeys = null;
+        for (final TlsRecord record : records.values())
+        {
+            if (record instanceof DomainPolicy)
+            {
+                domainPolicies.add((DomainPolicy)record);
+            }
+            else if (record instanceof CertificateRecord)
+            {
+                certificates.add((CertificateRecord)record);
+            }
+            else
+            {
+                ticketKeys = (TicketKeys)record;
+            }
+        }
+        policies = DomainPolicies.of(domainPolicies);
+        counts = new int[] {domainPolicies.size(), certificates.size(), ticketKeys == null ? 0 : ticketKeys.keys().size()};
+        if (tls == null || (certificates.isEmpty() && ticketKeys == null))
+        {
+            return;
+        }
+        if (secrets == null)
+        {
+            unusable.addAndGet(Unusable.NO_SECRETS_KEY.ordinal(), certificates.size() + (ticketKeys == null ? 0 : 1));
+            if (!warnedNoSecrets)
+            {
+                warnedNoSecrets = true;
+                LOG.warn("TLS: the change log brings {} certificates and ticket keys, sealed; without --secrets-key-file (the " +
+                    "control plane's key) this edge cannot open them and serves only --tls-cert and --tls-dir", certificates.size());
+            }
+            return;
+        }
+        publishCertificates(certificates, domainPolicies);
+        if (ticketKeys != null && !ownTicketKeys)
+        {
+            publishTicketKeys(ticketKeys);
+        }
+    }
+
+    private void publishCertificates(final List<CertificateRecord> certificates, final List<DomainPolicy> domainPolicies)
+    {
+        final List<ServerCertificate> serving = new ArrayList<>();
+        final Map<String, List<ServerCertificate>> byDomain = new HashMap<>();
+        certificates.sort(Comparator.comparing(CertificateRecord::key));
+        for (final CertificateRecord record : certificates)
+        {
+            final ServerCertificate certificate = open(record);
+            if (certificate != null)
+            {
+                serving.add(certificate);
+                byDomain.computeIfAbsent(record.domain(), d -> new ArrayList<>()).add(certificate);
+            }
+        }
+        opened.keySet().retainAll(certificates.stream().map(CertificateRecord::key).toList());
+        try
+        {
+            tls.replace(SOURCE, serving);
+            if (!ownDefault)
+            {
+                for (final DomainPolicy policy : domainPolicies)
+                {
+                    if (policy.defaultCertificate() && byDomain.containsKey(policy.domain()))
+                    {
+                        tls.setDefault(byDomain.get(policy.domain()));
+                    }
+                }
+            }
+        }
+        catch (final SSLException ex)
+        {
+            unusable.incrementAndGet(Unusable.CERTIFICATE_REFUSED.ordinal());
+            LOG.error("TLS: the change log's certificates did not make a TLS context; serving the ones held before: {}", ex.getMessage());
+        }
+    }
+
+    /** @return the record's certificate with its key opened, or null (counted) when it cannot be. */
+    private ServerCertificate open(final CertificateRecord record)
+    {
+        final Opened before = opened.get(record.key());
+        if (before != null && before.fingerprint().equals(record.fingerprint()) && before.sequence() == record.sequence())
+        {
+            return before.certificate();
+        }
+        byte[] pkcs8 = null;
+        try
+        {
+            pkcs8 = secrets.open(record.sealedKey(), CertificateRecord.sealingContext(record.domain(), record.fingerprint()));
+            final ServerCertificate certificate = ServerCertificate.fromPkcs8(record.chainPem(), pkcs8);
+            if (!certificate.fingerprint().equals(record.fingerprint()))
+            {
+                throw new ServerCertificate.Refused("the chain's leaf is not the one the record names");
+            }
+            opened.put(record.key(), new Opened(record.fingerprint(), record.sequence(), certificate));
+            return certificate;
+        }
+        catch (final IOException ex)
+        {
+            unusable.incrementAndGet(Unusable.UNSEAL_FAILED.ordinal());
+            LOG.error("TLS: {}: {}; is --secrets-key-file the control plane's?", record, ex.getMessage());
+        }
+        catch (final ServerCertificate.Refused ex)
+        {
+            unusable.incrementAndGet(Unusable.CERTIFICATE_REFUSED.ordinal());
+            LOG.error("TLS: {} refused: {}", record, ex.getMessage());
+        }
+        finally
+        {
+            if (pkcs8 != null)
+            {
+                Arrays.fill(pkcs8, (byte)0);
+            }
+        }
+        return null;
+    }
+
+    /** The newest key is published ahead and only opens; the second newest seals (the only one, at first). */
+    private void publishTicketKeys(final TicketKeys ticketKeys)
+    {
+        final List<byte[]> keys = new ArrayList<>();
+        try
+        {
+            for (final TicketKeys.Key key : ticketKeys.keys())
+            {
+                keys.add(secrets.open(key.sealed(), TicketKeys.sealingContext(key.id())));
+            }
+        }
+        catch (final IOException ex)
+        {
+            unusable.incrementAndGet(Unusable.UNSEAL_FAILED.ordinal());
+            LOG.error("TLS: the fleet's ticket keys do not open: {}; is --secrets-key-file the control plane's?", ex.getMessage());
+            return;
+        }
+        if (keys.size() > 1)
+        {
+            keys.add(0, keys.remove(1));
+        }
+        tls.setTicketKeys(keys);
+        keys.forEach(key -> Arrays.fill(key, (byte)0));
+    }
+
+    /** @return the HTTPS-only domains, for the redirect path. */
+    public DomainPolicies policies()
+    {
+        return policies;
+    }
+
+    /** @return records handed over again and skipped (the edge had them). */
+    public long skipped()
+    {
+        return skipped;
+    }
+
+    public void register(final PrometheusRegistry registry)
+    {
+        registry.register(GaugeWithCallback.builder().name("bounce_edge_tls_records")
+            .help("TLS records from the change log the edge holds: domain policies, certificates, ticket keys.")
+            .labelNames("kind")
+            .callback(callback ->
+            {
+                final int[] now = counts;
+                callback.call(now[0], "domain_policy");
+                callback.call(now[1], "certificate");
+                callback.call(now[2], "ticket_key");
+            })
+            .build());
+        registry.register(io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("bounce_edge_tls_records_unusable_total")
+            .help("TLS records from the change log the edge could not serve, by reason (no_secrets_key, unseal_failed, " +
+                "certificate_refused, unreadable_file).")
+            .labelNames("reason")
+            .callback(callback ->
+            {
+                for (final Unusable reason : Unusable.values())
+                {
+                    callback.call(unusable.get(reason.ordinal()), reason.name().toLowerCase(java.util.Locale.ROOT));
+                }
+            })
+            .build());
+        Metrics.gauge(registry, "bounce_edge_https_only_domains", "Domains whose plain-HTTP requests get a 308 to HTTPS.",
+            () -> policies.size());
+    }
+
+    private static String fileName(final TlsRecord record)
+    {
+        return record.key() + ".rec";
+    }
+
+    /** The frame type a record's file holds, from its name ({@link TlsRecord#key()} + {@code .rec}). */
+    private static byte typeOf(final String fileName)
+    {
+        return fileName.startsWith("policy.") ? ReplicationFormat.TYPE_DOMAIN_POLICY
+            : fileName.startsWith("cert.") ? ReplicationFormat.TYPE_CERTIFICATE : ReplicationFormat.TYPE_TICKET_KEYS;
+    }
+
+    private static void deleteTree(final Path dir) throws IOException
+    {
+        if (!Files.exists(dir))
+        {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir))
+        {
+            for (final Path file : (Iterable<Path>)files.sorted(Comparator.reverseOrder())::iterator)
+            {
+                Files.delete(file);
+            }
+        }
+    }
+}
