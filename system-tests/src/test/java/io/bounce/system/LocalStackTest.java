@@ -146,6 +146,30 @@ class LocalStackTest
                 httpsEdges.get(0) + "/" + code).redirectErrorStream(true).start();
             assertEquals("302", new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim(), "curl --cacert");
 
+            // A domain added gets a certificate from the stack's CA, which reaches every edge through the change log.
+            assertEquals(201, Stack.call("POST", api + "/api/v1/domains", key, "{\"name\":\"go.brand.test\"}").statusCode());
+            assertEquals(201, Stack.call("POST", api + "/api/v1/links", key,
+                "{\"url\":\"https://example.com/brand\",\"alias\":\"brand\",\"domain\":\"go.brand.test\"}").statusCode());
+            final String caFile = ca;
+            for (final String edge : httpsEdges)
+            {
+                final String port = edge.substring(edge.lastIndexOf(':') + 1);
+                Stack.await("go.brand.test over HTTPS on " + edge, 20_000, () ->
+                {
+                    try
+                    {
+                        final Process branded = new ProcessBuilder("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", caFile,
+                            "--resolve", "go.brand.test:" + port + ":127.0.0.1", "https://go.brand.test:" + port + "/brand")
+                            .redirectErrorStream(true).start();
+                        return "302".equals(new String(branded.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim());
+                    }
+                    catch (final java.io.IOException ex)
+                    {
+                        return false;
+                    }
+                });
+            }
+
             final List<ProcessHandle> children = up.descendants().toList();
             up.destroy(); // SIGTERM
             assertTrue(up.waitFor(60, TimeUnit.SECONDS), "bounce up stopped");

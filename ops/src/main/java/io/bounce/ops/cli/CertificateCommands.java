@@ -53,7 +53,7 @@ final class CertificateCommands
         return 0;
     }
 
-    private static String describe(final JsonNode c)
+    static String describe(final JsonNode c)
     {
         return c.get("keyType").asText() + " " + c.get("names") + ", issuer " + c.get("issuer").asText() + ", serial " +
             c.get("serial").asText() + ", valid until " + c.get("notAfter").asText() + ", sha256 " + c.get("sha256").asText();

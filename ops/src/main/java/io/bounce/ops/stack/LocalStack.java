@@ -119,14 +119,16 @@ public final class LocalStack
             edgeHttpsPorts[i] = config.edgeHttpsPort == 0 ? free[4 + 3 * i] : config.edgeHttpsPort + i;
         }
 
-        // HTTPS out of the box, as Caddy's "tls internal": a CA made once under <data-dir>/ca/, and a
-        // certificate for this machine's loopback names issued from it at every start.
+        // HTTPS out of the box, as Caddy's "tls internal": a CA made once under <data-dir>/ca/, a certificate
+        // for this machine's loopback names issued from it at every start (the edges' default), and one for each
+        // domain added, issued by the control plane (--development-ca) and sent to the edges through the change log.
         final DevelopmentCa ca = DevelopmentCa.openOrCreate(dataDir.resolve("ca"));
         DevelopmentCa.write(dataDir.resolve("ca"), "localhost", ca.issue(List.of("localhost", "127.0.0.1", "::1"), "EC", Duration.ofDays(90)));
 
         final Path controlDir = dataDir.resolve("control-plane");
-        // Development only: the key that seals uploaded certificates' private keys, beside the data. In production it
-        // lives apart from the data dir (docs/operations.md).
+        // Development only: the key that seals certificates' private keys and ticket keys (the control plane seals, the
+        // edges open what the change log brings), beside the data. In production it lives apart from the data dir
+        // (docs/operations.md).
         final Path secretsKey = dataDir.resolve("secrets.key");
         if (!Files.exists(secretsKey))
         {
@@ -136,7 +138,7 @@ public final class LocalStack
             "--data-dir", controlDir.toString(), "--host", "127.0.0.1", "--port", Integer.toString(apiPort),
             "--admin-host", "127.0.0.1", "--admin-port", Integer.toString(adminPort),
             "--short-url-scheme", "http", "--short-url-port", Integer.toString(edgePorts[0]),
-            "--secrets-key-file", secretsKey.toString());
+            "--secrets-key-file", secretsKey.toString(), "--development-ca", dataDir.resolve("ca").toString());
         final long deadline = System.currentTimeMillis() + config.readyTimeoutMs;
         awaitReady(controlPlane, deadline);
         final String api = "http://127.0.0.1:" + apiPort;
@@ -147,7 +149,7 @@ public final class LocalStack
                 "--port", Integer.toString(edgePorts[i]), "--admin-host", "127.0.0.1",
                 "--admin-port", Integer.toString(edgeAdminPorts[i]), "--control-plane", api, "--edge-id", "edge-" + (i + 1),
                 "--replication-token-file", controlDir.resolve("replication.token").toString(),
-                "--https-port", Integer.toString(edgeHttpsPorts[i]),
+                "--https-port", Integer.toString(edgeHttpsPorts[i]), "--secrets-key-file", secretsKey.toString(),
                 "--tls-cert", dataDir.resolve("ca/localhost.pem").toString(), "--tls-key", dataDir.resolve("ca/localhost.key").toString());
         }
         for (final Child child : children)
