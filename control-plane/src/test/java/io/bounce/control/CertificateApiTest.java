@@ -20,6 +20,7 @@ import io.bounce.replication.tls.TicketKeys;
 import io.bounce.replication.tls.TlsCodec;
 import io.bounce.replication.tls.TlsRecord;
 import io.bounce.runtime.files.SecretBox;
+import io.bounce.runtime.testing.Bytes;
 import io.bounce.runtime.tls.DevelopmentCa;
 import io.bounce.runtime.tls.ServerCertificate;
 import org.junit.jupiter.api.AfterEach;
@@ -93,7 +94,7 @@ class CertificateApiTest
             {
                 final byte[] bytes = Files.readAllBytes(path);
                 assertFalse(new String(bytes, StandardCharsets.ISO_8859_1).contains("PRIVATE KEY"), file);
-                assertFalse(contains(bytes, java.util.Arrays.copyOfRange(der, der.length - 32, der.length)), file + " holds key bytes");
+                assertFalse(Bytes.contains(bytes, java.util.Arrays.copyOfRange(der, der.length - 32, der.length)), file + " holds key bytes");
             }
         }
     }
@@ -237,22 +238,5 @@ class CertificateApiTest
         assertEquals(status, answer.status, answer.toString());
         assertEquals(rule, answer.rule(), answer.toString());
         assertTrue(answer.header("Content-Type").startsWith("application/problem+json"), answer.toString());
-    }
-
-    private static boolean contains(final byte[] haystack, final byte[] needle)
-    {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++)
-        {
-            for (int j = 0; j < needle.length; j++)
-            {
-                if (haystack[i + j] != needle[j])
-                {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
     }
 }

@@ -10,6 +10,8 @@ import java.net.Socket;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.bounce.runtime.testing.Bytes;
+
 /**
  * A TCP proxy on loopback that injects faults into what the server sends back: it cuts the first
  * {@code cuts} connections after {@code cutAfterBytes} bytes, and flips one byte of the first
@@ -79,7 +81,7 @@ final class FaultyProxy implements AutoCloseable
                 {
                     if (downstream && corruptMarker != null && !corrupted)
                     {
-                        final int at = indexOf(buffer, n, corruptMarker);
+                        final int at = Bytes.indexOf(buffer, n, corruptMarker);
                         if (at >= 0)
                         {
                             buffer[at + corruptMarker.length - 1] ^= 0x20;
@@ -110,23 +112,6 @@ final class FaultyProxy implements AutoCloseable
         }, downstream ? "proxy-down" : "proxy-up");
         thread.setDaemon(true);
         thread.start();
-    }
-
-    private static int indexOf(final byte[] buffer, final int length, final byte[] marker)
-    {
-        outer:
-        for (int i = 0; i + marker.length <= length; i++)
-        {
-            for (int j = 0; j < marker.length; j++)
-            {
-                if (buffer[i + j] != marker[j])
-                {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 
     private static void close(final Socket socket)

@@ -26,6 +26,7 @@ import javax.net.ssl.SSLSocket;
 import io.bounce.control.ControlPlaneNode;
 import io.bounce.edge.EdgeNode;
 import io.bounce.runtime.files.SecretBox;
+import io.bounce.runtime.testing.Bytes;
 import io.bounce.runtime.tls.ClientTrust;
 import io.bounce.runtime.tls.DevelopmentCa;
 import org.agrona.CloseHelper;
@@ -126,7 +127,7 @@ class TlsChangeLogSystemTest
                     {
                         final byte[] bytes = Files.readAllBytes(file);
                         assertFalse(new String(bytes, StandardCharsets.ISO_8859_1).contains("PRIVATE KEY"), file.toString());
-                        assertFalse(contains(bytes, java.util.Arrays.copyOfRange(der, der.length - 32, der.length)), file + " holds key bytes");
+                        assertFalse(Bytes.contains(bytes, java.util.Arrays.copyOfRange(der, der.length - 32, der.length)), file + " holds key bytes");
                     }
                 }
             }
@@ -241,22 +242,5 @@ class TlsChangeLogSystemTest
         final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(30, TimeUnit.SECONDS), output);
         return output;
-    }
-
-    private static boolean contains(final byte[] haystack, final byte[] needle)
-    {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++)
-        {
-            for (int j = 0; j < needle.length; j++)
-            {
-                if (haystack[i + j] != needle[j])
-                {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
     }
 }

@@ -10,7 +10,6 @@ import io.bounce.runtime.admin.Metrics;
 import io.bounce.runtime.agent.Agents;
 import io.bounce.runtime.files.SecretBox;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,28 +52,7 @@ public final class TicketKeyRotation implements AutoCloseable
     /** Rotate now if due (making the first keys if there are none), then check once a minute, as the {@code ticket-keys} agent. */
     public TicketKeyRotation start(final Agents agents)
     {
-        runner = agents.start(new Agent()
-        {
-            private long dueAtMs;
-
-            @Override
-            public int doWork() throws Exception
-            {
-                final long now = System.currentTimeMillis();
-                if (now < dueAtMs)
-                {
-                    return 0;
-                }
-                dueAtMs = now + Math.min(60_000, rotationMs / 4);
-                return rotateIfDue() ? 1 : 0;
-            }
-
-            @Override
-            public String roleName()
-            {
-                return "ticket-keys";
-            }
-        }, Agents.sleeping(250));
+        runner = agents.every("ticket-keys", Math.min(60_000, rotationMs / 4), () -> rotateIfDue() ? 1 : 0);
         return this;
     }
 

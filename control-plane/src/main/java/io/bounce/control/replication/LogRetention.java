@@ -7,7 +7,6 @@ import io.bounce.runtime.admin.Metrics;
 import io.bounce.runtime.agent.Agents;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.bounce.control.store.Queries;
-import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,29 +51,7 @@ public final class LogRetention implements AutoCloseable
      */
     public LogRetention start(final long intervalMs, final Agents agents)
     {
-        runner = agents.start(new Agent()
-        {
-            private long dueAtMs;
-
-            @Override
-            public int doWork() throws Exception
-            {
-                final long now = System.currentTimeMillis();
-                if (now < dueAtMs)
-                {
-                    return 0;
-                }
-                dueAtMs = now + intervalMs;
-                compact();
-                return 1;
-            }
-
-            @Override
-            public String roleName()
-            {
-                return "log-retention";
-            }
-        }, Agents.sleeping(Math.min(intervalMs, 250)));
+        runner = agents.every("log-retention", intervalMs, () -> compact() > 0 ? 1 : 0);
         return this;
     }
 

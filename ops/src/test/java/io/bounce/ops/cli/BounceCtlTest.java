@@ -244,6 +244,17 @@ class BounceCtlTest
         assertEquals(0, ctl("domains", "add", "go.brand.test").exit);
         assertTrue(ctl("domains", "list").out.contains("go.brand.test"));
         assertEquals(1, ctl("domains", "add", "go.brand.test").exit);
+        final Run httpsOnly = ctl("domains", "update", "go.brand.test", "--https-only", "--hsts-max-age", "600");
+        assertEquals(0, httpsOnly.exit, httpsOnly.err);
+        assertTrue(httpsOnly.out.contains("go.brand.test: HTTPS only, Strict-Transport-Security: max-age=600"), httpsOnly.out);
+        final Run shown = ctl("--json", "domains", "show", "go.brand.test");
+        assertEquals(0, shown.exit, shown.err);
+        assertTrue(shown.out.contains("\"httpsOnly\" : true") || shown.out.contains("\"httpsOnly\":true"), shown.out);
+        final Run preload = ctl("domains", "update", "go.brand.test", "--hsts-preload");
+        assertEquals(1, preload.exit);
+        assertTrue(preload.err.contains("hsts-preload") || preload.err.contains("hstsPreload needs"), preload.err);
+        assertEquals(2, ctl("domains", "update", "go.brand.test").exit, "nothing to change");
+        assertTrue(ctl("domains", "update", "go.brand.test", "--https-only=false").out.contains("go.brand.test: HTTP and HTTPS"));
 
         final Run writer = ctl("keys", "create", "--name", "brand", "--scope", "links:write", "--domains", "go.brand.test");
         assertEquals(0, writer.exit, writer.err);

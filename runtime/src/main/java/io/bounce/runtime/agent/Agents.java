@@ -76,6 +76,43 @@ public final class Agents
         return runner;
     }
 
+    /** Work done now and then: @return how much it did (0 for nothing). */
+    @FunctionalInterface
+    public interface Periodic
+    {
+        int run() throws Exception;
+    }
+
+    /**
+     * Run {@code work} now and then every {@code intervalMs}, as an agent named {@code roleName}: a failure is
+     * counted and logged as any agent's, and tried again at the next interval.
+     */
+    public AgentRunner every(final String roleName, final long intervalMs, final Periodic work)
+    {
+        return start(new Agent()
+        {
+            private long dueAtMs;
+
+            @Override
+            public int doWork() throws Exception
+            {
+                final long now = System.currentTimeMillis();
+                if (now < dueAtMs)
+                {
+                    return 0;
+                }
+                dueAtMs = now + intervalMs;
+                return work.run();
+            }
+
+            @Override
+            public String roleName()
+            {
+                return roleName;
+            }
+        }, sleeping(Math.min(intervalMs, 250)));
+    }
+
     /**
      * Stop an agent: its duty cycle ends, then its {@link Agent#onClose()} runs (where an agent finishes
      * what it holds). Waits up to {@code timeoutMs}, then interrupts the thread.
