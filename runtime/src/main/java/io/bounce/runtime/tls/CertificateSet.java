@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import javax.net.ssl.SSLException;
 
@@ -47,7 +48,10 @@ final class CertificateSet
         final Map<String, SslContext> contexts = new HashMap<>();
         final Map<String, SslContext> exact = new HashMap<>();
         final Map<String, SslContext> wildcard = new HashMap<>();
-        final List<ServerCertificate> all = new ArrayList<>(defaults);
+        // Identity, not equals: a record's equals compares whole chains, and this runs for every name (10,000 and more).
+        final Set<ServerCertificate> all = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        final List<ServerCertificate> ordered = new ArrayList<>(defaults);
+        all.addAll(defaults);
         for (final Map.Entry<String, List<ServerCertificate>> entry : byName.entrySet())
         {
             final SslContext context = context(entry.getValue(), previous, contexts, engine, alpn);
@@ -62,14 +66,14 @@ final class CertificateSet
             }
             for (final ServerCertificate certificate : entry.getValue())
             {
-                if (!all.contains(certificate))
+                if (all.add(certificate))
                 {
-                    all.add(certificate);
+                    ordered.add(certificate);
                 }
             }
         }
         final SslContext fallback = defaults.isEmpty() ? null : context(defaults, previous, contexts, engine, alpn);
-        return new CertificateSet(exact, wildcard, fallback, List.copyOf(all), contexts);
+        return new CertificateSet(exact, wildcard, fallback, List.copyOf(ordered), contexts);
     }
 
     private static SslContext context(final List<ServerCertificate> certificates, final CertificateSet previous,

@@ -132,12 +132,16 @@ final class HandshakeRecorder extends ChannelInboundHandlerAdapter
     {
         try
         {
+            if (!io.netty.handler.ssl.OpenSsl.isAvailable())
+            {
+                return null; // loads the native library first: the engine's class cannot initialise without it
+            }
             final Class<?> type = Class.forName("io.netty.handler.ssl.ReferenceCountedOpenSslEngine");
             final Method method = type.getDeclaredMethod("isSessionReused");
             method.setAccessible(true);
             return MethodHandles.lookup().unreflect(method).asType(MethodType.methodType(boolean.class, type));
         }
-        catch (final ReflectiveOperationException | RuntimeException ex)
+        catch (final ReflectiveOperationException | RuntimeException | LinkageError ex)
         {
             return null;
         }
