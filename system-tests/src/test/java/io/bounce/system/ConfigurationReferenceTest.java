@@ -57,13 +57,16 @@ class ConfigurationReferenceTest
         final DevelopmentCa ca = DevelopmentCa.openOrCreate(dir.resolve("ca"));
         DevelopmentCa.write(dir, "default", ca.issue(List.of("bnc.example"), "EC", Duration.ofDays(30)));
         final Path domains = Files.createDirectories(dir.resolve("domains"));
+        final Path secrets = dir.resolve("secrets.key");
+        io.bounce.runtime.files.SecretBox.createKeyFile(secrets);
         final EdgeConfig edge = new EdgeConfig();
         assertAccepted(new CommandLine(edge), edge::conclude, "edge.properties",
             "--data-dir", dir.resolve("edge").toString(), "--replication-token-file", token.toString(),
             "--tls-cert", dir.resolve("default.pem").toString(), "--tls-key", dir.resolve("default.key").toString(),
-            "--tls-dir", domains.toString());
+            "--tls-dir", domains.toString(), "--secrets-key-file", secrets.toString());
         assertEquals(80, edge.port(), "the file's values are the ones the edge runs with");
         assertEquals(443, edge.https().port());
+        assertTrue(edge.https().secrets() != null, "the example opens the change log's certificates");
         assertTrue(edge.proxyProtocol());
         assertEquals("fra1-a", edge.edgeId());
         final ControlPlaneConfig controlPlane = new ControlPlaneConfig();

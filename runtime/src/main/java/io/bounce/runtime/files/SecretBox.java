@@ -50,6 +50,10 @@ public final class SecretBox
      */
     public static SecretBox fromKeyFile(final Path file) throws IOException
     {
+        if (!Files.isRegularFile(file))
+        {
+            throw new IOException(file + " is not there (make one with: head -c 32 /dev/urandom | base64 > FILE; chmod 600 FILE)");
+        }
         final Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
         if (permissions.contains(PosixFilePermission.GROUP_READ) || permissions.contains(PosixFilePermission.OTHERS_READ))
         {
