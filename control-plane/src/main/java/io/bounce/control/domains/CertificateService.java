@@ -92,13 +92,19 @@ public final class CertificateService
         return store(who, domain, certificate, chainPem);
     }
 
+    /** @return true if certificates come from a local development CA ({@code --development-ca}) as domains are added. */
+    public boolean hasDevelopmentCa()
+    {
+        return developmentCa != null && secrets != null;
+    }
+
     /**
      * Issue a certificate for a domain just added from the local development CA ({@code --development-ca}, as
      * {@code bounce up} runs it) and store it as an upload is stored; nothing without a development CA.
      */
     public CompletableFuture<?> issueFromDevelopmentCa(final ApiKey who, final String domain)
     {
-        if (developmentCa == null || secrets == null)
+        if (!hasDevelopmentCa())
         {
             return CompletableFuture.completedFuture(null);
         }

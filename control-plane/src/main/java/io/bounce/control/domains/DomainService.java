@@ -83,6 +83,10 @@ public final class DomainService
             return null;
         });
         reload();
+        if (!certificates.hasDevelopmentCa())
+        {
+            return;
+        }
         // With a development CA, every domain has a certificate from it that is good for a month more at least.
         final long renewBefore = clock.time() + java.time.Duration.ofDays(30).toMillis();
         for (final String name : domains.names())
