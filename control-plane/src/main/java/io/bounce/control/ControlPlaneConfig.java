@@ -16,6 +16,7 @@ import io.bounce.runtime.launch.ConnectionLimitOptions;
 import io.bounce.control.links.DestinationOptions;
 import io.bounce.runtime.files.SecretBox;
 import io.bounce.runtime.launch.LaunchDefaults;
+import io.bounce.runtime.launch.SecretsOptions;
 import io.bounce.runtime.launch.TlsOptions;
 import io.bounce.runtime.limits.AddressBudget;
 import io.bounce.runtime.limits.ConnectionLimits;
@@ -48,12 +49,8 @@ public final class ControlPlaneConfig
     @Mixin
     TlsOptions tls;
 
-    @Option(names = "--secrets-key-file", paramLabel = "FILE",
-        description = "Key-encryption key (32 bytes, base64; mode 0600) that seals certificates' private keys in the store. Keep " +
-            "it apart from the data dir: a stolen database alone then reveals no key. Without it, certificate uploads are refused.")
-    Path secretsKeyFile;
-
-    private SecretBox secrets;
+    @Mixin
+    SecretsOptions secrets;
 
     @Option(names = "--development-ca", paramLabel = "DIR", description = "Development only (bounce up): issue every domain a " +
         "certificate from the local CA in DIR (made there if absent), sent to the edges as an upload is. Needs --secrets-key-file.")
@@ -207,17 +204,7 @@ public final class ControlPlaneConfig
         requireRange("--port", port, 0, 65535);
         requireRange("--admin-port", adminPort, 0, 65535);
         tls.conclude();
-        if (secretsKeyFile != null)
-        {
-            try
-            {
-                secrets = SecretBox.fromKeyFile(secretsKeyFile);
-            }
-            catch (final IOException ex)
-            {
-                throw new IllegalArgumentException("--secrets-key-file: " + ex.getMessage());
-            }
-        }
+        secrets.conclude();
         final String domainProblem = LinkRules.checkDomain(defaultDomain);
         if (domainProblem != null)
         {
@@ -261,7 +248,7 @@ public final class ControlPlaneConfig
         requireRange("--log-retention-records", logRetentionRecords, 1, Long.MAX_VALUE / 2);
         requireRange("--log-compaction-interval-ms", logCompactionIntervalMs, 10, Duration.ofDays(1).toMillis());
         requireRange("--ticket-key-rotation-ms", ticketKeyRotationMs, 60_000, Duration.ofDays(7).toMillis());
-        if (developmentCa != null && secretsKeyFile == null)
+        if (developmentCa != null && secrets.secrets() == null)
         {
             throw new IllegalArgumentException("--development-ca needs --secrets-key-file: the certificates' keys are stored sealed");
         }
@@ -471,7 +458,7 @@ public final class ControlPlaneConfig
     /** @return the key-encryption key read from {@code --secrets-key-file}, or null without one. */
     public SecretBox secrets()
     {
-        return secrets;
+        return secrets.secrets();
     }
 
     /** The API port's certificate, when it serves HTTPS. */

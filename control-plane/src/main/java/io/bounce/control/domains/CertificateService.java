@@ -87,7 +87,7 @@ public final class CertificateService
         }
         catch (final ServerCertificate.Refused ex)
         {
-            throw refused("certificate-" + ex.reason(), ex.getMessage());
+            throw Problem.unprocessable("certificate-" + ex.reason(), ex.getMessage());
         }
         return store(who, domain, certificate, chainPem);
     }
@@ -124,21 +124,23 @@ public final class CertificateService
     {
         if (!certificate.covers(domain))
         {
-            throw refused("certificate-name-mismatch", "the certificate's names " + certificate.names() + " do not cover " + domain);
+            throw Problem.unprocessable("certificate-name-mismatch",
+                "the certificate's names " + certificate.names() + " do not cover " + domain);
         }
         final Instant now = Instant.ofEpochMilli(clock.time());
         if (certificate.expiredAt(now))
         {
-            throw refused("certificate-expired", "the certificate expired at " + certificate.notAfter());
+            throw Problem.unprocessable("certificate-expired", "the certificate expired at " + certificate.notAfter());
         }
         if (now.isBefore(certificate.leaf().getNotBefore().toInstant()))
         {
-            throw refused("certificate-not-yet-valid", "the certificate is valid from " + certificate.leaf().getNotBefore().toInstant());
+            throw Problem.unprocessable("certificate-not-yet-valid",
+                "the certificate is valid from " + certificate.leaf().getNotBefore().toInstant());
         }
         final String chain = chainPem.strip() + "\n";
         if (chain.length() > CertificateRecord.MAX_CHAIN_BYTES)
         {
-            throw refused("certificate-chain-too-long", "the chain is " + chain.length() + " bytes of PEM; at most " +
+            throw Problem.unprocessable("certificate-chain-too-long", "the chain is " + chain.length() + " bytes of PEM; at most " +
                 CertificateRecord.MAX_CHAIN_BYTES + " travel to the edges (leave the root out: clients have it)");
         }
         final byte[] sealed = secrets.seal(certificate.key().getEncoded(),
@@ -193,8 +195,4 @@ public final class CertificateService
             uploadedAt);
     }
 
-    private static Problem refused(final String rule, final String detail)
-    {
-        return new Problem(422, rule, "Unprocessable content", detail);
-    }
 }

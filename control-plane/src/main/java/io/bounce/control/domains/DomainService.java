@@ -128,7 +128,8 @@ public final class DomainService
     {
         if (change.hstsMaxAge() != null && (change.hstsMaxAge() < 0 || change.hstsMaxAge() > DomainPolicy.MAX_HSTS_MAX_AGE_SECONDS))
         {
-            throw unprocessable("hsts-max-age", "hstsMaxAge must be 0 to " + DomainPolicy.MAX_HSTS_MAX_AGE_SECONDS + " seconds (two years)");
+            throw Problem.unprocessable("hsts-max-age",
+                "hstsMaxAge must be 0 to " + DomainPolicy.MAX_HSTS_MAX_AGE_SECONDS + " seconds (two years)");
         }
         return store.writer().submit(txn ->
         {
@@ -146,7 +147,8 @@ public final class DomainService
             if (next.hstsPreload() && (!next.httpsOnly() || !next.hstsIncludeSubDomains() ||
                 next.hstsMaxAgeSeconds() < DomainPolicy.DEFAULT_HSTS_MAX_AGE_SECONDS))
             {
-                throw unprocessable("hsts-preload", "hstsPreload needs httpsOnly, hstsIncludeSubDomains and an hstsMaxAge of at least " +
+                throw Problem.unprocessable("hsts-preload",
+                    "hstsPreload needs httpsOnly, hstsIncludeSubDomains and an hstsMaxAge of at least " +
                     DomainPolicy.DEFAULT_HSTS_MAX_AGE_SECONDS + " (what the HSTS preload list requires)");
             }
             TlsQueries.setPolicy(txn.connection(), next);
@@ -166,10 +168,6 @@ public final class DomainService
             policy.hstsPreload(), policy.defaultCertificate());
     }
 
-    private static Problem unprocessable(final String rule, final String detail)
-    {
-        return new Problem(422, rule, "Unprocessable content", detail);
-    }
 
     /**
      * Add a branded domain.

@@ -2,11 +2,11 @@ package io.bounce.edge.http;
 
 import static io.bounce.runtime.launch.RoleLauncher.requireRange;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 import io.bounce.runtime.files.SecretBox;
+import io.bounce.runtime.launch.SecretsOptions;
 import io.bounce.runtime.launch.TlsOptions;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -37,13 +37,9 @@ public final class HttpsOptions
             "open; mode 0600), so a client resumes its TLS session on whichever edge anycast sends it to. Read again when " +
             "it changes. Default: each edge's own random keys.")
     Path tlsTicketKeys;
-    @Option(names = "--secrets-key-file", paramLabel = "FILE",
-        description = "The fleet's key-encryption key: the control plane's --secrets-key-file (mode 0600). Opens, in memory, " +
-            "the certificates' keys and the ticket keys that come sealed through the change log (they stay sealed in the data " +
-            "dir). With it the HTTPS port listens even without --tls-cert. Without it the edge serves only --tls-cert and --tls-dir.")
-    Path secretsKeyFile;
-
-    private SecretBox secrets;
+    /** With it the HTTPS port listens even without --tls-cert: the change log brings the certificates. */
+    @Mixin
+    SecretsOptions secrets;
 
     /** Validate; throws {@link IllegalArgumentException} naming the first bad option. */
     public void conclude()
@@ -54,23 +50,13 @@ public final class HttpsOptions
         {
             throw new IllegalArgumentException("--tls-dir: " + tlsDir + " is not a directory");
         }
-        if (secretsKeyFile != null)
-        {
-            try
-            {
-                secrets = SecretBox.fromKeyFile(secretsKeyFile);
-            }
-            catch (final IOException ex)
-            {
-                throw new IllegalArgumentException("--secrets-key-file: " + ex.getMessage());
-            }
-        }
+        secrets.conclude();
     }
 
     /** @return the key-encryption key read from {@code --secrets-key-file}, or null without one. */
     public SecretBox secrets()
     {
-        return secrets;
+        return secrets.secrets();
     }
 
     /** The default certificate and the TLS engine. */
@@ -82,7 +68,7 @@ public final class HttpsOptions
     /** @return the HTTPS port, or -1 when the edge has no certificate to serve nor a key to open the change log's. */
     public int port()
     {
-        return tls.enabled() || tlsDir != null || secretsKeyFile != null ? httpsPort : -1;
+        return tls.enabled() || tlsDir != null || secrets.secrets() != null ? httpsPort : -1;
     }
 
     /** @return the port a plain-HTTP request on an HTTPS-only domain is sent to (omitted from the URL when 443). */

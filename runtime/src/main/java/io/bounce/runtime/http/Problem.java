@@ -106,6 +106,12 @@ public final class Problem extends RuntimeException
         return new Problem(409, rule, "Conflict", detail);
     }
 
+    /** 422: well-formed, but breaks a rule of what it describes. */
+    public static Problem unprocessable(final String rule, final String detail)
+    {
+        return new Problem(422, rule, "Unprocessable content", detail);
+    }
+
     /** 405 naming the methods the resource takes (the {@code Allow} header). */
     public static Problem methodNotAllowed(final String method, final String allowed)
     {
