@@ -82,7 +82,8 @@ class TlsChangeLogSystemTest
                 .startsWith("HTTP/1.1 302"));
 
             // Renewed: the next handshake gets the new one; no restart.
-            final String renewedSerial = upload(cp, ca.issue(List.of(DOMAIN), "EC", Duration.ofDays(90)));
+            final DevelopmentCa.Issued renewed = ca.issue(List.of(DOMAIN), "EC", Duration.ofDays(90));
+            final String renewedSerial = upload(cp, renewed);
             Stack.await("edge a serves the renewed certificate", 20_000, () -> renewedSerial.equals(serialOrNull(ca, portA)));
 
             // HTTPS only: plain HTTP gets a 308 to the same path and query on https://, HTTPS gets HSTS; other domains as before.
@@ -117,9 +118,25 @@ class TlsChangeLogSystemTest
             assertTrue(openssl(ca, portB, "-sess_in", session).contains("Reused, TLSv1.3"),
                 "a ticket sealed by edge a opens on edge b: the fleet's keys came through the log");
 
-            // Nothing in an edge's data dir holds a private key in the clear.
-            final byte[] der = Base64.getDecoder().decode(first.keyPem().replaceAll("-----[A-Z ]+-----|\\s", ""));
-            for (final Path edgeDir : List.of(dir.resolve("a"), dir.resolve("b")))
+            // An edge without the fleet's key keeps the sealed records, serves its own certificate, and counts each
+            // record it cannot open once (the certificate and the ticket keys), however often it publishes.
+            DevelopmentCa.write(dir.resolve("own"), "own", ca.issue(List.of("own.example"), "EC", Duration.ofDays(30)));
+            try (EdgeNode keyless = Stack.edge(dir.resolve("c"), Stack.base(cp), cp.replicationToken(), SystemEpochClock.INSTANCE,
+                "--https-port", "0", "--tls-cert", dir.resolve("own/own.pem").toString(), "--tls-key", dir.resolve("own/own.key").toString()))
+            {
+                Stack.await("edge c has the domain's policy", 20_000, () -> plain(keyless,
+                    "GET /spring HTTP/1.1\r\nHost: " + DOMAIN + "\r\nConnection: close\r\n\r\n").startsWith("HTTP/1.1 308"));
+                Stack.api(cp, "PATCH", "/api/v1/domains/" + DOMAIN, "{\"hstsMaxAge\":900}"); // a TLS change: another publish
+                final ControlPlaneNode centre = cp;
+                Stack.await("edge c has the later policy", 20_000, () -> keyless.replica().appliedSequence() == centre.changeLogHead());
+                assertEquals(2, Stack.sample(Stack.metrics(keyless), "bounce_edge_tls_records_unusable_total{reason=\"no_secrets_key\"}"));
+                assertTrue(Files.exists(dir.resolve("c/tls/cert." + DOMAIN + ".ec.rec")));
+            }
+
+            // Nothing in an edge's data dir holds a private key in the clear: not the one it serves now (whose record
+            // it holds), nor the one before.
+            assertTrue(Files.exists(dir.resolve("a/tls/cert." + DOMAIN + ".ec.rec")), "the edge keeps the certificate's record");
+            for (final Path edgeDir : List.of(dir.resolve("a"), dir.resolve("b"), dir.resolve("c")))
             {
                 try (Stream<Path> files = Files.walk(edgeDir))
                 {
@@ -127,13 +144,19 @@ class TlsChangeLogSystemTest
                     {
                         final byte[] bytes = Files.readAllBytes(file);
                         assertFalse(new String(bytes, StandardCharsets.ISO_8859_1).contains("PRIVATE KEY"), file.toString());
-                        assertFalse(Bytes.contains(bytes, java.util.Arrays.copyOfRange(der, der.length - 32, der.length)), file + " holds key bytes");
+                        for (final DevelopmentCa.Issued issued : List.of(first, renewed))
+                        {
+                            final byte[] der = Base64.getDecoder().decode(issued.keyPem().replaceAll("-----[A-Z ]+-----|\\s", ""));
+                            assertFalse(Bytes.contains(bytes, java.util.Arrays.copyOfRange(der, der.length - 32, der.length)),
+                                file + " holds key bytes");
+                        }
                     }
                 }
             }
-            assertTrue(Files.exists(dir.resolve("a/tls/cert." + DOMAIN + ".ec.rec")));
 
             // The centre goes away; edge a restarts and serves the certificate and the policy from its own data dir.
+            final long head = cp.changeLogHead();
+            Stack.await("edge a has every change", 20_000, () -> edgeA.replica().appliedSequence() == head);
             cp.close();
             cp = null;
             a.close();
@@ -142,7 +165,7 @@ class TlsChangeLogSystemTest
             assertEquals(renewedSerial, serialOrNull(ca, restarted));
             assertTrue(plain(a, "GET /spring HTTP/1.1\r\nHost: " + DOMAIN + "\r\nConnection: close\r\n\r\n").startsWith("HTTP/1.1 308"));
             assertTrue(answer(ca, restarted, "GET /spring HTTP/1.1\r\nHost: " + DOMAIN + "\r\nConnection: close\r\n\r\n")
-                .contains("Strict-Transport-Security: max-age=600"));
+                .contains("Strict-Transport-Security: max-age=900"), "the policy as last changed, from the edge's own disk");
         }
         finally
         {

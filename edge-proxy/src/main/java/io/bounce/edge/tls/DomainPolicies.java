@@ -40,7 +40,7 @@ public final class DomainPolicies
         {
             return EMPTY;
         }
-        final int capacity = Integer.highestOneBit(Math.max(2, count) * 2 - 1) << 1;
+        final int capacity = Integer.highestOneBit(count * 2 - 1) << 1; // a power of two, at most half full
         final byte[][] domains = new byte[capacity][];
         final byte[][] lines = new byte[capacity][];
         final AsciiString[] values = new AsciiString[capacity];

@@ -66,7 +66,7 @@ public final class TlsReplica
     private final boolean ownDefault;
     private final boolean ownTicketKeys;
     private final Map<String, TlsRecord> records = new HashMap<>();
-    /** Certificates opened before, by record key: a key is opened once, not at every publish. */
+    /** Certificates opened before (or that failed to open: null), by record key: each version is opened once, not at every publish. */
     private final Map<String, Opened> opened = new HashMap<>();
     private final AtomicLongArray unusable = new AtomicLongArray(Unusable.values().length);
     private volatile DomainPolicies policies = DomainPolicies.EMPTY;
@@ -74,6 +74,8 @@ public final class TlsReplica
     private volatile long skipped;
     private boolean dirty = true;
     private boolean warnedNoSecrets;
+    /** The sequence of the ticket keys last handed over (or found unusable). */
+    private long ticketKeysTried = -1;
 
     private record Opened(String fingerprint, long sequence, ServerCertificate certificate)
     {
@@ -237,25 +239,30 @@ public final class TlsReplica
         }
         policies = DomainPolicies.of(domainPolicies);
         counts = new int[] {domainPolicies.size(), certificates.size(), ticketKeys == null ? 0 : ticketKeys.keys().size()};
-        if (tls == null || (certificates.isEmpty() && ticketKeys == null))
-        {
-            return;
-        }
-        if (secrets == null)
-        {
-            unusable.addAndGet(Unusable.NO_SECRETS_KEY.ordinal(), certificates.size() + (ticketKeys == null ? 0 : 1));
-            if (!warnedNoSecrets)
-            {
-                warnedNoSecrets = true;
-                LOG.warn("TLS: the change log brings {} certificates and ticket keys, sealed; without --secrets-key-file (the " +
-                    "control plane's key) this edge cannot open them and serves only --tls-cert and --tls-dir", certificates.size());
-            }
-            return;
-        }
         publishCertificates(certificates, domainPolicies);
-        if (ticketKeys != null && !ownTicketKeys)
+        if (ticketKeys != null && !ownTicketKeys && ticketKeys.sequence() != ticketKeysTried)
         {
-            publishTicketKeys(ticketKeys);
+            ticketKeysTried = ticketKeys.sequence(); // tried once a version: a failure is counted and logged once
+            if (secrets == null)
+            {
+                cannotOpen();
+            }
+            else
+            {
+                publishTicketKeys(ticketKeys);
+            }
+        }
+    }
+
+    /** A sealed record this edge cannot open: it has no --secrets-key-file (counted, warned about once). */
+    private void cannotOpen()
+    {
+        unusable.incrementAndGet(Unusable.NO_SECRETS_KEY.ordinal());
+        if (!warnedNoSecrets)
+        {
+            warnedNoSecrets = true;
+            LOG.warn("TLS: the change log brings certificates and ticket keys, sealed; without --secrets-key-file (the control " +
+                "plane's key) this edge cannot open them and serves only --tls-cert and --tls-dir");
         }
     }
 
@@ -274,6 +281,10 @@ public final class TlsReplica
             }
         }
         opened.keySet().retainAll(certificates.stream().map(CertificateRecord::key).toList());
+        if (tls == null)
+        {
+            return; // no HTTPS port (and so no key to open them with): kept, counted, not served
+        }
         try
         {
             tls.replace(SOURCE, serving);
@@ -295,13 +306,22 @@ public final class TlsReplica
         }
     }
 
-    /** @return the record's certificate with its key opened, or null (counted) when it cannot be. */
+    /**
+     * @return the record's certificate with its key opened, or null when it cannot be. Each version of a record is
+     *         opened once: the next publish reuses the certificate, or the failure, which was counted and logged once.
+     */
     private ServerCertificate open(final CertificateRecord record)
     {
         final Opened before = opened.get(record.key());
         if (before != null && before.fingerprint().equals(record.fingerprint()) && before.sequence() == record.sequence())
         {
             return before.certificate();
+        }
+        opened.put(record.key(), new Opened(record.fingerprint(), record.sequence(), null));
+        if (secrets == null)
+        {
+            cannotOpen();
+            return null;
         }
         byte[] pkcs8 = null;
         try
