@@ -74,7 +74,7 @@ public final class DomainService
                     txn.append(logged);
                 }
             }
-            for (final CertificateQueries.Row row : CertificateQueries.all(txn.connection(), true))
+            for (final CertificateQueries.Row row : CertificateQueries.unlogged(txn.connection()))
             {
                 CertificateQueries.setSeq(txn.connection(), row.domain(), row.keyType(), txn.nextSequence());
                 txn.append(new CertificateQueries.Row(row.domain(), row.keyType(), row.chainPem(), row.sealedKey(), row.fingerprint(),

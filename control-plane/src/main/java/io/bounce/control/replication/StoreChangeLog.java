@@ -12,6 +12,7 @@ import io.bounce.replication.link.LinkCodec;
 import io.bounce.replication.log.ChangeLogSource;
 import io.bounce.replication.log.LogHead;
 import io.bounce.replication.log.ReplicationFormat;
+import io.bounce.replication.tls.CertificateRecord;
 import io.bounce.replication.tls.TicketKeys;
 import io.bounce.replication.tls.TlsCodec;
 import io.bounce.replication.tls.TlsRecord;
@@ -71,9 +72,8 @@ public final class StoreChangeLog implements ChangeLogSource
         /**
          * One read transaction: the head and every link row as of the same moment (WAL snapshot
          * isolation), tombstones included so a new edge answers 410 for deleted codes as old ones do,
-         * then the domains' policies, the certificates and the ticket keys that changes have carried.
-         * Link rows stream out one at a time; the table is never held in memory (the TLS records are: a
-         * certificate per domain and key type).
+         * then the domains' policies and the ticket keys, then the certificates, as changes last carried them.
+         * Link and certificate rows stream out one at a time; neither table is ever held in memory.
          */
         @Override
         public void snapshot(final SnapshotSink sink) throws Exception
@@ -83,25 +83,23 @@ public final class StoreChangeLog implements ChangeLogSource
             {
                 final long sequence = Queries.changeLogHead(connection);
                 final long committedAt = Queries.changeCommittedAt(connection, sequence);
-                final List<TlsRecord> tls = new ArrayList<>(TlsQueries.policies(connection, true));
-                for (final CertificateQueries.Row row : CertificateQueries.all(connection, false))
-                {
-                    if (row.seq() > 0)
-                    {
-                        tls.add(row.toRecord());
-                    }
-                }
+                final List<TlsRecord> small = new ArrayList<>(TlsQueries.policies(connection, true));
                 final TicketKeys keys = TlsQueries.ticketKeys(connection);
                 if (keys != null)
                 {
-                    tls.add(keys);
+                    small.add(keys);
                 }
-                sink.begin(sequence, committedAt, Queries.countLinks(connection) + tls.size());
+                sink.begin(sequence, committedAt, Queries.countLinks(connection) + small.size() + CertificateQueries.countLogged(connection));
                 Queries.scanLinks(connection, row -> sink.record(row.seq, ReplicationFormat.TYPE_RECORD, LinkCodec.encode(row.toRecord())));
-                for (final TlsRecord record : tls)
+                for (final TlsRecord record : small)
                 {
                     sink.record(record.sequence(), record.frameType(), TlsCodec.encode(record));
                 }
+                CertificateQueries.scanLogged(connection, row ->
+                {
+                    final CertificateRecord record = row.toRecord();
+                    sink.record(record.sequence(), record.frameType(), TlsCodec.encode(record));
+                });
             }
             finally
             {

@@ -64,10 +64,39 @@ public final class CertificateQueries
         return rows(ps);
     }
 
-    /** @return every certificate, or with {@code unlogged} only those no change has carried yet (stored before version 2). */
-    public static List<Row> all(final Connection c, final boolean unlogged) throws SQLException
+    /** @return the certificates no change has carried yet (stored before the change log carried them). */
+    public static List<Row> unlogged(final Connection c) throws SQLException
     {
-        return rows(Queries.prepare(c, COLUMNS + (unlogged ? " WHERE seq = 0" : "") + " ORDER BY domain, key_type"));
+        return rows(Queries.prepare(c, COLUMNS + " WHERE seq = 0 ORDER BY domain, key_type"));
+    }
+
+    /** Receives certificates one at a time. */
+    @FunctionalInterface
+    public interface RowSink
+    {
+        void accept(Row row) throws java.io.IOException;
+    }
+
+    /** @return how many certificates a change has carried: what a snapshot sends. */
+    public static long countLogged(final Connection c) throws SQLException
+    {
+        try (ResultSet rs = Queries.prepare(c, "SELECT COUNT(*) FROM certificates WHERE seq > 0").executeQuery())
+        {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** Deliver the certificates a change has carried, one row at a time (a snapshot never holds them all). */
+    public static void scanLogged(final Connection c, final RowSink sink) throws SQLException, java.io.IOException
+    {
+        try (ResultSet rs = Queries.prepare(c, COLUMNS + " WHERE seq > 0 ORDER BY domain, key_type").executeQuery())
+        {
+            while (rs.next())
+            {
+                sink.accept(row(rs));
+            }
+        }
     }
 
     /** Set the sequence of the change that carries the domain's certificate of {@code keyType}. */
@@ -87,10 +116,15 @@ public final class CertificateQueries
             final List<Row> rows = new ArrayList<>();
             while (rs.next())
             {
-                rows.add(new Row(rs.getString(1), rs.getString(2), rs.getString(3), rs.getBytes(4), rs.getString(5), rs.getLong(6),
-                    rs.getLong(7), rs.getLong(8)));
+                rows.add(row(rs));
             }
             return rows;
         }
+    }
+
+    private static Row row(final ResultSet rs) throws SQLException
+    {
+        return new Row(rs.getString(1), rs.getString(2), rs.getString(3), rs.getBytes(4), rs.getString(5), rs.getLong(6), rs.getLong(7),
+            rs.getLong(8));
     }
 }
