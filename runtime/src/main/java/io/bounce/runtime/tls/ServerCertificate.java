@@ -92,10 +92,12 @@ public record ServerCertificate(List<X509Certificate> chain, PrivateKey key, Lis
     }
 
     /**
-     * Check a chain against its private key given as PKCS#8 bytes (a key that travelled sealed and was opened
-     * in memory), as {@link #parse} does.
+     * A chain and its private key as PKCS#8 bytes that were checked together before they were sealed (the control
+     * plane checks every upload with {@link #parse}) and opened in memory here. The seal is authenticated and bound
+     * to the leaf's fingerprint, which the caller compares, so the pair is not signed and verified again: that cost
+     * 3 ms a certificate, 30 s for an edge starting with 10,000 domains. Only the key's algorithm is checked.
      *
-     * @throws Refused if the chain does not parse, the key does not parse or is not the leaf's.
+     * @throws Refused if the chain does not parse, the key does not parse or is of another algorithm than the leaf's.
      */
     public static ServerCertificate fromPkcs8(final String chainPem, final byte[] pkcs8) throws Refused
     {
@@ -114,9 +116,10 @@ public record ServerCertificate(List<X509Certificate> chain, PrivateKey key, Lis
             throw new Refused("the private key is not PKCS#8"); // never the parser's message: it may quote the key's bytes
         }
         final X509Certificate leaf = chain.get(0);
-        if (!matches(key, leaf.getPublicKey()))
+        if (!sameAlgorithm(key, leaf.getPublicKey()))
         {
-            throw new Refused("key-mismatch", "the private key is not the certificate's: it does not match the leaf's public key");
+            throw new Refused("key-mismatch", "the private key is not the certificate's: " + key.getAlgorithm() + " against " +
+                leaf.getPublicKey().getAlgorithm());
         }
         return new ServerCertificate(List.copyOf(chain), key, dnsNames(leaf), leaf.getNotAfter().toInstant(), fingerprint(leaf));
     }
@@ -242,11 +245,16 @@ public record ServerCertificate(List<X509Certificate> chain, PrivateKey key, Lis
         throw new Refused("no private key found: expected a PEM private key (PKCS#8, PKCS#1 or SEC1), not encrypted");
     }
 
+    private static boolean sameAlgorithm(final PrivateKey key, final PublicKey publicKey)
+    {
+        return key.getAlgorithm().equals(publicKey.getAlgorithm()) ||
+            key.getAlgorithm().startsWith("EC") && publicKey.getAlgorithm().startsWith("EC");
+    }
+
     /** Sign a random challenge with the key and verify it with the certificate's public key. */
     private static boolean matches(final PrivateKey key, final PublicKey publicKey)
     {
-        if (!key.getAlgorithm().equals(publicKey.getAlgorithm()) &&
-            !(key.getAlgorithm().startsWith("EC") && publicKey.getAlgorithm().startsWith("EC")))
+        if (!sameAlgorithm(key, publicKey))
         {
             return false;
         }
