@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -90,6 +91,13 @@ public final class CertificateDirectory implements Agent
             if (!listing.containsKey(name + ".key"))
             {
                 refuse(file, "no " + name + ".key beside it", read);
+                continue;
+            }
+            final ServerCertificate unchanged = good.get(file);
+            if (unchanged != null && Objects.equals(listing.get(file), seen.get(file)) &&
+                Objects.equals(listing.get(name + ".key"), seen.get(name + ".key")))
+            {
+                read.put(file, unchanged); // neither file changed: not parsed and checked again
                 continue;
             }
             try
