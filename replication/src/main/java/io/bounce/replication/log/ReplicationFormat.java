@@ -35,11 +35,13 @@ import io.bounce.replication.tls.TlsCodec;
  *                    payload = the LinkCodec record, whose own sequence equals the frame's
  *  type 2 HEARTBEAT  sequence = the leader's head, time = the head's commit time, no payload
  *  type 3 END        (snapshot only) sequence = S, time = S's commit time, payload = record count (i64)
- *  type 4 DOMAIN_POLICY, 5 CERTIFICATE, 6 TICKET_KEYS (version 2): like RECORD, payload = a TlsCodec record
+ *  type 4 DOMAIN_POLICY, 5 CERTIFICATE, 6 TICKET_KEYS (version 2), 7 ACME_CHALLENGE (version 3):
+ *                    like RECORD, payload = a TlsCodec record
  * </pre>
  *
- * Version 2 adds frame types 4 to 6 and frames up to {@link #MAX_PAYLOAD} bytes of payload; nothing else
- * changed, so this build reads version 1 streams too (an older leader's) and writes version 2.
+ * Version 2 adds frame types 4 to 6 and frames up to {@link #MAX_PAYLOAD} bytes of payload. Version 3 adds
+ * frame type 7 and the domain policy's {@code removed} flag. Nothing else changed, so this build reads
+ * versions 1 and 2 too (an older leader's) and writes version 3.
  *
  * A reader that meets a version or kind it does not know refuses the stream; one that meets a frame
  * type it does not know, a length out of range or a checksum that does not match stops reading and
@@ -48,7 +50,7 @@ import io.bounce.replication.tls.TlsCodec;
 public final class ReplicationFormat
 {
     public static final int MAGIC = 'B' | 'N' << 8 | 'C' << 16 | 'R' << 24;
-    public static final byte VERSION = 2;
+    public static final byte VERSION = 3;
     /** The oldest version this build still reads. */
     public static final byte OLDEST_READABLE_VERSION = 1;
     public static final String PATH_SNAPSHOT = "/replication/v1/snapshot";
@@ -67,6 +69,7 @@ public final class ReplicationFormat
     public static final byte TYPE_DOMAIN_POLICY = 4;
     public static final byte TYPE_CERTIFICATE = 5;
     public static final byte TYPE_TICKET_KEYS = 6;
+    public static final byte TYPE_ACME_CHALLENGE = 7;
 
     public static final int STREAM_HEADER_LENGTH = 16;
     public static final int FRAME_HEADER_LENGTH = 24;
@@ -94,7 +97,7 @@ public final class ReplicationFormat
     /** @return true for the frame types that carry a change: a link or a TLS record. */
     public static boolean isChange(final byte type)
     {
-        return type == TYPE_RECORD || (type >= TYPE_DOMAIN_POLICY && type <= TYPE_TICKET_KEYS);
+        return type == TYPE_RECORD || (type >= TYPE_DOMAIN_POLICY && type <= TYPE_ACME_CHALLENGE);
     }
 
     /** @return bytes one frame takes on the wire. */
@@ -222,7 +225,7 @@ public final class ReplicationFormat
                 throw new ProtocolException(ProtocolException.Reason.CHECKSUM, "frame checksum mismatch at sequence " + sequence());
             }
             final byte type = type();
-            if (type < TYPE_RECORD || type > TYPE_TICKET_KEYS)
+            if (type < TYPE_RECORD || type > TYPE_ACME_CHALLENGE)
             {
                 throw new ProtocolException(ProtocolException.Reason.FORMAT, "unknown frame type " + type);
             }

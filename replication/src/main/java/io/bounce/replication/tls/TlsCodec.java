@@ -13,7 +13,7 @@ import io.bounce.replication.log.ReplicationFormat;
 
 /**
  * The binary form of {@link TlsRecord}s: what the change log carries in frames of types
- * {@value ReplicationFormat#TYPE_DOMAIN_POLICY} to {@value ReplicationFormat#TYPE_TICKET_KEYS}, and what an
+ * {@value ReplicationFormat#TYPE_DOMAIN_POLICY} to {@value ReplicationFormat#TYPE_ACME_CHALLENGE}, and what an
  * edge keeps in its data directory. Little-endian; each starts with a version byte (1, the only one) and
  * the record's sequence.
  *
@@ -23,7 +23,7 @@ import io.bounce.replication.log.ReplicationFormat;
  *  +--------+--------+----------+----------------+-----------------------+------------+---------+
  *  |version | flags  | reserved | sequence (i64) | HSTS max-age s (i64)  | domainLen  | domain  |
  *  +--------+--------+----------+----------------+-----------------------+------------+---------+
- *  flags: 1 httpsOnly, 2 includeSubDomains, 4 preload, 8 defaultCertificate
+ *  flags: 1 httpsOnly, 2 includeSubDomains, 4 preload, 8 defaultCertificate, 16 removed (change-log version 3)
  *
  * Certificate (frame type 5)
  *  0        1          4                12                 20          22          23       24          28          30
@@ -37,6 +37,13 @@ import io.bounce.replication.log.ReplicationFormat;
  *  +--------+--------+----------+----------------+---- count times: id (i64), sealedLen (u16), sealed key
  *  |version | count  | reserved | sequence (i64) |
  *  +--------+--------+----------+----------------+
+ *
+ * ACME challenge (frame type 7, change-log version 3)
+ *  0        1          4                12                   20          22         23         24                26
+ *  +--------+----------+----------------+--------------------+-----------+----------+----------+----------------+
+ *  |version | reserved | sequence (i64) | expires at ms (i64)| domainLen | tokenLen | reserved | keyAuthLen u16 |
+ *  +--------+----------+----------------+--------------------+-----------+----------+----------+----------------+
+ *  26: domain, token, key authorization (ASCII); an empty token withdraws the domain's challenge
  * </pre>
  *
  * A reader refuses (with {@link IllegalArgumentException}) a version it does not know, a length out of
@@ -50,6 +57,7 @@ public final class TlsCodec
     static final int FLAG_INCLUDE_SUBDOMAINS = 2;
     static final int FLAG_PRELOAD = 4;
     static final int FLAG_DEFAULT_CERTIFICATE = 8;
+    static final int FLAG_REMOVED = 16;
 
     /** The largest encoding of any record: what sizes the change log's frames. */
     public static final int MAX_ENCODED_LENGTH = 30 + LinkRules.MAX_DOMAIN_LENGTH + 16 + 64 +
@@ -68,6 +76,10 @@ public final class TlsCodec
         if (record instanceof CertificateRecord)
         {
             return encodeCertificate((CertificateRecord)record);
+        }
+        if (record instanceof AcmeChallenge)
+        {
+            return encodeChallenge((AcmeChallenge)record);
         }
         return encodeTicketKeys((TicketKeys)record);
     }
@@ -97,6 +109,9 @@ public final class TlsCodec
                 case ReplicationFormat.TYPE_TICKET_KEYS:
                     record = decodeTicketKeys(in);
                     break;
+                case ReplicationFormat.TYPE_ACME_CHALLENGE:
+                    record = decodeChallenge(in);
+                    break;
                 default:
                     throw new IllegalArgumentException("frame type " + frameType + " carries no TLS record");
             }
@@ -116,7 +131,8 @@ public final class TlsCodec
     {
         final byte[] domain = ascii(policy.domain());
         final int flags = (policy.httpsOnly() ? FLAG_HTTPS_ONLY : 0) | (policy.hstsIncludeSubDomains() ? FLAG_INCLUDE_SUBDOMAINS : 0) |
-            (policy.hstsPreload() ? FLAG_PRELOAD : 0) | (policy.defaultCertificate() ? FLAG_DEFAULT_CERTIFICATE : 0);
+            (policy.hstsPreload() ? FLAG_PRELOAD : 0) | (policy.defaultCertificate() ? FLAG_DEFAULT_CERTIFICATE : 0) |
+            (policy.removed() ? FLAG_REMOVED : 0);
         final ByteBuffer out = ByteBuffer.allocate(22 + domain.length).order(ByteOrder.LITTLE_ENDIAN);
         out.put(VERSION).put((byte)flags).putShort((short)0).putLong(policy.sequence()).putLong(policy.hstsMaxAgeSeconds())
             .putShort((short)domain.length).put(domain);
@@ -135,7 +151,7 @@ public final class TlsCodec
         }
         final String domain = domain(in, in.getShort() & 0xFFFF);
         return new DomainPolicy(sequence, domain, (flags & FLAG_HTTPS_ONLY) != 0, maxAge, (flags & FLAG_INCLUDE_SUBDOMAINS) != 0,
-            (flags & FLAG_PRELOAD) != 0, (flags & FLAG_DEFAULT_CERTIFICATE) != 0);
+            (flags & FLAG_PRELOAD) != 0, (flags & FLAG_DEFAULT_CERTIFICATE) != 0, (flags & FLAG_REMOVED) != 0);
     }
 
     private static byte[] encodeCertificate(final CertificateRecord certificate)
@@ -234,6 +250,38 @@ public final class TlsCodec
             keys.add(new TicketKeys.Key(id, sealed));
         }
         return new TicketKeys(sequence, keys);
+    }
+
+    private static byte[] encodeChallenge(final AcmeChallenge challenge)
+    {
+        final byte[] domain = ascii(challenge.domain());
+        final byte[] token = ascii(challenge.token());
+        final byte[] keyAuthorization = ascii(challenge.keyAuthorization());
+        final ByteBuffer out = ByteBuffer.allocate(26 + domain.length + token.length + keyAuthorization.length)
+            .order(ByteOrder.LITTLE_ENDIAN);
+        out.put(VERSION).put((byte)0).putShort((short)0).putLong(challenge.sequence()).putLong(challenge.expiresAtMs())
+            .putShort((short)domain.length).put((byte)token.length).put((byte)0).putShort((short)keyAuthorization.length)
+            .put(domain).put(token).put(keyAuthorization);
+        return out.array();
+    }
+
+    private static AcmeChallenge decodeChallenge(final ByteBuffer in)
+    {
+        in.get();
+        in.getShort();
+        final long sequence = in.getLong();
+        final long expiresAt = in.getLong();
+        final int domainLength = in.getShort() & 0xFFFF;
+        final int tokenLength = in.get() & 0xFF;
+        in.get();
+        final int keyAuthorizationLength = in.getShort() & 0xFFFF;
+        if (keyAuthorizationLength > AcmeChallenge.MAX_KEY_AUTHORIZATION_LENGTH)
+        {
+            throw new IllegalArgumentException("a key authorization of " + keyAuthorizationLength + " bytes");
+        }
+        final String domain = domain(in, domainLength);
+        final String token = ascii(in, tokenLength);
+        return new AcmeChallenge(sequence, domain, token, ascii(in, keyAuthorizationLength), expiresAt); // checks both
     }
 
     private static String domain(final ByteBuffer in, final int length)

@@ -6,7 +6,7 @@ package io.bounce.replication.tls;
  * each carries the sequence of the change that produced it, and applying one is idempotent: an edge keeps
  * the record of a key ({@link #key()}) with the highest sequence.
  */
-public sealed interface TlsRecord permits DomainPolicy, CertificateRecord, TicketKeys
+public sealed interface TlsRecord permits DomainPolicy, CertificateRecord, TicketKeys, AcmeChallenge
 {
     /** @return the change-log sequence that produced this record. */
     long sequence();
@@ -15,8 +15,8 @@ public sealed interface TlsRecord permits DomainPolicy, CertificateRecord, Ticke
     byte frameType();
 
     /**
-     * @return what a newer record of the same key replaces: {@code policy.DOMAIN}, {@code cert.DOMAIN.KEYTYPE} or
-     *         {@code ticket-keys}. Made of lower-case letters, digits, dots and hyphens only (a file name at the edge).
+     * @return what a newer record of the same key replaces: {@code policy.DOMAIN}, {@code cert.DOMAIN.KEYTYPE},
+     *         {@code acme.DOMAIN} or {@code ticket-keys}. Made of lower-case letters, digits, dots and hyphens only (a file name at the edge).
      */
     String key();
 }

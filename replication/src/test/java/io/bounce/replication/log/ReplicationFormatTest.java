@@ -97,19 +97,21 @@ class ReplicationFormatTest
     void shouldRefuseANewerVersionByName() throws IOException
     {
         final byte[] header = ReplicationFormat.streamHeader(ReplicationFormat.KIND_SNAPSHOT, 1);
-        header[4] = 3;
+        header[4] = 4;
         final ProtocolException ex = assertThrows(ProtocolException.class,
             () -> ReplicationFormat.readStreamHeader(new ByteArrayInputStream(header), ReplicationFormat.KIND_SNAPSHOT));
         assertEquals(ProtocolException.Reason.VERSION, ex.reason());
-        assertTrue(ex.getMessage().contains("version 3"), ex.getMessage());
+        assertTrue(ex.getMessage().contains("version 4"), ex.getMessage());
     }
 
     @Test
     void shouldStillReadAnOlderLeadersVersionOneStream() throws IOException
     {
         final byte[] header = ReplicationFormat.streamHeader(ReplicationFormat.KIND_LOG, 7);
-        assertEquals(2, header[4], "this build writes version 2");
+        assertEquals(3, header[4], "this build writes version 3");
         header[4] = 1;
+        assertEquals(7, ReplicationFormat.readStreamHeader(new ByteArrayInputStream(header), ReplicationFormat.KIND_LOG));
+        header[4] = 2;
         assertEquals(7, ReplicationFormat.readStreamHeader(new ByteArrayInputStream(header), ReplicationFormat.KIND_LOG));
     }
 

@@ -38,6 +38,25 @@ class TlsCodecTest
         assertEquals(15, keysBack.sequence());
         assertEquals(List.of(2L, 1L), keysBack.keys().stream().map(TicketKeys.Key::id).toList());
         assertArrayEquals(new byte[] {5}, keysBack.keys().get(1).sealed());
+
+        final AcmeChallenge challenge = new AcmeChallenge(16, "go.example.com", "tok-EN_1", "tok-EN_1.thumb_print-2", 99_000);
+        assertEquals(challenge, roundTrip(challenge));
+        assertTrue(challenge.liveAt(98_999));
+        assertFalse(challenge.liveAt(99_000));
+        final AcmeChallenge withdrawn = AcmeChallenge.withdrawn(17, "go.example.com");
+        assertEquals(withdrawn, roundTrip(withdrawn));
+        assertFalse(withdrawn.liveAt(0));
+        final DomainPolicy removal = DomainPolicy.removal(18, "go.example.com");
+        assertEquals(removal, roundTrip(removal));
+        assertTrue(((DomainPolicy)roundTrip(removal)).removed());
+    }
+
+    @Test
+    void shouldRefuseAChallengeThatIsNotBase64url()
+    {
+        assertThrows(IllegalArgumentException.class, () -> new AcmeChallenge(1, "a.to", "a/../b", "a/../b.x", 1));
+        assertThrows(IllegalArgumentException.class, () -> new AcmeChallenge(1, "a.to", "tok", "other.x", 1));
+        assertThrows(IllegalArgumentException.class, () -> new AcmeChallenge(1, "a.to", "tok", "tok.<script>", 1));
     }
 
     @Test
