@@ -72,6 +72,24 @@ final class Http1Answers
         out.writeBytes(CRLF);
     }
 
+    private static final byte[] ACME_ANSWER = ascii("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n" +
+        "Cache-Control: no-store\r\n");
+
+    /** An ACME HTTP-01 answer: the key authorization as the body (RFC 8555 section 8.3); no body for HEAD. */
+    static void acmeChallenge(final ByteBuf out, final byte[] keyAuthorization, final byte[] dateLine, final boolean keepAlive,
+        final boolean http11, final boolean head)
+    {
+        out.writeBytes(ACME_ANSWER);
+        out.writeBytes(dateLine);
+        out.writeCharSequence("Content-Length: " + keyAuthorization.length + "\r\n", java.nio.charset.StandardCharsets.US_ASCII);
+        writeConnection(out, keepAlive, http11);
+        out.writeBytes(CRLF);
+        if (!head)
+        {
+            out.writeBytes(keyAuthorization);
+        }
+    }
+
     /** One of the edge's pages, with the domain's HSTS line (or null); no body for HEAD. */
     static void error(final ByteBuf out, final ErrorPage page, final byte[] dateLine, final byte[] hstsLine, final boolean keepAlive,
         final boolean http11, final boolean head)

@@ -9,6 +9,7 @@ import io.bounce.edge.metrics.LoopStats;
 import io.bounce.edge.metrics.Rejection;
 import io.bounce.edge.metrics.ResponseStatus;
 import io.bounce.edge.replica.LinkReplica;
+import io.bounce.edge.tls.AcmeChallenges;
 import io.bounce.edge.tls.DomainPolicies;
 import io.bounce.edge.tls.TlsReplica;
 import io.bounce.replication.link.LinkCodec;
@@ -191,6 +192,12 @@ public final class Redirector
         final int codeStart = request.pathStart + 1;
         final int codeLength = request.pathEnd - codeStart;
         final int domainLength = keys.domain(in, request, loop.key);
+        final AcmeChallenges challenges = tlsRecords.challenges();
+        if (stream == null && !challenges.isEmpty() && AcmeChallenges.isChallengePath(in, request.pathStart, request.pathEnd))
+        {
+            answerAcmeChallenge(ctx, in, request, loop, challenges, domainLength, keepAlive, head, nowMs);
+            return !keepAlive; // before the HTTPS upgrade: a domain's first certificate is validated over plain HTTP
+        }
         final DomainPolicies policies = tlsRecords.policies();
         if (!policies.isEmpty())
         {
@@ -275,6 +282,25 @@ public final class Redirector
         loop.stats.recordRedirectLatency(System.nanoTime() - startNs);
         recordClick(in, request, loop, status, keyLength, nowMs, head);
         return !keepAlive;
+    }
+
+    /** ACME HTTP-01: the key authorization of a live challenge for this domain and token, or 404. Not a click. */
+    private void answerAcmeChallenge(final ChannelHandlerContext ctx, final ByteBuf in, final RequestHeadParser request, final Loop loop,
+        final AcmeChallenges challenges, final int domainLength, final boolean keepAlive, final boolean head, final long nowMs)
+    {
+        final int tokenStart = request.pathStart + AcmeChallenges.PATH_PREFIX.length();
+        final byte[] answer = challenges.answer(new String(loop.key, 0, domainLength, StandardCharsets.US_ASCII),
+            in.toString(tokenStart, request.pathEnd - tokenStart, StandardCharsets.US_ASCII), nowMs);
+        metrics.acmeChallenge(answer != null);
+        if (answer == null)
+        {
+            writeError(ctx, ErrorPage.NOT_FOUND, keepAlive, head, request.http11, nowMs, loop, null);
+            return;
+        }
+        final ByteBuf out = ctx.alloc().ioBuffer(192 + answer.length);
+        Http1Answers.acmeChallenge(out, answer, loop.date.line(nowMs), keepAlive, request.http11, head);
+        ctx.write(out, ctx.voidPromise());
+        loop.stats.countResponse(ResponseStatus.OK);
     }
 
     /**

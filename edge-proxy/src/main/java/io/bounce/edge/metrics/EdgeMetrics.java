@@ -32,6 +32,8 @@ public final class EdgeMetrics
     private final AtomicLong connectionsOpen = new AtomicLong();
     private final AtomicLong connectionsAccepted = new AtomicLong();
     private final AtomicLong httpsUpgrades = new AtomicLong();
+    private final AtomicLong acmeAnswered = new AtomicLong();
+    private final AtomicLong acmeUnknown = new AtomicLong();
     private final Histogram redirectLatency = new Histogram(LoopStats.MAX_TRACKED_NS, 3);
     private final com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
@@ -59,6 +61,12 @@ public final class EdgeMetrics
     public void httpsUpgrade()
     {
         httpsUpgrades.incrementAndGet();
+    }
+
+    /** An HTTP-01 request: answered with its key authorization, or 404 for a token no live challenge of that domain has. */
+    public void acmeChallenge(final boolean answered)
+    {
+        (answered ? acmeAnswered : acmeUnknown).incrementAndGet();
     }
 
     public void connectionClosed()
@@ -109,6 +117,10 @@ public final class EdgeMetrics
         Metrics.counter(registry, "bounce_edge_https_upgrades_total",
             "Plain-HTTP requests on HTTPS-only domains answered with a 308 to https:// (also in bounce_edge_responses_total).",
             httpsUpgrades::get);
+        Metrics.counter(registry, "bounce_edge_acme_challenges_answered_total",
+            "ACME HTTP-01 requests answered with a live challenge's key authorization.", acmeAnswered::get);
+        Metrics.counter(registry, "bounce_edge_acme_challenges_unknown_total",
+            "ACME HTTP-01 requests for a token no live challenge of that domain has (answered 404).", acmeUnknown::get);
         Metrics.gauge(registry, "bounce_edge_replica_entries", "Links held in the replica.", replica::linkCount);
         Metrics.gauge(registry, "bounce_edge_replica_file_bytes", "Disk space the replica file occupies.", replica::fileBytes);
         Metrics.gauge(registry, "bounce_edge_replica_applied_sequence", "Last change-log sequence applied to the replica.",

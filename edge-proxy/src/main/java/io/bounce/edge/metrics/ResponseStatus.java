@@ -3,6 +3,8 @@ package io.bounce.edge.metrics;
 /** Every status an edge answers with, as a metric label. */
 public enum ResponseStatus
 {
+    /** Only an ACME HTTP-01 answer: every other answer is a redirect or an error. */
+    OK(200),
     MOVED_PERMANENTLY(301),
     FOUND(302),
     TEMPORARY_REDIRECT(307),

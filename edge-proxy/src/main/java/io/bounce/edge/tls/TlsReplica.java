@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -12,11 +11,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.stream.Stream;
 
 import javax.net.ssl.SSLException;
 
 import io.bounce.replication.log.ReplicationFormat;
+import io.bounce.replication.tls.AcmeChallenge;
 import io.bounce.replication.tls.CertificateRecord;
 import io.bounce.replication.tls.DomainPolicy;
 import io.bounce.replication.tls.TicketKeys;
@@ -33,8 +32,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the change log says about TLS, kept by the edge: each domain's HTTPS policy, the certificates and the
- * fleet's session-ticket keys. Each record is a file in {@code <data-dir>/tls/} holding its bytes as they
+ * What the change log says about TLS, kept by the edge: each domain's HTTPS policy, the certificates, the
+ * fleet's session-ticket keys and the ACME challenges to answer. Each record is a file in {@code <data-dir>/tls/} holding its bytes as they
  * came (keys still sealed: a stolen data dir reveals none), written whole before the follower checkpoints
  * past it, so a restarted edge serves HTTPS from its own disk before it hears from the centre.
  *
@@ -48,9 +47,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class TlsReplica
 {
-    public static final String DIRECTORY = "tls";
-    static final String NEXT_DIRECTORY = "tls.next";
-    static final String OLD_DIRECTORY = "tls.old";
+    public static final String DIRECTORY = TlsDirectory.DIRECTORY;
     private static final String SOURCE = "change-log";
     private static final Logger LOG = LoggerFactory.getLogger(TlsReplica.class);
 
@@ -70,7 +67,8 @@ public final class TlsReplica
     private final Map<String, Opened> opened = new HashMap<>();
     private final AtomicLongArray unusable = new AtomicLongArray(Unusable.values().length);
     private volatile DomainPolicies policies = DomainPolicies.EMPTY;
-    private volatile int[] counts = new int[3];
+    private volatile AcmeChallenges challenges = AcmeChallenges.EMPTY;
+    private volatile int[] counts = new int[4];
     private volatile long skipped;
     private boolean dirty = true;
     private boolean warnedNoSecrets;
@@ -100,22 +98,10 @@ public final class TlsReplica
     /** Read what the data dir holds (finishing a snapshot swap a crash interrupted) and publish it. */
     public TlsReplica open() throws IOException
     {
-        final Path dir = dataDir.resolve(DIRECTORY);
-        final Path next = dataDir.resolve(NEXT_DIRECTORY);
-        if (!Files.isDirectory(dir) && Files.isDirectory(next) && Files.exists(next.resolve(COMMITTED)))
-        {
-            Files.move(next, dir, StandardCopyOption.ATOMIC_MOVE);
-        }
-        deleteTree(dataDir.resolve(OLD_DIRECTORY));
-        deleteTree(next);
-        Files.createDirectories(dir);
-        load(dir);
+        load(TlsDirectory.open(dataDir));
         publish();
         return this;
     }
-
-    /** Marks a snapshot's directory complete, so a crash between the two renames of a swap keeps it. */
-    private static final String COMMITTED = ".committed";
 
     private void load(final Path dir) throws IOException
     {
@@ -152,18 +138,39 @@ public final class TlsReplica
             skipped++;
             return;
         }
+        if (record instanceof DomainPolicy && ((DomainPolicy)record).removed())
+        {
+            dropDomain(((DomainPolicy)record).domain());
+        }
         DurableFiles.writeAtomically(dataDir.resolve(DIRECTORY).resolve(fileName(record)), TlsCodec.encode(record));
         records.put(record.key(), record);
         dirty = true;
     }
 
+    /** A domain removed: its certificates and its challenge go (the removal itself is kept, as its policy). */
+    private void dropDomain(final String domain) throws IOException
+    {
+        final List<TlsRecord> gone = new ArrayList<>();
+        for (final TlsRecord held : records.values())
+        {
+            if ((held instanceof CertificateRecord && ((CertificateRecord)held).domain().equals(domain)) ||
+                (held instanceof AcmeChallenge && ((AcmeChallenge)held).domain().equals(domain)))
+            {
+                gone.add(held);
+            }
+        }
+        for (final TlsRecord record : gone)
+        {
+            Files.deleteIfExists(dataDir.resolve(DIRECTORY).resolve(fileName(record)));
+            records.remove(record.key());
+        }
+        DurableFiles.fsyncDirectory(dataDir.resolve(DIRECTORY));
+    }
+
     /** A snapshot's TLS records, written beside the live ones; {@link #commitSnapshot} swaps them in. */
     public Path beginSnapshot() throws IOException
     {
-        final Path next = dataDir.resolve(NEXT_DIRECTORY);
-        deleteTree(next);
-        Files.createDirectories(next);
-        return next;
+        return TlsDirectory.begin(dataDir);
     }
 
     /** Write one of a snapshot's records into the directory {@link #beginSnapshot} made. */
@@ -175,40 +182,13 @@ public final class TlsReplica
     /** Make the snapshot's records the live ones (before the links' map is swapped: a crash between keeps newer TLS, never older). */
     public void commitSnapshot(final Path next) throws IOException
     {
-        try (Stream<Path> files = Files.list(next))
-        {
-            for (final Path file : (Iterable<Path>)files::iterator)
-            {
-                try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE))
-                {
-                    channel.force(true);
-                }
-            }
-        }
-        Files.createFile(next.resolve(COMMITTED));
-        DurableFiles.fsyncDirectory(next);
-        final Path dir = dataDir.resolve(DIRECTORY);
-        final Path old = dataDir.resolve(OLD_DIRECTORY);
-        deleteTree(old);
-        Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
-        Files.move(next, dir, StandardCopyOption.ATOMIC_MOVE);
-        DurableFiles.fsyncDirectory(dataDir);
-        Files.delete(dir.resolve(COMMITTED));
-        deleteTree(old);
-        load(dir);
+        load(TlsDirectory.commit(dataDir, next));
     }
 
     /** Throw away an uncommitted snapshot's records. */
     public void abandonSnapshot(final Path next)
     {
-        try
-        {
-            deleteTree(next);
-        }
-        catch (final IOException ex)
-        {
-            LOG.warn("could not delete the abandoned snapshot's TLS records in {}", next, ex);
-        }
+        TlsDirectory.abandon(next);
     }
 
     /** Hand what changed since the last call to the serving side. Cheap when nothing did. */
@@ -221,12 +201,20 @@ public final class TlsReplica
         dirty = false;
         final List<DomainPolicy> domainPolicies = new ArrayList<>();
         final List<CertificateRecord> certificates = new ArrayList<>();
+        final List<AcmeChallenge> acme = new ArrayList<>();
         TicketKeys ticketKeys = null;
         for (final TlsRecord record : records.values())
         {
             if (record instanceof DomainPolicy)
             {
-                domainPolicies.add((DomainPolicy)record);
+                if (!((DomainPolicy)record).removed())
+                {
+                    domainPolicies.add((DomainPolicy)record);
+                }
+            }
+            else if (record instanceof AcmeChallenge)
+            {
+                acme.add((AcmeChallenge)record);
             }
             else if (record instanceof CertificateRecord)
             {
@@ -238,7 +226,9 @@ public final class TlsReplica
             }
         }
         policies = DomainPolicies.of(domainPolicies);
-        counts = new int[] {domainPolicies.size(), certificates.size(), ticketKeys == null ? 0 : ticketKeys.keys().size()};
+        publishChallenges(AcmeChallenges.of(acme, System.currentTimeMillis()));
+        counts = new int[] {domainPolicies.size(), certificates.size(), ticketKeys == null ? 0 : ticketKeys.keys().size(),
+            challenges.size()};
         publishCertificates(certificates, domainPolicies);
         if (ticketKeys != null && !ownTicketKeys && ticketKeys.sequence() != ticketKeysTried)
         {
@@ -251,6 +241,24 @@ public final class TlsReplica
             {
                 publishTicketKeys(ticketKeys);
             }
+        }
+    }
+
+    /** HTTP-01 answers go to the redirect path; TLS-ALPN-01 ones to the HTTPS port, which makes their certificates. */
+    private void publishChallenges(final AcmeChallenges next)
+    {
+        challenges = next;
+        if (tls == null)
+        {
+            return;
+        }
+        try
+        {
+            tls.setAcmeChallenges(next.alpnDigests());
+        }
+        catch (final SSLException ex)
+        {
+            LOG.error("TLS: no TLS-ALPN-01 answer for {}: {}", next.alpnDigests().keySet(), ex.getMessage());
         }
     }
 
@@ -386,6 +394,12 @@ public final class TlsReplica
         return policies;
     }
 
+    /** @return the ACME challenges to answer, for the redirect path. */
+    public AcmeChallenges challenges()
+    {
+        return challenges;
+    }
+
     /** @return records handed over again and skipped (the edge had them). */
     public long skipped()
     {
@@ -395,7 +409,7 @@ public final class TlsReplica
     public void register(final PrometheusRegistry registry)
     {
         registry.register(GaugeWithCallback.builder().name("bounce_edge_tls_records")
-            .help("TLS records from the change log the edge holds: domain policies, certificates, ticket keys.")
+            .help("TLS records from the change log the edge holds: domain policies, certificates, ticket keys, live ACME challenges.")
             .labelNames("kind")
             .callback(callback ->
             {
@@ -403,6 +417,7 @@ public final class TlsReplica
                 callback.call(now[0], "domain_policy");
                 callback.call(now[1], "certificate");
                 callback.call(now[2], "ticket_key");
+                callback.call(now[3], "acme_challenge");
             })
             .build());
         registry.register(io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("bounce_edge_tls_records_unusable_total")
@@ -430,21 +445,7 @@ public final class TlsReplica
     private static byte typeOf(final String fileName)
     {
         return fileName.startsWith("policy.") ? ReplicationFormat.TYPE_DOMAIN_POLICY
-            : fileName.startsWith("cert.") ? ReplicationFormat.TYPE_CERTIFICATE : ReplicationFormat.TYPE_TICKET_KEYS;
-    }
-
-    private static void deleteTree(final Path dir) throws IOException
-    {
-        if (!Files.exists(dir))
-        {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir))
-        {
-            for (final Path file : (Iterable<Path>)files.sorted(Comparator.reverseOrder())::iterator)
-            {
-                Files.delete(file);
-            }
-        }
+            : fileName.startsWith("cert.") ? ReplicationFormat.TYPE_CERTIFICATE
+            : fileName.startsWith("acme.") ? ReplicationFormat.TYPE_ACME_CHALLENGE : ReplicationFormat.TYPE_TICKET_KEYS;
     }
 }

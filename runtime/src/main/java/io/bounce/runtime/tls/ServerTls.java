@@ -46,6 +46,8 @@ public final class ServerTls
     private List<ServerCertificate> defaults = List.of();
     private volatile CertificateSet current = CertificateSet.EMPTY;
     private volatile Map<String, Instant> notAfterByName = Map.of();
+    /** TLS-ALPN-01 answers by domain: contexts offering only {@code acme-tls/1}, each with its challenge certificate. */
+    private volatile Map<String, SslContext> acmeChallenges = Map.of();
     /** Shared session-ticket keys, the first the one that seals; empty: each context's own random keys. */
     private OpenSslSessionTicketKey[] ticketKeys = new OpenSslSessionTicketKey[0];
 
@@ -181,6 +183,41 @@ public final class ServerTls
             pipeline.addFirst("tls-handshakes", recorder);
             pipeline.addFirst("tls", sni);
         }
+    }
+
+    /**
+     * Answer ACME TLS-ALPN-01 challenges for these domains (the SHA-256 of each key authorization), replacing
+     * the ones held: a handshake naming one of them and offering {@code acme-tls/1} gets its challenge
+     * certificate; every other handshake is served as before.
+     */
+    public synchronized void setAcmeChallenges(final Map<String, byte[]> digestsByDomain) throws SSLException
+    {
+        final Map<String, SslContext> contexts = new HashMap<>();
+        for (final Map.Entry<String, byte[]> entry : digestsByDomain.entrySet())
+        {
+            try
+            {
+                contexts.put(entry.getKey(), TlsContexts.server(List.of(AcmeTlsAlpn.certificate(entry.getKey(), entry.getValue())), engine,
+                    List.of(AcmeTlsAlpn.PROTOCOL)));
+            }
+            catch (final java.security.GeneralSecurityException ex)
+            {
+                throw new SSLException("no TLS-ALPN-01 certificate for " + entry.getKey() + ": " + ex.getMessage(), ex);
+            }
+        }
+        acmeChallenges = Map.copyOf(contexts);
+    }
+
+    /** @return true while some TLS-ALPN-01 challenge is held (only then does a ClientHello get looked into for it). */
+    boolean hasAcmeChallenges()
+    {
+        return !acmeChallenges.isEmpty();
+    }
+
+    /** @return the TLS-ALPN-01 context for a name, or null. */
+    SslContext acmeChallenge(final String host)
+    {
+        return host == null ? null : acmeChallenges.get(host);
     }
 
     /** The context for a name, or null: what {@link SniSelector} asks. */

@@ -1,5 +1,6 @@
 package io.bounce.runtime.tls;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -7,11 +8,13 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.Future;
 
 /**
  * Reads the ClientHello's server name and replaces itself with an {@link SslHandler} for the certificate
  * that serves it. A name no certificate serves, with no default, is answered with TLS's
- * {@code unrecognized_name} alert and the connection closed, counted.
+ * {@code unrecognized_name} alert and the connection closed, counted. While an ACME TLS-ALPN-01 challenge is held,
+ * a ClientHello that offers {@code acme-tls/1} for its domain gets the challenge's certificate instead.
  */
 final class SniSelector extends SniHandler
 {
@@ -23,11 +26,26 @@ final class SniSelector extends SniHandler
 
     private final ServerTls tls;
     private boolean refused;
+    private boolean acmeTls;
 
     SniSelector(final ServerTls tls)
     {
         super(tls::select, ServerTls.MAX_CLIENT_HELLO_BYTES, ServerTls.HANDSHAKE_TIMEOUT_MS);
         this.tls = tls;
+    }
+
+    @Override
+    protected Future<SslContext> lookup(final ChannelHandlerContext ctx, final ByteBuf clientHello) throws Exception
+    {
+        acmeTls = tls.hasAcmeChallenges() && AcmeTlsAlpn.offersAcmeTls(clientHello);
+        return super.lookup(ctx, clientHello);
+    }
+
+    @Override
+    protected Future<SslContext> lookup(final ChannelHandlerContext ctx, final String hostname) throws Exception
+    {
+        final SslContext challenge = acmeTls ? tls.acmeChallenge(hostname) : null;
+        return challenge != null ? ctx.executor().newSucceededFuture(challenge) : super.lookup(ctx, hostname);
     }
 
     @Override
