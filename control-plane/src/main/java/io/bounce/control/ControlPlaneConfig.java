@@ -13,6 +13,7 @@ import io.bounce.replication.link.LinkRules;
 import io.bounce.runtime.files.SecretFiles;
 import io.bounce.runtime.launch.ConfigFileOption;
 import io.bounce.runtime.launch.ConnectionLimitOptions;
+import io.bounce.control.domains.acme.AcmeOptions;
 import io.bounce.control.links.DestinationOptions;
 import io.bounce.runtime.files.SecretBox;
 import io.bounce.runtime.launch.LaunchDefaults;
@@ -55,6 +56,10 @@ public final class ControlPlaneConfig
     @Option(names = "--development-ca", paramLabel = "DIR", description = "Development only (bounce up): issue every domain a " +
         "certificate from the local CA in DIR (made there if absent), sent to the edges as an upload is. Needs --secrets-key-file.")
     Path developmentCa;
+
+    /** ACME for domains added with --https auto: the CA, the account, the challenge, the pace, the DNS check. */
+    @Mixin
+    AcmeOptions acme;
 
     @Option(names = "--ticket-key-rotation-ms", defaultValue = "43200000",
         description = "How often the fleet gets a new TLS session-ticket key through the change log (with --secrets-key-file), " +
@@ -205,6 +210,7 @@ public final class ControlPlaneConfig
         requireRange("--admin-port", adminPort, 0, 65535);
         tls.conclude();
         secrets.conclude();
+        acme.conclude();
         final String domainProblem = LinkRules.checkDomain(defaultDomain);
         if (domainProblem != null)
         {
@@ -462,6 +468,11 @@ public final class ControlPlaneConfig
     }
 
     /** The API port's certificate, when it serves HTTPS. */
+    public AcmeOptions acme()
+    {
+        return acme;
+    }
+
     public TlsOptions tls()
     {
         return tls;

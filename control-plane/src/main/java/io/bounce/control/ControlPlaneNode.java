@@ -59,12 +59,15 @@ public final class ControlPlaneNode implements AutoCloseable
     private final String replicationToken;
     /** The aggregator this process runs, or null when analytics come from a stand-alone one ({@code --aggregator}). */
     private final Aggregator aggregator;
+    /** Domains and their certificates: closing it stops ACME. */
+    private final DomainService domains;
     private boolean closed;
 
     private ControlPlaneNode(final Store store, final ApiServer api, final AdminServer admin, final ControlMetrics metrics,
         final ApiRouter routes, final String adminKey, final LogRetention retention, final TicketKeyRotation ticketKeys,
-        final String replicationToken, final Aggregator aggregator)
+        final String replicationToken, final Aggregator aggregator, final DomainService domains)
     {
+        this.domains = domains;
         this.ticketKeys = ticketKeys;
         this.store = store;
         this.api = api;
@@ -89,10 +92,12 @@ public final class ControlPlaneNode implements AutoCloseable
         LogRetention retention = null;
         TicketKeyRotation ticketKeys = null;
         Aggregator aggregator = null;
+        DomainService domainService = null;
         try
         {
             final DomainService domains = new DomainService(store, config.defaultDomain(), config.secrets(), clock,
-                config.developmentCa() == null ? null : DevelopmentCa.openOrCreate(config.developmentCa()));
+                config.developmentCa() == null ? null : DevelopmentCa.openOrCreate(config.developmentCa()), config.acme());
+            domainService = domains;
             domains.start();
             final KeyService keys = new KeyService(store, config.rateLimitPerSecond(), config.rateLimitBurst(), domains.domains());
             // First start on an empty store: one admin key, unlimited, shown once and kept in admin.key.
@@ -122,7 +127,8 @@ public final class ControlPlaneNode implements AutoCloseable
             ticketKeys = config.secrets() == null ? null
                 : new TicketKeyRotation(store.writer(), config.secrets(), config.ticketKeyRotationMs());
             final AdminServer adminServer = adminServer(config, store, metrics, apiServer, logServer, retention, ticketKeys, aggregator,
-                agents);
+                domains, agents);
+            domains.startAcme(agents);
             retention.start(config.logCompactionIntervalMs(), agents);
             if (ticketKeys != null)
             {
@@ -137,11 +143,11 @@ public final class ControlPlaneNode implements AutoCloseable
             }
             out.flush();
             return new ControlPlaneNode(store, apiServer, adminServer, metrics, router, adminKey, retention, ticketKeys, replicationToken,
-                aggregator);
+                aggregator, domains);
         }
         catch (final Exception ex)
         {
-            CloseHelper.quietCloseAll(ticketKeys, apiServer, retention, aggregator, store);
+            CloseHelper.quietCloseAll(domainService, ticketKeys, apiServer, retention, aggregator, store);
             if (ex instanceof IOException)
             {
                 throw (IOException)ex;
@@ -160,7 +166,7 @@ public final class ControlPlaneNode implements AutoCloseable
 
     private static AdminServer adminServer(final ControlPlaneConfig config, final Store store, final ControlMetrics metrics,
         final ApiServer api, final LogServer logServer, final LogRetention retention, final TicketKeyRotation ticketKeys,
-        final Aggregator aggregator, final Agents agents) throws InterruptedException
+        final Aggregator aggregator, final DomainService domains, final Agents agents) throws InterruptedException
     {
         final PrometheusRegistry registry = Metrics.registry("control-plane");
         agents.register(registry);
@@ -171,6 +177,7 @@ public final class ControlPlaneNode implements AutoCloseable
             api.tls().register(registry);
         }
         store.writer().register(registry);
+        domains.register(registry);
         logServer.register(registry);
         retention.register(registry);
         if (ticketKeys != null)
@@ -260,6 +267,7 @@ public final class ControlPlaneNode implements AutoCloseable
             return;
         }
         closed = true;
+        domains.close();
         api.close();
         admin.close();
         retention.close();

@@ -119,6 +119,32 @@ public final class CertificateService
         }
     }
 
+    /** Store a certificate an ACME CA issued, as an upload is stored; refused if the domain is gone meanwhile. */
+    public CompletableFuture<Metadata> storeIssued(final String domain, final String chainPem, final String keyPem)
+        throws ServerCertificate.Refused
+    {
+        if (!domains.contains(domain))
+        {
+            throw Problem.notFound("domain " + Problem.echo(domain) + " was removed while its certificate was issued");
+        }
+        return store(null, domain, ServerCertificate.parse(chainPem, keyPem), chainPem);
+    }
+
+    /** @return the leaf of the domain's EC certificate (what ACME issues and renews), or of any other, or null with none. */
+    public X509Certificate currentLeaf(final String domain) throws SQLException, ServerCertificate.Refused
+    {
+        final List<CertificateQueries.Row> rows = store.readers().read(c -> CertificateQueries.forDomain(c, domain));
+        CertificateQueries.Row chosen = null;
+        for (final CertificateQueries.Row row : rows)
+        {
+            if (chosen == null || row.keyType().equals("EC"))
+            {
+                chosen = row;
+            }
+        }
+        return chosen == null ? null : ServerCertificate.leafOf(chosen.chainPem());
+    }
+
     private CompletableFuture<Metadata> store(final ApiKey who, final String domain, final ServerCertificate certificate,
         final String chainPem)
     {

@@ -5,7 +5,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 import io.bounce.control.Audit;
+import io.bounce.control.domains.acme.AcmeClient;
+import io.bounce.control.domains.acme.AcmeIssuer;
+import io.bounce.control.domains.acme.AcmeOptions;
 import io.bounce.control.keys.ApiKey;
+import io.bounce.control.store.AcmeQueries;
 import io.bounce.control.store.CertificateQueries;
 import io.bounce.control.store.Queries;
 import io.bounce.control.store.Store;
@@ -14,33 +18,83 @@ import io.bounce.replication.link.LinkRules;
 import io.bounce.replication.tls.DomainPolicy;
 import io.bounce.runtime.files.SecretBox;
 import io.bounce.runtime.http.Problem;
+import io.bounce.runtime.agent.Agents;
 import io.bounce.runtime.tls.DevelopmentCa;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.agrona.concurrent.EpochClock;
 
 /**
- * Branded domains: the rules for adding one, written through the store's one writer like every other
- * change, and the in-memory {@link Domains} view reloaded after each commit.
+ * Branded domains: the rules for adding and removing one, written through the store's one writer like every other
+ * change, and the in-memory {@link Domains} view reloaded after each commit. A domain's certificates are uploaded
+ * ({@code manual}) or got and renewed by ACME ({@code auto}: {@link AcmeIssuer}).
  */
-public final class DomainService
+public final class DomainService implements AutoCloseable
 {
+    public static final String MANUAL = "manual";
+    public static final String AUTO = "auto";
+
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DomainService.class);
 
     private final Store store;
     private final Domains domains;
     private final CertificateService certificates;
     private final EpochClock clock;
+    /** Gets certificates for {@code auto} domains; null without a key to seal them, or while the development CA issues. */
+    private final AcmeIssuer acme;
 
     /**
      * @param secrets       seals certificates' private keys; null when the control plane has none (uploads refused).
      * @param developmentCa issues a certificate for every domain (development only: {@code bounce up}), or null.
+     * @param acmeOptions   the ACME CA and pace, for domains added with {@code https: auto}.
      */
     public DomainService(final Store store, final String defaultDomain, final SecretBox secrets, final EpochClock clock,
-        final DevelopmentCa developmentCa)
+        final DevelopmentCa developmentCa, final AcmeOptions acmeOptions)
     {
         this.store = store;
         this.clock = clock;
         this.domains = new Domains(defaultDomain);
         this.certificates = new CertificateService(store, domains, secrets, clock, developmentCa);
+        this.acme = secrets == null || (developmentCa != null && !acmeOptions.directoryGiven()) ? null
+            : new AcmeIssuer(acmeOptions, new AcmeClient(acmeOptions, store, secrets), store, new AcmeIssuer.Issuance()
+            {
+                @Override
+                public java.security.cert.X509Certificate current(final String domain) throws Exception
+                {
+                    return certificates.currentLeaf(domain);
+                }
+
+                @Override
+                public void store(final String domain, final String chainPem, final String keyPem) throws Exception
+                {
+                    certificates.storeIssued(domain, chainPem, keyPem).join();
+                }
+            }, clock);
+    }
+
+    /** Start issuing and renewing ACME certificates (nothing without ACME). */
+    public void startAcme(final Agents agents)
+    {
+        if (acme != null)
+        {
+            acme.start(agents);
+        }
+    }
+
+    public void register(final PrometheusRegistry registry)
+    {
+        if (acme != null)
+        {
+            acme.register(registry);
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        if (acme != null)
+        {
+            acme.close();
+        }
     }
 
     /** The domains' certificates. */
@@ -91,6 +145,10 @@ public final class DomainService
         final long renewBefore = clock.time() + java.time.Duration.ofDays(30).toMillis();
         for (final String name : domains.names())
         {
+            if (acme != null && state(name).auto())
+            {
+                continue; // ACME's to renew
+            }
             if (certificates.list(name).stream().noneMatch(c -> c.keyType().equals("EC") && c.notAfter().toEpochMilli() > renewBefore))
             {
                 certificates.issueFromDevelopmentCa(null, name).join();
@@ -169,17 +227,34 @@ public final class DomainService
     }
 
 
+    /** A domain added: its name, how it gets certificates, and the DNS records its owner must set to point it at the fleet. */
+    public record Added(String name, String https, List<String> dnsRecords)
+    {
+    }
+
     /**
      * Add a branded domain.
      *
-     * @return the name, once committed and visible to link rules.
-     * @throws Problem 400 for a name that is missing or not a domain, 409 for one that exists.
+     * @param https {@code manual} (null: certificates are uploaded, or come from the development CA) or {@code auto} (ACME).
+     * @return the domain, once committed and visible to link rules.
+     * @throws Problem 400 for a name that is missing or not a domain or an unknown mode, 409 for one that exists or
+     *                 for {@code auto} on a control plane without {@code --secrets-key-file}.
      */
-    public CompletableFuture<String> add(final ApiKey who, final String name)
+    public CompletableFuture<Added> add(final ApiKey who, final String name, final String https)
     {
         if (name == null)
         {
             throw Problem.badRequest("domain-required", "name is required");
+        }
+        final boolean auto = AUTO.equals(https);
+        if (https != null && !auto && !MANUAL.equals(https))
+        {
+            throw Problem.badRequest("https-mode", "https must be auto (certificates by ACME) or manual (uploaded)");
+        }
+        if (auto && acme == null && !certificates.hasDevelopmentCa())
+        {
+            throw Problem.conflict("acme-unavailable", "this control plane has no --secrets-key-file: certificates' keys are stored " +
+                "only sealed with it, so it gets none by ACME until one is configured");
         }
         final String problem = LinkRules.checkDomain(name);
         if (problem != null)
@@ -192,20 +267,88 @@ public final class DomainService
             {
                 throw Problem.conflict("domain-exists", "domain " + name + " already exists");
             }
+            if (auto)
+            {
+                AcmeQueries.setMode(txn.connection(), name, AUTO, txn.now());
+            }
             return name;
         }).thenApply(added ->
         {
             reloadOrFail();
-            Audit.change("domain.add", who).addKeyValue("domain", added).log();
-            return added;
-        }).thenCompose(added -> certificates.issueFromDevelopmentCa(who, added).handle((issued, failure) ->
+            Audit.change("domain.add", who).addKeyValue("domain", added).addKeyValue("https", auto ? AUTO : MANUAL).log();
+            return new Added(added, auto ? AUTO : MANUAL, acme == null ? List.of() : acme.dnsInstructions(added));
+        }).thenCompose(added -> (acme != null && auto ? CompletableFuture.completedFuture(null)
+            : certificates.issueFromDevelopmentCa(who, added.name())).handle((issued, failure) ->
         {
             if (failure != null)
             {
-                LOG.error("domain {} added, but the development CA could not issue its certificate: {}", added, failure.toString());
+                LOG.error("domain {} added, but the development CA could not issue its certificate: {}", added.name(), failure.toString());
             }
             return added;
         }));
+    }
+
+    /**
+     * @return the domain's HTTPS state: how it gets certificates and, for {@code auto}, where issuance stands.
+     * @throws Problem 404 for an unknown domain.
+     */
+    public AcmeQueries.State state(final String name) throws java.sql.SQLException
+    {
+        final AcmeQueries.State state = store.readers().read(c -> AcmeQueries.state(c, name));
+        if (state == null)
+        {
+            throw Problem.notFound("no domain " + Problem.echo(name));
+        }
+        return state;
+    }
+
+    /**
+     * Renew an {@code auto} domain's certificate now.
+     *
+     * @throws Problem 404 for an unknown domain, 409 for a {@code manual} one or without ACME.
+     */
+    public void renew(final ApiKey who, final String name) throws Exception
+    {
+        final AcmeQueries.State state = state(name);
+        if (!state.auto() || acme == null)
+        {
+            throw Problem.conflict("not-acme", "domain " + name + " does not get its certificates by ACME here: upload a new one instead");
+        }
+        acme.renew(name);
+        Audit.change("domain.renew", who).addKeyValue("domain", name).log();
+    }
+
+    /**
+     * Remove a branded domain: every edge drops its certificates and stops serving it over HTTPS, through the change log.
+     *
+     * @throws Problem 404 for an unknown domain; 409 for the default domain or one that still has links.
+     */
+    public CompletableFuture<String> remove(final ApiKey who, final String name)
+    {
+        if (name != null && name.equals(domains.defaultDomain()))
+        {
+            throw Problem.conflict("default-domain", "the default domain cannot be removed");
+        }
+        return store.writer().submit(txn ->
+        {
+            if (AcmeQueries.state(txn.connection(), name) == null)
+            {
+                throw Problem.notFound("no domain " + Problem.echo(name));
+            }
+            final long links = AcmeQueries.countLiveLinks(txn.connection(), name);
+            if (links > 0)
+            {
+                throw Problem.conflict("domain-has-links", "domain " + name + " still has " + links + " links; delete them first");
+            }
+            AcmeQueries.remove(txn.connection(), name, txn.now());
+            txn.append(DomainPolicy.removal(txn.nextSequence(), name));
+            return name;
+        }).thenApply(removed ->
+        {
+            reloadOrFail();
+            Audit.change("domain.remove", who).addKeyValue("domain", removed).log();
+            return removed;
+        });
     }
 
     public List<String> names()

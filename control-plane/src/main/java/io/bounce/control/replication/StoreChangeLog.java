@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.bounce.control.store.AcmeQueries;
 import io.bounce.control.store.CertificateQueries;
 import io.bounce.control.store.Database;
 import io.bounce.control.store.Queries;
@@ -72,7 +73,8 @@ public final class StoreChangeLog implements ChangeLogSource
         /**
          * One read transaction: the head and every link row as of the same moment (WAL snapshot
          * isolation), tombstones included so a new edge answers 410 for deleted codes as old ones do,
-         * then the domains' policies and the ticket keys, then the certificates, as changes last carried them.
+         * then the domains' policies, the ticket keys and the live ACME challenges, then the certificates, as changes last
+     * carried them.
          * Link and certificate rows stream out one at a time; neither table is ever held in memory.
          */
         @Override
@@ -89,6 +91,7 @@ public final class StoreChangeLog implements ChangeLogSource
                 {
                     small.add(keys);
                 }
+                small.addAll(AcmeQueries.liveChallenges(connection, System.currentTimeMillis()));
                 sink.begin(sequence, committedAt, Queries.countLinks(connection) + small.size() + CertificateQueries.countLogged(connection));
                 Queries.scanLinks(connection, row -> sink.record(row.seq, ReplicationFormat.TYPE_RECORD, LinkCodec.encode(row.toRecord())));
                 for (final TlsRecord record : small)

@@ -82,6 +82,27 @@ public final class Database
         "CREATE TABLE ticket_keys (" +
             " id BIGINT PRIMARY KEY," +
             " sealed_key BLOB NOT NULL," +
+            " seq BIGINT NOT NULL);",
+        // Domains may be removed (kept as a row: their deleted links still name them) and may get their certificates
+        // by ACME: how (manual or auto), where issuance stands, and when to try next. The ACME account per directory
+        // (its key sealed), and the challenge each domain's order waits on, as the change log last carried it.
+        "ALTER TABLE domains ADD COLUMN removed_at BIGINT NOT NULL DEFAULT 0;" +
+        "ALTER TABLE domains ADD COLUMN https_mode TEXT NOT NULL DEFAULT 'manual';" +
+        "ALTER TABLE domains ADD COLUMN acme_status TEXT;" +
+        "ALTER TABLE domains ADD COLUMN acme_detail TEXT;" +
+        "ALTER TABLE domains ADD COLUMN acme_status_at BIGINT NOT NULL DEFAULT 0;" +
+        "ALTER TABLE domains ADD COLUMN acme_next_at BIGINT NOT NULL DEFAULT 0;" +
+        "ALTER TABLE domains ADD COLUMN acme_failures INTEGER NOT NULL DEFAULT 0;" +
+        "CREATE TABLE acme_accounts (" +
+            " directory TEXT PRIMARY KEY," +
+            " location TEXT," +
+            " sealed_key BLOB NOT NULL," +
+            " created_at BIGINT NOT NULL);" +
+        "CREATE TABLE acme_challenges (" +
+            " domain TEXT PRIMARY KEY REFERENCES domains(name)," +
+            " token TEXT NOT NULL," +
+            " key_authorization TEXT NOT NULL," +
+            " expires_at BIGINT NOT NULL," +
             " seq BIGINT NOT NULL);");
 
     private final Path file;

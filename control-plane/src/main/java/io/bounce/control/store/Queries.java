@@ -330,10 +330,14 @@ public final class Queries
         }
     }
 
+    /** @return false if the domain exists (a removed one is added again, with its settings as a new domain's). */
     public static boolean insertDomain(final Connection c, final String name, final boolean isDefault, final long now) throws SQLException
     {
         final PreparedStatement ps = prepare(c,
-            "INSERT INTO domains (name, is_default, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING");
+            "INSERT INTO domains (name, is_default, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET removed_at = 0," +
+            " created_at = excluded.created_at, https_only = 0, hsts_max_age = 31536000, hsts_include_subdomains = 0, hsts_preload = 0," +
+            " https_mode = 'manual', acme_status = NULL, acme_detail = NULL, acme_status_at = 0, acme_next_at = 0, acme_failures = 0" +
+            " WHERE domains.removed_at <> 0");
         ps.setString(1, name);
         ps.setInt(2, isDefault ? 1 : 0);
         ps.setLong(3, now);
@@ -342,7 +346,7 @@ public final class Queries
 
     public static List<String> listDomains(final Connection c) throws SQLException
     {
-        final PreparedStatement ps = prepare(c, "SELECT name FROM domains ORDER BY is_default DESC, name");
+        final PreparedStatement ps = prepare(c, "SELECT name FROM domains WHERE removed_at = 0 ORDER BY is_default DESC, name");
         try (ResultSet rs = ps.executeQuery())
         {
             final List<String> names = new ArrayList<>();

@@ -23,7 +23,7 @@ public final class TlsQueries
     /** @return the domain's policy as stored (its sequence 0 if no change has carried it), or null for no such domain. */
     public static DomainPolicy policy(final Connection c, final String domain) throws SQLException
     {
-        final PreparedStatement ps = Queries.prepare(c, POLICY_COLUMNS + " WHERE name = ?");
+        final PreparedStatement ps = Queries.prepare(c, POLICY_COLUMNS + " WHERE name = ? AND removed_at = 0");
         ps.setString(1, domain);
         final List<DomainPolicy> policies = policies(ps);
         return policies.isEmpty() ? null : policies.get(0);
@@ -32,7 +32,7 @@ public final class TlsQueries
     /** @return the policies some change carried ({@code logged}), or those none has yet (the default domain's, at first start). */
     public static List<DomainPolicy> policies(final Connection c, final boolean logged) throws SQLException
     {
-        return policies(Queries.prepare(c, POLICY_COLUMNS + (logged ? " WHERE seq > 0" : " WHERE seq = 0") + " ORDER BY name"));
+        return policies(Queries.prepare(c, POLICY_COLUMNS + (logged ? " WHERE seq > 0" : " WHERE seq = 0") + " AND removed_at = 0 ORDER BY name"));
     }
 
     /** Store a domain's policy and the sequence of the change that carries it. */

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
     scope = CommandLine.ScopeType.INHERIT,
     version = "bouncectl 0.1.0",
     description = "Manage Bounce links, domains and keys through the control plane's API.",
-    subcommands = {LinkCommands.class, BounceCtl.Domains.class, BounceCtl.Keys.class, BounceCtl.Takedown.class,
+    subcommands = {LinkCommands.class, DomainCommands.class, BounceCtl.Keys.class, BounceCtl.Takedown.class,
         BounceCtl.Analytics.class},
     footer = "%nThe API, key and CA can also come from BOUNCE_API, BOUNCE_KEY and BOUNCE_CA.")
 public final class BounceCtl
@@ -129,96 +129,6 @@ public final class BounceCtl
                 line.append(i == row.size() - 1 ? cell : String.format("%-" + widths[i] + "s  ", cell));
             }
             out.println(line.toString().stripTrailing());
-        }
-    }
-
-    @Command(name = "domains", description = "List, add, show or update domains (HTTPS only, HSTS); set and show their certificates.",
-        mixinStandardHelpOptions = true,
-        subcommands = CertificateCommands.class)
-    static final class Domains
-    {
-        @ParentCommand
-        BounceCtl root;
-
-        @Command(name = "list", description = "List the domains links can use.")
-        int list() throws ApiClient.Failure
-        {
-            final JsonNode answer = root.client().call("GET", "/api/v1/domains", null);
-            root.print(answer, () ->
-            {
-                for (final JsonNode name : answer.get("domains"))
-                {
-                    root.out().println(name.asText() + (name.asText().equals(answer.get("default").asText()) ? "  (default)" : ""));
-                }
-            });
-            return 0;
-        }
-
-        @Command(name = "add", description = "Add a branded domain (admin).")
-        int add(@CommandLine.Parameters(paramLabel = "NAME", description = "lower-case domain, punycode for international names") final String name)
-            throws ApiClient.Failure
-        {
-            final JsonNode answer = root.client().call("POST", "/api/v1/domains", Map.of("name", name));
-            root.print(answer, () -> root.out().println("added " + name));
-            return 0;
-        }
-
-        @Command(name = "show", description = "Show a domain's HTTPS policy and its certificates (admin).")
-        int show(@CommandLine.Parameters(paramLabel = "DOMAIN", description = "the domain") final String name) throws ApiClient.Failure
-        {
-            final JsonNode answer = root.client().call("GET", "/api/v1/domains/" + name, null);
-            root.print(answer, () ->
-            {
-                root.out().println(policy(answer));
-                for (final JsonNode certificate : answer.get("certificates"))
-                {
-                    root.out().println("  certificate " + CertificateCommands.describe(certificate));
-                }
-            });
-            return 0;
-        }
-
-        @Command(name = "update", description = "Change a domain's HTTPS policy (admin): every edge applies it through the change log.")
-        int update(
-            @CommandLine.Parameters(paramLabel = "DOMAIN", description = "the domain") final String name,
-            @Option(names = "--https-only", arity = "0..1", fallbackValue = "true", paramLabel = "true|false",
-                description = "plain HTTP gets a 308 to https://, HTTPS answers send HSTS") final Boolean httpsOnly,
-            @Option(names = "--hsts-max-age", paramLabel = "SECONDS",
-                description = "HSTS max-age (0 to 63072000; one year until set). Start low: browsers keep it.") final Integer maxAge,
-            @Option(names = "--hsts-include-subdomains", arity = "0..1", fallbackValue = "true", paramLabel = "true|false",
-                description = "HSTS covers every subdomain too") final Boolean includeSubDomains,
-            @Option(names = "--hsts-preload", arity = "0..1", fallbackValue = "true", paramLabel = "true|false",
-                description = "ask for the browsers' preload list (needs the two above and a year)") final Boolean preload)
-            throws ApiClient.Failure
-        {
-            final Map<String, Object> body = new java.util.LinkedHashMap<>();
-            putIfSet(body, "httpsOnly", httpsOnly);
-            putIfSet(body, "hstsMaxAge", maxAge);
-            putIfSet(body, "hstsIncludeSubDomains", includeSubDomains);
-            putIfSet(body, "hstsPreload", preload);
-            if (body.isEmpty())
-            {
-                throw new ApiClient.Failure(0, "nothing to change: give --https-only, --hsts-max-age, --hsts-include-subdomains or " +
-                    "--hsts-preload", 0, 2);
-            }
-            final JsonNode answer = root.client().call("PATCH", "/api/v1/domains/" + name, body);
-            root.print(answer, () -> root.out().println(policy(answer)));
-            return 0;
-        }
-
-        private static void putIfSet(final Map<String, Object> body, final String field, final Object value)
-        {
-            if (value != null)
-            {
-                body.put(field, value);
-            }
-        }
-
-        private static String policy(final JsonNode domain)
-        {
-            return domain.get("name").asText() + (domain.get("default").asBoolean() ? " (default)" : "") +
-                (domain.get("httpsOnly").asBoolean() ? ": HTTPS only, Strict-Transport-Security: " + domain.get("hsts").asText()
-                    : ": HTTP and HTTPS");
         }
     }
 

@@ -17,7 +17,7 @@ import picocli.CommandLine.ParentCommand;
 final class CertificateCommands
 {
     @ParentCommand
-    BounceCtl.Domains domains;
+    DomainCommands domains;
 
     @Command(name = "set", description = "Upload a certificate chain and its private key; the key is stored sealed and never shown again.")
     int set(

@@ -134,11 +134,21 @@ public final class LocalStack
         {
             SecretBox.createKeyFile(secretsKey);
         }
-        final Child controlPlane = launch("control-plane", CONTROL_PLANE_MAIN, logs, adminPort,
+        final List<String> controlArgs = new java.util.ArrayList<>(List.of(
             "--data-dir", controlDir.toString(), "--host", "127.0.0.1", "--port", Integer.toString(apiPort),
             "--admin-host", "127.0.0.1", "--admin-port", Integer.toString(adminPort),
             "--short-url-scheme", "http", "--short-url-port", Integer.toString(edgePorts[0]),
-            "--secrets-key-file", secretsKey.toString(), "--development-ca", dataDir.resolve("ca").toString());
+            "--secrets-key-file", secretsKey.toString(), "--development-ca", dataDir.resolve("ca").toString()));
+        if (config.acmeDirectory != null)
+        {
+            // --https auto domains from this ACME server; others still from the development CA.
+            controlArgs.addAll(List.of("--acme-directory", config.acmeDirectory, "--acme-challenge-wait-ms", "500"));
+            if (config.acmeCaFile != null)
+            {
+                controlArgs.addAll(List.of("--acme-ca-file", config.acmeCaFile.toAbsolutePath().toString()));
+            }
+        }
+        final Child controlPlane = launch("control-plane", CONTROL_PLANE_MAIN, logs, adminPort, controlArgs.toArray(new String[0]));
         final long deadline = System.currentTimeMillis() + config.readyTimeoutMs;
         awaitReady(controlPlane, deadline);
         final String api = "http://127.0.0.1:" + apiPort;

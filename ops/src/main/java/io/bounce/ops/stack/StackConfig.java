@@ -54,6 +54,14 @@ public final class StackConfig
         description = "First edge's admin port; edge N gets this + N - 1; 0 picks free ones. Default: ${DEFAULT-VALUE}")
     int edgeAdminPort;
 
+    @Option(names = "--acme-directory", paramLabel = "URL",
+        description = "Get --https auto domains' certificates from this ACME server (a local Pebble, say) instead of the " +
+            "development CA; the edges answer its challenges on their HTTP and HTTPS ports.")
+    String acmeDirectory;
+
+    @Option(names = "--acme-ca-file", paramLabel = "FILE", description = "PEM certificates to trust for the ACME server's HTTPS.")
+    Path acmeCaFile;
+
     @Option(names = "--ready-timeout-ms", defaultValue = "120000",
         description = "How long to wait for every process to be ready before giving up, in ms. Default: ${DEFAULT-VALUE}")
     long readyTimeoutMs;
