@@ -70,6 +70,7 @@ public final class SniScaleBench
         {
             final int port = server.localAddress().getPort();
             final Histogram one = handshakes(ca.caFile(), port, names.subList(0, 1), handshakes);
+            final double oneRate = handshakesPerSecond(ca.caFile(), port, names.subList(0, 1));
             System.gc();
             final long rssBefore = rssKb();
             final long heapBefore = heapBytes();
@@ -80,6 +81,7 @@ public final class SniScaleBench
             final long rssAfter = rssKb();
             final long heapAfter = heapBytes();
             final Histogram many = handshakes(ca.caFile(), port, names, handshakes);
+            final double manyRate = handshakesPerSecond(ca.caFile(), port, names);
             final long reloadStart = System.nanoTime();
             tls.replace("bench", certificates); // the change log's next publish: every context is reused
             final double reloadS = (System.nanoTime() - reloadStart) / 1e9;
@@ -90,6 +92,8 @@ public final class SniScaleBench
             System.out.printf("BENCH sni handshake_ms names=1 p50=%.2f p90=%.2f p99=%.2f | names=%d p50=%.2f p90=%.2f p99=%.2f%n",
                 one.getValueAtPercentile(50) / 1e6, one.getValueAtPercentile(90) / 1e6, one.getValueAtPercentile(99) / 1e6,
                 domains, many.getValueAtPercentile(50) / 1e6, many.getValueAtPercentile(90) / 1e6, many.getValueAtPercentile(99) / 1e6);
+            System.out.printf("BENCH sni handshakes_per_s names=1 %.0f | names=%d %.0f | ratio %.2f%n", oneRate, domains, manyRate,
+                manyRate / oneRate);
         }
     }
 
@@ -120,6 +124,60 @@ public final class SniScaleBench
         }
         return latency;
     }
+
+    /**
+     * Full handshakes a second for {@value #RATE_SECONDS} s from {@value #RATE_THREADS} client threads, each naming a random
+     * one of {@code names}; each session is invalidated after its handshake, so none resumes.
+     */
+    private static double handshakesPerSecond(final Path caFile, final int port, final List<String> names) throws Exception
+    {
+        final java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
+        final long deadline = System.nanoTime() + RATE_SECONDS * 1_000_000_000L;
+        final List<Thread> threads = new ArrayList<>();
+        final List<Exception> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int t = 0; t < RATE_THREADS; t++)
+        {
+            final SSLContext context = ClientTrust.trusting(caFile);
+            final SplittableRandom random = new SplittableRandom(t);
+            final Thread thread = new Thread(() ->
+            {
+                try
+                {
+                    while (System.nanoTime() < deadline)
+                    {
+                        try (SSLSocket socket = (SSLSocket)context.getSocketFactory().createSocket("127.0.0.1", port))
+                        {
+                            final SSLParameters parameters = socket.getSSLParameters();
+                            parameters.setServerNames(List.of(new SNIHostName(names.get(random.nextInt(names.size())))));
+                            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+                            socket.setSSLParameters(parameters);
+                            socket.startHandshake();
+                            socket.getSession().invalidate();
+                        }
+                        done.incrementAndGet();
+                    }
+                }
+                catch (final Exception ex)
+                {
+                    failures.add(ex);
+                }
+            });
+            threads.add(thread);
+            thread.start();
+        }
+        for (final Thread thread : threads)
+        {
+            thread.join();
+        }
+        if (!failures.isEmpty())
+        {
+            throw failures.get(0);
+        }
+        return done.get() / (double)RATE_SECONDS;
+    }
+
+    private static final int RATE_SECONDS = 10;
+    private static final int RATE_THREADS = 2;
 
     private static long rssKb() throws Exception
     {

@@ -40,7 +40,9 @@ class CertificateApiTest
     void start() throws Exception
     {
         SecretBox.createKeyFile(dir.resolve("secrets.key"));
-        cp = new ControlPlaneHarness(dir.resolve("data"), "--secrets-key-file", dir.resolve("secrets.key").toString());
+        // An ACME directory where nothing listens: a test never reaches a real CA.
+        cp = new ControlPlaneHarness(dir.resolve("data"), "--secrets-key-file", dir.resolve("secrets.key").toString(),
+            "--acme-directory", "https://127.0.0.1:9/directory");
         cp.clock.update(System.currentTimeMillis()); // certificates are checked against the control plane's clock
         ca = DevelopmentCa.openOrCreate(dir.resolve("ca"));
         assertEquals(201, cp.post("/api/v1/domains", cp.adminKey, "{\"name\":\"go.brand.example\"}").status);
@@ -163,6 +165,42 @@ class CertificateApiTest
         assertEquals("go.brand.example", last.domain());
         assertTrue(last.httpsOnly() && last.hstsPreload(), last.toString());
         assertEquals(preload.text("hsts"), cp.get("/api/v1/domains/go.brand.example", cp.adminKey).text("hsts"));
+    }
+
+    @Test
+    void shouldAddDomainsByModeAndRemoveOnlyThoseWithoutLinks() throws Exception
+    {
+        assertRefused(400, "https-mode", cp.post("/api/v1/domains", cp.adminKey, "{\"name\":\"x.brand.example\",\"https\":\"on\"}"));
+        final Answer auto = cp.post("/api/v1/domains", cp.adminKey, "{\"name\":\"auto.brand.example\",\"https\":\"auto\"}");
+        assertEquals(201, auto.status, auto.toString());
+        assertEquals("auto", auto.text("https"));
+        assertEquals(0, auto.json.get("dnsRecords").size(), "no --public-addresses or --cname-target to point at");
+        final Answer shown = cp.get("/api/v1/domains/auto.brand.example", cp.adminKey);
+        assertEquals("auto", shown.text("https"));
+        assertTrue(List.of("issuing", "failed").contains(shown.text("status")), shown.toString()); // its CA is not reachable here
+        assertEquals("no-certificate", cp.get("/api/v1/domains/go.brand.example", cp.adminKey).text("status"));
+        assertRefused(409, "not-acme", cp.post("/api/v1/domains/go.brand.example/renew", cp.adminKey, "{}"));
+        assertRefused(404, "not-found", cp.post("/api/v1/domains/none.example/renew", cp.adminKey, "{}"));
+
+        // Removing: not the default, not one with links, not twice; a record tells the edges, and the name may come back.
+        final DevelopmentCa.Issued ec = ca.issue(List.of("go.brand.example"), "EC", Duration.ofDays(60));
+        assertEquals(200, put("go.brand.example", ec.chainPem(), ec.keyPem()).status);
+        assertEquals(201, cp.post("/api/v1/links", cp.adminKey,
+            "{\"url\":\"https://example.com/\",\"alias\":\"spring\",\"domain\":\"go.brand.example\"}").status);
+        assertRefused(409, "domain-has-links", cp.call("DELETE", "/api/v1/domains/go.brand.example", cp.adminKey, null));
+        assertRefused(409, "default-domain", cp.call("DELETE", "/api/v1/domains/" + cp.get("/api/v1/domains", cp.adminKey).text("default"),
+            cp.adminKey, null));
+        assertEquals(204, cp.call("DELETE", "/api/v1/links/spring?domain=go.brand.example", cp.adminKey, null).status);
+        assertEquals(204, cp.call("DELETE", "/api/v1/domains/go.brand.example", cp.adminKey, null).status);
+        final List<TlsRecord> logged = tlsChanges();
+        final DomainPolicy removal = (DomainPolicy)logged.get(logged.size() - 1);
+        assertTrue(removal.removed() && removal.domain().equals("go.brand.example"), removal.toString());
+        assertRefused(404, "not-found", cp.call("DELETE", "/api/v1/domains/go.brand.example", cp.adminKey, null));
+        assertRefused(404, "not-found", cp.get("/api/v1/domains/go.brand.example", cp.adminKey));
+        assertFalse(cp.get("/api/v1/domains", cp.adminKey).json.get("domains").toString().contains("go.brand.example"));
+        final Answer again = cp.post("/api/v1/domains", cp.adminKey, "{\"name\":\"go.brand.example\"}");
+        assertEquals(201, again.status, again.toString());
+        assertEquals(0, cp.get("/api/v1/domains/go.brand.example", cp.adminKey).json.get("certificates").size(), "it starts afresh");
     }
 
     @Test

@@ -276,6 +276,10 @@ public final class DomainService implements AutoCloseable
         {
             reloadOrFail();
             Audit.change("domain.add", who).addKeyValue("domain", added).addKeyValue("https", auto ? AUTO : MANUAL).log();
+            if (auto && acme != null)
+            {
+                acme.wake();
+            }
             return new Added(added, auto ? AUTO : MANUAL, acme == null ? List.of() : acme.dnsInstructions(added));
         }).thenCompose(added -> (acme != null && auto ? CompletableFuture.completedFuture(null)
             : certificates.issueFromDevelopmentCa(who, added.name())).handle((issued, failure) ->

@@ -93,6 +93,7 @@ public final class Database
         "ALTER TABLE domains ADD COLUMN acme_status_at BIGINT NOT NULL DEFAULT 0;" +
         "ALTER TABLE domains ADD COLUMN acme_next_at BIGINT NOT NULL DEFAULT 0;" +
         "ALTER TABLE domains ADD COLUMN acme_failures INTEGER NOT NULL DEFAULT 0;" +
+        "CREATE INDEX domains_acme_due ON domains (acme_next_at) WHERE https_mode = 'auto' AND removed_at = 0;" +
         "CREATE TABLE acme_accounts (" +
             " directory TEXT PRIMARY KEY," +
             " location TEXT," +

@@ -195,7 +195,7 @@ public final class Redirector
         final AcmeChallenges challenges = tlsRecords.challenges();
         if (stream == null && !challenges.isEmpty() && AcmeChallenges.isChallengePath(in, request.pathStart, request.pathEnd))
         {
-            answerAcmeChallenge(ctx, in, request, loop, challenges, domainLength, keepAlive, head, nowMs);
+            answerAcmeChallenge(ctx, in, request, loop, challenges, keepAlive, head, nowMs);
             return !keepAlive; // before the HTTPS upgrade: a domain's first certificate is validated over plain HTTP
         }
         final DomainPolicies policies = tlsRecords.policies();
@@ -284,12 +284,16 @@ public final class Redirector
         return !keepAlive;
     }
 
-    /** ACME HTTP-01: the key authorization of a live challenge for this domain and token, or 404. Not a click. */
+    /**
+     * ACME HTTP-01: the key authorization of a live challenge for the request's Host (a domain that may have no link
+     * yet, so not the domain links are looked up under) and token, or 404. Not a click.
+     */
     private void answerAcmeChallenge(final ChannelHandlerContext ctx, final ByteBuf in, final RequestHeadParser request, final Loop loop,
-        final AcmeChallenges challenges, final int domainLength, final boolean keepAlive, final boolean head, final long nowMs)
+        final AcmeChallenges challenges, final boolean keepAlive, final boolean head, final long nowMs)
     {
+        final int hostLength = keys.host(in, request, loop.key);
         final int tokenStart = request.pathStart + AcmeChallenges.PATH_PREFIX.length();
-        final byte[] answer = challenges.answer(new String(loop.key, 0, domainLength, StandardCharsets.US_ASCII),
+        final byte[] answer = hostLength < 0 ? null : challenges.answer(new String(loop.key, 0, hostLength, StandardCharsets.US_ASCII),
             in.toString(tokenStart, request.pathEnd - tokenStart, StandardCharsets.US_ASCII), nowMs);
         metrics.acmeChallenge(answer != null);
         if (answer == null)

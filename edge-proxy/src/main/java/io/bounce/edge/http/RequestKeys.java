@@ -24,42 +24,56 @@ final class RequestKeys
      */
     int domain(final ByteBuf in, final RequestHeadParser request, final byte[] key)
     {
-        if (request.hostStart >= 0)
+        final int hostLength = host(in, request, key);
+        if (hostLength > 0 && replica.isKnownDomain(key, 0, hostLength))
         {
-            int hostEnd = request.hostEnd;
-            // Strip the port: the last ':' after any IPv6 literal's ']'.
-            for (int i = hostEnd - 1; i >= request.hostStart; i--)
-            {
-                final byte b = in.getByte(i);
-                if (b == ':')
-                {
-                    hostEnd = i;
-                    break;
-                }
-                if (b < '0' || b > '9')
-                {
-                    break;
-                }
-            }
-            if (hostEnd > request.hostStart && in.getByte(hostEnd - 1) == '.')
-            {
-                hostEnd--; // "bnc.to." is "bnc.to"
-            }
-            final int hostLength = hostEnd - request.hostStart;
-            if (hostLength > 0 && hostLength <= LinkRules.MAX_DOMAIN_LENGTH)
-            {
-                for (int i = 0; i < hostLength; i++)
-                {
-                    key[i] = RequestHeadParser.toLower(in.getByte(request.hostStart + i));
-                }
-                if (replica.isKnownDomain(key, 0, hostLength))
-                {
-                    return hostLength;
-                }
-            }
+            return hostLength;
         }
         System.arraycopy(defaultDomain, 0, key, 0, defaultDomain.length);
         return defaultDomain.length;
+    }
+
+    /**
+     * Fill the start of {@code key} with the request's Host, lower-cased, its port and a trailing dot stripped,
+     * whether or not a link is on it (an ACME challenge is for a domain that may have none yet).
+     *
+     * @return its length, or -1 without a Host or with one longer than a domain may be.
+     */
+    int host(final ByteBuf in, final RequestHeadParser request, final byte[] key)
+    {
+        if (request.hostStart < 0)
+        {
+            return -1;
+        }
+        int hostEnd = request.hostEnd;
+        // Strip the port: the last ':' after any IPv6 literal's ']'.
+        for (int i = hostEnd - 1; i >= request.hostStart; i--)
+        {
+            final byte b = in.getByte(i);
+            if (b == ':')
+            {
+                hostEnd = i;
+                break;
+            }
+            if (b < '0' || b > '9')
+            {
+                break;
+            }
+        }
+        if (hostEnd > request.hostStart && in.getByte(hostEnd - 1) == '.')
+        {
+            hostEnd--; // "bnc.to." is "bnc.to"
+        }
+        final int hostLength = hostEnd - request.hostStart;
+        if (hostLength <= 0 || hostLength > LinkRules.MAX_DOMAIN_LENGTH)
+        {
+            return -1;
+        }
+        for (int i = 0; i < hostLength; i++)
+        {
+            key[i] = RequestHeadParser.toLower(in.getByte(request.hostStart + i));
+        }
+        return hostLength;
     }
 
     /**

@@ -255,6 +255,19 @@ class BounceCtlTest
         assertTrue(preload.err.contains("hsts-preload") || preload.err.contains("hstsPreload needs"), preload.err);
         assertEquals(2, ctl("domains", "update", "go.brand.test").exit, "nothing to change");
         assertTrue(ctl("domains", "update", "go.brand.test", "--https-only=false").out.contains("go.brand.test: HTTP and HTTPS"));
+        final Run human = ctl("domains", "show", "go.brand.test");
+        assertTrue(human.out.contains("certificates: manual, status no-certificate"), human.out);
+        final Run auto = ctl("domains", "add", "auto.brand.test", "--https", "auto");
+        assertEquals(1, auto.exit, "this control plane has no --secrets-key-file to seal ACME keys with");
+        assertTrue(auto.err.contains("secrets-key-file"), auto.err);
+        final Run renew = ctl("domains", "renew", "go.brand.test");
+        assertEquals(1, renew.exit);
+        assertTrue(renew.err.contains("ACME"), renew.err);
+        assertEquals(0, ctl("domains", "add", "gone.brand.test").exit);
+        final Run removed = ctl("domains", "remove", "gone.brand.test");
+        assertEquals(0, removed.exit, removed.err);
+        assertTrue(removed.out.contains("removed gone.brand.test"), removed.out);
+        assertFalse(ctl("domains", "list").out.contains("gone.brand.test"));
 
         final Run writer = ctl("keys", "create", "--name", "brand", "--scope", "links:write", "--domains", "go.brand.test");
         assertEquals(0, writer.exit, writer.err);

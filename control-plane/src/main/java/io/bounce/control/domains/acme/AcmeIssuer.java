@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Gets and renews the certificates of domains added with {@code --https auto}, as an agent that looks at the store
- * every second for domains whose next attempt has come:
+ * every second (and at once when a domain is added or a renewal forced) for domains whose next attempt has come:
  * <ul>
  *   <li>a domain without a certificate is ordered once its DNS points at the fleet ({@link DnsCheck}; until then its
  *       status is {@code pending-dns}, checked again with backoff);</li>
@@ -58,6 +58,9 @@ public final class AcmeIssuer implements AutoCloseable
     static final long RENEWAL_INFO_INTERVAL_MS = 6 * 3_600_000L;
     private static final long HOUR_MS = 3_600_000L;
     private static final Logger LOG = LoggerFactory.getLogger(AcmeIssuer.class);
+    /** Renewals first, the soonest to expire first; then new domains, the oldest first. */
+    static final Comparator<AcmeQueries.State> PRIORITY = Comparator.comparing((AcmeQueries.State s) -> s.notAfterMs() == 0)
+        .thenComparingLong(s -> s.notAfterMs() == 0 ? s.createdAtMs() : s.notAfterMs());
 
     /** What the issuer needs of the domains: their certificates, read and stored. */
     public interface Issuance
@@ -88,6 +91,7 @@ public final class AcmeIssuer implements AutoCloseable
     private volatile long expiringSoon;
     private long countedAtMs;
     private AgentRunner runner;
+    private volatile boolean woken;
 
     public AcmeIssuer(final AcmeOptions options, final AcmeClient client, final Store store, final Issuance issuance, final EpochClock clock)
     {
@@ -106,10 +110,39 @@ public final class AcmeIssuer implements AutoCloseable
         });
     }
 
+    /** Look at the store every second, and within 50 ms of {@link #wake} (a domain added, a renewal forced). */
     public AcmeIssuer start(final Agents agents)
     {
-        runner = agents.every("acme", 1_000, this::pickDue);
+        runner = agents.start(new org.agrona.concurrent.Agent()
+        {
+            private long dueAtMs;
+
+            @Override
+            public int doWork() throws Exception
+            {
+                final long now = System.currentTimeMillis();
+                if (!woken && now < dueAtMs)
+                {
+                    return 0;
+                }
+                woken = false;
+                dueAtMs = now + 1_000;
+                return pickDue();
+            }
+
+            @Override
+            public String roleName()
+            {
+                return "acme";
+            }
+        }, Agents.sleeping(50));
         return this;
+    }
+
+    /** Look at the store now rather than at the next second: a domain was added or a renewal forced. */
+    public void wake()
+    {
+        woken = true;
     }
 
     /** @return the DNS records a customer must set for {@code domain}; empty when the control plane was told none. */
@@ -127,6 +160,7 @@ public final class AcmeIssuer implements AutoCloseable
         {
             forced.remove(domain);
         }
+        wake();
         return due;
     }
 
@@ -141,9 +175,7 @@ public final class AcmeIssuer implements AutoCloseable
             return 0;
         }
         final List<AcmeQueries.State> due = new ArrayList<>(store.readers().read(c -> AcmeQueries.due(c, now, 1_000)));
-        // Renewals first, the soonest to expire first; then new domains, the oldest first.
-        due.sort(Comparator.comparing((AcmeQueries.State s) -> s.notAfterMs() == 0)
-            .thenComparingLong(s -> s.notAfterMs() == 0 ? s.createdAtMs() : s.notAfterMs()));
+        due.sort(PRIORITY);
         int started = 0;
         for (final AcmeQueries.State state : due)
         {
@@ -187,7 +219,7 @@ public final class AcmeIssuer implements AutoCloseable
         final DnsCheck.Result pointing = dns.check(domain);
         if (!pointing.points())
         {
-            setStatus(domain, current == null ? PENDING_DNS : FAILED, pointing.detail(), now, now + backoff(state.failures()),
+            setStatus(domain, current == null ? PENDING_DNS : FAILED, pointing.detail(), now, now + backoff(state.failures(), options),
                 state.failures() + 1);
             return;
         }
@@ -213,7 +245,7 @@ public final class AcmeIssuer implements AutoCloseable
         {
             failed.incrementAndGet();
             final long at = clock.time();
-            long next = at + backoff(state.failures());
+            long next = at + backoff(state.failures(), options);
             if (ex.retryAfter() != null)
             {
                 next = Math.max(next, ex.retryAfter().toEpochMilli());
@@ -261,8 +293,8 @@ public final class AcmeIssuer implements AutoCloseable
         return from + (leaf.getNotAfter().getTime() - from) * 2 / 3;
     }
 
-    /** @return the wait after {@code failures} failures in a row: min doubling to max. */
-    long backoff(final int failures)
+    /** @return the wait after {@code failures} failures in a row: {@code --acme-retry-min-ms} doubling to the max. */
+    static long backoff(final int failures, final AcmeOptions options)
     {
         long wait = options.retryMinMs();
         for (int i = 0; i < failures && wait < options.retryMaxMs(); i++)
