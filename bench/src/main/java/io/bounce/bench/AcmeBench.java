@@ -9,7 +9,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,9 +18,9 @@ import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 
 import io.bounce.runtime.files.SecretBox;
+import io.bounce.runtime.tls.ClientTrust;
 import io.bounce.runtime.testing.Pebble;
 import org.HdrHistogram.Histogram;
 
@@ -54,7 +53,7 @@ public final class AcmeBench
         final int timed = args.length > 2 ? Integer.parseInt(args[2]) : 20;
         final int bulk = args.length > 3 ? Integer.parseInt(args[3]) : 1_000;
         Files.createDirectories(work);
-        final int[] ports = freePorts(5);
+        final int[] ports = io.bounce.runtime.server.FreePorts.pick(5);
         final int edgeHttp = ports[0];
         final int edgeHttps = ports[1];
         final int edgeAdmin = ports[2];
@@ -253,26 +252,7 @@ public final class AcmeBench
     /** A new context trusting only {@code root}, for one connection: the JDK client resumes the last session of a shared one. */
     private static SSLContext fresh(final X509Certificate root) throws IOException
     {
-        try
-        {
-            return trusting(root);
-        }
-        catch (final Exception ex)
-        {
-            throw new IOException(ex);
-        }
-    }
-
-    private static SSLContext trusting(final X509Certificate root) throws Exception
-    {
-        final KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-        store.load(null, null);
-        store.setCertificateEntry("pebble", root);
-        final TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        trust.init(store);
-        final SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, trust.getTrustManagers(), null);
-        return context;
+        return ClientTrust.trusting(List.of(root));
     }
 
     /** @return the process's CPU time so far (user + system), in ms. */
@@ -315,30 +295,5 @@ public final class AcmeBench
             }
         }
         return -1;
-    }
-
-    private static int[] freePorts(final int n) throws IOException
-    {
-        final java.net.ServerSocket[] sockets = new java.net.ServerSocket[n];
-        final int[] ports = new int[n];
-        try
-        {
-            for (int i = 0; i < n; i++)
-            {
-                sockets[i] = new java.net.ServerSocket(0);
-                ports[i] = sockets[i].getLocalPort();
-            }
-            return ports;
-        }
-        finally
-        {
-            for (final java.net.ServerSocket socket : sockets)
-            {
-                if (socket != null)
-                {
-                    socket.close();
-                }
-            }
-        }
     }
 }

@@ -70,7 +70,9 @@ public final class SniScaleBench
         {
             final int port = server.localAddress().getPort();
             final Histogram one = handshakes(ca.caFile(), port, names.subList(0, 1), handshakes);
+            long cpu = serverCpuNs();
             final double oneRate = handshakesPerSecond(ca.caFile(), port, names.subList(0, 1));
+            final double oneCpuUs = (serverCpuNs() - cpu) / 1e3 / (oneRate * RATE_SECONDS);
             System.gc();
             final long rssBefore = rssKb();
             final long heapBefore = heapBytes();
@@ -81,7 +83,9 @@ public final class SniScaleBench
             final long rssAfter = rssKb();
             final long heapAfter = heapBytes();
             final Histogram many = handshakes(ca.caFile(), port, names, handshakes);
+            cpu = serverCpuNs();
             final double manyRate = handshakesPerSecond(ca.caFile(), port, names);
+            final double manyCpuUs = (serverCpuNs() - cpu) / 1e3 / (manyRate * RATE_SECONDS);
             final long reloadStart = System.nanoTime();
             tls.replace("bench", certificates); // the change log's next publish: every context is reused
             final double reloadS = (System.nanoTime() - reloadStart) / 1e9;
@@ -94,6 +98,7 @@ public final class SniScaleBench
                 domains, many.getValueAtPercentile(50) / 1e6, many.getValueAtPercentile(90) / 1e6, many.getValueAtPercentile(99) / 1e6);
             System.out.printf("BENCH sni handshakes_per_s names=1 %.0f | names=%d %.0f | ratio %.2f%n", oneRate, domains, manyRate,
                 manyRate / oneRate);
+            System.out.printf("BENCH sni server_cpu_us_per_handshake names=1 %.0f | names=%d %.0f%n", oneCpuUs, domains, manyCpuUs);
         }
     }
 
@@ -177,6 +182,21 @@ public final class SniScaleBench
     }
 
     private static final int RATE_SECONDS = 10;
+
+    /** @return CPU time of the server's event loop ({@code bench-loop-*}) so far, in ns. */
+    private static long serverCpuNs()
+    {
+        final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long total = 0;
+        for (final java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds()))
+        {
+            if (info != null && info.getThreadName().startsWith("bench-loop"))
+            {
+                total += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
+            }
+        }
+        return total;
+    }
     private static final int RATE_THREADS = 2;
 
     private static long rssKb() throws Exception

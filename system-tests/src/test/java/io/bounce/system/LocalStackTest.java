@@ -36,36 +36,9 @@ class LocalStackTest
     @Test
     void upRunsAControlPlaneAndTwoEdgesPrintsWhereTheyAreAndStopsThemAllOnSigterm() throws Exception
     {
-        final List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        final String jvmArgs = System.getProperty("bounce.jvm.args", "").trim();
-        command.addAll(Arrays.asList(jvmArgs.split("\\s+")));
-        command.add("-Dbounce.jvm.args=" + jvmArgs + " -Xmx256m");
-        command.add("-Xmx128m");
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(LocalStack.class.getName());
-        command.addAll(List.of("--data-dir", dir.toString(), "--edges", "2",
-            "--api-port", "0", "--admin-port", "0", "--edge-port", "0", "--edge-admin-port", "0", "--edge-https-port", "0"));
-        final Process up = new ProcessBuilder(command).redirectErrorStream(true).start();
         final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        final Thread reader = new Thread(() ->
-        {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(up.getInputStream(), StandardCharsets.UTF_8)))
-            {
-                String line;
-                while ((line = in.readLine()) != null)
-                {
-                    lines.add(line);
-                }
-            }
-            catch (final java.io.IOException ignored)
-            {
-                // gone
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
+        final Process up = up(lines, "--data-dir", dir.toString(), "--edges", "2",
+            "--api-port", "0", "--admin-port", "0", "--edge-port", "0", "--edge-admin-port", "0", "--edge-https-port", "0");
         try
         {
             final List<String> edges = new ArrayList<>();
@@ -185,6 +158,102 @@ class LocalStackTest
         {
             up.descendants().forEach(ProcessHandle::destroyForcibly);
             up.destroyForcibly();
+        }
+    }
+
+    /** {@code bounce up ARGS} as a child JVM (the test's classpath), its output lines into {@code lines}. */
+    private static Process up(final LinkedBlockingQueue<String> lines, final String... args) throws java.io.IOException
+    {
+        final List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        final String jvmArgs = System.getProperty("bounce.jvm.args", "").trim();
+        command.addAll(Arrays.asList(jvmArgs.split("\\s+")));
+        command.add("-Dbounce.jvm.args=" + jvmArgs + " -Xmx256m");
+        command.add("-Xmx128m");
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(LocalStack.class.getName());
+        command.addAll(List.of(args));
+        final Process up = new ProcessBuilder(command).redirectErrorStream(true).start();
+        final Thread reader = new Thread(() ->
+        {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(up.getInputStream(), StandardCharsets.UTF_8)))
+            {
+                String line;
+                while ((line = in.readLine()) != null)
+                {
+                    lines.add(line);
+                }
+            }
+            catch (final java.io.IOException ignored)
+            {
+                // gone
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        return up;
+    }
+
+    /**
+     * {@code bounce up --acme-directory URL --acme-ca-file F}: a domain added with {@code https: auto} gets its certificate
+     * from that ACME server (Pebble, which validates on the edge's ports), and the edge serves it.
+     */
+    @Test
+    void upGetsAutoDomainsCertificatesFromTheAcmeServerItIsGiven() throws Exception
+    {
+        final int[] ports = Stack.freePorts(2);
+        try (io.bounce.runtime.testing.Pebble pebble = io.bounce.runtime.testing.Pebble.start(dir.resolve("pebble"), ports[0], ports[1], 0))
+        {
+            final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+            final Process up = up(lines, "--data-dir", dir.resolve("stack").toString(), "--edges", "1", "--api-port", "0",
+                "--admin-port", "0", "--edge-port", Integer.toString(ports[0]), "--edge-admin-port", "0",
+                "--edge-https-port", Integer.toString(ports[1]), "--acme-directory", pebble.directory(),
+                "--acme-ca-file", pebble.caFile().toString());
+            try
+            {
+                String api = null;
+                final StringBuilder seen = new StringBuilder();
+                while (api == null)
+                {
+                    final String line = lines.poll(120, TimeUnit.SECONDS);
+                    assertNotNull(line, "bounce up printed no api: line; output:\n" + seen);
+                    seen.append(line).append('\n');
+                    api = line.startsWith("api: ") ? line.substring(5).trim() : null;
+                }
+                final String key = Files.readString(dir.resolve("stack").resolve("admin.key")).trim();
+                assertEquals(201, Stack.call("POST", api + "/api/v1/domains", key, "{\"name\":\"go.pebble.test\",\"https\":\"auto\"}")
+                    .statusCode());
+                assertEquals(201, Stack.call("POST", api + "/api/v1/links", key,
+                    "{\"url\":\"https://example.com/acme\",\"alias\":\"acme\",\"domain\":\"go.pebble.test\"}").statusCode());
+                final Path root = dir.resolve("pebble-root.pem");
+                Files.writeString(root, "-----BEGIN CERTIFICATE-----\n" + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'})
+                    .encodeToString(pebble.root().getEncoded()) + "\n-----END CERTIFICATE-----\n");
+                Stack.ensureTool("curl", "curl");
+                final String api0 = api;
+                Stack.await("go.pebble.test over HTTPS with Pebble's certificate", 60_000, () ->
+                {
+                    try
+                    {
+                        final Process curl = new ProcessBuilder("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert",
+                            root.toString(), "--resolve", "go.pebble.test:" + ports[1] + ":127.0.0.1",
+                            "https://go.pebble.test:" + ports[1] + "/acme").redirectErrorStream(true).start();
+                        return "302".equals(new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim());
+                    }
+                    catch (final java.io.IOException ex)
+                    {
+                        return false;
+                    }
+                });
+                final JsonNode domain = Stack.JSON.readTree(Stack.call("GET", api0 + "/api/v1/domains/go.pebble.test", key, null).body());
+                assertEquals("active", domain.get("status").asText(), domain.toString());
+                assertTrue(domain.get("certificates").get(0).get("issuer").asText().contains("Pebble"), domain.toString());
+            }
+            finally
+            {
+                up.descendants().forEach(ProcessHandle::destroyForcibly);
+                up.destroyForcibly();
+            }
         }
     }
 }

@@ -72,7 +72,7 @@ public final class DomainService implements AutoCloseable
     }
 
     /** Start issuing and renewing ACME certificates (nothing without ACME). */
-    public void startAcme(final Agents agents)
+    public void startAcme(final Agents agents) throws Exception
     {
         if (acme != null)
         {

@@ -130,6 +130,15 @@ public final class AcmeQueries
         return ps.executeUpdate() == 1;
     }
 
+    /** Make the orders a stop cut short (status issuing or renewing) due at {@code atMs}. @return how many. */
+    public static int resumeInterrupted(final Connection c, final long atMs) throws SQLException
+    {
+        final PreparedStatement ps = Queries.prepare(c, "UPDATE domains SET acme_next_at = ? WHERE https_mode = 'auto'" +
+            " AND removed_at = 0 AND acme_status IN ('issuing', 'renewing')");
+        ps.setLong(1, atMs);
+        return ps.executeUpdate();
+    }
+
     /** Mark a domain removed and drop its certificates and challenge. @return false for no such live domain. */
     public static boolean remove(final Connection c, final String domain, final long atMs) throws SQLException
     {

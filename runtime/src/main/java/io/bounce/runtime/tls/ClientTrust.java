@@ -8,11 +8,12 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
+import java.util.List;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
-/** A client's TLS context that trusts the certificates in one PEM file (a private CA, the development CA). */
+/** A client's TLS context that trusts the certificates in one PEM file (a private CA, the development CA), or given ones. */
 public final class ClientTrust
 {
     private ClientTrust()
@@ -27,16 +28,30 @@ public final class ClientTrust
     {
         try (InputStream in = Files.newInputStream(caFile))
         {
+            final List<Certificate> certificates = List.copyOf(CertificateFactory.getInstance("X.509").generateCertificates(in));
+            if (certificates.isEmpty())
+            {
+                throw new IOException(caFile + " holds no PEM certificate");
+            }
+            return trusting(certificates);
+        }
+        catch (final GeneralSecurityException ex)
+        {
+            throw new IOException("cannot trust " + caFile + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /** @return a client context that trusts {@code authorities} only (a CA's root fetched at run time, say). */
+    public static SSLContext trusting(final List<? extends Certificate> authorities) throws IOException
+    {
+        try
+        {
             final KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
             store.load(null, null);
             int i = 0;
-            for (final Certificate certificate : CertificateFactory.getInstance("X.509").generateCertificates(in))
+            for (final Certificate certificate : authorities)
             {
                 store.setCertificateEntry("ca-" + i++, certificate);
-            }
-            if (i == 0)
-            {
-                throw new IOException(caFile + " holds no PEM certificate");
             }
             final TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             trust.init(store);
@@ -46,7 +61,7 @@ public final class ClientTrust
         }
         catch (final GeneralSecurityException ex)
         {
-            throw new IOException("cannot trust " + caFile + ": " + ex.getMessage(), ex);
+            throw new IOException("cannot trust those certificates: " + ex.getMessage(), ex);
         }
     }
 }

@@ -2,7 +2,6 @@ package io.bounce.runtime.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -55,16 +54,28 @@ public final class Pebble implements AutoCloseable
      */
     public static Pebble start(final Path dir, final int httpPort, final int tlsPort, final long validitySeconds) throws Exception
     {
+        return start(dir, httpPort, tlsPort, validitySeconds, null, null);
+    }
+
+    /**
+     * @param eabKeyId   with {@code eabHmacKey}: accounts must be bound to this external account (RFC 8555 7.3.4); null: none.
+     * @param eabHmacKey the external account's HMAC key, base64url.
+     */
+    public static Pebble start(final Path dir, final int httpPort, final int tlsPort, final long validitySeconds, final String eabKeyId,
+        final String eabHmacKey) throws Exception
+    {
         Tools.ensure("pebble", "pebble");
         Files.createDirectories(dir);
         final DevelopmentCa ca = DevelopmentCa.openOrCreate(dir.resolve("ca"));
         DevelopmentCa.write(dir.resolve("ca"), "pebble", ca.issue(List.of("localhost", "127.0.0.1"), "EC", Duration.ofDays(2)));
-        final int[] ports = freePorts(4);
+        final int[] ports = io.bounce.runtime.server.FreePorts.pick(4);
         final Path config = dir.resolve("pebble.json");
         Files.writeString(config, "{\"pebble\":{\"listenAddress\":\"127.0.0.1:" + ports[0] + "\",\"managementListenAddress\":\"127.0.0.1:" +
             ports[1] + "\",\"certificate\":\"" + dir.resolve("ca/pebble.pem") + "\",\"privateKey\":\"" + dir.resolve("ca/pebble.key") +
             "\",\"httpPort\":" + httpPort + ",\"tlsPort\":" + tlsPort + ",\"ocspResponderURL\":\"\"," +
-            "\"externalAccountBindingRequired\":false" + (validitySeconds > 0 ? ",\"certificateValidityPeriod\":" + validitySeconds : "") +
+            (eabKeyId == null ? "\"externalAccountBindingRequired\":false"
+                : "\"externalAccountBindingRequired\":true,\"externalAccountMACKeys\":{\"" + eabKeyId + "\":\"" + eabHmacKey + "\"}") +
+            (validitySeconds > 0 ? ",\"certificateValidityPeriod\":" + validitySeconds : "") +
             "}}");
         final Process dns = new ProcessBuilder("pebble-challtestsrv", "-dns01", "127.0.0.1:" + ports[2], "-management",
             "127.0.0.1:" + ports[3], "-http01", "", "-https01", "", "-tlsalpn01", "", "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "")
@@ -151,31 +162,6 @@ public final class Pebble implements AutoCloseable
                     throw new IOException("nothing listens on " + port + " after 20 s", ex);
                 }
                 Thread.sleep(50);
-            }
-        }
-    }
-
-    private static int[] freePorts(final int n) throws IOException
-    {
-        final ServerSocket[] sockets = new ServerSocket[n];
-        final int[] ports = new int[n];
-        try
-        {
-            for (int i = 0; i < n; i++)
-            {
-                sockets[i] = new ServerSocket(0);
-                ports[i] = sockets[i].getLocalPort();
-            }
-            return ports;
-        }
-        finally
-        {
-            for (final ServerSocket socket : sockets)
-            {
-                if (socket != null)
-                {
-                    socket.close();
-                }
             }
         }
     }

@@ -110,9 +110,13 @@ public final class AcmeIssuer implements AutoCloseable
         });
     }
 
-    /** Look at the store every second, and within 50 ms of {@link #wake} (a domain added, a renewal forced). */
-    public AcmeIssuer start(final Agents agents)
+    /**
+     * Look at the store every second, and within 50 ms of {@link #wake} (a domain added, a renewal forced). Orders a stop
+     * or a crash cut short ({@code issuing} or {@code renewing} in the store) are due at once.
+     */
+    public AcmeIssuer start(final Agents agents) throws Exception
     {
+        store.writer().call(txn -> AcmeQueries.resumeInterrupted(txn.connection(), txn.now()));
         runner = agents.start(new org.agrona.concurrent.Agent()
         {
             private long dueAtMs;
