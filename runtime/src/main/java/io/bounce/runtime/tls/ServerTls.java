@@ -48,6 +48,8 @@ public final class ServerTls
     private volatile Map<String, Instant> notAfterByName = Map.of();
     /** TLS-ALPN-01 answers by domain: contexts offering only {@code acme-tls/1}, each with its challenge certificate. */
     private volatile Map<String, SslContext> acmeChallenges = Map.of();
+    /** The digest each of {@link #acmeChallenges} was made for: a challenge published again keeps its context. */
+    private Map<String, byte[]> acmeDigests = Map.of();
     /** Shared session-ticket keys, the first the one that seals; empty: each context's own random keys. */
     private OpenSslSessionTicketKey[] ticketKeys = new OpenSslSessionTicketKey[0];
 
@@ -195,6 +197,12 @@ public final class ServerTls
         final Map<String, SslContext> contexts = new HashMap<>();
         for (final Map.Entry<String, byte[]> entry : digestsByDomain.entrySet())
         {
+            final byte[] before = acmeDigests.get(entry.getKey());
+            if (before != null && Arrays.equals(before, entry.getValue()))
+            {
+                contexts.put(entry.getKey(), acmeChallenges.get(entry.getKey())); // made for this challenge already
+                continue;
+            }
             try
             {
                 contexts.put(entry.getKey(), TlsContexts.server(List.of(AcmeTlsAlpn.certificate(entry.getKey(), entry.getValue())), engine,
@@ -206,6 +214,7 @@ public final class ServerTls
             }
         }
         acmeChallenges = Map.copyOf(contexts);
+        acmeDigests = Map.copyOf(digestsByDomain);
     }
 
     /** @return true while some TLS-ALPN-01 challenge is held (only then does a ClientHello get looked into for it). */

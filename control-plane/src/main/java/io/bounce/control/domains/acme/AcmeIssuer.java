@@ -89,6 +89,8 @@ public final class AcmeIssuer implements AutoCloseable
     private volatile Map<String, Long> byStatus = Map.of();
     private volatile long failingRenewals;
     private volatile long expiringSoon;
+    /** Domains due at the last look that could not start: the orders-per-hour ceiling or the pool held them back. */
+    private volatile int waiting;
     private long countedAtMs;
     private AgentRunner runner;
     private volatile boolean woken;
@@ -173,12 +175,15 @@ public final class AcmeIssuer implements AutoCloseable
     {
         final long now = clock.time();
         countNow(now);
-        final int free = options.concurrency() - inFlight.size();
+        final List<AcmeQueries.State> due = new ArrayList<>(store.readers().read(c -> AcmeQueries.due(c, now, 1_000)));
+        due.removeIf(state -> inFlight.contains(state.domain()));
+        // Only as many as may start: the rest stay due, in the store's order, so the next look takes them by priority too.
+        final int free = Math.min(options.concurrency() - inFlight.size(), ordersLeft(now));
+        waiting = Math.max(0, due.size() - Math.max(0, free));
         if (free <= 0)
         {
             return 0;
         }
-        final List<AcmeQueries.State> due = new ArrayList<>(store.readers().read(c -> AcmeQueries.due(c, now, 1_000)));
         due.sort(PRIORITY);
         int started = 0;
         for (final AcmeQueries.State state : due)
@@ -308,6 +313,17 @@ public final class AcmeIssuer implements AutoCloseable
         return Math.min(wait, options.retryMaxMs());
     }
 
+    /** @return orders that may still start within the hour's window (a look, not a claim: {@link #takeOrderSlot} claims). */
+    private synchronized int ordersLeft(final long now)
+    {
+        int recent = 0;
+        for (final long at : recentOrders)
+        {
+            recent += at > now - HOUR_MS ? 1 : 0;
+        }
+        return options.ordersPerHour() - recent;
+    }
+
     private synchronized boolean takeOrderSlot(final long now)
     {
         while (!recentOrders.isEmpty() && recentOrders.peekFirst() <= now - HOUR_MS)
@@ -366,7 +382,11 @@ public final class AcmeIssuer implements AutoCloseable
         Metrics.counter(registry, "bounce_acme_certificates_issued_total", "Certificates ACME issued (new and renewed).", issued::get);
         Metrics.counter(registry, "bounce_acme_orders_failed_total", "ACME orders that ended without a certificate.", failed::get);
         Metrics.counter(registry, "bounce_acme_orders_deferred_total",
-            "Orders put off because --acme-orders-per-hour was reached (tried again when the hour's window moves).", deferred::get);
+            "Orders that passed their DNS check when --acme-orders-per-hour had just been reached (tried again when the hour's " +
+                "window moves).", deferred::get);
+        Metrics.gauge(registry, "bounce_acme_orders_waiting",
+            "Domains due at the issuer's last look that could not start: --acme-orders-per-hour or --acme-concurrency held them.",
+            () -> waiting);
         registry.register(GaugeWithCallback.builder().name("bounce_acme_domains")
             .help("Domains with --https auto, by status (pending-dns, issuing, active, renewing, failed).")
             .labelNames("status")
