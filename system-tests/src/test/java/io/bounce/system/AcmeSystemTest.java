@@ -219,6 +219,7 @@ class AcmeSystemTest
         final Path hmac = dir.resolve("eab.key");
         final String hmacKey = "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W";
         Files.writeString(hmac, hmacKey + "\n");
+        Files.setPosixFilePermissions(hmac, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         try (Pebble pebble = Pebble.start(dir.resolve("pebble"), ports[0], ports[1], 0, "kid-bounce", hmacKey);
             ControlPlaneNode cp = Stack.controlPlane(dir.resolve("cp"), "--port", Integer.toString(ports[2]),
                 "--secrets-key-file", secrets.toString(), "--acme-directory", pebble.directory(), "--acme-ca-file",

@@ -232,7 +232,7 @@ class ReplicationSystemTest
     @Test
     void aNewerFormatVersionIsRefusedClearlyAndTheReplicaKeepsServing() throws Exception
     {
-        // A leader from the future: a snapshot whose stream header says version 3.
+        // A leader from the future: a snapshot whose stream header says version 4.
         final HttpServer leader = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         leader.createContext(ReplicationFormat.PATH_SNAPSHOT, exchange ->
         {
@@ -240,9 +240,9 @@ class ReplicationSystemTest
             try (LZ4FrameOutputStream lz4 = new LZ4FrameOutputStream(body))
             {
                 final byte[] header = ReplicationFormat.streamHeader(ReplicationFormat.KIND_SNAPSHOT, 42);
-                header[4] = 3;
+                header[4] = 4;
                 lz4.write(header);
-                lz4.write(new byte[64]); // whatever version 3 carries: must never be read as version 2
+                lz4.write(new byte[64]); // whatever version 4 carries: must never be read as version 3
             }
             exchange.sendResponseHeaders(200, body.size());
             exchange.getResponseBody().write(body.toByteArray());

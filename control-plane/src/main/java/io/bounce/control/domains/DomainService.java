@@ -80,12 +80,46 @@ public final class DomainService implements AutoCloseable
         }
     }
 
+    /**
+     * The certificates' health, whoever issued them (read from the store when scraped, at most every 10 s), and the
+     * ACME issuer's metrics where it runs.
+     */
     public void register(final PrometheusRegistry registry)
     {
+        io.bounce.runtime.admin.Metrics.gauge(registry, "bounce_certificates_expiring_7d",
+            "Certificates of live domains (uploaded or ACME) that expire within 7 days.", () -> health().expiringSoon());
+        io.bounce.runtime.admin.Metrics.gauge(registry, "bounce_acme_renewals_failing",
+            "Domains with a certificate whose last ACME renewal attempt failed.", () -> health().failingRenewals());
         if (acme != null)
         {
             acme.register(registry);
         }
+    }
+
+    private record Health(long atMs, double expiringSoon, double failingRenewals)
+    {
+    }
+
+    private volatile Health health = new Health(Long.MIN_VALUE / 2, 0, 0);
+
+    private Health health()
+    {
+        final long now = clock.time();
+        Health current = health;
+        if (now - current.atMs() >= 10_000)
+        {
+            try
+            {
+                current = store.readers().read(c -> new Health(now,
+                    AcmeQueries.countExpiringBefore(c, now + java.time.Duration.ofDays(7).toMillis()), AcmeQueries.countFailingRenewals(c)));
+            }
+            catch (final java.sql.SQLException ex)
+            {
+                current = new Health(now, Double.NaN, Double.NaN);
+            }
+            health = current;
+        }
+        return current;
     }
 
     @Override

@@ -87,8 +87,6 @@ public final class AcmeIssuer implements AutoCloseable
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong deferred = new AtomicLong();
     private volatile Map<String, Long> byStatus = Map.of();
-    private volatile long failingRenewals;
-    private volatile long expiringSoon;
     /** Domains due at the last look that could not start: the orders-per-hour ceiling or the pool held them back. */
     private volatile int waiting;
     private long countedAtMs;
@@ -371,8 +369,6 @@ public final class AcmeIssuer implements AutoCloseable
                 counts.put((String)pair[0], (Long)pair[1]);
             }
             byStatus = Map.copyOf(counts);
-            failingRenewals = AcmeQueries.countFailingRenewals(c);
-            expiringSoon = AcmeQueries.countExpiringBefore(c, now + 7 * 24 * HOUR_MS);
             return null;
         });
     }
@@ -392,10 +388,6 @@ public final class AcmeIssuer implements AutoCloseable
             .labelNames("status")
             .callback(callback -> byStatus.forEach((status, count) -> callback.call(count, status)))
             .build());
-        Metrics.gauge(registry, "bounce_acme_renewals_failing",
-            "Domains with a certificate whose last ACME renewal attempt failed.", () -> failingRenewals);
-        Metrics.gauge(registry, "bounce_certificates_expiring_7d",
-            "Certificates of live domains (uploaded or ACME) that expire within 7 days.", () -> expiringSoon);
     }
 
     @Override

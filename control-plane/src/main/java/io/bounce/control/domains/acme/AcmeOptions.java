@@ -40,7 +40,8 @@ public final class AcmeOptions
     String eabKeyId;
 
     @Option(names = "--acme-eab-hmac-key-file", paramLabel = "FILE",
-        description = "File holding the external account binding's HMAC key (base64url, as the CA hands it out); with --acme-eab-kid.")
+        description = "File holding the external account binding's HMAC key (base64url, as the CA hands it out; mode 0600); " +
+            "with --acme-eab-kid.")
     Path eabHmacKeyFile;
 
     @Option(names = "--acme-challenge", defaultValue = "http-01", paramLabel = "TYPE",
@@ -99,6 +100,23 @@ public final class AcmeOptions
         if ((eabKeyId == null) != (eabHmacKeyFile == null))
         {
             throw new IllegalArgumentException("--acme-eab-kid and --acme-eab-hmac-key-file go together");
+        }
+        if (eabHmacKeyFile != null)
+        {
+            try
+            {
+                final java.util.Set<java.nio.file.attribute.PosixFilePermission> mode = Files.getPosixFilePermissions(eabHmacKeyFile);
+                if (mode.contains(java.nio.file.attribute.PosixFilePermission.GROUP_READ) ||
+                    mode.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ))
+                {
+                    throw new IllegalArgumentException("--acme-eab-hmac-key-file " + eabHmacKeyFile +
+                        " may be read by others: chmod 600 it (it binds accounts to your CA account)");
+                }
+            }
+            catch (final java.io.IOException ex)
+            {
+                throw new IllegalArgumentException("--acme-eab-hmac-key-file: cannot read " + eabHmacKeyFile);
+            }
         }
         if (!challenge.equals("http-01") && !challenge.equals("tls-alpn-01"))
         {
