@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.EnumSet;
 import java.util.Optional;
 
 import javax.net.ssl.SSLContext;
@@ -63,6 +64,7 @@ public final class AcmeClient
 {
     private static final Logger LOG = LoggerFactory.getLogger(AcmeClient.class);
     private static final Duration VALIDATION_TIMEOUT = Duration.ofMinutes(3);
+    private static final java.util.Set<Status> DONE = EnumSet.of(Status.VALID, Status.INVALID);
 
     /** Where a challenge goes so that every edge answers it: the change log. */
     public interface ChallengeRoute
@@ -148,9 +150,15 @@ public final class AcmeClient
                     authorize(domain, authorization, route);
                 }
             }
+            // Ready once every authorization is valid: most CAs say so at once, but it is the CA's to say.
+            final Status ready = await(order, order::getStatus, EnumSet.of(Status.READY, Status.VALID, Status.INVALID));
+            if (ready == Status.INVALID)
+            {
+                throw new Failure("order invalid" + order.getError().map(p -> ": " + describe(p)).orElse(""), null, null);
+            }
             final KeyPair key = newKeyPair();
             order.execute(key);
-            final Status status = await(order, order::getStatus);
+            final Status status = await(order, order::getStatus, DONE);
             if (status != Status.VALID)
             {
                 throw new Failure("order " + status.name().toLowerCase() + order.getError().map(p -> ": " + describe(p)).orElse(""), null,
@@ -217,7 +225,7 @@ public final class AcmeClient
                 Thread.sleep(options.challengeWaitMs()); // for the change to reach every edge
             }
             challenge.trigger();
-            final Status status = await(challenge, challenge::getStatus);
+            final Status status = await(challenge, challenge::getStatus, DONE);
             if (status != Status.VALID)
             {
                 throw new Failure(challenge.getType() + " " + status.name().toLowerCase() +
@@ -231,15 +239,16 @@ public final class AcmeClient
     }
 
     /**
-     * Poll until VALID or INVALID: at the CA's Retry-After when it gives one, else after 250 ms doubling to 3 s (acme4j's
+     * Poll until one of {@code done}: at the CA's Retry-After when it gives one, else after 250 ms doubling to 3 s (acme4j's
      * own wait is 3 s flat, which puts seconds on a validation that takes a few hundred milliseconds).
      */
-    private static Status await(final AcmeJsonResource resource, final java.util.function.Supplier<Status> status) throws Exception
+    private static Status await(final AcmeJsonResource resource, final java.util.function.Supplier<Status> status,
+        final java.util.Set<Status> done) throws Exception
     {
         final long deadline = System.nanoTime() + VALIDATION_TIMEOUT.toNanos();
         long delayMs = 250;
         Status current = status.get();
-        while (current != Status.VALID && current != Status.INVALID)
+        while (!done.contains(current))
         {
             if (System.nanoTime() > deadline)
             {
@@ -247,7 +256,7 @@ public final class AcmeClient
             }
             final Optional<Instant> retryAfter = resource.fetch();
             current = status.get();
-            if (current == Status.VALID || current == Status.INVALID)
+            if (done.contains(current))
             {
                 break;
             }
