@@ -15,6 +15,7 @@ import io.bounce.runtime.launch.ConfigFileOption;
 import io.bounce.runtime.launch.ConnectionLimitOptions;
 import io.bounce.control.domains.acme.AcmeOptions;
 import io.bounce.control.links.DestinationOptions;
+import io.bounce.control.store.StoreOptions;
 import io.bounce.runtime.files.SecretBox;
 import io.bounce.runtime.launch.LaunchDefaults;
 import io.bounce.runtime.launch.SecretsOptions;
@@ -57,8 +58,10 @@ public final class ControlPlaneConfig
         "certificate from the local CA in DIR (made there if absent), sent to the edges as an upload is. Needs --secrets-key-file.")
     Path developmentCa;
 
-    /** ACME for domains added with --https auto: the CA, the account, the challenge, the pace, the DNS check. */
-    @Mixin
+    @Mixin // the store: SQLite in --data-dir, or PostgreSQL
+    StoreOptions store;
+
+    @Mixin // ACME for domains added with --https auto: the CA, the account, the challenge, the pace, the DNS check
     AcmeOptions acme;
 
     @Option(names = "--ticket-key-rotation-ms", defaultValue = "43200000",
@@ -211,6 +214,7 @@ public final class ControlPlaneConfig
         tls.conclude();
         secrets.conclude();
         acme.conclude();
+        store.conclude();
         final String domainProblem = LinkRules.checkDomain(defaultDomain);
         if (domainProblem != null)
         {
@@ -468,6 +472,11 @@ public final class ControlPlaneConfig
     }
 
     /** The API port's certificate, when it serves HTTPS. */
+    public StoreOptions store()
+    {
+        return store;
+    }
+
     public AcmeOptions acme()
     {
         return acme;

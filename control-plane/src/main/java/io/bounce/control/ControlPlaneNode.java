@@ -85,7 +85,8 @@ public final class ControlPlaneNode implements AutoCloseable
     {
         final LogHead logHead = new LogHead(0, 0);
         final Agents agents = new Agents();
-        final Store store = Store.open(config.dataDir(), config.readThreads(), config.maxBatch(), clock, logHead::advance, agents);
+        final Store store = Store.open(config.dataDir(), config.store(), config.readThreads(), config.maxBatch(), clock, logHead::advance,
+            agents);
         logHead.advance(store.writer().head(), store.writer().headCommittedAtMs());
         final ControlMetrics metrics = new ControlMetrics();
         ApiServer apiServer = null;

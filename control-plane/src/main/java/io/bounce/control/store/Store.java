@@ -34,7 +34,19 @@ public final class Store implements AutoCloseable
     public static Store open(final Path dataDir, final int readThreads, final int maxBatch, final EpochClock clock,
         final GroupCommitter.CommitListener onCommit, final Agents agents) throws IOException, SQLException
     {
-        final Database database = Database.open(dataDir);
+        return open(dataDir, null, readThreads, maxBatch, clock, onCommit, agents);
+    }
+
+    /**
+     * Open (creating or migrating) the store {@code options} names: PostgreSQL, or SQLite in {@code dataDir}.
+     *
+     * @param onCommit told the new change-log head after each commit that appended to it, on the writer thread.
+     * @param agents   runs the writer.
+     */
+    public static Store open(final Path dataDir, final StoreOptions options, final int readThreads, final int maxBatch,
+        final EpochClock clock, final GroupCommitter.CommitListener onCommit, final Agents agents) throws IOException, SQLException
+    {
+        final Database database = Database.open(dataDir, options);
         final ReadPool readers = new ReadPool(database, readThreads);
         try
         {

@@ -1,0 +1,112 @@
+package io.bounce.control.store;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Set;
+
+import picocli.CommandLine.Option;
+
+/**
+ * Where the control plane keeps its store (mixed into its configuration): SQLite in {@code --data-dir} (the embedded
+ * default), or PostgreSQL ({@code --store postgresql://USER@HOST:PORT/DB} or a JDBC URL, the password in
+ * {@code --store-password-file}).
+ */
+public final class StoreOptions
+{
+    @Option(names = "--store", paramLabel = "URL",
+        description = "PostgreSQL store: postgresql://USER@HOST:PORT/DB or jdbc:postgresql://HOST:PORT/DB?user=USER. " +
+            "Default: SQLite, bounce.db in --data-dir.")
+    String store;
+
+    @Option(names = "--store-password-file", paramLabel = "FILE",
+        description = "File holding the PostgreSQL user's password (mode 0600); with --store.")
+    Path passwordFile;
+
+    private String jdbcUrl;
+    private String user;
+    private String password;
+
+    /** Validate; throws {@link IllegalArgumentException} naming the first bad option. */
+    public void conclude()
+    {
+        if (store == null)
+        {
+            if (passwordFile != null)
+            {
+                throw new IllegalArgumentException("--store-password-file goes with --store");
+            }
+            return;
+        }
+        if (store.startsWith("jdbc:postgresql://"))
+        {
+            jdbcUrl = store;
+        }
+        else if (store.startsWith("postgresql://") || store.startsWith("postgres://"))
+        {
+            final URI uri = URI.create(store);
+            if (uri.getHost() == null || uri.getPath() == null || uri.getPath().length() < 2 || uri.getUserInfo() == null ||
+                uri.getUserInfo().contains(":"))
+            {
+                throw new IllegalArgumentException("--store must be postgresql://USER@HOST[:PORT]/DB (the password goes in " +
+                    "--store-password-file, never in the URL)");
+            }
+            user = uri.getUserInfo();
+            jdbcUrl = "jdbc:postgresql://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "") + uri.getPath() +
+                (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+        }
+        else
+        {
+            throw new IllegalArgumentException("--store must be a postgresql:// or jdbc:postgresql:// URL");
+        }
+        if (passwordFile != null)
+        {
+            try
+            {
+                final Set<PosixFilePermission> mode = Files.getPosixFilePermissions(passwordFile);
+                if (mode.contains(PosixFilePermission.GROUP_READ) || mode.contains(PosixFilePermission.OTHERS_READ))
+                {
+                    throw new IllegalArgumentException("--store-password-file " + passwordFile + " may be read by others: chmod 600 it");
+                }
+                password = Files.readString(passwordFile, StandardCharsets.UTF_8).strip();
+            }
+            catch (final IOException ex)
+            {
+                throw new IllegalArgumentException("--store-password-file: cannot read " + passwordFile);
+            }
+        }
+    }
+
+    /** @return true for a PostgreSQL store. */
+    public boolean postgres()
+    {
+        return jdbcUrl != null;
+    }
+
+    /** @return the JDBC URL of a PostgreSQL store, or null. */
+    public String jdbcUrl()
+    {
+        return jdbcUrl;
+    }
+
+    /** @return the user from {@code postgresql://USER@…}, or null (then the JDBC URL names it). */
+    public String user()
+    {
+        return user;
+    }
+
+    /** @return the password, or null. Never logged or shown. */
+    String password()
+    {
+        return password;
+    }
+
+    @Override
+    public String toString()
+    {
+        return postgres() ? jdbcUrl : "sqlite"; // never the password
+    }
+}
