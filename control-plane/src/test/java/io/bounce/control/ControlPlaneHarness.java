@@ -18,7 +18,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.agrona.concurrent.CachedEpochClock;
 import picocli.CommandLine;
 
-/** Test support: an in-process control plane on ephemeral loopback ports, a real SQLite file, an injected clock. */
+/**
+ * Test support: an in-process control plane on ephemeral loopback ports, a real SQLite file (or, with
+ * {@code -Dbounce.test.store=postgresql}, a database of its own on a real PostgreSQL: {@link SharedPostgres}), an
+ * injected clock.
+ */
 public final class ControlPlaneHarness implements AutoCloseable
 {
     public static final ObjectMapper JSON = new ObjectMapper();
@@ -42,6 +46,10 @@ public final class ControlPlaneHarness implements AutoCloseable
         final List<String> args = new ArrayList<>(List.of("--data-dir", dataDir.toString(), "--port", "0", "--admin-port", "0",
             "--default-domain", "bnc.test", "--read-threads", "4"));
         args.addAll(List.of(extraArgs));
+        if (SharedPostgres.ON && !args.contains("--store"))
+        {
+            args.addAll(SharedPostgres.storeArgs(dataDir));
+        }
         final ControlPlaneConfig config = new ControlPlaneConfig();
         new CommandLine(config).parseArgs(args.toArray(new String[0]));
         return config.conclude();
