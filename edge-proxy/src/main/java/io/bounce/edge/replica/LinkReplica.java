@@ -30,10 +30,11 @@ import org.slf4j.LoggerFactory;
  * sequence (with its commit time) and the set of known domains, so both persist with the links they
  * describe and a restarted edge resumes from exactly what its map holds.
  *
- * <p>A bootstrap loads a snapshot into a second map, {@value #NEXT_FILE}, while the live one keeps
- * serving; committing it renames the file over {@value #MAP_FILE} (atomic) and swaps the reference the
- * redirect path reads; a {@link MapRetirer} closes the old one once no lookup can be on it. A crash
- * mid-bootstrap leaves a partial {@value #NEXT_FILE}, deleted at the next open.
+ * <p>A bootstrap loads a snapshot into a second map, {@code links.next.N.cm3} (a new name each time: Chronicle
+ * keeps the files it has open by path, so a second load under the first one's name, renamed since, would write
+ * into the live map), while the live one keeps serving; committing it renames the file over
+ * {@value #MAP_FILE} (atomic) and swaps the reference the redirect path reads; a {@link MapRetirer} closes
+ * the old one once no lookup can be on it. A crash mid-bootstrap leaves a partial one, deleted at the next open.
  *
  * <p>Crash safety: a {@link ReplicaDirectory} keeps any second process out of the data directory and
  * says whether the last owner died without closing. If it died in
@@ -49,7 +50,8 @@ public final class LinkReplica implements AutoCloseable
     public static final String MAP_FILE = "links.cm3";
     public static final String LOCK_FILE = ReplicaDirectory.LOCK_FILE;
     public static final String DIRTY_MARKER = ReplicaDirectory.DIRTY_MARKER;
-    public static final String NEXT_FILE = "links.next.cm3";
+    /** What a snapshot load's file is named by ({@code links.next.N.cm3}). */
+    public static final String NEXT_PREFIX = "links.next";
 
     private static final Logger LOG = LoggerFactory.getLogger(LinkReplica.class);
     private static final byte[] SEQUENCE_KEY = {0, 's', 'e', 'q'};
@@ -147,9 +149,13 @@ public final class LinkReplica implements AutoCloseable
             final boolean crashed = directory.lastOwnerLeftItOpen() && mapFile.exists();
             final boolean sameBoot = crashed && directory.leftOpenInThisBoot();
             final boolean needsRecovery = crashed && (!sameBoot || MapAccessTracker.anyoneWasInside(dataDir));
-            if (Files.deleteIfExists(dataDir.resolve(NEXT_FILE)))
+            try (java.nio.file.DirectoryStream<Path> unfinished = Files.newDirectoryStream(dataDir, NEXT_PREFIX + "*.cm3"))
             {
-                LOG.warn("deleted a snapshot load that did not finish ({})", dataDir.resolve(NEXT_FILE));
+                for (final Path file : unfinished)
+                {
+                    Files.delete(file);
+                    LOG.warn("deleted a snapshot load that did not finish ({})", file);
+                }
             }
             final ChronicleMapBuilder<byte[], byte[]> builder =
                 builder(bootstrapPending && !mapFile.exists() ? Math.min(expectedLinks, 1024) : expectedLinks, averageUrlBytes);
@@ -351,13 +357,12 @@ public final class LinkReplica implements AutoCloseable
     }
 
     /**
-     * Load a snapshot into {@value #NEXT_FILE}, sized for the larger of the configured link count and
+     * Load a snapshot into a new {@code links.next.N.cm3}, sized for the larger of the configured link count and
      * 1.25 times the snapshot's, beside the live map.
      */
     SnapshotLoad beginBootstrap(final long expectedRecords) throws IOException
     {
-        final Path next = dataDir.resolve(NEXT_FILE);
-        Files.deleteIfExists(next);
+        final Path next = dataDir.resolve(NEXT_PREFIX + "." + System.nanoTime() + ".cm3");
         final long entries = Math.max(expectedLinks, expectedRecords + expectedRecords / 4 + 1024);
         return new SnapshotLoad(this, builder(entries, averageUrlBytes).createPersistedTo(next.toFile()), next);
     }

@@ -11,7 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A snapshot being loaded into a second map, {@value LinkReplica#NEXT_FILE}, while the live one keeps
+ * A snapshot being loaded into a second map ({@value LinkReplica#NEXT_PREFIX}{@code .N.cm3}), while the live one keeps
  * serving. {@link #commit} swaps it in; closing it uncommitted throws it away. On the follower's thread.
  */
 final class SnapshotLoad implements AutoCloseable
