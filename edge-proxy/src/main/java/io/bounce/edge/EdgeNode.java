@@ -143,7 +143,7 @@ public final class EdgeNode implements AutoCloseable
             final LogFollower follower = config.controlPlane() == null ? null : new LogFollower(
                 new LogFollower.Settings(config.controlPlane(), config.replicationToken(), config.replicationTimeoutMs(),
                     100, config.replicationBackoffMaxMs(), config.controlPlaneTrust()),
-                new ReplicaSink(replica, tlsRecords), agents);
+                new ReplicaSink(config.dataDir(), replica, tlsRecords), agents);
             final RedirectServer serving = server;
             final ClickPipeline pipeline = clicks;
             final Path drainFile = config.dataDir().resolve(DRAIN_FILE);

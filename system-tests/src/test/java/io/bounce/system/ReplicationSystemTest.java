@@ -216,6 +216,64 @@ class ReplicationSystemTest
         }
     }
 
+    /**
+     * The store's history id: a follower resumes from its own sequence on the same store, restarted; it bootstraps
+     * afresh from a leader whose store is another history, even one whose log is long enough to tail from that sequence
+     * (another cluster), and from a store restored from a backup and started with --new-history. (It found that a second
+     * snapshot load in one process wrote into the live map: Chronicle keeps open files by path.)
+     */
+    @Test
+    void aFollowerResumesOnItsOwnHistoryAndBootstrapsAfreshOnAnother() throws Exception
+    {
+        final String token = "a-replication-token-shared-by-both";
+        ControlPlaneNode cp = Stack.controlPlane(dir.resolve("a"), "--replication-token", token);
+        final int port = cp.address().getPort();
+        final String[] same = {"--replication-token", token, "--port", Integer.toString(port)};
+        try (EdgeNode edge = Stack.edge(dir.resolve("e"), base(cp), token, SystemEpochClock.INSTANCE))
+        {
+            final List<String> first = createBulk(cp, 3, "https://example.com/a/");
+            final ControlPlaneNode a = cp;
+            await("edge has a's links", WAIT_MS, () -> edge.replica().appliedSequence() == a.changeLogHead());
+            assertEquals(1, edge.replication().bootstraps());
+
+            // The same store restarted: the same history, so the edge resumes where it was.
+            cp.close();
+            cp = Stack.controlPlane(dir.resolve("a"), same);
+            final String later = createBulk(cp, 1, "https://example.com/a-later/").get(0);
+            final ControlPlaneNode restarted = cp;
+            await("edge has a's later link", WAIT_MS, () -> edge.replica().appliedSequence() == restarted.changeLogHead());
+            assertEquals("302 https://example.com/a-later/0", redirect(edge, later));
+            assertEquals(1, edge.replication().bootstraps(), "resumed, not bootstrapped");
+            assertEquals(0, edge.replication().historyChanges());
+
+            // Another store on the same address with a longer log: the edge's next sequence exists there, and means nothing.
+            cp.close();
+            cp = Stack.controlPlane(dir.resolve("b"), same);
+            final List<String> other = createBulk(cp, 20, "https://example.com/b/");
+            final ControlPlaneNode b = cp;
+            assertTrue(b.changeLogHead() > edge.replica().appliedSequence());
+            await("edge bootstrapped from b", WAIT_MS, () -> edge.replication().bootstraps() == 2);
+            await("edge has b's links", WAIT_MS, () -> edge.replica().appliedSequence() == b.changeLogHead());
+            assertEquals(1, edge.replication().historyChanges());
+            assertEquals("302 https://example.com/b/5", redirect(edge, other.get(5)));
+            assertEquals("404 ", redirect(edge, first.get(0)), "nothing of a's history is left: the snapshot replaced the map whole");
+            assertReplicaMatchesStore(cp, edge);
+
+            // b again, as if restored from a backup: --new-history tells every edge to start afresh, although the edge's
+            // next sequence is the restored log's next too.
+            cp.close();
+            cp = Stack.controlPlane(dir.resolve("b"), "--replication-token", token, "--port", Integer.toString(port), "--new-history");
+            await("edge bootstrapped from the restored b", WAIT_MS, () -> edge.replication().bootstraps() == 3);
+            assertEquals(2, edge.replication().historyChanges());
+            assertEquals("302 https://example.com/b/5", redirect(edge, other.get(5)));
+            assertReplicaMatchesStore(cp, edge);
+        }
+        finally
+        {
+            cp.close();
+        }
+    }
+
     @Test
     void aWrongTokenIsRefusedAndCounted() throws Exception
     {

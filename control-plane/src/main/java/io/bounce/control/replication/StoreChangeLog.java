@@ -41,6 +41,12 @@ public final class StoreChangeLog implements ChangeLogSource
     }
 
     @Override
+    public String historyId()
+    {
+        return database.historyId();
+    }
+
+    @Override
     public Cursor openCursor() throws Exception
     {
         return new StoreCursor(database.openReader(), head);

@@ -21,6 +21,7 @@ import org.sqlite.SQLiteConfig;
 public final class Database
 {
     public static final String FILE = "bounce.db";
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Database.class);
 
     /** Migration N brings the schema from version N to N+1. Never edit one that has shipped: add one. */
     private static final List<String> MIGRATIONS = List.of(
@@ -104,11 +105,15 @@ public final class Database
             " token TEXT NOT NULL," +
             " key_authorization TEXT NOT NULL," +
             " expires_at BIGINT NOT NULL," +
-            " seq BIGINT NOT NULL);");
+            " seq BIGINT NOT NULL);",
+        // The store's history id, made at first start (or anew by --new-history, after restoring a backup): followers
+        // compare it with the one their replica holds before they tail the log from their own sequence.
+        "CREATE TABLE store_history (id TEXT NOT NULL, created_at BIGINT NOT NULL);");
 
     private final Path file;
     /** For a PostgreSQL store: where it is and how to log in; null for SQLite. */
     private final StoreOptions postgres;
+    private String historyId;
 
     private Database(final Path file, final StoreOptions postgres)
     {
@@ -133,8 +138,42 @@ public final class Database
         try (Connection connection = database.openWriter())
         {
             database.migrate(connection);
+            database.historyId = history(connection, options != null && options.newHistory());
         }
         return database;
+    }
+
+    /** @return the store's history id: what followers check before they resume from their own sequence. */
+    public String historyId()
+    {
+        return historyId;
+    }
+
+    /** The store's history id, made when there is none, or anew when asked (a store restored from a backup). */
+    private static String history(final Connection connection, final boolean fresh) throws SQLException
+    {
+        String id = null;
+        try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery("SELECT id FROM store_history"))
+        {
+            if (rs.next())
+            {
+                id = rs.getString(1);
+            }
+        }
+        if (id == null || fresh)
+        {
+            final byte[] random = new byte[16];
+            new java.security.SecureRandom().nextBytes(random);
+            id = java.util.HexFormat.of().formatHex(random);
+            try (Statement statement = connection.createStatement())
+            {
+                statement.execute("DELETE FROM store_history");
+                statement.execute("INSERT INTO store_history (id, created_at) VALUES ('" + id + "', " + System.currentTimeMillis() + ")");
+            }
+            LOG.info("store history id {}{}", id, fresh ? " (made anew: --new-history)" : "");
+        }
+        connection.commit();
+        return id;
     }
 
     /** @return the SQLite file (for a PostgreSQL store: where it would be; the data dir's disk is still watched). */

@@ -26,6 +26,11 @@ public final class StoreOptions
         description = "File holding the PostgreSQL user's password (mode 0600); with --store.")
     Path passwordFile;
 
+    @Option(names = "--new-history", defaultValue = "false",
+        description = "Give the store a new history id at this start: after restoring it from a backup, so that every edge " +
+            "bootstraps afresh instead of resuming a sequence the restored store may number differently. Default: ${DEFAULT-VALUE}")
+    boolean newHistory;
+
     private String jdbcUrl;
     private String user;
     private String password;
@@ -78,6 +83,12 @@ public final class StoreOptions
                 throw new IllegalArgumentException("--store-password-file: cannot read " + passwordFile);
             }
         }
+    }
+
+    /** @return true if this start gives the store a new history id. */
+    public boolean newHistory()
+    {
+        return newHistory;
     }
 
     /** @return true for a PostgreSQL store. */

@@ -17,13 +17,52 @@ import io.bounce.replication.tls.TlsRecord;
  */
 public final class ReplicaSink implements FollowerSink
 {
+    /** The history id of the leader whose changes the replica holds, in {@code <data-dir>/replica.history}. */
+    public static final String HISTORY_FILE = "replica.history";
+
     private final LinkReplica links;
     private final TlsReplica tls;
+    private final java.nio.file.Path historyFile;
+    private String historyId;
 
-    public ReplicaSink(final LinkReplica links, final TlsReplica tls)
+    public ReplicaSink(final java.nio.file.Path dataDir, final LinkReplica links, final TlsReplica tls) throws IOException
     {
         this.links = links;
         this.tls = tls;
+        this.historyFile = dataDir.resolve(HISTORY_FILE);
+        this.historyId = java.nio.file.Files.exists(historyFile) ? java.nio.file.Files.readString(historyFile).strip() : null;
+        if (historyId != null && historyId.isEmpty())
+        {
+            historyId = null;
+        }
+    }
+
+    @Override
+    public String historyId()
+    {
+        return historyId;
+    }
+
+    /**
+     * Written whole after the snapshot's swap: a crash between the two leaves the old history with the new data, which the
+     * next connection takes for another history and bootstraps again (work, never wrong data).
+     */
+    @Override
+    public void history(final String id)
+    {
+        if (id == null || id.equals(historyId))
+        {
+            return;
+        }
+        try
+        {
+            io.bounce.runtime.files.DurableFiles.writeAtomically(historyFile, (id + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            historyId = id;
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("could not keep the leader's history id in " + historyFile, ex);
+        }
     }
 
     @Override

@@ -12,6 +12,12 @@ public interface ChangeLogSource
     /** @return the head: the sequence of the newest committed change, and when it committed. */
     LogHead head();
 
+    /** @return the store's history id, sent with every stream ({@link ReplicationFormat#HISTORY_HEADER}); null: none. */
+    default String historyId()
+    {
+        return null;
+    }
+
     /** Open a cursor for one follower's stream. */
     Cursor openCursor() throws Exception;
 

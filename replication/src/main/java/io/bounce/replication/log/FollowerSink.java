@@ -29,6 +29,17 @@ public interface FollowerSink
     /** Persist that every change up to {@code sequence} is applied. */
     void checkpoint(long sequence, long committedAtMs);
 
+    /** @return the history id of the leader whose changes the store holds, or null when it was never told one. */
+    default String historyId()
+    {
+        return null;
+    }
+
+    /** Persist the history id of the leader whose changes the store holds (after a snapshot from it, or on first hearing it). */
+    default void history(final String historyId)
+    {
+    }
+
     /** Start loading a snapshot into a fresh, empty store sized for {@code expectedRecords}. */
     Bootstrap beginBootstrap(long expectedRecords) throws IOException;
 

@@ -20,6 +20,7 @@ public final class FollowerStats
     final AtomicLong reconnects = new AtomicLong();
     final AtomicLong timeouts = new AtomicLong();
     final AtomicLong goneAnswers = new AtomicLong();
+    final AtomicLong historyChanges = new AtomicLong();
     final AtomicLong unauthorized = new AtomicLong();
     final AtomicLongArray protocolErrors = new AtomicLongArray(ProtocolException.Reason.values().length);
     volatile boolean connected;
@@ -61,6 +62,11 @@ public final class FollowerStats
         return caughtUpOnce;
     }
 
+    public long historyChanges()
+    {
+        return historyChanges.get();
+    }
+
     public long bootstraps()
     {
         return bootstraps.get();
@@ -100,6 +106,9 @@ public final class FollowerStats
         Metrics.counter(registry, "bounce_replication_timeouts_total", "Streams dropped for silence (no bytes nor heartbeat).", timeouts::get);
         Metrics.counter(registry, "bounce_replication_gone_total", "410 answers: the log no longer had what was asked, so re-bootstrap.",
             goneAnswers::get);
+        Metrics.counter(registry, "bounce_replication_history_changes_total",
+            "Leaders met with another store history than the replica's (a restored backup, another cluster): bootstrapped afresh " +
+                "(also in bounce_replication_gone_total).", historyChanges::get);
         Metrics.counter(registry, "bounce_replication_unauthorized_total", "Leader refused the replication token.", unauthorized::get);
         Metrics.counter(registry, "bounce_replication_checksum_failures_total", "Frames whose CRC32C did not match.",
             () -> protocolErrors(ProtocolException.Reason.CHECKSUM));

@@ -213,6 +213,7 @@ public final class LogFollower implements AutoCloseable
                             reader.sequence() + " and " + reader.payloadLong() + " records; got " + sequence + " and " + count);
                     }
                     target.commit(sequence, reader.timeMs());
+                    sink.history(response.headers().firstValue(ReplicationFormat.HISTORY_HEADER).orElse(null));
                     stats.bootstraps.incrementAndGet();
                     stats.bootstrapRecords.addAndGet(count);
                     stats.appliedSequence.set(sequence);
@@ -234,6 +235,17 @@ public final class LogFollower implements AutoCloseable
         // A leader answers a log request at once; the watchdog cannot see this wait (there is no
         // stream yet), so the request's own timeout bounds it by the same silence.
         final HttpResponse<InputStream> response = open(ReplicationFormat.PATH_LOG + "?from=" + (applied + 1), settings.timeoutMs());
+        final String history = response.headers().firstValue(ReplicationFormat.HISTORY_HEADER).orElse(null);
+        if (history != null && !history.equals(sink.historyId()))
+        {
+            if (sink.historyId() != null)
+            {
+                stats.historyChanges.incrementAndGet();
+                throw new LogGoneException("the leader's store is another history (" + history + ", not " + sink.historyId() +
+                    "): a restored backup or another cluster, whose sequence " + (applied + 1) + " is not this replica's next");
+            }
+            sink.history(history); // a replica from before history ids: it takes the leader's from now on
+        }
         final BufferedInputStream in = new BufferedInputStream(response.body(), 64 * 1024);
         final long from = ReplicationFormat.readStreamHeader(in, ReplicationFormat.KIND_LOG);
         if (from != applied + 1)

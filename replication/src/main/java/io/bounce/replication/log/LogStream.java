@@ -191,6 +191,11 @@ final class LogStream implements Runnable
             .set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED)
             .set(HttpHeaderNames.CACHE_CONTROL, "no-store")
             .set(ReplicationFormat.VERSION_HEADER, ReplicationFormat.VERSION);
+        final String history = server.source().historyId();
+        if (history != null)
+        {
+            response.headers().set(ReplicationFormat.HISTORY_HEADER, history);
+        }
         return response;
     }
 

@@ -57,6 +57,12 @@ public final class ReplicationFormat
     public static final String PATH_LOG = "/replication/v1/log";
     /** HTTP header both sides send with the protocol version they speak. */
     public static final String VERSION_HEADER = "Bounce-Replication-Version";
+    /**
+     * Response header on snapshots and logs: the leader's store's history id. A follower that has applied another
+     * history's changes (a restored backup, another cluster) bootstraps afresh rather than tail it from its sequence;
+     * a promoted standby keeps the primary's history, so its followers resume.
+     */
+    public static final String HISTORY_HEADER = "Bounce-History";
     /** Snapshot response header: how many records follow (sizes the follower's fresh map). */
     public static final String RECORDS_HEADER = "Bounce-Snapshot-Records";
 
