@@ -165,10 +165,13 @@ public final class Database
             final byte[] random = new byte[16];
             new java.security.SecureRandom().nextBytes(random);
             id = java.util.HexFormat.of().formatHex(random);
-            try (Statement statement = connection.createStatement())
+            try (Statement statement = connection.createStatement();
+                java.sql.PreparedStatement insert = connection.prepareStatement("INSERT INTO store_history (id, created_at) VALUES (?, ?)"))
             {
                 statement.execute("DELETE FROM store_history");
-                statement.execute("INSERT INTO store_history (id, created_at) VALUES ('" + id + "', " + System.currentTimeMillis() + ")");
+                insert.setString(1, id);
+                insert.setLong(2, System.currentTimeMillis());
+                insert.executeUpdate();
             }
             LOG.info("store history id {}{}", id, fresh ? " (made anew: --new-history)" : "");
         }
