@@ -2,12 +2,9 @@ package io.bounce.control.store;
 
 import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.util.Set;
 
+import io.bounce.runtime.files.SecretFiles;
 import picocli.CommandLine.Option;
 
 /**
@@ -71,16 +68,11 @@ public final class StoreOptions
         {
             try
             {
-                final Set<PosixFilePermission> mode = Files.getPosixFilePermissions(passwordFile);
-                if (mode.contains(PosixFilePermission.GROUP_READ) || mode.contains(PosixFilePermission.OTHERS_READ))
-                {
-                    throw new IllegalArgumentException("--store-password-file " + passwordFile + " may be read by others: chmod 600 it");
-                }
-                password = Files.readString(passwordFile, StandardCharsets.UTF_8).strip();
+                password = SecretFiles.readOwnerOnly(passwordFile);
             }
             catch (final IOException ex)
             {
-                throw new IllegalArgumentException("--store-password-file: cannot read " + passwordFile);
+                throw new IllegalArgumentException("--store-password-file: " + ex.getMessage());
             }
         }
     }

@@ -5,11 +5,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.Set;
 
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
@@ -54,15 +52,11 @@ public final class SecretBox
         {
             throw new IOException(file + " is not there (make one with: head -c 32 /dev/urandom | base64 > FILE; chmod 600 FILE)");
         }
-        final Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
-        if (permissions.contains(PosixFilePermission.GROUP_READ) || permissions.contains(PosixFilePermission.OTHERS_READ))
-        {
-            throw new IOException(file + " may be read by others than its owner: chmod 0600 it");
-        }
+        final String text = SecretFiles.readOwnerOnly(file);
         final byte[] key;
         try
         {
-            key = Base64.getDecoder().decode(Files.readString(file, StandardCharsets.US_ASCII).trim());
+            key = Base64.getDecoder().decode(text);
         }
         catch (final IllegalArgumentException ex)
         {

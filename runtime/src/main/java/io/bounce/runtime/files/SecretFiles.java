@@ -24,6 +24,21 @@ public final class SecretFiles
     {
     }
 
+    /**
+     * @return what {@code file} holds, stripped of surrounding white space.
+     * @throws IOException if others than its owner may read it (it says to chmod 0600), or it cannot be read.
+     */
+    public static String readOwnerOnly(final Path file) throws IOException
+    {
+        final java.util.Set<java.nio.file.attribute.PosixFilePermission> mode = Files.getPosixFilePermissions(file);
+        if (mode.contains(java.nio.file.attribute.PosixFilePermission.GROUP_READ) ||
+            mode.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ))
+        {
+            throw new IOException(file + " may be read by others than its owner: chmod 0600 it");
+        }
+        return Files.readString(file, StandardCharsets.UTF_8).strip();
+    }
+
     /** Replace {@code file} with {@code secret} and a newline, mode 0600. */
     public static void write(final Path file, final String secret) throws IOException
     {

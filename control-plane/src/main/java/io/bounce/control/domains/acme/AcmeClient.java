@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.net.URL;
 import java.net.http.HttpClient;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -360,7 +358,7 @@ public final class AcmeClient
         }
         if (options.eabKeyId() != null)
         {
-            builder.withKeyIdentifier(options.eabKeyId(), Files.readString(options.eabHmacKeyFile(), StandardCharsets.US_ASCII).strip());
+            builder.withKeyIdentifier(options.eabKeyId(), io.bounce.runtime.files.SecretFiles.readOwnerOnly(options.eabHmacKeyFile()));
         }
         final Login created = builder.createLogin(session());
         final AcmeQueries.Account registered = new AcmeQueries.Account(created.getAccountLocation().toString(), stored.sealedKey());

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.bounce.replication.link.LinkRules;
+import io.bounce.runtime.files.SecretFiles;
 import picocli.CommandLine.Option;
 
 import static io.bounce.runtime.launch.RoleLauncher.requireRange;
@@ -105,17 +106,11 @@ public final class AcmeOptions
         {
             try
             {
-                final java.util.Set<java.nio.file.attribute.PosixFilePermission> mode = Files.getPosixFilePermissions(eabHmacKeyFile);
-                if (mode.contains(java.nio.file.attribute.PosixFilePermission.GROUP_READ) ||
-                    mode.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ))
-                {
-                    throw new IllegalArgumentException("--acme-eab-hmac-key-file " + eabHmacKeyFile +
-                        " may be read by others: chmod 600 it (it binds accounts to your CA account)");
-                }
+                SecretFiles.readOwnerOnly(eabHmacKeyFile); // it binds accounts to the operator's CA account
             }
             catch (final java.io.IOException ex)
             {
-                throw new IllegalArgumentException("--acme-eab-hmac-key-file: cannot read " + eabHmacKeyFile);
+                throw new IllegalArgumentException("--acme-eab-hmac-key-file: " + ex.getMessage());
             }
         }
         if (!challenge.equals("http-01") && !challenge.equals("tls-alpn-01"))

@@ -2,6 +2,7 @@ package io.bounce.control.domains.acme;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -50,7 +51,7 @@ class AcmeIssuerTest
     }
 
     @Test
-    void shouldRefuseOptionsThatCannotWork()
+    void shouldRefuseOptionsThatCannotWork() throws Exception
     {
         assertThrows(IllegalArgumentException.class, () -> options("--acme-directory", "http://ca.example/dir"));
         assertThrows(IllegalArgumentException.class, () -> options("--acme-challenge", "dns-01"));
@@ -58,6 +59,14 @@ class AcmeIssuerTest
         assertThrows(IllegalArgumentException.class, () -> options("--public-addresses", "edge.example"));
         assertThrows(IllegalArgumentException.class, () -> options("--acme-retry-min-ms", "5000", "--acme-retry-max-ms", "1000"));
         assertEquals(AcmeOptions.LETS_ENCRYPT, options().directory().toString(), "Let's Encrypt production by default");
+        final Path hmac = dir.resolve("eab.key");
+        java.nio.file.Files.writeString(hmac, "c2VjcmV0");
+        java.nio.file.Files.setPosixFilePermissions(hmac, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        final IllegalArgumentException open = assertThrows(IllegalArgumentException.class,
+            () -> options("--acme-eab-kid", "kid", "--acme-eab-hmac-key-file", hmac.toString()));
+        assertTrue(open.getMessage().contains("chmod 0600"), open.getMessage());
+        java.nio.file.Files.setPosixFilePermissions(hmac, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertEquals("kid", options("--acme-eab-kid", "kid", "--acme-eab-hmac-key-file", hmac.toString()).eabKeyId());
     }
 
     private static AcmeQueries.State state(final String domain, final long createdAtMs, final long notAfterMs)
