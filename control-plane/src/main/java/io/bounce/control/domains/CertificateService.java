@@ -119,15 +119,18 @@ public final class CertificateService
         }
     }
 
-    /** Store a certificate an ACME CA issued, as an upload is stored; refused if the domain is gone meanwhile. */
-    public CompletableFuture<Metadata> storeIssued(final String domain, final String chainPem, final String keyPem)
+    /**
+     * Store a certificate an ACME CA issued for the key in {@code pkcs8Key} (the issuer checked the leaf is that key's), as
+     * an upload is stored; refused if the domain is gone meanwhile.
+     */
+    public CompletableFuture<Metadata> storeIssued(final String domain, final String chainPem, final byte[] pkcs8Key)
         throws ServerCertificate.Refused
     {
         if (!domains.contains(domain))
         {
             throw Problem.notFound("domain " + Problem.echo(domain) + " was removed while its certificate was issued");
         }
-        return store(null, domain, ServerCertificate.parse(chainPem, keyPem), chainPem);
+        return store(null, domain, ServerCertificate.fromPkcs8(chainPem, pkcs8Key), chainPem);
     }
 
     /** @return the leaf of the domain's EC certificate (what ACME issues and renews), or of any other, or null with none. */

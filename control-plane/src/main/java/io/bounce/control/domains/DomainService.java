@@ -64,9 +64,9 @@ public final class DomainService implements AutoCloseable
                 }
 
                 @Override
-                public void store(final String domain, final String chainPem, final String keyPem) throws Exception
+                public void store(final String domain, final String chainPem, final byte[] pkcs8Key) throws Exception
                 {
-                    certificates.storeIssued(domain, chainPem, keyPem).join();
+                    certificates.storeIssued(domain, chainPem, pkcs8Key).join();
                 }
             }, clock);
     }

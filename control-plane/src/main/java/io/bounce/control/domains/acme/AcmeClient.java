@@ -8,7 +8,6 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPrivateKey;
@@ -18,7 +17,6 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.EnumSet;
 import java.util.Optional;
 
@@ -74,8 +72,8 @@ public final class AcmeClient
         void withdraw(String domain) throws Exception;
     }
 
-    /** An order's result: the chain in PEM, leaf first, and its new key in PKCS#8 PEM. */
-    public record Issued(String chainPem, String keyPem)
+    /** An order's result: the chain in PEM, leaf first, and its new key in PKCS#8 (DER), the leaf's. */
+    public record Issued(String chainPem, byte[] pkcs8Key)
     {
         @Override
         public String toString()
@@ -162,9 +160,13 @@ public final class AcmeClient
                 throw new Failure("order " + status.name().toLowerCase() + order.getError().map(p -> ": " + describe(p)).orElse(""), null,
                     null);
             }
+            if (!order.getCertificate().getCertificate().getPublicKey().equals(key.getPublic()))
+            {
+                throw new Failure("the CA's certificate is not for the key of this order's request", null, null);
+            }
             final StringWriter chain = new StringWriter();
             order.getCertificate().writeCertificate(chain);
-            return new Issued(chain.toString(), pkcs8Pem(key.getPrivate()));
+            return new Issued(chain.toString(), key.getPrivate().getEncoded());
         }
         catch (final Failure ex)
         {
@@ -396,20 +398,6 @@ public final class AcmeClient
         finally
         {
             Arrays.fill(pkcs8, (byte)0);
-        }
-    }
-
-    private static String pkcs8Pem(final PrivateKey key)
-    {
-        final byte[] der = key.getEncoded();
-        try
-        {
-            return "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der) +
-                "\n-----END PRIVATE KEY-----\n";
-        }
-        finally
-        {
-            Arrays.fill(der, (byte)0);
         }
     }
 

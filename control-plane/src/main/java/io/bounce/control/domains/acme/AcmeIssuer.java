@@ -69,7 +69,7 @@ public final class AcmeIssuer implements AutoCloseable
         X509Certificate current(String domain) throws Exception;
 
         /** Check and store an issued certificate, sent to the edges as an upload is. */
-        void store(String domain, String chainPem, String keyPem) throws Exception;
+        void store(String domain, String chainPem, byte[] pkcs8Key) throws Exception;
     }
 
     private final AcmeOptions options;
@@ -241,7 +241,14 @@ public final class AcmeIssuer implements AutoCloseable
         try
         {
             final AcmeClient.Issued result = client.order(domain, current, new ChangeLogRoute());
-            issuance.store(domain, result.chainPem(), result.keyPem());
+            try
+            {
+                issuance.store(domain, result.chainPem(), result.pkcs8Key());
+            }
+            finally
+            {
+                java.util.Arrays.fill(result.pkcs8Key(), (byte)0);
+            }
             issued.incrementAndGet();
             final X509Certificate leaf = issuance.current(domain);
             final long next = nextCheck(leaf, clock.time());
