@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,9 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
-import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -278,34 +274,18 @@ class AcmeSystemTest
         }
     }
 
-    /** A new context trusting only {@code root}, for one connection: the JDK client resumes the last session of a shared one. */
+    /** A new context trusting only {@code root}, for one connection (a shared one would resume its last session). */
     private static SSLContext fresh(final X509Certificate root) throws IOException
     {
         return ClientTrust.trusting(List.of(root));
     }
 
-    /**
-     * A verified TLS connection naming {@code host}, never a resumed one: the JDK client would otherwise resume the last
-     * session to the same port, name and certificate included, whatever name it is asked for now.
-     */
-    private static SSLSocket connect(final X509Certificate trust, final int port, final String host) throws IOException
-    {
-        final SSLSocket socket = (SSLSocket)fresh(trust).getSocketFactory().createSocket("127.0.0.1", port);
-        socket.setSoTimeout(10_000);
-        final SSLParameters parameters = socket.getSSLParameters();
-        parameters.setServerNames(List.of(new SNIHostName(host)));
-        parameters.setEndpointIdentificationAlgorithm("HTTPS");
-        socket.setSSLParameters(parameters);
-        socket.startHandshake();
-        return socket;
-    }
-
     /** @return the serial of the certificate served for {@code host}, verified against the root, or null if none is. */
-    private static String serialOrNull(final X509Certificate trust, final int port, final String host)
+    private static String serialOrNull(final X509Certificate root, final int port, final String host)
     {
-        try (SSLSocket socket = connect(trust, port, host))
+        try
         {
-            return ((X509Certificate)socket.getSession().getPeerCertificates()[0]).getSerialNumber().toString(16);
+            return Stack.servedSerialOrNull(fresh(root), port, host);
         }
         catch (final IOException ex)
         {
@@ -313,20 +293,11 @@ class AcmeSystemTest
         }
     }
 
-    private static String exchange(final X509Certificate trust, final int port, final String host, final String request) throws IOException
+    private static String exchange(final X509Certificate root, final int port, final String host, final String request) throws IOException
     {
-        try (SSLSocket socket = connect(trust, port, host))
+        try (SSLSocket socket = Stack.tlsConnect(fresh(root), port, host))
         {
-            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
-            socket.getOutputStream().flush();
-            final ByteArrayOutputStream out = new ByteArrayOutputStream();
-            final InputStream in = socket.getInputStream();
-            final byte[] buffer = new byte[4096];
-            for (int n; (n = in.read(buffer)) > 0; )
-            {
-                out.write(buffer, 0, n);
-            }
-            return out.toString(StandardCharsets.US_ASCII);
+            return Stack.exchange(socket, request);
         }
     }
 }

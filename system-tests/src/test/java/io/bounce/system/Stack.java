@@ -269,4 +269,50 @@ final class Stack
     {
         io.bounce.runtime.testing.Tools.ensure(command, debianPackage);
     }
+
+    /**
+     * A verified TLS connection to 127.0.0.1:{@code port} naming {@code host} (SNI and the certificate's names). Give
+     * each call a context of its own: the JDK client resumes the last session of a shared one, name and certificate
+     * included, whatever name it is asked for now.
+     */
+    static javax.net.ssl.SSLSocket tlsConnect(final javax.net.ssl.SSLContext context, final int port, final String host)
+        throws java.io.IOException
+    {
+        final javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket)context.getSocketFactory().createSocket("127.0.0.1", port);
+        socket.setSoTimeout(10_000);
+        final javax.net.ssl.SSLParameters parameters = socket.getSSLParameters();
+        parameters.setServerNames(List.of(new javax.net.ssl.SNIHostName(host)));
+        parameters.setEndpointIdentificationAlgorithm("HTTPS");
+        socket.setSSLParameters(parameters);
+        socket.startHandshake();
+        return socket;
+    }
+
+    /** @return the serial (hex) of the certificate served for {@code host}, verified by {@code context}, or null if none is. */
+    static String servedSerialOrNull(final javax.net.ssl.SSLContext context, final int port, final String host)
+    {
+        try (javax.net.ssl.SSLSocket socket = tlsConnect(context, port, host))
+        {
+            return ((java.security.cert.X509Certificate)socket.getSession().getPeerCertificates()[0]).getSerialNumber().toString(16);
+        }
+        catch (final java.io.IOException ex)
+        {
+            return null;
+        }
+    }
+
+    /** Send {@code request} and read the answer until the server closes; @return the whole answer. */
+    static String exchange(final java.net.Socket socket, final String request) throws java.io.IOException
+    {
+        socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream().flush();
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final java.io.InputStream in = socket.getInputStream();
+        final byte[] buffer = new byte[4096];
+        for (int n; (n = in.read(buffer)) > 0; )
+        {
+            out.write(buffer, 0, n);
+        }
+        return out.toString(StandardCharsets.US_ASCII);
+    }
 }

@@ -4,14 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
@@ -19,8 +16,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 
 import io.bounce.control.ControlPlaneNode;
@@ -183,9 +178,9 @@ class TlsChangeLogSystemTest
     /** @return the serial of the certificate the port serves for {@link #DOMAIN}, or null if the handshake fails. */
     private static String serialOrNull(final DevelopmentCa ca, final int port)
     {
-        try (SSLSocket socket = connect(ca, port))
+        try
         {
-            return ((X509Certificate)socket.getSession().getPeerCertificates()[0]).getSerialNumber().toString(16);
+            return Stack.servedSerialOrNull(ClientTrust.trusting(ca.caFile()), port, DOMAIN);
         }
         catch (final IOException ex)
         {
@@ -193,25 +188,12 @@ class TlsChangeLogSystemTest
         }
     }
 
-    /** A TLS connection naming {@link #DOMAIN}, trusting the CA; a fresh context each time, so nothing is resumed. */
-    private static SSLSocket connect(final DevelopmentCa ca, final int port) throws IOException
-    {
-        final SSLSocket socket = (SSLSocket)ClientTrust.trusting(ca.caFile()).getSocketFactory().createSocket("127.0.0.1", port);
-        socket.setSoTimeout(10_000);
-        final SSLParameters parameters = socket.getSSLParameters();
-        parameters.setServerNames(List.of(new SNIHostName(DOMAIN)));
-        parameters.setEndpointIdentificationAlgorithm("HTTPS");
-        socket.setSSLParameters(parameters);
-        socket.startHandshake();
-        return socket;
-    }
-
-    /** One request over HTTPS; @return the whole answer. */
+    /** One request over HTTPS, naming {@link #DOMAIN} and trusting the CA (a fresh context: nothing is resumed); @return the whole answer. */
     private static String answer(final DevelopmentCa ca, final int port, final String request) throws IOException
     {
-        try (SSLSocket socket = connect(ca, port))
+        try (SSLSocket socket = Stack.tlsConnect(ClientTrust.trusting(ca.caFile()), port, DOMAIN))
         {
-            return exchange(socket, request);
+            return Stack.exchange(socket, request);
         }
     }
 
@@ -221,26 +203,12 @@ class TlsChangeLogSystemTest
         try (Socket socket = new Socket("127.0.0.1", edge.address().getPort()))
         {
             socket.setSoTimeout(10_000);
-            return exchange(socket, request);
+            return Stack.exchange(socket, request);
         }
         catch (final IOException ex)
         {
             return "";
         }
-    }
-
-    private static String exchange(final Socket socket, final String request) throws IOException
-    {
-        socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
-        socket.getOutputStream().flush();
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        final InputStream in = socket.getInputStream();
-        final byte[] buffer = new byte[4096];
-        for (int n; (n = in.read(buffer)) > 0; )
-        {
-            out.write(buffer, 0, n);
-        }
-        return out.toString(StandardCharsets.US_ASCII);
     }
 
     /** {@code curl -sI} of /spring on {@link #DOMAIN} resolved to loopback; @return its headers. */
