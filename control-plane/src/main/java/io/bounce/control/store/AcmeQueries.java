@@ -120,6 +120,15 @@ public final class AcmeQueries
         ps.executeUpdate();
     }
 
+    /** Look at the domain next at {@code atMs}, its status as it is. @return false for no such live domain. */
+    public static boolean reschedule(final Connection c, final String domain, final long atMs) throws SQLException
+    {
+        final PreparedStatement ps = Queries.prepare(c, "UPDATE domains SET acme_next_at = ? WHERE name = ? AND removed_at = 0");
+        ps.setLong(1, atMs);
+        ps.setString(2, domain);
+        return ps.executeUpdate() == 1;
+    }
+
     /** Bring the domain's next attempt forward to {@code atMs} (a forced renewal). @return false for no such auto domain. */
     public static boolean dueNow(final Connection c, final String domain, final long atMs) throws SQLException
     {

@@ -233,8 +233,8 @@ public final class AcmeIssuer implements AutoCloseable
         if (!takeOrderSlot(now))
         {
             deferred.incrementAndGet();
-            setStatus(domain, state.status() == null ? ISSUING : state.status(), state.detail(), state.statusAtMs(),
-                oldestOrderExpiry(), state.failures());
+            final long windowMoves = oldestOrderExpiry();
+            store.writer().call(txn -> AcmeQueries.reschedule(txn.connection(), domain, windowMoves));
             return;
         }
         setStatus(domain, current == null ? ISSUING : RENEWING, null, now, now + options.retryMaxMs(), state.failures());
@@ -282,15 +282,7 @@ public final class AcmeIssuer implements AutoCloseable
             return true;
         }
         final long next = Math.min(nextCheck(current, now), suggested == null ? Long.MAX_VALUE : suggested.toEpochMilli());
-        store.writer().call(txn ->
-        {
-            final AcmeQueries.State state = AcmeQueries.state(txn.connection(), domain);
-            if (state != null)
-            {
-                AcmeQueries.setStatus(txn.connection(), domain, state.status(), state.detail(), state.statusAtMs(), next, state.failures());
-            }
-            return null;
-        });
+        store.writer().call(txn -> AcmeQueries.reschedule(txn.connection(), domain, next));
         return false;
     }
 
