@@ -45,9 +45,23 @@ public final class LocalStack
     private volatile boolean stopping;
 
     /** One running role. */
-    private record Child(String name, Process process, Path log, int adminPort)
+    private record Child(String name, Process process, Path log, long logFrom, int adminPort)
     {
     }
+
+    /** A child could not bind a port picked for it: something took the port between the pick and the bind. */
+    private static final class PortTaken extends IllegalStateException
+    {
+        private static final long serialVersionUID = 1L;
+
+        PortTaken(final String message)
+        {
+            super(message);
+        }
+    }
+
+    /** Starts made when a picked port is taken before the child binds it: a fresh pick each time. */
+    private static final int START_ATTEMPTS = 3;
 
     private LocalStack(final StackConfig config, final PrintStream out)
     {
@@ -80,15 +94,29 @@ public final class LocalStack
             out.flush();
             stopped.countDown();
         }, "bounce-up-shutdown"));
-        try
+        for (int attempt = 1; ; attempt++)
         {
-            stack.start();
-        }
-        catch (final IOException | IllegalStateException ex)
-        {
-            err.println("bounce up: " + ex.getMessage());
-            stack.stopAll();
-            return 1;
+            try
+            {
+                stack.start();
+                break;
+            }
+            catch (final PortTaken ex)
+            {
+                stack.stopAll();
+                if (attempt == START_ATTEMPTS || !config.picksPorts())
+                {
+                    err.println("bounce up: " + ex.getMessage());
+                    return 1;
+                }
+                err.println("bounce up: " + ex.getMessage() + "\nbounce up: starting again on other free ports");
+            }
+            catch (final IOException | IllegalStateException ex)
+            {
+                err.println("bounce up: " + ex.getMessage());
+                stack.stopAll();
+                return 1;
+            }
         }
         final String failure = stack.watch();
         if (stack.stopping)
@@ -239,12 +267,13 @@ public final class LocalStack
         {
             Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         }
+        final long logFrom = Files.size(log);
         final ProcessBuilder builder = new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         // Children take their settings from the command line only, never from this shell's BOUNCE_* variables.
         builder.environment().keySet().removeIf(key -> key.startsWith("BOUNCE_") && !key.equals("BOUNCE_JAVA_OPTS"));
-        final Child child = new Child(name, builder.start(), log, adminPort);
+        final Child child = new Child(name, builder.start(), log, logFrom, adminPort);
         children.add(child);
         return child;
     }
@@ -257,8 +286,9 @@ public final class LocalStack
         {
             if (!child.process().isAlive())
             {
-                throw new IllegalStateException(child.name() + " exited with status " + child.process().exitValue() +
-                    " before it was ready (log: " + child.log() + ")" + tail(child.log()));
+                final String message = child.name() + " exited with status " + child.process().exitValue() +
+                    " before it was ready (log: " + child.log() + ")" + tail(child.log());
+                throw bindFailed(child) ? new PortTaken(message) : new IllegalStateException(message);
             }
             try
             {
@@ -299,12 +329,42 @@ public final class LocalStack
         children.clear();
     }
 
+    /** @return whether this run of the child failed to bind a port (its log since launch says so). */
+    private static boolean bindFailed(final Child child)
+    {
+        try
+        {
+            final byte[] all = Files.readAllBytes(child.log());
+            final String run = new String(all, (int)Math.min(child.logFrom(), all.length),
+                (int)Math.max(0, all.length - child.logFrom()), StandardCharsets.UTF_8);
+            return run.contains("java.net.BindException") || run.contains("Address already in use");
+        }
+        catch (final IOException ex)
+        {
+            return false;
+        }
+    }
+
+    /** @return the log's first exception lines (the cause, which a long stack trace pushes out of view) and its last lines. */
     private static String tail(final Path log)
     {
         try
         {
             final List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-            return "\n  " + String.join("\n  ", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+            final List<String> shown = new ArrayList<>();
+            for (final String line : lines.subList(0, Math.max(0, lines.size() - 15)))
+            {
+                if (shown.size() < 3 && (line.contains("Exception:") || line.startsWith("Caused by")))
+                {
+                    shown.add(line);
+                }
+            }
+            if (!shown.isEmpty())
+            {
+                shown.add("...");
+            }
+            shown.addAll(lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+            return "\n  " + String.join("\n  ", shown);
         }
         catch (final IOException ex)
         {

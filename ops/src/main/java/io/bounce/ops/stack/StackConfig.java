@@ -77,8 +77,15 @@ public final class StackConfig
         requireRange("--admin-port", adminPort, 0, 65535);
         requireRange("--edge-port", edgePort, 0, 65535 - edges);
         requireRange("--edge-admin-port", edgeAdminPort, 0, 65535 - edges);
+        requireRange("--edge-https-port", edgeHttpsPort, 0, 65535 - edges);
         requireRange("--ready-timeout-ms", readyTimeoutMs, 1000, 3_600_000L);
         requireRange("--stop-timeout-ms", stopTimeoutMs, 100, 600_000L);
         return this;
+    }
+
+    /** @return whether any port is picked free at start (option 0), so a port taken before its child binds it can be picked again. */
+    boolean picksPorts()
+    {
+        return apiPort == 0 || adminPort == 0 || edgePort == 0 || edgeHttpsPort == 0 || edgeAdminPort == 0;
     }
 }
