@@ -99,10 +99,11 @@ public final class ControlPlaneNode implements AutoCloseable
             final DomainService domains = new DomainService(store, config.defaultDomain(), config.secrets(), clock,
                 config.developmentCa() == null ? null : DevelopmentCa.openOrCreate(config.developmentCa()), config.acme());
             domainService = domains;
-            domains.start();
             final KeyService keys = new KeyService(store, config.rateLimitPerSecond(), config.rateLimitBurst(), domains.domains());
-            // First start on an empty store: one admin key, unlimited, shown once and kept in admin.key.
-            final String adminKey = keys.start();
+            // The leader's duties at start (a control plane that does not lead only loads what the leader wrote). First start on
+            // an empty store: one admin key, unlimited, shown once and kept in admin.key.
+            final String adminKey = lead(store, domains, keys);
+            followLeader(store, domains, keys);
             if (adminKey != null)
             {
                 SecretFiles.write(config.dataDir().resolve(ADMIN_KEY_FILE), adminKey);
@@ -130,12 +131,14 @@ public final class ControlPlaneNode implements AutoCloseable
             final AdminServer adminServer = adminServer(config, store, metrics, apiServer, logServer, retention, ticketKeys, aggregator,
                 domains, agents);
             domains.startAcme(agents);
-            retention.start(config.logCompactionIntervalMs(), agents);
+            retention.start(config.logCompactionIntervalMs(), agents, store.leadership()::isLeader);
             if (ticketKeys != null)
             {
-                ticketKeys.start(agents);
+                ticketKeys.start(agents, store.leadership()::isLeader);
             }
-            out.println("api: " + apiServer.scheme() + "://" + NettyServer.hostPort(apiServer.localAddress()));
+            final String apiUrl = apiServer.scheme() + "://" + NettyServer.hostPort(apiServer.localAddress());
+            store.leadership().advertise(config.store().advertiseUrl() != null ? config.store().advertiseUrl() : apiUrl);
+            out.println("api: " + apiUrl);
             out.println("control-plane admin: http://" + NettyServer.hostPort(adminServer.localAddress()));
             if (adminKey != null)
             {
@@ -165,6 +168,48 @@ public final class ControlPlaneNode implements AutoCloseable
         }
     }
 
+    /**
+     * What the leader does at start, and again at each takeover: make sure the default domain and what no change carried
+     * yet are in the log, then load keys and domains. A control plane that does not lead only loads them.
+     *
+     * @return the admin key made on the first start of an empty store, else null.
+     */
+    private static String lead(final Store store, final DomainService domains, final KeyService keys) throws Exception
+    {
+        if (!store.leadership().isLeader())
+        {
+            domains.refresh();
+            keys.refresh();
+            return null;
+        }
+        domains.start();
+        return keys.start();
+    }
+
+    /**
+     * While another control plane leads, load what it commits to keys and domains every second (the change log carries
+     * neither keys nor every domain field), and take up the leader's duties at a takeover.
+     */
+    private static void followLeader(final Store store, final DomainService domains, final KeyService keys)
+    {
+        store.leadership().onFollow(() ->
+        {
+            domains.refresh();
+            keys.refresh();
+        });
+        store.leadership().onLead(() -> store.readers().executor().execute(() ->
+        {
+            try
+            {
+                lead(store, domains, keys);
+            }
+            catch (final Exception ex)
+            {
+                LOG.warn("the new leader's duties at takeover failed: {}", ex.toString());
+            }
+        }));
+    }
+
     private static AdminServer adminServer(final ControlPlaneConfig config, final Store store, final ControlMetrics metrics,
         final ApiServer api, final LogServer logServer, final LogRetention retention, final TicketKeyRotation ticketKeys,
         final Aggregator aggregator, final DomainService domains, final Agents agents) throws InterruptedException
@@ -178,6 +223,7 @@ public final class ControlPlaneNode implements AutoCloseable
             api.tls().register(registry);
         }
         store.writer().register(registry);
+        store.leadership().register(registry);
         domains.register(registry);
         logServer.register(registry);
         retention.register(registry);
@@ -227,6 +273,12 @@ public final class ControlPlaneNode implements AutoCloseable
     public long changeLogHead()
     {
         return store.writer().head();
+    }
+
+    /** @return true while this control plane writes: always with SQLite; with PostgreSQL, while it holds the lease. */
+    public boolean isLeader()
+    {
+        return store.leadership().isLeader();
     }
 
     /** @return the click store of the aggregator this process runs, or null when it uses a stand-alone one. */

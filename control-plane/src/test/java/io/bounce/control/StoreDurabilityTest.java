@@ -134,9 +134,10 @@ class StoreDurabilityTest
     @Test
     void readinessFollowsTheWriter() throws Exception
     {
-        final io.bounce.control.store.GroupCommitter writer = new io.bounce.control.store.GroupCommitter(
-            Database.open(dir.resolve("w")), new org.agrona.concurrent.CachedEpochClock(), 16, Runnable::run, (head, at) -> { },
-            new io.bounce.runtime.agent.Agents());
+        final Database database = Database.open(dir.resolve("w"));
+        final io.bounce.control.store.GroupCommitter writer = new io.bounce.control.store.GroupCommitter(database,
+            io.bounce.control.store.Leadership.of(database, 10_000), new org.agrona.concurrent.CachedEpochClock(), 16, Runnable::run,
+            (head, at) -> { }, new io.bounce.runtime.agent.Agents());
         assertTrue(writer.isRunning());
         writer.close();
         assertTrue(!writer.isRunning(), "a stopped writer is not ready");

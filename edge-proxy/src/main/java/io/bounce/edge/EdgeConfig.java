@@ -134,9 +134,10 @@ public final class EdgeConfig
         description = "On SIGTERM, how long in-flight requests get to finish before connections are cut, in ms. Default: ${DEFAULT-VALUE}")
     long drainTimeoutMs;
 
-    @Option(names = "--control-plane", paramLabel = "URL",
-        description = "Control plane whose change log this edge follows (snapshot, then tail), e.g. http://127.0.0.1:7070. " +
-            "Without it the edge serves only what was imported. A first bootstrap replaces imported links.")
+    @Option(names = "--control-plane", paramLabel = "URL[,URL…]",
+        description = "Control plane whose change log this edge follows (snapshot, then tail), e.g. http://127.0.0.1:7070; or " +
+            "several of one store, comma-separated, tried in turn when the one followed fails. Without it the edge serves only " +
+            "what was imported. A first bootstrap replaces imported links.")
     String controlPlane;
 
     @Option(names = "--control-plane-ca", paramLabel = "FILE",
@@ -186,7 +187,7 @@ public final class EdgeConfig
     String countryHeader;
 
     private Transport resolvedTransport;
-    private URI resolvedControlPlane;
+    private List<URI> resolvedControlPlanes = List.of();
     private String resolvedToken;
     private SSLContext controlPlaneTrust;
 
@@ -235,19 +236,26 @@ public final class EdgeConfig
         requireRange("--ready-max-lag-ms", readyMaxLagMs, 0, Long.MAX_VALUE / 2);
         if (controlPlane != null)
         {
-            try
+            final List<URI> urls = new java.util.ArrayList<>();
+            for (final String one : controlPlane.split(",", -1))
             {
-                resolvedControlPlane = new URI(controlPlane.endsWith("/") ? controlPlane : controlPlane + "/");
+                final String url = one.trim();
+                final URI uri;
+                try
+                {
+                    uri = new URI(url.endsWith("/") ? url : url + "/");
+                }
+                catch (final URISyntaxException ex)
+                {
+                    throw new IllegalArgumentException("--control-plane: not a URL: " + url);
+                }
+                if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null)
+                {
+                    throw new IllegalArgumentException("--control-plane must be http:// or https:// URLs with a host, not '" + url + "'");
+                }
+                urls.add(uri);
             }
-            catch (final URISyntaxException ex)
-            {
-                throw new IllegalArgumentException("--control-plane: not a URL: " + controlPlane);
-            }
-            if (!"http".equals(resolvedControlPlane.getScheme()) && !"https".equals(resolvedControlPlane.getScheme()) ||
-                resolvedControlPlane.getHost() == null)
-            {
-                throw new IllegalArgumentException("--control-plane must be an http:// or https:// URL with a host");
-            }
+            resolvedControlPlanes = List.copyOf(urls);
             resolvedToken = replicationToken;
             if (resolvedToken == null && replicationTokenFile != null)
             {
@@ -294,7 +302,8 @@ public final class EdgeConfig
         {
             throw new IllegalArgumentException("--edge-id must be 1-64 of A-Z a-z 0-9 _ . -");
         }
-        clicks.conclude(controlPlane, resolvedToken);
+        // Clicks go to the first control plane's aggregator unless --aggregator names one (with several control planes, do).
+        clicks.conclude(resolvedControlPlanes.isEmpty() ? null : resolvedControlPlanes.get(0).toString(), resolvedToken);
         return this;
     }
 
@@ -394,10 +403,16 @@ public final class EdgeConfig
         return drainTimeoutMs;
     }
 
-    /** @return the control plane to follow, or null for a static edge. */
+    /** @return the first control plane to follow, or null for a static edge. */
     public URI controlPlane()
     {
-        return resolvedControlPlane;
+        return resolvedControlPlanes.isEmpty() ? null : resolvedControlPlanes.get(0);
+    }
+
+    /** @return the control planes to follow, in the order tried; empty for a static edge. */
+    public List<URI> controlPlanes()
+    {
+        return resolvedControlPlanes;
     }
 
     /** @return the TLS context that trusts --control-plane-ca, or null for the JDK's default authorities. */

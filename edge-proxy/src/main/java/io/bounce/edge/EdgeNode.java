@@ -3,6 +3,7 @@ package io.bounce.edge;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -141,7 +142,7 @@ public final class EdgeNode implements AutoCloseable
                 clock);
             server = new RedirectServer(config, redirector, tls);
             final LogFollower follower = config.controlPlane() == null ? null : new LogFollower(
-                new LogFollower.Settings(config.controlPlane(), config.replicationToken(), config.replicationTimeoutMs(),
+                new LogFollower.Settings(config.controlPlanes(), config.replicationToken(), config.replicationTimeoutMs(),
                     100, config.replicationBackoffMaxMs(), config.controlPlaneTrust()),
                 new ReplicaSink(config.dataDir(), replica, tlsRecords), agents);
             final RedirectServer serving = server;
@@ -192,7 +193,8 @@ public final class EdgeNode implements AutoCloseable
             {
                 final long from = replica.appliedSequence();
                 follower.start();
-                out.println("edge following: " + config.controlPlane() + " (from sequence " + from + ")");
+                out.println("edge following: " + config.controlPlanes().stream().map(URI::toString)
+                    .collect(java.util.stream.Collectors.joining(",")) + " (from sequence " + from + ")");
             }
             out.println("edge: http://" + NettyServer.hostPort(server.localAddress()) + " (" + server.transport().name().toLowerCase() +
                 ", " + config.ioThreads() + " event loops, " + replica.linkCount() + " links)");

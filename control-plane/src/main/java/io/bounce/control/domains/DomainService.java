@@ -399,6 +399,12 @@ public final class DomainService implements AutoCloseable
         return domains.defaultDomain();
     }
 
+    /** Load the domains afresh: what another control plane committed (this one does not lead), or a new leader's first look. */
+    public void refresh() throws java.sql.SQLException
+    {
+        reload();
+    }
+
     private void reload() throws java.sql.SQLException
     {
         store.readers().read(c ->

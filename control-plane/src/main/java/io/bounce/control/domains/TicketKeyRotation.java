@@ -49,10 +49,13 @@ public final class TicketKeyRotation implements AutoCloseable
             () -> newestMs / 1000);
     }
 
-    /** Rotate now if due (making the first keys if there are none), then check once a minute, as the {@code ticket-keys} agent. */
-    public TicketKeyRotation start(final Agents agents)
+    /**
+     * Rotate now if due (making the first keys if there are none), then check once a minute, as the {@code ticket-keys}
+     * agent, while {@code leads} (the leader makes the fleet's keys).
+     */
+    public TicketKeyRotation start(final Agents agents, final java.util.function.BooleanSupplier leads)
     {
-        runner = agents.every("ticket-keys", Math.min(60_000, rotationMs / 4), () -> rotateIfDue() ? 1 : 0);
+        runner = agents.every("ticket-keys", Math.min(60_000, rotationMs / 4), () -> leads.getAsBoolean() && rotateIfDue() ? 1 : 0);
         return this;
     }
 

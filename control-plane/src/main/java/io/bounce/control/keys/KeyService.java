@@ -213,6 +213,12 @@ public final class KeyService
         });
     }
 
+    /** Load the keys afresh: what another control plane committed (this one does not lead), or a new leader's first look. */
+    public void refresh() throws SQLException
+    {
+        reload();
+    }
+
     private void reload() throws SQLException
     {
         store.readers().read(c ->

@@ -15,7 +15,7 @@ import io.bounce.control.domains.Domains;
 import io.bounce.control.keys.ApiKey;
 import io.bounce.control.keys.Scope;
 import io.bounce.control.store.GroupCommitter;
-import io.bounce.control.store.GroupCommitter.WriteTxn;
+import io.bounce.control.store.WriteTxn;
 import io.bounce.control.store.LinkRow;
 import io.bounce.control.store.Queries;
 import io.bounce.control.store.ReadPool;

@@ -46,12 +46,13 @@ public final class LogRetention implements AutoCloseable
     }
 
     /**
-     * Compact now and then every {@code intervalMs}, as the {@code log-retention} agent. A compaction that
-     * fails is logged and counted by the agent runner and tried again at the next interval.
+     * Compact now and then every {@code intervalMs}, as the {@code log-retention} agent, while {@code leads} (the leader
+     * compacts for everyone). A compaction that fails is logged and counted by the agent runner and tried again at the
+     * next interval.
      */
-    public LogRetention start(final long intervalMs, final Agents agents)
+    public LogRetention start(final long intervalMs, final Agents agents, final java.util.function.BooleanSupplier leads)
     {
-        runner = agents.every("log-retention", intervalMs, () -> compact() > 0 ? 1 : 0);
+        runner = agents.every("log-retention", intervalMs, () -> leads.getAsBoolean() && compact() > 0 ? 1 : 0);
         return this;
     }
 

@@ -54,6 +54,8 @@ public final class StoreChangeLog implements ChangeLogSource
 
     private static final class StoreCursor implements Cursor
     {
+        private static final long DURABLE_WAIT_MS = 10_000;
+
         private final Connection connection;
         private final LogHead head;
 
@@ -70,10 +72,16 @@ public final class StoreChangeLog implements ChangeLogSource
             return first == 0 ? head.sequence() + 1 : first;
         }
 
+        /**
+         * Changes up to the head, never past it: on PostgreSQL a commit is visible to readers while it still waits for the
+         * synchronous standby, and the head moves only once the commit has returned, so no follower is sent a change a
+         * failover could lose.
+         */
         @Override
         public int read(final long from, final int max, final ChangeSink sink) throws Exception
         {
-            return Queries.readChanges(connection, from, max, sink::change);
+            final long upTo = head.sequence();
+            return from > upTo ? 0 : Queries.readChanges(connection, from, (int)Math.min(max, upTo - from + 1), sink::change);
         }
 
         /**
@@ -90,6 +98,12 @@ public final class StoreChangeLog implements ChangeLogSource
             try
             {
                 final long sequence = Queries.changeLogHead(connection);
+                if (head.awaitBeyond(sequence - 1, DURABLE_WAIT_MS) < sequence)
+                {
+                    // As read() above: what this snapshot holds must have returned from its commit (the standby has it).
+                    throw new java.io.IOException("change " + sequence + " has not returned from its commit within " + DURABLE_WAIT_MS +
+                        " ms; the follower retries");
+                }
                 final long committedAt = Queries.changeCommittedAt(connection, sequence);
                 final List<TlsRecord> small = new ArrayList<>(TlsQueries.policies(connection, true));
                 final TicketKeys keys = TlsQueries.ticketKeys(connection);

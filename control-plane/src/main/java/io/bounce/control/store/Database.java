@@ -108,7 +108,19 @@ public final class Database
             " seq BIGINT NOT NULL);",
         // The store's history id, made at first start (or anew by --new-history, after restoring a backup): followers
         // compare it with the one their replica holds before they tail the log from their own sequence.
-        "CREATE TABLE store_history (id TEXT NOT NULL, created_at BIGINT NOT NULL);");
+        "CREATE TABLE store_history (id TEXT NOT NULL, created_at BIGINT NOT NULL);",
+        // The writer's lease (PostgreSQL: any number of control planes, one writer): who holds it, until when by the
+        // database's clock, and the fencing token that grows at every takeover (Leadership).
+        "CREATE TABLE control_lease (" +
+            " id INTEGER NOT NULL PRIMARY KEY," +
+            " token BIGINT NOT NULL," +
+            " holder TEXT," +
+            " url TEXT," +
+            " expires_at BIGINT NOT NULL," +
+            " acquired_at BIGINT NOT NULL);" +
+        "INSERT INTO control_lease (id, token, expires_at, acquired_at) VALUES (1, 0, 0, 0);");
+
+    private static final java.sql.Driver POSTGRES_DRIVER = new org.postgresql.Driver();
 
     private final Path file;
     /** For a PostgreSQL store: where it is and how to log in; null for SQLite. */
@@ -137,6 +149,14 @@ public final class Database
         final Database database = new Database(dataDir.resolve(FILE), options != null && options.postgres() ? options : null);
         try (Connection connection = database.openWriter())
         {
+            if (database.postgres != null && inRecovery(connection))
+            {
+                // A hot standby: read-only until promoted. Its schema and history are its primary's, replicated.
+                database.requireCurrentSchema(connection);
+                database.historyId = history(connection, false);
+                LOG.info("the store is a standby in recovery: serving reads and the change log until it is promoted");
+                return database;
+            }
             database.migrate(connection);
             database.historyId = history(connection, options != null && options.newHistory());
         }
@@ -160,6 +180,10 @@ public final class Database
                 id = rs.getString(1);
             }
         }
+        if (id == null && inRecovery(connection))
+        {
+            throw new SQLException("the store is a standby whose primary has not started a control plane yet: it has no history id");
+        }
         if (id == null || fresh)
         {
             final byte[] random = new byte[16];
@@ -177,6 +201,37 @@ public final class Database
         }
         connection.commit();
         return id;
+    }
+
+    /** @return true for a PostgreSQL server in recovery: a standby, read-only until it is promoted. */
+    static boolean inRecovery(final Connection connection) throws SQLException
+    {
+        if (!connection.getMetaData().getURL().startsWith("jdbc:postgresql:"))
+        {
+            return false;
+        }
+        try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery("SELECT pg_is_in_recovery()"))
+        {
+            rs.next();
+            final boolean recovery = rs.getBoolean(1);
+            connection.commit();
+            return recovery;
+        }
+    }
+
+    /**
+     * The lease thread's connection (PostgreSQL): autocommit, and short lock and statement timeouts, so a takeover
+     * attempt waiting on a writer's transaction gives up and tries again instead of hanging the thread.
+     */
+    Connection openLease() throws SQLException
+    {
+        final Connection connection = connectPostgres();
+        try (Statement statement = connection.createStatement())
+        {
+            statement.execute("SET lock_timeout = 1000");
+            statement.execute("SET statement_timeout = 5000");
+        }
+        return connection;
     }
 
     /** @return the SQLite file (for a PostgreSQL store: where it would be; the data dir's disk is still watched). */
@@ -268,6 +323,12 @@ public final class Database
         return config;
     }
 
+    /** A connection (autocommit) to the PostgreSQL store {@code options} names, for tools such as {@link Failover}. */
+    static Connection connect(final StoreOptions options) throws SQLException
+    {
+        return new Database(null, options).connectPostgres();
+    }
+
     private Connection connectPostgres() throws SQLException
     {
         final java.util.Properties properties = new java.util.Properties();
@@ -282,7 +343,13 @@ public final class Database
         properties.setProperty("ApplicationName", "bounce-control-plane");
         properties.setProperty("connectTimeout", "10");
         properties.setProperty("tcpKeepAlive", "true");
-        return java.sql.DriverManager.getConnection(postgres.jdbcUrl(), properties);
+        // The driver itself, not DriverManager, which would load every driver on the class path first (DuckDB's among them).
+        final Connection connection = POSTGRES_DRIVER.connect(postgres.jdbcUrl(), properties);
+        if (connection == null)
+        {
+            throw new SQLException("not a PostgreSQL JDBC URL: " + postgres.jdbcUrl());
+        }
+        return connection;
     }
 
     /**
@@ -309,8 +376,32 @@ public final class Database
         }
     }
 
+    private void requireCurrentSchema(final Connection connection) throws SQLException
+    {
+        final int current;
+        try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery("SELECT MAX(version) FROM schema_version"))
+        {
+            current = rs.next() ? rs.getInt(1) : 0;
+        }
+        connection.commit();
+        if (current != MIGRATIONS.size())
+        {
+            throw new SQLException("the standby's schema is version " + current + " and this build's is " + MIGRATIONS.size() +
+                "; a standby cannot migrate: start a control plane of this build against the primary first");
+        }
+    }
+
     private void migrate(final Connection connection) throws SQLException
     {
+        if (postgres != null)
+        {
+            // Control planes starting together against one PostgreSQL migrate one at a time (the lock is the session's,
+            // released when this connection closes).
+            try (Statement statement = connection.createStatement())
+            {
+                statement.execute("SELECT pg_advisory_lock(7238123)");
+            }
+        }
         final int current = schemaVersion(connection);
         connection.commit();
         if (current > MIGRATIONS.size())

@@ -10,15 +10,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.bounce.replication.link.LinkCodec;
-import io.bounce.replication.log.ReplicationFormat;
-import io.bounce.replication.tls.TlsCodec;
-import io.bounce.replication.tls.TlsRecord;
 import io.bounce.runtime.admin.Metrics;
 import io.bounce.runtime.agent.Agents;
 import io.bounce.runtime.http.Problem;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.bounce.replication.link.LinkRecord;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
@@ -40,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * in-memory statement journal, which a savepoint around a thousand inserts fills and walks.)
  *
  * <p>Change-log sequences are handed out here and nowhere else, so they are dense and increasing: a
- * rolled-back batch or operation gives its numbers back.
+ * rolled-back batch or operation gives its numbers back. Every transaction first fences on the writer's lease
+ * ({@link Leadership}): while another control plane leads, writes are answered 503 {@code not-leader}, and the first
+ * transaction under a new fencing token reads the log's head afresh, after whatever the previous leader committed.
  */
 public final class GroupCommitter implements AutoCloseable
 {
@@ -63,57 +60,10 @@ public final class GroupCommitter implements AutoCloseable
         void committed(long head, long committedAtMs);
     }
 
-    /** What an {@link Op} may do: SQL on the writer's connection, and append to the change log. */
-    public final class WriteTxn
-    {
-        private final long now;
-
-        WriteTxn(final long now)
-        {
-            this.now = now;
-        }
-
-        public Connection connection()
-        {
-            return connection;
-        }
-
-        /** The batch's clock reading, the commit time recorded in the change log. */
-        public long now()
-        {
-            return now;
-        }
-
-        /** @return the sequence the next change will get: store it in the row before {@link #append}. */
-        public long nextSequence()
-        {
-            return nextSeq;
-        }
-
-        /** Append the change that {@code record} describes; its sequence must be {@link #nextSequence()}. */
-        public void append(final LinkRecord record) throws SQLException
-        {
-            if (record.sequence() != nextSeq)
-            {
-                throw new IllegalStateException("change carries sequence " + record.sequence() + ", expected " + nextSeq);
-            }
-            Queries.appendChange(connection, nextSeq, now, ReplicationFormat.TYPE_RECORD, LinkCodec.encode(record));
-            nextSeq++;
-        }
-
-        /** Append a TLS change (a domain's policy, a certificate, the ticket keys); its sequence must be {@link #nextSequence()}. */
-        public void append(final TlsRecord record) throws SQLException
-        {
-            if (record.sequence() != nextSeq)
-            {
-                throw new IllegalStateException("change carries sequence " + record.sequence() + ", expected " + nextSeq);
-            }
-            Queries.appendChange(connection, nextSeq, now, record.frameType(), TlsCodec.encode(record));
-            nextSeq++;
-        }
-    }
-
     private final Database database;
+    private final Leadership leadership;
+    /** The fencing token the writer last wrote under: a new one means another leader may have written since. */
+    private long writingUnder;
     /** The writer's connection: replaced after a failure that may have left it broken. Writer thread only. */
     private Connection connection;
     private final EpochClock clock;
@@ -138,13 +88,15 @@ public final class GroupCommitter implements AutoCloseable
      * @param onCommit    told the new change-log head after each commit that appended to it.
      * @param agents      runs the writer's agent.
      */
-    public GroupCommitter(final Database database, final EpochClock clock, final int maxBatch, final Executor completions,
-        final CommitListener onCommit, final Agents agents) throws SQLException
+    public GroupCommitter(final Database database, final Leadership leadership, final EpochClock clock, final int maxBatch,
+        final Executor completions, final CommitListener onCommit, final Agents agents) throws SQLException
     {
         this.completions = completions;
         this.database = database;
-        this.trouble = new StoreTrouble(database.file(), clock);
+        this.leadership = leadership;
+        this.trouble = new StoreTrouble(database.postgres() ? null : database.file(), clock);
         this.connection = database.openWriter();
+        leadership.configureWriter(connection);
         this.clock = clock;
         this.maxBatch = maxBatch;
         this.queue = new ArrayBlockingQueue<>(Math.max(1024, maxBatch * 4));
@@ -155,6 +107,24 @@ public final class GroupCommitter implements AutoCloseable
         head.set(nextSeq - 1);
         batch = new ArrayList<>(maxBatch);
         runner = agents.start(new Writer(), Agents.backoff());
+    }
+
+    /** The writer's connection, for the transaction in hand (writer thread). */
+    Connection connection()
+    {
+        return connection;
+    }
+
+    /** @return the sequence the next change gets (writer thread). */
+    long nextSequence()
+    {
+        return nextSeq;
+    }
+
+    /** The change numbered {@link #nextSequence()} was appended (writer thread). */
+    void appended()
+    {
+        nextSeq++;
     }
 
     /** Queue a write. The future completes after the transaction that ran it has committed. */
@@ -207,10 +177,15 @@ public final class GroupCommitter implements AutoCloseable
         return isRunning() && trouble.cause() == null;
     }
 
-    /** @return what kept the last write from the disk, or null while the store writes. */
-    public StoreTrouble.Cause trouble()
+    /** The log's head as the lease thread read it while another control plane writes (the log this one serves): only forward. */
+    void observed(final long newHead, final long committedAtMs)
     {
-        return trouble.cause();
+        if (newHead > head.get())
+        {
+            headCommittedAtMs = committedAtMs;
+            head.set(newHead);
+            onCommit.committed(newHead, committedAtMs);
+        }
     }
 
     /** @return the last committed change-log sequence. */
@@ -223,16 +198,6 @@ public final class GroupCommitter implements AutoCloseable
     public long headCommittedAtMs()
     {
         return headCommittedAtMs;
-    }
-
-    public long commits()
-    {
-        return commits.get();
-    }
-
-    public long committedOps()
-    {
-        return committedOps.get();
     }
 
     /** Expose the writer's figures in {@code registry}. */
@@ -307,8 +272,14 @@ public final class GroupCommitter implements AutoCloseable
 
     private void commitBatch(final List<PendingWrite<?>> batch)
     {
+        if (!begin(batch))
+        {
+            final List<PendingWrite<?>> refused = List.copyOf(batch);
+            completions.execute(() -> refused.forEach(PendingWrite::complete));
+            return;
+        }
         final long seqAtStart = nextSeq;
-        final WriteTxn txn = new WriteTxn(clock.time());
+        final WriteTxn txn = new WriteTxn(this, clock.time());
         boolean failed = false;
         SQLException commitFailure = null;
         for (final PendingWrite<?> pending : batch)
@@ -335,7 +306,7 @@ public final class GroupCommitter implements AutoCloseable
         }
         if (failed)
         {
-            final StoreTrouble.Cause cause = troubleOf(batch, commitFailure);
+            final StoreTrouble.Cause cause = StoreTrouble.classify(batch, commitFailure);
             recover(cause);
             nextSeq = seqAtStart;
             if (cause != null)
@@ -358,7 +329,7 @@ public final class GroupCommitter implements AutoCloseable
             trouble.cleared();
         }
         final long newHead = nextSeq - 1;
-        if (newHead != head.get())
+        if (newHead > head.get())
         {
             headCommittedAtMs = lastCommitTime;
             head.set(newHead);
@@ -385,11 +356,53 @@ public final class GroupCommitter implements AutoCloseable
         }
     }
 
+    /**
+     * Open the transaction with the lease's fence. @return true to go on writing; false when this process does not lead
+     * or the store did not answer, each write of {@code ops} then failed with the 503 that says so.
+     */
+    private boolean begin(final List<PendingWrite<?>> ops)
+    {
+        Problem refusal;
+        try
+        {
+            final long token = leadership.fence(connection);
+            if (token != writingUnder)
+            {
+                // Another leader may have written since this writer last did; its head is visible now the lease is locked.
+                nextSeq = Queries.changeLogHead(connection) + 1;
+                writingUnder = token;
+            }
+            return true;
+        }
+        catch (final Problem notLeader)
+        {
+            refusal = notLeader;
+        }
+        catch (final SQLException ex)
+        {
+            final StoreTrouble.Cause cause = java.util.Objects.requireNonNullElse(StoreTrouble.classify(ex), StoreTrouble.Cause.UNREACHABLE);
+            LOG.warn("the writer could not fence on the lease: {}", ex.getMessage());
+            trouble.failed(cause);
+            reopen();
+            refusal = Problem.unavailable(cause.rule(), cause.detail(), 5);
+        }
+        for (final PendingWrite<?> pending : ops)
+        {
+            pending.result = null;
+            pending.failure = refusal;
+        }
+        return false;
+    }
+
     /** Run one operation in a transaction of its own. */
     private void runAlone(final PendingWrite<?> pending)
     {
+        if (!begin(List.of(pending)))
+        {
+            return;
+        }
         final long seqBefore = nextSeq;
-        final WriteTxn txn = new WriteTxn(clock.time());
+        final WriteTxn txn = new WriteTxn(this, clock.time());
         if (apply(txn, pending))
         {
             try
@@ -404,7 +417,7 @@ public final class GroupCommitter implements AutoCloseable
             }
         }
         LOG.warn("write failed and was rolled back", pending.failure);
-        final StoreTrouble.Cause cause = troubleOf(List.of(pending), null);
+        final StoreTrouble.Cause cause = StoreTrouble.classify(List.of(pending), null);
         recover(cause);
         nextSeq = seqBefore;
         if (cause != null)
@@ -415,17 +428,6 @@ public final class GroupCommitter implements AutoCloseable
         {
             trouble.otherFailure();
         }
-    }
-
-    /** @return the store's trouble if a failure in the batch (or its commit) came from the disk, else null. */
-    private static StoreTrouble.Cause troubleOf(final List<PendingWrite<?>> batch, final SQLException commitFailure)
-    {
-        StoreTrouble.Cause found = StoreTrouble.classify(commitFailure);
-        for (final PendingWrite<?> pending : batch)
-        {
-            found = found != null ? found : StoreTrouble.classify(pending.failure);
-        }
-        return found;
     }
 
     /** Every write of the batch that was not refused fails with the store's trouble, as a 503 the client may retry. */
@@ -473,6 +475,7 @@ public final class GroupCommitter implements AutoCloseable
         try
         {
             connection = database.openWriter();
+            leadership.configureWriter(connection);
             nextSeq = Queries.changeLogHead(connection) + 1;
             connection.commit();
         }

@@ -59,7 +59,25 @@ public final class ReadPool implements AutoCloseable
                 opened.add(c);
             }
         }
-        return read.apply(c);
+        try
+        {
+            return read.apply(c);
+        }
+        catch (final SQLException ex)
+        {
+            if (String.valueOf(ex.getSQLState()).startsWith("08") || c.isClosed())
+            {
+                // The database server went away (a restart, a failover): this thread's next read connects afresh.
+                connection.remove();
+                synchronized (opened)
+                {
+                    opened.remove(c);
+                }
+                Queries.forget(c);
+                CloseHelper.quietClose(c);
+            }
+            throw ex;
+        }
     }
 
     @Override

@@ -17,12 +17,14 @@ public final class Store implements AutoCloseable
     private final Database database;
     private final ReadPool readers;
     private final GroupCommitter writer;
+    private final Leadership leadership;
 
-    private Store(final Database database, final ReadPool readers, final GroupCommitter writer)
+    private Store(final Database database, final ReadPool readers, final GroupCommitter writer, final Leadership leadership)
     {
         this.database = database;
         this.readers = readers;
         this.writer = writer;
+        this.leadership = leadership;
     }
 
     /**
@@ -48,9 +50,12 @@ public final class Store implements AutoCloseable
     {
         final Database database = Database.open(dataDir, options);
         final ReadPool readers = new ReadPool(database, readThreads);
+        final Leadership leadership = Leadership.of(database, options == null ? StoreOptions.DEFAULT_LEASE_MS : options.leaseMs());
         try
         {
-            return new Store(database, readers, new GroupCommitter(database, clock, maxBatch, readers.executor(), onCommit, agents));
+            final GroupCommitter writer = new GroupCommitter(database, leadership, clock, maxBatch, readers.executor(), onCommit, agents);
+            leadership.start(agents, writer::observed);
+            return new Store(database, readers, writer, leadership);
         }
         catch (final SQLException | RuntimeException ex)
         {
@@ -74,11 +79,18 @@ public final class Store implements AutoCloseable
         return readers;
     }
 
-    /** Finish the queued writes, then stop the readers. */
+    /** Which control plane writes: this one always with SQLite; with PostgreSQL, the one holding the lease. */
+    public Leadership leadership()
+    {
+        return leadership;
+    }
+
+    /** Finish the queued writes, hand the lease back, then stop the readers. */
     @Override
     public void close() throws InterruptedException
     {
         writer.close();
+        leadership.close();
         readers.close();
     }
 

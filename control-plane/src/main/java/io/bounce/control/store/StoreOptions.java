@@ -28,6 +28,20 @@ public final class StoreOptions
             "bootstraps afresh instead of resuming a sequence the restored store may number differently. Default: ${DEFAULT-VALUE}")
     boolean newHistory;
 
+    /** The lease's length when no option sets it. */
+    public static final long DEFAULT_LEASE_MS = 10_000;
+
+    @Option(names = "--leader-lease-ms", defaultValue = "10000",
+        description = "PostgreSQL: how long the writer's lease lasts unrenewed (the leader renews it every third of this). " +
+            "Another control plane takes over this long after the leader stops answering; at once after the leader's " +
+            "clean stop or `bounce failover`. Default: ${DEFAULT-VALUE}")
+    long leaseMs;
+
+    @Option(names = "--advertise-url", paramLabel = "URL",
+        description = "PostgreSQL: this control plane's API URL as clients reach it; the others name it in their 503 " +
+            "answers to writes while this one leads. Default: the API's own scheme://host:port.")
+    String advertiseUrl;
+
     private String jdbcUrl;
     private String user;
     private String password;
@@ -35,6 +49,14 @@ public final class StoreOptions
     /** Validate; throws {@link IllegalArgumentException} naming the first bad option. */
     public void conclude()
     {
+        if (leaseMs < 1_000 || leaseMs > 600_000)
+        {
+            throw new IllegalArgumentException("--leader-lease-ms must be between 1000 and 600000, not " + leaseMs);
+        }
+        if (advertiseUrl != null && !advertiseUrl.matches("https?://[^/\\s]+/?"))
+        {
+            throw new IllegalArgumentException("--advertise-url must be http(s)://HOST:PORT, not " + advertiseUrl);
+        }
         if (store == null)
         {
             if (passwordFile != null)
@@ -75,6 +97,18 @@ public final class StoreOptions
                 throw new IllegalArgumentException("--store-password-file: " + ex.getMessage());
             }
         }
+    }
+
+    /** @return how long the writer's lease lasts unrenewed. */
+    public long leaseMs()
+    {
+        return leaseMs;
+    }
+
+    /** @return the API URL this control plane advertises as the leader's, or null for its own scheme://host:port. */
+    public String advertiseUrl()
+    {
+        return advertiseUrl;
     }
 
     /** @return true if this start gives the store a new history id. */

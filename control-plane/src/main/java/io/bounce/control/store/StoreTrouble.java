@@ -28,10 +28,12 @@ public final class StoreTrouble
     /** A cause from the disk, with the problem type the API answers while it lasts. */
     public enum Cause
     {
-        /** SQLITE_FULL: the disk (or its quota) is full. */
+        /** SQLITE_FULL, or PostgreSQL's disk_full (53100): the disk (or its quota) is full. */
         DISK_FULL("store-full", "the store's disk is full; writes resume by themselves once space is freed"),
-        /** SQLITE_IOERR: the disk failed a read or a write. */
-        IO_ERROR("store-io-error", "the store's disk failed a write; writes resume by themselves once it works again");
+        /** SQLITE_IOERR, or PostgreSQL's io_error (58030): the disk failed a read or a write. */
+        IO_ERROR("store-io-error", "the store's disk failed a write; writes resume by themselves once it works again"),
+        /** PostgreSQL's connection exceptions (class 08): the database server does not answer. */
+        UNREACHABLE("store-unreachable", "the store's database server does not answer; writes resume by themselves once it does");
 
         private final String rule;
         private final String detail;
@@ -61,6 +63,7 @@ public final class StoreTrouble
     private long nextProbeMs;
     private final AtomicLong diskFull = new AtomicLong();
     private final AtomicLong ioError = new AtomicLong();
+    private final AtomicLong unreachable = new AtomicLong();
     private final AtomicLong other = new AtomicLong();
 
     StoreTrouble(final Path storeFile, final EpochClock clock)
@@ -76,6 +79,19 @@ public final class StoreTrouble
         {
             if (c instanceof SQLException)
             {
+                final String state = String.valueOf(((SQLException)c).getSQLState());
+                if (state.equals("53100"))
+                {
+                    return Cause.DISK_FULL;
+                }
+                if (state.equals("58030"))
+                {
+                    return Cause.IO_ERROR;
+                }
+                if (state.startsWith("08"))
+                {
+                    return Cause.UNREACHABLE;
+                }
                 final int code = ((SQLException)c).getErrorCode() & 0xFF;
                 final String message = String.valueOf(c.getMessage());
                 if (code == 13 || message.contains("SQLITE_FULL"))
@@ -91,6 +107,17 @@ public final class StoreTrouble
         return null;
     }
 
+    /** @return the store's trouble if a failure in {@code batch} (or its commit) came from the disk or the server, else null. */
+    static Cause classify(final java.util.List<PendingWrite<?>> batch, final SQLException commitFailure)
+    {
+        Cause found = classify(commitFailure);
+        for (final PendingWrite<?> pending : batch)
+        {
+            found = found != null ? found : classify(pending.failure);
+        }
+        return found;
+    }
+
     /** @return what kept the last write from the disk, or null while the store writes. */
     public Cause cause()
     {
@@ -104,8 +131,8 @@ public final class StoreTrouble
         Metrics.gauge(registry, "bounce_store_io_error", "1 while the store cannot write for a failing disk.",
             () -> cause == Cause.IO_ERROR ? 1 : 0);
         Metrics.counters(registry, "bounce_store_write_failures_total", "Transactions that failed inside the store, by cause.", "cause",
-            new String[] {"disk_full", "io_error", "other"}, name -> name,
-            name -> (name.equals("disk_full") ? diskFull : name.equals("io_error") ? ioError : other).get());
+            new String[] {"disk_full", "io_error", "unreachable", "other"}, name -> name,
+            name -> (name.equals("disk_full") ? diskFull : name.equals("io_error") ? ioError : name.equals("unreachable") ? unreachable : other).get());
     }
 
     /** A write failed for the disk: the store is in trouble until a write commits or the probe finds room. */
@@ -117,7 +144,7 @@ public final class StoreTrouble
         }
         cause = newCause;
         nextProbeMs = clock.time() + PROBE_INTERVAL_MS;
-        (newCause == Cause.DISK_FULL ? diskFull : ioError).incrementAndGet();
+        (newCause == Cause.DISK_FULL ? diskFull : newCause == Cause.IO_ERROR ? ioError : unreachable).incrementAndGet();
     }
 
     /** A write failed for a reason of its own (not the disk). */
@@ -132,7 +159,10 @@ public final class StoreTrouble
         cause = null;
     }
 
-    /** While the store is in trouble and idle: is there room on its disk again? Then it is ready for writes. */
+    /**
+     * While the store is in trouble and idle: is there room on its disk again? Then it is ready for writes. (A PostgreSQL
+     * store, {@code storeFile} null: ready again after the probe interval.)
+     */
     void probe()
     {
         if (cause == null)
@@ -145,6 +175,13 @@ public final class StoreTrouble
             return;
         }
         nextProbeMs = now + PROBE_INTERVAL_MS;
+        if (storeFile == null)
+        {
+            // A database server's disk or link cannot be probed from here: the next write finds out.
+            LOG.info("trying the store's database server again for the next write");
+            cause = null;
+            return;
+        }
         try
         {
             final long usable = Files.getFileStore(storeFile).getUsableSpace();

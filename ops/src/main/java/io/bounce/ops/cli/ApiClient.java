@@ -14,7 +14,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.bounce.runtime.tls.ClientTrust;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-/** bouncectl's HTTP client: JSON requests with the bearer key; a problem answer becomes {@link Failure}. */
+/**
+ * bouncectl's HTTP client: JSON requests with the bearer key; a problem answer becomes {@link Failure}. Given several
+ * control planes ({@code --api URL1,URL2}), it sends to the one that answered last, and moves on when a request cannot
+ * have taken effect: nothing answered, or a control plane that does not write answered 503 {@code not-leader} (then to
+ * the leader it names, first).
+ */
 final class ApiClient
 {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -27,6 +32,8 @@ final class ApiClient
         /** What the server's {@code Retry-After} asked for (429, 503), in seconds; else 0. */
         final long retryAfterSeconds;
         final int exitCode;
+        /** Set when the request cannot have taken effect here and another control plane may take it: where, or "" for any. */
+        String tryElsewhere;
 
         Failure(final int status, final String message)
         {
@@ -49,8 +56,10 @@ final class ApiClient
     }
 
     private final HttpClient http;
-    private final String api;
+    private final java.util.List<String> apis;
     private final String key;
+    /** The control plane that answered last: the first one tried by the next call. */
+    private String api;
 
     ApiClient(final String api, final String key) throws Failure
     {
@@ -76,12 +85,24 @@ final class ApiClient
             }
         }
         this.http = builder.build();
-        this.api = api.endsWith("/") ? api.substring(0, api.length() - 1) : api;
+        final java.util.List<String> list = new java.util.ArrayList<>();
+        for (final String one : api.split(",", -1))
+        {
+            list.add(checked(one.trim()));
+        }
+        this.apis = java.util.List.copyOf(list);
+        this.api = apis.get(0);
         this.key = key;
+    }
+
+    /** @return {@code url} without a trailing slash. @throws Failure (exit 2) unless it is an http(s) URL with a host. */
+    private static String checked(final String url) throws Failure
+    {
+        final String api = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
         URI uri = null;
         try
         {
-            uri = URI.create(this.api);
+            uri = URI.create(api);
         }
         catch (final IllegalArgumentException ex)
         {
@@ -89,8 +110,10 @@ final class ApiClient
         }
         if (uri == null || uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())))
         {
-            throw new Failure(0, "--api must be a URL such as http://127.0.0.1:7070, not '" + api + "'", 0, 2);
+            throw new Failure(0, "--api must be a URL such as http://127.0.0.1:7070 (or several, comma-separated), not '" + url + "'",
+                0, 2);
         }
+        return api;
     }
 
     static String q(final String value)
@@ -98,7 +121,41 @@ final class ApiClient
         return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 
+    /** Send to the control plane that answered last, moving on to the others (the leader named first) while one may take it. */
     JsonNode call(final String method, final String path, final Object body) throws Failure
+    {
+        final java.util.Set<String> tried = new java.util.HashSet<>();
+        String target = api;
+        while (true)
+        {
+            tried.add(target);
+            try
+            {
+                final JsonNode answer = callOnce(target, method, path, body);
+                api = target;
+                return answer;
+            }
+            catch (final Failure ex)
+            {
+                String next = null;
+                if (ex.tryElsewhere != null && !ex.tryElsewhere.isEmpty() && !tried.contains(ex.tryElsewhere))
+                {
+                    next = ex.tryElsewhere;
+                }
+                for (int i = 0; next == null && ex.tryElsewhere != null && i < apis.size(); i++)
+                {
+                    next = tried.contains(apis.get(i)) ? null : apis.get(i);
+                }
+                if (next == null)
+                {
+                    throw ex;
+                }
+                target = next;
+            }
+        }
+    }
+
+    private JsonNode callOnce(final String api, final String method, final String path, final Object body) throws Failure
     {
         final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api + path)).timeout(Duration.ofSeconds(120));
         if (key != null)
@@ -128,13 +185,22 @@ final class ApiClient
             final JsonNode json = bytes.length == 0 ? null : JSON.readTree(bytes);
             if (response.statusCode() >= 400)
             {
-                throw new Failure(response.statusCode(), describe(response.statusCode(), json), retryAfter(response));
+                final Failure failure = new Failure(response.statusCode(), describe(response.statusCode(), json), retryAfter(response));
+                if (response.statusCode() == 503 && json != null && "not-leader".equals(json.path("rule").asText()))
+                {
+                    final String leader = json.path("leader").asText("");
+                    failure.tryElsewhere = leader.startsWith("http://") || leader.startsWith("https://") ? checked(leader) : "";
+                }
+                throw failure;
             }
             return json;
         }
         catch (final java.net.ConnectException ex)
         {
-            throw new Failure(0, "nothing answers at " + api + "; is the control plane running (ops/bin/bounce up), and is --api right?");
+            final Failure failure = new Failure(0, "nothing answers at " + api +
+                "; is the control plane running (ops/bin/bounce up), and is --api right?");
+            failure.tryElsewhere = "";
+            throw failure;
         }
         catch (final javax.net.ssl.SSLHandshakeException ex)
         {

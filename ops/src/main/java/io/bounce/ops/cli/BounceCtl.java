@@ -30,7 +30,9 @@ import picocli.CommandLine.Spec;
 public final class BounceCtl
 {
     @Option(names = "--api", paramLabel = "URL", defaultValue = "${env:BOUNCE_API:-http://127.0.0.1:7070}",
-        description = "Control-plane API base URL (env BOUNCE_API). Default: ${DEFAULT-VALUE}", scope = CommandLine.ScopeType.INHERIT)
+        description = "Control-plane API base URL, or several of one store comma-separated: a request goes on to the next (the " +
+            "leader first) when one is unreachable or does not write (env BOUNCE_API). Default: ${DEFAULT-VALUE}",
+        scope = CommandLine.ScopeType.INHERIT)
     String api;
 
     @Option(names = "--key", paramLabel = "KEY", defaultValue = "${env:BOUNCE_KEY}", description = "API key (env BOUNCE_KEY).",

@@ -100,9 +100,25 @@ class BounceCtlTest
         assertTrue(err.toString().contains("401"), err.toString());
     }
 
+    @Test
+    void aListOfControlPlanesGoesOnToTheNextWhenOneDoesNotAnswer() throws Exception
+    {
+        final int closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
+        {
+            closed = socket.getLocalPort(); // nothing listens there once this closes
+        }
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final int exit = BounceCtl.run(new String[] {"--api", "http://127.0.0.1:" + closed + "," + cp.base(), "--key", cp.adminKey,
+            "links", "create", "https://example.com/listed", "--alias", "listed"}, new PrintWriter(out, true), new PrintWriter(err, true));
+        assertEquals(0, exit, err.toString());
+        assertTrue(out.toString().contains("listed"), out.toString());
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-        "127.0.0.1:7070|2|--api must be a URL such as http://127.0.0.1:7070, not '127.0.0.1:7070'",
+        "127.0.0.1:7070|2|--api must be a URL such as http://127.0.0.1:7070 (or several, comma-separated), not '127.0.0.1:7070'",
         "http://127.0.0.1:1|1|nothing answers at http://127.0.0.1:1; is the control plane running",
         "ADMIN|1|not as the Bounce API does; is --api the control plane's API port",
         "nonsense://|2|--api must be a URL"})

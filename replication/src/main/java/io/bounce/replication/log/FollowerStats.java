@@ -18,6 +18,7 @@ public final class FollowerStats
     final AtomicLong bootstraps = new AtomicLong();
     final AtomicLong bootstrapRecords = new AtomicLong();
     final AtomicLong reconnects = new AtomicLong();
+    final AtomicLong leaderSwitches = new AtomicLong();
     final AtomicLong timeouts = new AtomicLong();
     final AtomicLong goneAnswers = new AtomicLong();
     final AtomicLong historyChanges = new AtomicLong();
@@ -77,6 +78,12 @@ public final class FollowerStats
         return reconnects.get();
     }
 
+    /** @return times the follower moved on to the next control plane of its list after a failed session. */
+    public long leaderSwitches()
+    {
+        return leaderSwitches.get();
+    }
+
     public long recordsApplied()
     {
         return recordsApplied.get();
@@ -103,6 +110,8 @@ public final class FollowerStats
         Metrics.counter(registry, "bounce_replication_bootstrap_records_total", "Records loaded from snapshots.", bootstrapRecords::get);
         Metrics.counter(registry, "bounce_replication_reconnects_total", "Times the follower reconnected after losing its stream.",
             reconnects::get);
+        Metrics.counter(registry, "bounce_replication_leader_switches_total",
+            "Times the follower moved on to the next control plane of its --control-plane list after a failed session.", leaderSwitches::get);
         Metrics.counter(registry, "bounce_replication_timeouts_total", "Streams dropped for silence (no bytes nor heartbeat).", timeouts::get);
         Metrics.counter(registry, "bounce_replication_gone_total", "410 answers: the log no longer had what was asked, so re-bootstrap.",
             goneAnswers::get);

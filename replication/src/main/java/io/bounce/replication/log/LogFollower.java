@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -45,13 +46,24 @@ public final class LogFollower implements AutoCloseable
     /**
      * How the follower reaches its leader and how patient it is.
      *
-     * @param trust the TLS context for an https:// leader (trusting its CA), or null for the JDK's default authorities.
+     * @param leaders control planes serving the same log (one store), tried in turn: a failed session moves to the next,
+     *                and only a whole round of failures waits out the backoff.
+     * @param trust   the TLS context for an https:// leader (trusting its CA), or null for the JDK's default authorities.
      */
-    public record Settings(URI leader, String token, long timeoutMs, long backoffInitialMs, long backoffMaxMs, SSLContext trust)
+    public record Settings(List<URI> leaders, String token, long timeoutMs, long backoffInitialMs, long backoffMaxMs, SSLContext trust)
     {
+        public Settings
+        {
+            leaders = List.copyOf(leaders);
+            if (leaders.isEmpty())
+            {
+                throw new IllegalArgumentException("a follower needs a control plane to follow");
+            }
+        }
+
         public Settings(final URI leader, final String token, final long timeoutMs, final long backoffInitialMs, final long backoffMaxMs)
         {
-            this(leader, token, timeoutMs, backoffInitialMs, backoffMaxMs, null);
+            this(List.of(leader), token, timeoutMs, backoffInitialMs, backoffMaxMs, null);
         }
     }
 
@@ -68,6 +80,9 @@ public final class LogFollower implements AutoCloseable
     private volatile InputStream current;
     private volatile long lastReadNanos;
     private final Backoff backoff;
+    /** The control plane of {@link Settings#leaders()} this follower tries now, and the failed sessions since one worked. */
+    private volatile int leaderIndex;
+    private int failedInRound;
 
     /** @param agents runs the follower from {@link #start()} on. */
     public LogFollower(final Settings settings, final FollowerSink sink, final Agents agents)
@@ -164,7 +179,7 @@ public final class LogFollower implements AutoCloseable
         {
             if (running)
             {
-                LOG.info("replication stream from {} ended: {}", settings.leader(), ex.toString());
+                LOG.info("replication stream from {} ended: {}", leader(), ex.toString());
             }
         }
         finally
@@ -175,9 +190,35 @@ public final class LogFollower implements AutoCloseable
         if (running)
         {
             stats.reconnects.incrementAndGet();
-            backoff.failed(System.currentTimeMillis());
+            nextLeader();
         }
         return 1;
+    }
+
+    /** @return the control plane this follower follows (or tries) now. */
+    public URI leader()
+    {
+        return settings.leaders().get(leaderIndex);
+    }
+
+    /**
+     * After a failed session: try the next control plane of the list at once; after a whole round of them failed, wait
+     * out the backoff first.
+     */
+    private void nextLeader()
+    {
+        final int count = settings.leaders().size();
+        if (count > 1)
+        {
+            leaderIndex = (leaderIndex + 1) % count;
+            stats.leaderSwitches.incrementAndGet();
+            LOG.info("following {} next", leader());
+        }
+        if (++failedInRound >= count)
+        {
+            failedInRound = 0;
+            backoff.failed(System.currentTimeMillis());
+        }
     }
 
     private void bootstrap() throws IOException, InterruptedException
@@ -254,6 +295,7 @@ public final class LogFollower implements AutoCloseable
         }
         stats.connected = true;
         backoff.reset();
+        failedInRound = 0;
         final ReplicationFormat.FrameReader reader = new ReplicationFormat.FrameReader(in);
         final UnsafeBuffer view = new UnsafeBuffer(reader.buffer());
         long checkpointed = applied;
@@ -361,7 +403,7 @@ public final class LogFollower implements AutoCloseable
     /** @param headersTimeoutMs how long to wait for the answer's status and headers. */
     private HttpResponse<InputStream> open(final String pathAndQuery, final long headersTimeoutMs) throws IOException, InterruptedException
     {
-        final HttpRequest request = HttpRequest.newBuilder(settings.leader().resolve(pathAndQuery))
+        final HttpRequest request = HttpRequest.newBuilder(leader().resolve(pathAndQuery))
             .header("Authorization", "Bearer " + settings.token())
             .header(ReplicationFormat.VERSION_HEADER, Byte.toString(ReplicationFormat.VERSION))
             .timeout(Duration.ofMillis(headersTimeoutMs))

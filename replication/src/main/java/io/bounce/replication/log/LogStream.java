@@ -31,6 +31,8 @@ final class LogStream implements Runnable
     private static final Logger LOG = LoggerFactory.getLogger(LogStream.class);
     private static final int CHUNK_BYTES = 64 * 1024;
     private static final int READ_BATCH = 1024;
+    /** How long a follower ahead of this log's head waits for it before it is told to bootstrap. */
+    private static final long AHEAD_WAIT_MS = 5_000;
 
     private final LogServer server;
     private final Channel channel;
@@ -132,7 +134,9 @@ final class LogStream implements Runnable
     {
         final LogHead head = server.source().head();
         final long first = cursor.firstRetained();
-        final long headSequence = head.sequence();
+        // A follower a little ahead has come from another control plane of the same store (a failover): this one's view of
+        // the log (a standby's, say) catches up within moments, and the follower resumes rather than bootstraps.
+        final long headSequence = from > head.sequence() + 1 ? head.awaitBeyond(from - 2, AHEAD_WAIT_MS) : head.sequence();
         if (from < first || from > headSequence + 1)
         {
             server.refusedGone.increment();

@@ -32,6 +32,9 @@ public final class Problem extends RuntimeException
     private static final long serialVersionUID = 1L;
     private static final ObjectMapper JSON = HtmlSafeEscapes.apply(new ObjectMapper());
     private static final String RETRY_AFTER = "retryAfterSeconds";
+    /** The member naming the leader's API URL in a 503 from a control plane that does not write; also the {@value #LEADER_HEADER} header. */
+    public static final String LEADER = "leader";
+    public static final String LEADER_HEADER = "Bounce-Leader";
     private static final String ALLOW = "allow";
     private static final int MAX_DETAIL = 400;
     private static final int MAX_ECHO = 64;
@@ -189,7 +192,7 @@ public final class Problem extends RuntimeException
 
     /**
      * Put the headers this status calls for: {@code Retry-After} (429, 503), {@code Allow} (405),
-     * {@code WWW-Authenticate: Bearer} (401).
+     * {@code WWW-Authenticate: Bearer} (401), {@value #LEADER_HEADER} (503 from a control plane that does not write).
      */
     public void addHeaders(final HttpHeaders headers)
     {
@@ -200,6 +203,10 @@ public final class Problem extends RuntimeException
         if (extra.containsKey(ALLOW))
         {
             headers.set(HttpHeaderNames.ALLOW, String.valueOf(extra.get(ALLOW)));
+        }
+        if (extra.containsKey(LEADER))
+        {
+            headers.set(LEADER_HEADER, String.valueOf(extra.get(LEADER)));
         }
         if (status == 401)
         {

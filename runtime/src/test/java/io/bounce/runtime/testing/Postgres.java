@@ -120,14 +120,21 @@ public final class Postgres implements AutoCloseable
     /** SIGKILL the server's postmaster, as when its machine or region is lost; its children end with it. */
     public void kill() throws Exception
     {
+        sigkill().get(10, TimeUnit.SECONDS);
+    }
+
+    /** SIGKILL the postmaster and return at once. @return completes when it has exited. */
+    public java.util.concurrent.CompletableFuture<?> sigkill() throws IOException
+    {
         final long pid = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0).strip());
-        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         final ProcessHandle postmaster = ProcessHandle.of(pid).orElse(null);
-        if (postmaster != null)
-        {
-            postmaster.onExit().get(10, TimeUnit.SECONDS);
-        }
         stopped = true;
+        if (postmaster == null)
+        {
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+        postmaster.destroyForcibly();
+        return postmaster.onExit();
     }
 
     private String settings()

@@ -111,20 +111,31 @@ public final class AcmeIssuer implements AutoCloseable
     }
 
     /**
-     * Look at the store every second, and within 50 ms of {@link #wake} (a domain added, a renewal forced). Orders a stop
-     * or a crash cut short ({@code issuing} or {@code renewing} in the store) are due at once.
+     * Look at the store every second, and within 50 ms of {@link #wake} (a domain added, a renewal forced), while this
+     * control plane leads (only the leader orders certificates). Orders a stop, a crash or a lost leadership cut short
+     * ({@code issuing} or {@code renewing} in the store) are due at once when it starts leading.
      */
     public AcmeIssuer start(final Agents agents) throws Exception
     {
-        store.writer().call(txn -> AcmeQueries.resumeInterrupted(txn.connection(), txn.now()));
         runner = agents.start(new org.agrona.concurrent.Agent()
         {
             private long dueAtMs;
+            private boolean leading;
 
             @Override
             public int doWork() throws Exception
             {
                 final long now = System.currentTimeMillis();
+                if (!store.leadership().isLeader())
+                {
+                    leading = false;
+                    return 0;
+                }
+                if (!leading)
+                {
+                    store.writer().call(txn -> AcmeQueries.resumeInterrupted(txn.connection(), txn.now()));
+                    leading = true;
+                }
                 if (!woken && now < dueAtMs)
                 {
                     return 0;
