@@ -3,7 +3,6 @@ package io.bounce.bench;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -59,7 +58,7 @@ public final class RegionLoss
 {
     /** What one region loss did. */
     public record Result(int acknowledged, int lost, long redirects, long failedRedirects, long rebootstraps, long takeoverMs,
-        long failoverCommandMs, boolean newLinkReachedEdges, boolean logDense)
+        long failoverCommandMs, long promoteMs, long leaseMs, boolean newLinkReachedEdges, boolean logDense)
     {
         /** @return true when nothing was lost or failed, and the edges took a new link without bootstrapping again. */
         public boolean clean()
@@ -72,7 +71,8 @@ public final class RegionLoss
         {
             return "acknowledged " + acknowledged + ", lost " + lost + ", redirects " + redirects + ", failed " + failedRedirects +
                 ", re-bootstraps " + rebootstraps + ", takeover " + takeoverMs + " ms (bounce failover " + failoverCommandMs +
-                " ms), new link at both edges " + newLinkReachedEdges + ", log dense " + logDense;
+                " ms: promotion " + promoteMs + " ms, lease taken " + leaseMs + " ms after it was freed), new link at both edges " +
+                newLinkReachedEdges + ", log dense " + logDense;
         }
     }
 
@@ -100,6 +100,12 @@ public final class RegionLoss
         System.out.println("region kills: " + runs + ", " + clients + " creating clients");
         System.out.println("takeover (SIGKILL to first 201 on B): p50 " + takeovers[(takeovers.length - 1) / 2] + " ms, max " +
             takeovers[takeovers.length - 1] + " ms");
+        final long[] commands = results.stream().mapToLong(Result::failoverCommandMs).sorted().toArray();
+        final long[] promotions = results.stream().mapToLong(Result::promoteMs).sorted().toArray();
+        final long[] leases = results.stream().mapToLong(Result::leaseMs).sorted().toArray();
+        System.out.println("of which bounce failover (a JVM start, promotion, lease): p50 " + commands[(commands.length - 1) / 2] +
+            " ms; promotion p50 " + promotions[(promotions.length - 1) / 2] + " ms, max " + promotions[promotions.length - 1] +
+            " ms; lease taken after it was freed p50 " + leases[(leases.length - 1) / 2] + " ms, max " + leases[leases.length - 1] + " ms");
         System.out.println("acknowledged creates: " + results.stream().mapToInt(Result::acknowledged).sum() + ", lost: " +
             results.stream().mapToInt(Result::lost).sum());
         System.out.println("redirects: " + results.stream().mapToLong(Result::redirects).sum() + ", failed: " +
@@ -129,11 +135,11 @@ public final class RegionLoss
             final String baseA = "http://127.0.0.1:" + ports[0];
             final String baseB = "http://127.0.0.1:" + ports[2];
             a = controlPlane(work.resolve("a"), primary, password, ports[0], ports[1]);
-            awaitReady("control plane A", ports[1], a);
+            ChildJvm.awaitReady("control plane A", ports[1], a, 60_000);
             final String version = primary.sql("SELECT MAX(version) FROM schema_version");
             await("the standby has the schema", 30_000, () -> query(standby, "SELECT MAX(version) FROM schema_version").equals(version));
             b = controlPlane(work.resolve("b"), standby, password, ports[2], ports[3]);
-            awaitReady("control plane B", ports[3], b);
+            ChildJvm.awaitReady("control plane B", ports[3], b, 60_000);
             final String key = Files.readString(work.resolve("a").resolve(ControlPlaneNode.ADMIN_KEY_FILE)).trim();
             log.println("region A: PostgreSQL :" + primary.port() + ", control plane " + baseA + "; region B: standby :" + standby.port() +
                 ", control plane " + baseB);
@@ -193,7 +199,8 @@ public final class RegionLoss
             final long failoverCommandMs = (System.nanoTime() - failoverStarted) / 1_000_000;
             a.waitFor(10, TimeUnit.SECONDS);
             primaryGone.get(10, TimeUnit.SECONDS);
-            log.print(Files.readString(work.resolve("failover.log")));
+            final String said = Files.readString(work.resolve("failover.log"));
+            log.print(said);
             await("a create acknowledged by B", 60_000, () -> firstAfterKillNs.get() != 0);
             Thread.sleep(2_000);
             stop.set(true);
@@ -216,7 +223,7 @@ public final class RegionLoss
             }
             failures.stream().limit(5).forEach(f -> log.println("failed redirect: " + f));
             return new Result(acked.size(), lost, redirects.get(), failedRedirects.get(), rebootstraps, takeoverMs, failoverCommandMs,
-                reached, dense);
+                millis(said, "is the primary now \\((\\d+) ms\\)"), millis(said, ", (\\d+) ms after the lease was freed"), reached, dense);
         }
         finally
         {
@@ -239,7 +246,7 @@ public final class RegionLoss
     private static Process controlPlane(final Path dataDir, final Postgres store, final Path password, final int port, final int adminPort)
         throws IOException
     {
-        return child(ControlPlaneMain.class, dataDir.resolveSibling(dataDir.getFileName() + ".log"), "--data-dir", dataDir.toString(),
+        return ChildJvm.start(ControlPlaneMain.class, dataDir.resolveSibling(dataDir.getFileName() + ".log"), "256m", "--data-dir", dataDir.toString(),
             "--host", "127.0.0.1", "--port", Integer.toString(port), "--admin-host", "127.0.0.1", "--admin-port", Integer.toString(adminPort),
             "--store", store.storeUrl(), "--store-password-file", password.toString(), "--leader-lease-ms", "5000",
             "--replication-token", TOKEN, "--replication-heartbeat-ms", "200");
@@ -247,25 +254,15 @@ public final class RegionLoss
 
     private static Process failover(final Path work, final Postgres standby, final Path password) throws IOException
     {
-        return child(Failover.class, work.resolve("failover.log"), "--store", standby.storeUrl(), "--store-password-file",
+        return ChildJvm.start(Failover.class, work.resolve("failover.log"), "128m", "--store", standby.storeUrl(), "--store-password-file",
             password.toString(), "--wait-ms", "60000");
     }
 
-    /** {@code main} in a child JVM with this JVM's flags (the Chronicle and analytics ones among them) and class path. */
-    private static Process child(final Class<?> main, final Path log, final String... args) throws IOException
+    /** @return the milliseconds {@code bounce failover} reported in the group of {@code pattern}, or -1. */
+    private static long millis(final String said, final String pattern)
     {
-        final List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        for (final String flag : ManagementFactory.getRuntimeMXBean().getInputArguments())
-        {
-            if (!flag.startsWith("-javaagent") && !flag.startsWith("-agentlib") && !flag.startsWith("-Xmx"))
-            {
-                command.add(flag);
-            }
-        }
-        command.addAll(List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"), main.getName()));
-        command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        final java.util.regex.Matcher m = java.util.regex.Pattern.compile(pattern).matcher(said);
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
     private static EdgeNode edge(final Path dataDir, final String controlPlanes) throws Exception
@@ -391,32 +388,6 @@ public final class RegionLoss
         {
             return "";
         }
-    }
-
-    private static void awaitReady(final String what, final int adminPort, final Process process) throws InterruptedException
-    {
-        final HttpClient client = HttpClient.newHttpClient();
-        await(what + " ready", 60_000, () ->
-        {
-            if (!process.isAlive())
-            {
-                throw new IllegalStateException(what + " exited with " + process.exitValue());
-            }
-            try
-            {
-                return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/readyz")).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-            }
-            catch (final IOException ex)
-            {
-                return false;
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        });
     }
 
     private static void await(final String what, final long timeoutMs, final BooleanSupplier done) throws InterruptedException

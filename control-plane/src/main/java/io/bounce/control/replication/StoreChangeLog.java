@@ -19,14 +19,20 @@ import io.bounce.replication.tls.TlsCodec;
 import io.bounce.replication.tls.TlsRecord;
 
 /**
- * The control plane's change log as a {@link ChangeLogSource}: each follower's cursor reads the store
- * through a read-only connection of its own (WAL lets it read while the writer commits), and the
- * writer moves the {@link LogHead} after every commit, which wakes the streams waiting on it.
+ * The control plane's change log as a {@link ChangeLogSource}: each follower's cursor reads the store through a
+ * read-only connection (SQLite: one of its own, which WAL lets read while the writer commits; PostgreSQL: one borrowed
+ * from the store's pool for each read, so followers are not server connections), and the writer moves the
+ * {@link LogHead} after every commit, which wakes the streams waiting on it.
  */
 public final class StoreChangeLog implements ChangeLogSource
 {
+    /** Changes kept in memory for the streams: a few MiB, and more than a stream's read batch. */
+    private static final int TAIL_CHANGES = 8192;
+
     private final Database database;
     private final LogHead head;
+    /** The newest changes, read once from the store for every follower. */
+    private final LogTail tail = new LogTail(TAIL_CHANGES);
 
     public StoreChangeLog(final Database database, final LogHead head)
     {
@@ -49,27 +55,54 @@ public final class StoreChangeLog implements ChangeLogSource
     @Override
     public Cursor openCursor() throws Exception
     {
-        return new StoreCursor(database.openReader(), head);
+        return new StoreCursor(database, head, tail);
     }
 
     private static final class StoreCursor implements Cursor
     {
         private static final long DURABLE_WAIT_MS = 10_000;
 
-        private final Connection connection;
+        private final Database database;
         private final LogHead head;
+        private final LogTail tail;
+        /** SQLite: the cursor's own connection, held for its life. PostgreSQL: null, a pooled one is borrowed per read. */
+        private final Connection own;
 
-        StoreCursor(final Connection connection, final LogHead head)
+        StoreCursor(final Database database, final LogHead head, final LogTail tail) throws java.sql.SQLException
         {
-            this.connection = connection;
+            this.database = database;
             this.head = head;
+            this.tail = tail;
+            this.own = database.postgres() ? null : database.openReader();
+        }
+
+        private Connection connection() throws java.sql.SQLException
+        {
+            return own != null ? own : database.borrowReader();
+        }
+
+        private void done(final Connection connection) throws java.sql.SQLException
+        {
+            if (connection != own)
+            {
+                Queries.forget(connection);
+                connection.close(); // back to the pool
+            }
         }
 
         @Override
         public long firstRetained() throws Exception
         {
-            final long first = Queries.changeLogFirst(connection);
-            return first == 0 ? head.sequence() + 1 : first;
+            final Connection connection = connection();
+            try
+            {
+                final long first = Queries.changeLogFirst(connection);
+                return first == 0 ? head.sequence() + 1 : first;
+            }
+            finally
+            {
+                done(connection);
+            }
         }
 
         /**
@@ -81,7 +114,35 @@ public final class StoreChangeLog implements ChangeLogSource
         public int read(final long from, final int max, final ChangeSink sink) throws Exception
         {
             final long upTo = head.sequence();
-            return from > upTo ? 0 : Queries.readChanges(connection, from, (int)Math.min(max, upTo - from + 1), sink::change);
+            if (from > upTo)
+            {
+                return 0;
+            }
+            final int limit = (int)Math.min(max, upTo - from + 1);
+            List<LogTail.Change> changes = tail.get(from, limit);
+            if (changes == null)
+            {
+                // From the store, then kept for the other streams. A pooled connection goes back before the changes go
+                // out: a slow follower must not hold it.
+                final List<LogTail.Change> read = new ArrayList<>(limit);
+                final Connection connection = connection();
+                try
+                {
+                    Queries.readChanges(connection, from, limit,
+                        (seq, at, type, record) -> read.add(new LogTail.Change(seq, at, type, record)));
+                }
+                finally
+                {
+                    done(connection);
+                }
+                tail.put(read);
+                changes = read;
+            }
+            for (final LogTail.Change change : changes)
+            {
+                sink.change(change.sequence(), change.committedAtMs(), change.type(), change.record());
+            }
+            return changes.size();
         }
 
         /**
@@ -94,6 +155,8 @@ public final class StoreChangeLog implements ChangeLogSource
         @Override
         public void snapshot(final SnapshotSink sink) throws Exception
         {
+            // Its own connection, not the pool's: a snapshot streams for as long as the follower takes to read it.
+            final Connection connection = own != null ? own : database.openReader();
             connection.setAutoCommit(false);
             try
             {
@@ -128,14 +191,22 @@ public final class StoreChangeLog implements ChangeLogSource
             {
                 connection.rollback();
                 connection.setAutoCommit(true);
+                if (connection != own)
+                {
+                    Queries.forget(connection);
+                    connection.close();
+                }
             }
         }
 
         @Override
         public void close() throws Exception
         {
-            Queries.forget(connection);
-            connection.close();
+            if (own != null)
+            {
+                Queries.forget(own);
+                own.close();
+            }
         }
     }
 }

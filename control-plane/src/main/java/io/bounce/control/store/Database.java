@@ -18,7 +18,7 @@ import org.sqlite.SQLiteConfig;
  * applied at start, written in SQL that PostgreSQL also accepts where it matters (the PostgreSQL store
  * comes next, behind the same queries).
  */
-public final class Database
+public final class Database implements AutoCloseable
 {
     public static final String FILE = "bounce.db";
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Database.class);
@@ -126,6 +126,8 @@ public final class Database
     /** For a PostgreSQL store: where it is and how to log in; null for SQLite. */
     private final StoreOptions postgres;
     private String historyId;
+    /** PostgreSQL: the pool API reads and change-log streams borrow a connection from for each read; made at first use. */
+    private com.zaxxer.hikari.HikariDataSource readPool;
 
     private Database(final Path file, final StoreOptions postgres)
     {
@@ -201,6 +203,52 @@ public final class Database
         }
         connection.commit();
         return id;
+    }
+
+    /**
+     * A read connection for one read: PostgreSQL's from the pool (HikariCP, {@code --store-pool-size}: followers and API
+     * readers share it, so 200 followers need not be 200 server connections), returned by {@code close()}. SQLite: a new
+     * connection of its own, which the caller keeps.
+     */
+    public Connection borrowReader() throws SQLException
+    {
+        if (postgres == null)
+        {
+            return openReader();
+        }
+        return readPool().getConnection();
+    }
+
+    private synchronized com.zaxxer.hikari.HikariDataSource readPool()
+    {
+        if (readPool == null)
+        {
+            final com.zaxxer.hikari.HikariConfig config = new com.zaxxer.hikari.HikariConfig();
+            config.setPoolName("bounce-store-readers");
+            config.setDriverClassName(org.postgresql.Driver.class.getName());
+            config.setJdbcUrl(postgres.jdbcUrl());
+            connectionProperties().forEach((name, value) -> config.addDataSourceProperty((String)name, value));
+            config.setReadOnly(true);
+            config.setAutoCommit(true);
+            config.setTransactionIsolation("TRANSACTION_REPEATABLE_READ");
+            config.setMaximumPoolSize(postgres.poolSize());
+            config.setMinimumIdle(Math.min(2, postgres.poolSize()));
+            config.setConnectionTimeout(10_000);
+            config.setInitializationFailTimeout(-1); // a server that is down now is tried again at the next borrow
+            readPool = new com.zaxxer.hikari.HikariDataSource(config);
+        }
+        return readPool;
+    }
+
+    /** Close the read pool (PostgreSQL); the writer and each reader close their own connections. */
+    @Override
+    public synchronized void close()
+    {
+        if (readPool != null)
+        {
+            readPool.close();
+            readPool = null;
+        }
     }
 
     /** @return true for a PostgreSQL server in recovery: a standby, read-only until it is promoted. */
@@ -331,6 +379,18 @@ public final class Database
 
     private Connection connectPostgres() throws SQLException
     {
+        final java.util.Properties properties = connectionProperties();
+        // The driver itself, not DriverManager, which would load every driver on the class path first (DuckDB's among them).
+        final Connection connection = POSTGRES_DRIVER.connect(postgres.jdbcUrl(), properties);
+        if (connection == null)
+        {
+            throw new SQLException("not a PostgreSQL JDBC URL: " + postgres.jdbcUrl());
+        }
+        return connection;
+    }
+
+    private java.util.Properties connectionProperties()
+    {
         final java.util.Properties properties = new java.util.Properties();
         if (postgres.user() != null)
         {
@@ -343,13 +403,7 @@ public final class Database
         properties.setProperty("ApplicationName", "bounce-control-plane");
         properties.setProperty("connectTimeout", "10");
         properties.setProperty("tcpKeepAlive", "true");
-        // The driver itself, not DriverManager, which would load every driver on the class path first (DuckDB's among them).
-        final Connection connection = POSTGRES_DRIVER.connect(postgres.jdbcUrl(), properties);
-        if (connection == null)
-        {
-            throw new SQLException("not a PostgreSQL JDBC URL: " + postgres.jdbcUrl());
-        }
-        return connection;
+        return properties;
     }
 
     /**

@@ -77,7 +77,7 @@ public final class Leadership implements AutoCloseable
     /** The lease thread's connection, or null until it can (re)connect. */
     private Connection connection;
     private HeadObserver observer;
-    private long renewAtNs;
+    private volatile long renewAtNs;
     private long attemptAtNs;
     private boolean unreachable;
     private AgentRunner runner;
@@ -97,8 +97,7 @@ public final class Leadership implements AutoCloseable
         final Leadership leadership = new Leadership(database, leaseMs);
         if (!database.postgres())
         {
-            leadership.token = 1;
-            leadership.validUntilNs = Long.MAX_VALUE;
+            leadership.token = 1; // the only writer there is: nothing to renew, nothing to lose
         }
         return leadership;
     }
@@ -141,6 +140,10 @@ public final class Leadership implements AutoCloseable
     /** @return true while this process holds the lease (always for SQLite). */
     public boolean isLeader()
     {
+        if (!database.postgres())
+        {
+            return true;
+        }
         return token != 0 && System.nanoTime() - validUntilNs < 0;
     }
 
@@ -148,12 +151,6 @@ public final class Leadership implements AutoCloseable
     public long token()
     {
         return isLeader() ? token : 0;
-    }
-
-    /** @return the leader's API URL as it advertised it, or null when unknown (or this process leads). */
-    public String leaderUrl()
-    {
-        return isLeader() ? advertisedUrl : leaderUrl;
     }
 
     /** @return the answer to a write while another process leads: 503, Retry-After and the leader's URL when known. */

@@ -12,8 +12,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.agrona.CloseHelper;
 
 /**
- * The threads that answer API requests off the event loops. Each holds its own read-only connection
- * (WAL lets them read while the writer commits) and uses it for every read it serves.
+ * The threads that answer API requests off the event loops. On SQLite each holds its own read-only connection (WAL
+ * lets them read while the writer commits) and uses it for every read it serves; on PostgreSQL each read borrows a
+ * connection from the store's pool ({@link Database#borrowReader()}) and returns it.
  */
 public final class ReadPool implements AutoCloseable
 {
@@ -46,9 +47,23 @@ public final class ReadPool implements AutoCloseable
         return executor;
     }
 
-    /** Run a read on the calling thread's connection; call from a pool thread. */
+    /** Run a read on the calling thread's connection (SQLite) or a pooled one (PostgreSQL); call from a pool thread. */
     public <T> T read(final Read<T> read) throws SQLException
     {
+        if (database.postgres())
+        {
+            try (Connection pooled = database.borrowReader())
+            {
+                try
+                {
+                    return read.apply(pooled);
+                }
+                finally
+                {
+                    Queries.forget(pooled);
+                }
+            }
+        }
         Connection c = connection.get();
         if (c == null)
         {
@@ -65,9 +80,9 @@ public final class ReadPool implements AutoCloseable
         }
         catch (final SQLException ex)
         {
-            if (String.valueOf(ex.getSQLState()).startsWith("08") || c.isClosed())
+            if (c.isClosed())
             {
-                // The database server went away (a restart, a failover): this thread's next read connects afresh.
+                // The connection broke: this thread's next read connects afresh.
                 connection.remove();
                 synchronized (opened)
                 {

@@ -92,6 +92,7 @@ public final class Store implements AutoCloseable
         writer.close();
         leadership.close();
         readers.close();
+        database.close();
     }
 
     private static void closeQuietly(final ReadPool readers)

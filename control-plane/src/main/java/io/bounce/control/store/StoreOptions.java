@@ -42,6 +42,11 @@ public final class StoreOptions
             "answers to writes while this one leads. Default: the API's own scheme://host:port.")
     String advertiseUrl;
 
+    @Option(names = "--store-pool-size", defaultValue = "16",
+        description = "PostgreSQL: connections in the pool API reads and change-log streams share (each borrows one per " +
+            "read). Default: ${DEFAULT-VALUE}")
+    int poolSize = 16;
+
     private String jdbcUrl;
     private String user;
     private String password;
@@ -52,6 +57,10 @@ public final class StoreOptions
         if (leaseMs < 1_000 || leaseMs > 600_000)
         {
             throw new IllegalArgumentException("--leader-lease-ms must be between 1000 and 600000, not " + leaseMs);
+        }
+        if (poolSize < 1 || poolSize > 1_000)
+        {
+            throw new IllegalArgumentException("--store-pool-size must be between 1 and 1000, not " + poolSize);
         }
         if (advertiseUrl != null && !advertiseUrl.matches("https?://[^/\\s]+/?"))
         {
@@ -97,6 +106,12 @@ public final class StoreOptions
                 throw new IllegalArgumentException("--store-password-file: " + ex.getMessage());
             }
         }
+    }
+
+    /** @return the size of the PostgreSQL read pool. */
+    public int poolSize()
+    {
+        return poolSize;
     }
 
     /** @return how long the writer's lease lasts unrenewed. */
