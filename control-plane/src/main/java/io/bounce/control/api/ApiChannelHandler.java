@@ -253,7 +253,7 @@ final class ApiChannelHandler extends ChannelDuplexHandler
         }
         http.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
         Responses.protect(http.headers());
-        http.headers().add(response.headers);
+        http.headers().setAll(response.headers); // a route's own header (a Cache-Control, say) replaces the default
         http.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.body.length);
         return http;
     }

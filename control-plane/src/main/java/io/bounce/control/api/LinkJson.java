@@ -18,11 +18,17 @@ final class LinkJson
         this.port = config.shortUrlPort();
     }
 
+    /** @return the link's short URL, as the API shows it and its QR code carries it. */
+    String shortUrl(final LinkRow row)
+    {
+        return scheme + "://" + row.domain + (port == 0 ? "" : ":" + port) + "/" + row.code;
+    }
+
     ObjectNode render(final LinkRow row)
     {
         final ObjectNode out = Json.MAPPER.createObjectNode();
         out.put("code", row.code);
-        out.put("shortUrl", scheme + "://" + row.domain + (port == 0 ? "" : ":" + port) + "/" + row.code);
+        out.put("shortUrl", shortUrl(row));
         out.put("url", row.url);
         out.put("domain", row.domain);
         out.put("createdAt", Instant.ofEpochMilli(row.createdAt).toString());

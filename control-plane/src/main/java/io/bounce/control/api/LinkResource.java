@@ -14,6 +14,7 @@ import io.bounce.control.keys.ApiKey;
 import io.bounce.control.keys.Scope;
 import io.bounce.control.links.LinkService;
 import io.bounce.control.links.LinkSpec;
+import io.bounce.control.links.QrCodes;
 import io.bounce.control.store.LinkRow;
 import io.bounce.runtime.http.Problem;
 
@@ -48,6 +49,7 @@ final class LinkResource
             new Route("POST", "/api/v1/links/bulk", Scope.LINKS_WRITE, this::bulkCreate),
             new Route("GET", "/api/v1/links", Scope.LINKS_READ, Set.of("domain", "cursor", "limit", "search"), this::list),
             new Route("GET", "/api/v1/links/{code}", Scope.LINKS_READ, DOMAIN, this::get),
+            new Route("GET", "/api/v1/links/{code}/qr", Scope.LINKS_READ, Set.of("domain", "format", "size", "margin"), this::qr),
             new Route("PATCH", "/api/v1/links/{code}", Scope.LINKS_WRITE, DOMAIN, this::update),
             new Route("DELETE", "/api/v1/links/{code}", Scope.LINKS_WRITE, DOMAIN, this::delete));
     }
@@ -138,6 +140,27 @@ final class LinkResource
     {
         final LinkRow row = links.get(key, request.query("domain"), params.get("code"));
         return CompletableFuture.completedFuture(ApiResponse.json(200, json.render(row)));
+    }
+
+    /** The short URL as a QR code, SVG (the default) or PNG: for a link the key may read, as GET of the link. */
+    private CompletableFuture<ApiResponse> qr(final ApiKey key, final ApiRequest request, final Map<String, String> params)
+        throws Exception
+    {
+        final String format = request.query("format") == null ? "svg" : request.query("format");
+        if (!format.equals("svg") && !format.equals("png"))
+        {
+            throw Problem.badRequest("qr-format", "format must be svg or png");
+        }
+        final int size = request.intQuery("size", QrCodes.DEFAULT_SIZE, QrCodes.MIN_SIZE, QrCodes.MAX_SIZE);
+        final int margin = request.intQuery("margin", QrCodes.DEFAULT_MARGIN, 0, QrCodes.MAX_MARGIN);
+        final LinkRow row = links.get(key, request.query("domain"), params.get("code"));
+        final String shortUrl = json.shortUrl(row);
+        final ApiResponse answer = format.equals("svg")
+            ? new ApiResponse(200, "image/svg+xml", QrCodes.svg(shortUrl, size, margin))
+            : new ApiResponse(200, "image/png", QrCodes.png(shortUrl, size, margin));
+        // A code's short URL never changes; the image may be kept, by this client only (it needed a key).
+        return CompletableFuture.completedFuture(answer.header("Cache-Control", "private, max-age=86400")
+            .header("Content-Disposition", "inline; filename=\"" + row.code + "." + format + "\""));
     }
 
     private CompletableFuture<ApiResponse> list(final ApiKey key, final ApiRequest request, final Map<String, String> params)

@@ -124,6 +124,18 @@ final class ApiClient
     /** Send to the control plane that answered last, moving on to the others (the leader named first) while one may take it. */
     JsonNode call(final String method, final String path, final Object body) throws Failure
     {
+        return (JsonNode)send(method, path, body, null);
+    }
+
+    /** GET {@code path}, an answer in {@code contentType} (an image, say) rather than JSON. @return its bytes. */
+    byte[] download(final String path, final String contentType) throws Failure
+    {
+        return (byte[])send("GET", path, null, contentType);
+    }
+
+    /** @param raw null for a JSON answer, else the content type of an answer returned as bytes. */
+    private Object send(final String method, final String path, final Object body, final String raw) throws Failure
+    {
         final java.util.Set<String> tried = new java.util.HashSet<>();
         String target = api;
         while (true)
@@ -131,7 +143,7 @@ final class ApiClient
             tried.add(target);
             try
             {
-                final JsonNode answer = callOnce(target, method, path, body);
+                final Object answer = callOnce(target, method, path, body, raw);
                 api = target;
                 return answer;
             }
@@ -155,7 +167,7 @@ final class ApiClient
         }
     }
 
-    private JsonNode callOnce(final String api, final String method, final String path, final Object body) throws Failure
+    private Object callOnce(final String api, final String method, final String path, final Object body, final String raw) throws Failure
     {
         final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api + path)).timeout(Duration.ofSeconds(120));
         if (key != null)
@@ -176,6 +188,10 @@ final class ApiClient
             final HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
             final byte[] bytes = response.body();
             final String type = response.headers().firstValue("Content-Type").orElse("");
+            if (raw != null && response.statusCode() < 400 && type.startsWith(raw))
+            {
+                return bytes;
+            }
             if (bytes.length > 0 && !type.contains("json"))
             {
                 throw new Failure(response.statusCode(), "the server at " + api + " answered HTTP " + response.statusCode() +

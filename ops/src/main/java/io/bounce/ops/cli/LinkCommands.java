@@ -95,6 +95,41 @@ final class LinkCommands
         return 0;
     }
 
+    @Command(name = "qr", description = "Write a link's short URL as a QR code (SVG or PNG) to --out or standard output.")
+    int qr(@Parameters(paramLabel = "CODE") final String code,
+        @Option(names = "--domain", paramLabel = "DOMAIN", description = "the link's domain") final String domain,
+        @Option(names = "--format", defaultValue = "svg", paramLabel = "svg|png", description = "Default: ${DEFAULT-VALUE}") final String format,
+        @Option(names = "--size", paramLabel = "N", description = "width and height, 64-2048 (pixels for PNG). Default: 512") final Integer size,
+        @Option(names = "--margin", paramLabel = "M", description = "quiet zone in modules, 0-16. Default: 4") final Integer margin,
+        @Option(names = "--out", paramLabel = "FILE", description = "write here instead of standard output") final java.nio.file.Path out)
+        throws ApiClient.Failure
+    {
+        if (!format.equals("svg") && !format.equals("png"))
+        {
+            throw new ApiClient.Failure(0, "--format must be svg or png, not '" + format + "'", 0, 2);
+        }
+        final byte[] image = root.client().download("/api/v1/links/" + ApiClient.q(code) + "/qr?format=" + format +
+            (size == null ? "" : "&size=" + size) + (margin == null ? "" : "&margin=" + margin) +
+            (domain == null ? "" : "&domain=" + ApiClient.q(domain)), format.equals("svg") ? "image/svg+xml" : "image/png");
+        try
+        {
+            if (out != null)
+            {
+                java.nio.file.Files.write(out, image);
+            }
+            else
+            {
+                System.out.write(image); // bytes, not text: not through the command's writer
+                System.out.flush();
+            }
+        }
+        catch (final java.io.IOException ex)
+        {
+            throw new ApiClient.Failure(0, "cannot write the QR code to " + (out == null ? "standard output" : out) + ": " + ex.getMessage());
+        }
+        return 0;
+    }
+
     @Command(name = "list", description = "List your links, newest first.")
     int list(
         @Option(names = "--domain", paramLabel = "DOMAIN", description = "only this domain") final String domain,

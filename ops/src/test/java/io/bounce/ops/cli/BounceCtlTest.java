@@ -101,6 +101,24 @@ class BounceCtlTest
     }
 
     @Test
+    void writesALinksQrCodeThatReadsBackAsItsShortUrl() throws Exception
+    {
+        final String shortUrl = ControlPlaneHarness.JSON.readTree(ctl("--json", "links", "create", "https://example.com/poster", "--alias",
+            "poster").out).get("shortUrl").asText();
+        final Path png = dir.resolve("poster.png");
+        final Run wrote = ctl("links", "qr", "poster", "--format", "png", "--size", "256", "--out", png.toString());
+        assertEquals(0, wrote.exit, wrote.err);
+        assertEquals(shortUrl, io.bounce.control.QrDecode.png(java.nio.file.Files.readAllBytes(png)));
+        final Path svg = dir.resolve("poster.svg");
+        assertEquals(0, ctl("links", "qr", "poster", "--out", svg.toString()).exit);
+        assertEquals(shortUrl, io.bounce.control.QrDecode.svg(java.nio.file.Files.readAllBytes(svg)));
+        final Run gif = ctl("links", "qr", "poster", "--format", "gif");
+        assertEquals(2, gif.exit);
+        assertTrue(gif.err.contains("--format must be svg or png"), gif.err);
+        assertEquals(1, ctl("links", "qr", "no-such-link", "--out", svg.toString()).exit);
+    }
+
+    @Test
     void aListOfControlPlanesGoesOnToTheNextWhenOneDoesNotAnswer() throws Exception
     {
         final int closed;
