@@ -96,7 +96,8 @@ final class ClickFileWriter implements Agent
 
     /** @param config the edge id, rotation, disk budget and trusted proxies. */
     ClickFileWriter(final EdgeConfig config, final ClickRecorder recorder, final Path clicksDir, final EpochClock clock,
-        final VisitorHasher visitors, final AtomicLong pendingBytes, final ClickStats stats) throws IOException
+        final VisitorHasher visitors, final AtomicLong pendingBytes, final ClickStats stats, final io.bounce.edge.geo.GeoIp geoIp)
+        throws IOException
     {
         final String edgeId = config.edgeId();
         this.recorder = recorder;
@@ -109,7 +110,7 @@ final class ClickFileWriter implements Agent
         this.rotateMs = config.clicks().rotateMs();
         this.rotateBytes = config.clicks().rotateBytes();
         this.diskBudgetBytes = config.clicks().diskBudgetBytes();
-        this.rows = new ClickRowEncoder(edgeId, visitors, new TrustedProxies(config.trustedProxies()));
+        this.rows = new ClickRowEncoder(edgeId, visitors, new TrustedProxies(config.trustedProxies()), geoIp);
         this.pendingBytes = pendingBytes;
         this.stats = stats;
         this.ring = recorder.ring();

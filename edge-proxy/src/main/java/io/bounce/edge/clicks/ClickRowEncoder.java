@@ -25,9 +25,12 @@ final class ClickRowEncoder
     private final byte[] peer = new byte[16];
     private final VisitorHasher visitors;
     private final TrustedProxies proxies;
+    /** Countries by client address, or null: then only the country header gives one. */
+    private final io.bounce.edge.geo.GeoIp geoIp;
 
-    ClickRowEncoder(final String edgeId, final VisitorHasher visitors, final TrustedProxies proxies)
+    ClickRowEncoder(final String edgeId, final VisitorHasher visitors, final TrustedProxies proxies, final io.bounce.edge.geo.GeoIp geoIp)
     {
+        this.geoIp = geoIp;
         this.edgeIdBytes = edgeId.getBytes(StandardCharsets.US_ASCII); // [A-Za-z0-9_.-]: nothing to escape
         this.visitors = visitors;
         this.proxies = proxies;
@@ -94,7 +97,15 @@ final class ClickRowEncoder
         rowBytes[n++] = '\t';
         n = visitors.visitor(client, clientLength, timeMs, rowBytes, n);
         rowBytes[n++] = '\t';
-        if (countryLength == 2 && isAsciiLetter(buffer.getByte(countryAt)) && isAsciiLetter(buffer.getByte(countryAt + 1)))
+        // The client's address in the GeoIP database first (it is the address the visitor id is made from); the load
+        // balancer's country header where the database has none.
+        final String located = geoIp == null ? null : geoIp.country(client, clientLength, timeMs);
+        if (located != null)
+        {
+            rowBytes[n++] = (byte)located.charAt(0);
+            rowBytes[n++] = (byte)located.charAt(1);
+        }
+        else if (countryLength == 2 && isAsciiLetter(buffer.getByte(countryAt)) && isAsciiLetter(buffer.getByte(countryAt + 1)))
         {
             rowBytes[n++] = (byte)Character.toUpperCase((char)buffer.getByte(countryAt));
             rowBytes[n++] = (byte)Character.toUpperCase((char)buffer.getByte(countryAt + 1));

@@ -180,15 +180,18 @@ public final class LocalStack
         final long deadline = System.currentTimeMillis() + config.readyTimeoutMs;
         awaitReady(controlPlane, deadline);
         final String api = "http://127.0.0.1:" + apiPort;
+        // Countries for click analytics when a database is there (ops/bin/bounce geoip update puts it there).
+        final Path geoip = dataDir.resolve("geoip").resolve("country.mmdb");
         for (int i = 0; i < config.edges; i++)
         {
-            launch("edge-" + (i + 1), EDGE_MAIN, logs, edgeAdminPorts[i],
+            final List<String> geoipArgs = Files.exists(geoip) ? List.of("--geoip-db", geoip.toString()) : List.of();
+            launch("edge-" + (i + 1), EDGE_MAIN, logs, edgeAdminPorts[i], withArgs(geoipArgs,
                 "--data-dir", dataDir.resolve("edge-" + (i + 1)).toString(), "--host", "127.0.0.1",
                 "--port", Integer.toString(edgePorts[i]), "--admin-host", "127.0.0.1",
                 "--admin-port", Integer.toString(edgeAdminPorts[i]), "--control-plane", api, "--edge-id", "edge-" + (i + 1),
                 "--replication-token-file", controlDir.resolve("replication.token").toString(),
                 "--https-port", Integer.toString(edgeHttpsPorts[i]), "--secrets-key-file", secretsKey.toString(),
-                "--tls-cert", dataDir.resolve("ca/localhost.pem").toString(), "--tls-key", dataDir.resolve("ca/localhost.key").toString());
+                "--tls-cert", dataDir.resolve("ca/localhost.pem").toString(), "--tls-key", dataDir.resolve("ca/localhost.key").toString()));
         }
         for (final Child child : children)
         {
@@ -217,6 +220,13 @@ public final class LocalStack
         out.println("ready: try  ops/bin/bouncectl --api " + api + " --key $(cat " + keyFile + ") links create https://example.com" +
             "   — Ctrl-C stops everything");
         out.flush();
+    }
+
+    private static String[] withArgs(final List<String> more, final String... args)
+    {
+        final List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(more);
+        return all.toArray(new String[0]);
     }
 
     /** Wait while every child runs. @return why the stack cannot go on. */
