@@ -49,6 +49,26 @@ class SystemdUnitsTest
     }
 
     @Test
+    void systemdAcceptsTheGeoipUpdateServiceAndItsTimer(@TempDir final Path dir) throws Exception
+    {
+        for (final String unit : new String[] {"bounce-geoip-update.service", "bounce-geoip-update.timer"})
+        {
+            Files.writeString(dir.resolve(unit), Files.readString(ROOT.resolve("ops/systemd").resolve(unit), StandardCharsets.UTF_8)
+                .replace("/opt/bounce", ROOT.toString()), StandardCharsets.UTF_8);
+        }
+        for (final String unit : new String[] {"bounce-geoip-update.service", "bounce-geoip-update.timer"})
+        {
+            final Path output = dir.resolve(unit + ".out");
+            final Process verify = new ProcessBuilder(systemdAnalyze(), "verify", dir.resolve(unit).toString())
+                .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+            assertTrue(verify.waitFor(60, TimeUnit.SECONDS));
+            final String said = Files.readString(output, StandardCharsets.UTF_8);
+            assertEquals(0, verify.exitValue(), unit + ": " + said);
+            assertEquals("", said.strip(), unit + " draws warnings from systemd-analyze verify");
+        }
+    }
+
+    @Test
     void edgeStopTimeoutCoversItsDrainAndShipDeadlines() throws IOException
     {
         final Properties edge = new Properties();
