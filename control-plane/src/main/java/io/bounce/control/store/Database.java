@@ -403,6 +403,8 @@ public final class Database implements AutoCloseable
         properties.setProperty("ApplicationName", "bounce-control-plane");
         properties.setProperty("connectTimeout", "10");
         properties.setProperty("tcpKeepAlive", "true");
+        // The writer's batched change-log appends go as multi-row inserts (WriteTxn).
+        properties.setProperty("reWriteBatchedInserts", "true");
         return properties;
     }
 

@@ -30,9 +30,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>No savepoints: an operation may refuse (throw a {@link Problem}) only before it has
  * written anything, so a refusal needs no undo. Any other failure rolls the whole batch back and its
- * operations are run again one transaction each, so one broken write cannot take the others down.
- * (Savepoints were the first design; the bulk-import profile found half the writer's time in SQLite's
- * in-memory statement journal, which a savepoint around a thousand inserts fills and walks.)
+ * operations are run again one transaction each, so one broken write cannot take the others down
+ * (why not savepoints: control-plane/README.md).
  *
  * <p>Change-log sequences are handed out here and nowhere else, so they are dense and increasing: a
  * rolled-back batch or operation gives its numbers back. Every transaction first fences on the writer's lease
@@ -261,6 +260,8 @@ public final class GroupCommitter implements AutoCloseable
             try
             {
                 commitBatch(batch);
+                final List<PendingWrite<?>> done = List.copyOf(batch); // committed, failed or refused: each is answered
+                completions.execute(() -> done.forEach(PendingWrite::complete));
             }
             finally
             {
@@ -274,12 +275,10 @@ public final class GroupCommitter implements AutoCloseable
     {
         if (!begin(batch))
         {
-            final List<PendingWrite<?>> refused = List.copyOf(batch);
-            completions.execute(() -> refused.forEach(PendingWrite::complete));
-            return;
+            return; // each was failed with the refusal
         }
         final long seqAtStart = nextSeq;
-        final WriteTxn txn = new WriteTxn(this, clock.time());
+        final WriteTxn txn = new WriteTxn(this, clock.time(), database.postgres());
         boolean failed = false;
         SQLException commitFailure = null;
         for (final PendingWrite<?> pending : batch)
@@ -294,6 +293,7 @@ public final class GroupCommitter implements AutoCloseable
         {
             try
             {
+                txn.flush();
                 connection.commit();
                 lastCommitTime = txn.now();
             }
@@ -307,6 +307,7 @@ public final class GroupCommitter implements AutoCloseable
         if (failed)
         {
             final StoreTrouble.Cause cause = StoreTrouble.classify(batch, commitFailure);
+            txn.discard();
             recover(cause);
             nextSeq = seqAtStart;
             if (cause != null)
@@ -337,8 +338,6 @@ public final class GroupCommitter implements AutoCloseable
         }
         commits.incrementAndGet();
         committedOps.addAndGet(batch.size());
-        final List<PendingWrite<?>> done = List.copyOf(batch);
-        completions.execute(() -> done.forEach(PendingWrite::complete));
     }
 
     /** @return false if the operation failed in a way that may have left writes behind. */
@@ -402,11 +401,12 @@ public final class GroupCommitter implements AutoCloseable
             return;
         }
         final long seqBefore = nextSeq;
-        final WriteTxn txn = new WriteTxn(this, clock.time());
+        final WriteTxn txn = new WriteTxn(this, clock.time(), database.postgres());
         if (apply(txn, pending))
         {
             try
             {
+                txn.flush();
                 connection.commit();
                 lastCommitTime = txn.now();
                 return;
@@ -418,6 +418,7 @@ public final class GroupCommitter implements AutoCloseable
         }
         LOG.warn("write failed and was rolled back", pending.failure);
         final StoreTrouble.Cause cause = StoreTrouble.classify(List.of(pending), null);
+        txn.discard();
         recover(cause);
         nextSeq = seqBefore;
         if (cause != null)

@@ -208,15 +208,25 @@ public final class Queries
     }
 
     /** @param kind the frame type the record travels in ({@link io.bounce.replication.log.ReplicationFormat#TYPE_RECORD} for a link). */
+    /** The change-log append, shared with {@link WriteTxn}'s batched form. */
+    static final String INSERT_CHANGE = "INSERT INTO change_log (seq, committed_at, kind, record) VALUES (?, ?, ?, ?)";
+
     public static void appendChange(final Connection c, final long seq, final long committedAt, final byte kind, final byte[] record)
         throws SQLException
     {
-        final PreparedStatement ps = prepare(c, "INSERT INTO change_log (seq, committed_at, kind, record) VALUES (?, ?, ?, ?)");
+        changeInsert(c, seq, committedAt, kind, record).executeUpdate();
+    }
+
+    /** @return the change-log append, prepared with its parameters set. */
+    static PreparedStatement changeInsert(final Connection c, final long seq, final long committedAt, final byte kind,
+        final byte[] record) throws SQLException
+    {
+        final PreparedStatement ps = prepare(c, INSERT_CHANGE);
         ps.setLong(1, seq);
         ps.setLong(2, committedAt);
         ps.setInt(3, kind);
         ps.setBytes(4, record);
-        ps.executeUpdate();
+        return ps;
     }
 
     /** @return the highest change-log sequence, 0 for an empty log. */

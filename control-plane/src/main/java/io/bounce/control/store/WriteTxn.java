@@ -9,16 +9,24 @@ import io.bounce.replication.log.ReplicationFormat;
 import io.bounce.replication.tls.TlsCodec;
 import io.bounce.replication.tls.TlsRecord;
 
-/** What a {@link GroupCommitter.Op} may do, on the writer thread: SQL on the writer's connection, and append to the change log. */
+/**
+ * What a {@link GroupCommitter.Op} may do, on the writer thread: SQL on the writer's connection, and append to the change
+ * log. On PostgreSQL the appends are batched and sent together just before the commit ({@link #flush}), one round trip
+ * for the whole transaction's changes instead of one each; an op reading the log in the same transaction does not see
+ * its own appends before then (log retention, the only reader, then keeps a little more).
+ */
 public final class WriteTxn
 {
     private final GroupCommitter writer;
     private final long now;
+    private final boolean batched;
+    private int queued;
 
-    WriteTxn(final GroupCommitter writer, final long now)
+    WriteTxn(final GroupCommitter writer, final long now, final boolean batched)
     {
         this.writer = writer;
         this.now = now;
+        this.batched = batched;
     }
 
     public Connection connection()
@@ -57,7 +65,51 @@ public final class WriteTxn
         {
             throw new IllegalStateException("change carries sequence " + sequence + ", expected " + expected);
         }
-        Queries.appendChange(writer.connection(), expected, now, frameType, encoded);
+        if (batched)
+        {
+            Queries.changeInsert(writer.connection(), expected, now, frameType, encoded).addBatch();
+            queued++;
+        }
+        else
+        {
+            Queries.appendChange(writer.connection(), expected, now, frameType, encoded);
+        }
         writer.appended();
+    }
+
+    /** Send the appends queued in this transaction; before its commit. */
+    void flush() throws SQLException
+    {
+        if (queued > 0)
+        {
+            queued = 0;
+            // One round trip: PostgreSQL's driver sends the batch as multi-row inserts (reWriteBatchedInserts).
+            final java.sql.PreparedStatement ps = Queries.prepare(writer.connection(), Queries.INSERT_CHANGE);
+            try
+            {
+                ps.executeBatch();
+            }
+            finally
+            {
+                ps.clearBatch();
+            }
+        }
+    }
+
+    /** Forget the appends queued in a transaction that is being rolled back, so no later transaction sends them. */
+    void discard()
+    {
+        if (queued > 0)
+        {
+            queued = 0;
+            try
+            {
+                Queries.prepare(writer.connection(), Queries.INSERT_CHANGE).clearBatch();
+            }
+            catch (final SQLException ex)
+            {
+                Queries.forget(writer.connection()); // the statement is unusable: the next append prepares a new one
+            }
+        }
     }
 }
