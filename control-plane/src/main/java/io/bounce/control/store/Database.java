@@ -262,7 +262,10 @@ public final class Database implements AutoCloseable
         {
             rs.next();
             final boolean recovery = rs.getBoolean(1);
-            connection.commit();
+            if (!connection.getAutoCommit())
+            {
+                connection.commit();
+            }
             return recovery;
         }
     }

@@ -83,7 +83,7 @@ public final class Failover
     private int failover(final Connection connection, final PrintStream out, final PrintStream err) throws SQLException, InterruptedException
     {
         final long deadline = System.currentTimeMillis() + waitMs;
-        if (inRecovery(connection))
+        if (Database.inRecovery(connection))
         {
             if (noPromote)
             {
@@ -139,14 +139,5 @@ public final class Failover
         }
         err.println("bounce failover: no control plane took the lease within " + waitMs + " ms; start one with --store " + store);
         return 1;
-    }
-
-    private static boolean inRecovery(final Connection connection) throws SQLException
-    {
-        try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery("SELECT pg_is_in_recovery()"))
-        {
-            rs.next();
-            return rs.getBoolean(1);
-        }
     }
 }
