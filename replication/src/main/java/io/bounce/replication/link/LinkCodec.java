@@ -13,9 +13,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 public final class LinkCodec
 {
-    /** Longest encoded record: header plus the longest domain, code and URL {@link LinkRules} allows. */
-    public static final int MAX_ENCODED_LENGTH =
-        LinkView.HEADER_LENGTH + LinkRules.MAX_DOMAIN_LENGTH + LinkRules.MAX_CODE_LENGTH + LinkRules.MAX_URL_LENGTH;
+    /** Longest encoded record: header plus the longest domain, code and URL {@link LinkRules} allows, and the largest rules. */
+    public static final int MAX_ENCODED_LENGTH = LinkView.RULES_HEADER_LENGTH + LinkRules.MAX_DOMAIN_LENGTH + LinkRules.MAX_CODE_LENGTH +
+        LinkRules.MAX_URL_LENGTH + RuleSet.MAX_ENCODED_LENGTH;
 
     private LinkCodec()
     {
@@ -24,7 +24,9 @@ public final class LinkCodec
     /** @return the number of bytes {@link #encode(LinkRecord, MutableDirectBuffer, int)} will write. */
     public static int encodedLength(final LinkRecord record)
     {
-        return LinkView.HEADER_LENGTH + record.domain().getBytes(StandardCharsets.UTF_8).length +
+        final RuleSet rules = record.rules();
+        return (rules == null ? LinkView.HEADER_LENGTH : LinkView.RULES_HEADER_LENGTH + rules.encodedLength()) +
+            record.domain().getBytes(StandardCharsets.UTF_8).length +
             record.code().getBytes(StandardCharsets.UTF_8).length + record.url().getBytes(StandardCharsets.UTF_8).length;
     }
 
@@ -79,20 +81,21 @@ public final class LinkCodec
             throw new LinkFormatException("record of " + view.length() + " bytes is shorter than its " + LinkView.HEADER_LENGTH +
                 "-byte header");
         }
-        if (view.version() != LinkView.VERSION)
+        if (view.version() != LinkView.VERSION_PLAIN && view.version() != LinkView.VERSION_RULES)
         {
             throw new LinkFormatException("link record format version " + view.version() + " is not supported (this build reads " +
-                LinkView.VERSION + ")");
+                LinkView.VERSION_PLAIN + " and " + LinkView.VERSION_RULES + ")");
         }
         if (!view.isReadable())
         {
             throw new LinkFormatException("record lengths (" + view.domainLength() + "+" + view.codeLength() + "+" + view.urlLength() +
-                ") do not match its size " + view.length());
+                (view.hasRules() && view.length() >= LinkView.RULES_HEADER_LENGTH ? "+" + view.rulesLength() + " of rules" : "") +
+                ") do not match its size " + view.length() + ", or its rules are malformed");
         }
         try
         {
             return new LinkRecord(view.domain(), view.code(), view.url(), view.status(), view.createdAtMs(), view.editableUntilMs(),
-                view.expiresAtMs(), view.flags(), view.sequence());
+                view.expiresAtMs(), view.flags(), view.sequence(), view.hasRules() ? view.rules().decode() : null);
         }
         catch (final IllegalArgumentException ex)
         {

@@ -15,7 +15,13 @@ public final class LinkRecord
     /** The link was deleted (tombstone): edges answer 410 and the code is never reused. */
     public static final int FLAG_DELETED = 1 << 2;
 
-    static final int KNOWN_FLAGS = FLAG_DISABLED | FLAG_FORWARD_QUERY | FLAG_DELETED;
+    /**
+     * The link sets UTM parameters (already in its destinations): a forwarded query's own {@code utm_*} parameters are
+     * dropped, so the link's campaign is the one a destination sees.
+     */
+    public static final int FLAG_UTM = 1 << 3;
+
+    static final int KNOWN_FLAGS = FLAG_DISABLED | FLAG_FORWARD_QUERY | FLAG_DELETED | FLAG_UTM;
 
     private final String domain;
     private final String code;
@@ -26,6 +32,7 @@ public final class LinkRecord
     private final long expiresAtMs;
     private final int flags;
     private final long sequence;
+    private final RuleSet rules;
 
     public LinkRecord(
         final String domain,
@@ -37,6 +44,22 @@ public final class LinkRecord
         final long expiresAtMs,
         final int flags,
         final long sequence)
+    {
+        this(domain, code, url, status, createdAtMs, editableUntilMs, expiresAtMs, flags, sequence, null);
+    }
+
+    /** @param rules what the link answers each visitor differently, or null (an empty set is taken as null). */
+    public LinkRecord(
+        final String domain,
+        final String code,
+        final String url,
+        final int status,
+        final long createdAtMs,
+        final long editableUntilMs,
+        final long expiresAtMs,
+        final int flags,
+        final long sequence,
+        final RuleSet rules)
     {
         this.domain = Objects.requireNonNull(domain, "domain");
         this.code = Objects.requireNonNull(code, "code");
@@ -59,6 +82,13 @@ public final class LinkRecord
         this.expiresAtMs = expiresAtMs;
         this.flags = flags;
         this.sequence = sequence;
+        this.rules = rules == null || rules.isEmpty() ? null : rules;
+    }
+
+    /** @return what the link answers each visitor differently, or null when it has no rules. */
+    public RuleSet rules()
+    {
+        return rules;
     }
 
     public String domain()
@@ -128,13 +158,13 @@ public final class LinkRecord
         return status == that.status && createdAtMs == that.createdAtMs &&
             editableUntilMs == that.editableUntilMs && expiresAtMs == that.expiresAtMs &&
             flags == that.flags && sequence == that.sequence &&
-            domain.equals(that.domain) && code.equals(that.code) && url.equals(that.url);
+            domain.equals(that.domain) && code.equals(that.code) && url.equals(that.url) && Objects.equals(rules, that.rules);
     }
 
     @Override
     public int hashCode()
     {
-        return Objects.hash(domain, code, url, status, createdAtMs, editableUntilMs, expiresAtMs, flags, sequence);
+        return Objects.hash(domain, code, url, status, createdAtMs, editableUntilMs, expiresAtMs, flags, sequence, rules);
     }
 
     @Override
@@ -142,6 +172,7 @@ public final class LinkRecord
     {
         return "LinkRecord{" + domain + '/' + code + " -> " + url + ", status=" + status +
             ", createdAtMs=" + createdAtMs + ", editableUntilMs=" + editableUntilMs +
-            ", expiresAtMs=" + expiresAtMs + ", flags=" + flags + ", sequence=" + sequence + '}';
+            ", expiresAtMs=" + expiresAtMs + ", flags=" + flags + ", sequence=" + sequence +
+            (rules == null ? "" : ", rules=" + rules) + '}';
     }
 }

@@ -32,13 +32,26 @@ import org.agrona.MutableDirectBuffer;
  *   +--------------------+----------------+-----------------------------+
  * </pre>
  *
+ * Version 2 is a link with rules ({@link RuleSet}): the same header, then the rules section's length, then the same
+ * strings followed by the rules section (laid out in {@link RulesView}). A link without rules is written as version 1,
+ * byte for byte what it was before rules existed, so it costs the redirect path nothing new.
+ *
+ * <pre>
+ *  42                  44
+ *   +-------------------+--------+------+-----+------------------------+
+ *   | rulesLen (u16)    | domain | code | url | rules (rulesLen)       |
+ *   +-------------------+--------+------+-----+------------------------+
+ * </pre>
+ *
  * A view is reused (no allocation to read a record): {@link #wrap} it over the bytes, check
  * {@link #isReadable()}, then read. One view belongs to one thread.
  */
 public final class LinkView
 {
-    /** The format version this build writes and the only one it reads. */
-    public static final byte VERSION = 1;
+    /** The format version of a link without rules. */
+    public static final byte VERSION_PLAIN = 1;
+    /** The format version of a link with rules; this build reads both and writes each where it fits. */
+    public static final byte VERSION_RULES = 2;
 
     public static final int VERSION_OFFSET = 0;
     public static final int FLAGS_OFFSET = 1;
@@ -51,12 +64,16 @@ public final class LinkView
     public static final int CODE_LENGTH_OFFSET = 38;
     public static final int URL_LENGTH_OFFSET = 40;
     public static final int HEADER_LENGTH = 42;
+    public static final int RULES_LENGTH_OFFSET = 42;
+    /** The header of a version 2 record: version 1's and the rules section's length. */
+    public static final int RULES_HEADER_LENGTH = 44;
 
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
 
     private DirectBuffer buffer;
     private int offset;
     private int length;
+    private final RulesView rules = new RulesView();
 
     /** View the {@code length} bytes at {@code offset} of {@code buffer} as one record. */
     public LinkView wrap(final DirectBuffer buffer, final int offset, final int length)
@@ -79,7 +96,41 @@ public final class LinkView
      */
     public boolean isReadable()
     {
-        return length >= HEADER_LENGTH && version() == VERSION && HEADER_LENGTH + domainLength() + codeLength() + urlLength() == length;
+        if (length < HEADER_LENGTH)
+        {
+            return false;
+        }
+        final byte version = version();
+        if (version == VERSION_PLAIN)
+        {
+            return HEADER_LENGTH + domainLength() + codeLength() + urlLength() == length;
+        }
+        return version == VERSION_RULES && length >= RULES_HEADER_LENGTH &&
+            RULES_HEADER_LENGTH + domainLength() + codeLength() + urlLength() + rulesLength() == length && rules().isWellFormed();
+    }
+
+    /** @return true if the record carries a rules section (version 2). */
+    public boolean hasRules()
+    {
+        return version() == VERSION_RULES;
+    }
+
+    /** @return the rules section's length, 0 for a version 1 record. */
+    public int rulesLength()
+    {
+        return hasRules() ? buffer.getShort(offset + RULES_LENGTH_OFFSET, ORDER) & 0xFFFF : 0;
+    }
+
+    /** @return where the rules section starts in the wrapped buffer. */
+    public int rulesOffset()
+    {
+        return urlOffset() + urlLength();
+    }
+
+    /** @return this view's {@link RulesView}, wrapped over the record's rules section (empty for version 1). */
+    public RulesView rules()
+    {
+        return rules.wrap(buffer, rulesOffset(), rulesLength());
     }
 
     public byte version()
@@ -141,7 +192,7 @@ public final class LinkView
     /** @return where the domain's bytes start in the wrapped buffer. */
     public int domainOffset()
     {
-        return offset + HEADER_LENGTH;
+        return offset + (hasRules() ? RULES_HEADER_LENGTH : HEADER_LENGTH);
     }
 
     /** @return where the code's bytes start in the wrapped buffer. */
@@ -180,7 +231,8 @@ public final class LinkView
     static int write(final LinkRecord record, final byte[] domain, final byte[] code, final byte[] url,
         final MutableDirectBuffer out, final int at)
     {
-        out.putByte(at + VERSION_OFFSET, VERSION);
+        final RuleSet ruleSet = record.rules();
+        out.putByte(at + VERSION_OFFSET, ruleSet == null ? VERSION_PLAIN : VERSION_RULES);
         out.putByte(at + FLAGS_OFFSET, (byte)record.flags());
         out.putShort(at + STATUS_OFFSET, (short)record.status(), ORDER);
         out.putLong(at + SEQUENCE_OFFSET, record.sequence(), ORDER);
@@ -190,13 +242,19 @@ public final class LinkView
         out.putShort(at + DOMAIN_LENGTH_OFFSET, (short)domain.length, ORDER);
         out.putShort(at + CODE_LENGTH_OFFSET, (short)code.length, ORDER);
         out.putShort(at + URL_LENGTH_OFFSET, (short)url.length, ORDER);
-        int position = at + HEADER_LENGTH;
+        int position = at + (ruleSet == null ? HEADER_LENGTH : RULES_HEADER_LENGTH);
         out.putBytes(position, domain);
         position += domain.length;
         out.putBytes(position, code);
         position += code.length;
         out.putBytes(position, url);
         position += url.length;
+        if (ruleSet != null)
+        {
+            final int rulesLength = ruleSet.encode(out, position);
+            out.putShort(at + RULES_LENGTH_OFFSET, (short)rulesLength, ORDER);
+            position += rulesLength;
+        }
         return position - at;
     }
 }

@@ -25,7 +25,7 @@ class LinkCodecTest
             LinkRecord.FLAG_FORWARD_QUERY | LinkRecord.FLAG_DISABLED);
         final byte[] bytes = LinkCodec.encode(original);
         assertEquals(LinkCodec.encodedLength(original), bytes.length);
-        assertEquals(LinkView.VERSION, bytes[0]);
+        assertEquals(LinkView.VERSION_PLAIN, bytes[0], "a link without rules is written as it was before rules existed");
         assertEquals(original, LinkCodec.decode(bytes));
     }
 
@@ -48,7 +48,7 @@ class LinkCodecTest
 
         assertFalse(view.wrap(new UnsafeBuffer(padded), 7, bytes.length - 1).isReadable(), "lengths that do not add up");
         assertFalse(view.wrap(new UnsafeBuffer(padded), 7, LinkView.HEADER_LENGTH - 1).isReadable(), "no whole header");
-        padded[7 + LinkView.VERSION_OFFSET] = 2;
+        padded[7 + LinkView.VERSION_OFFSET] = 3;
         assertFalse(view.wrap(new UnsafeBuffer(padded), 7, bytes.length).isReadable(), "a version this build does not read");
     }
 
@@ -86,9 +86,9 @@ class LinkCodecTest
     void shouldRefuseANewerFormatVersionRatherThanGuess()
     {
         final byte[] bytes = LinkCodec.encode(record("bnc.to", "v", "https://a.test", 0));
-        bytes[LinkView.VERSION_OFFSET] = 2;
+        bytes[LinkView.VERSION_OFFSET] = 3;
         final LinkFormatException ex = assertThrows(LinkFormatException.class, () -> LinkCodec.decode(bytes));
-        assertTrue(ex.getMessage().contains("version 2"), ex.getMessage());
+        assertTrue(ex.getMessage().contains("version 3"), ex.getMessage());
     }
 
     @Test
