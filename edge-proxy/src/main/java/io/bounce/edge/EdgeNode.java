@@ -16,6 +16,7 @@ import io.bounce.runtime.tls.CertificateDirectory;
 import io.bounce.runtime.tls.ServerTls;
 import io.bounce.runtime.tls.TicketKeyFile;
 import io.bounce.edge.clicks.ClickPipeline;
+import io.bounce.edge.geo.GeoIp;
 import io.bounce.edge.http.RedirectServer;
 import io.bounce.edge.http.Redirector;
 import io.bounce.edge.metrics.EdgeMetrics;
@@ -59,14 +60,16 @@ public final class EdgeNode implements AutoCloseable
     private final AdminServer admin;
     private final LogFollower follower;
     private final ClickPipeline clicks;
+    private final GeoIp geoIp;
     private final AgentRunner certificateScan;
     private final AgentRunner ticketKeyScan;
     private boolean stopped;
 
     private EdgeNode(final EdgeConfig config, final LinkReplica replica, final EdgeMetrics metrics,
         final RedirectServer server, final AdminServer admin, final LogFollower follower, final ClickPipeline clicks,
-        final AgentRunner certificateScan, final AgentRunner ticketKeyScan)
+        final GeoIp geoIp, final AgentRunner certificateScan, final AgentRunner ticketKeyScan)
     {
+        this.geoIp = geoIp;
         this.certificateScan = certificateScan;
         this.ticketKeyScan = ticketKeyScan;
         this.follower = follower;
@@ -91,6 +94,7 @@ public final class EdgeNode implements AutoCloseable
             config.controlPlane() != null && config.importFile() == null);
         RedirectServer server = null;
         ClickPipeline clicks = null;
+        GeoIp geoIp = null;
         AgentRunner certificateScan = null;
         AgentRunner ticketKeyScan = null;
         try
@@ -116,7 +120,8 @@ public final class EdgeNode implements AutoCloseable
             }
             final EdgeMetrics metrics = new EdgeMetrics();
             final Agents agents = new Agents();
-            clicks = config.clicks().aggregator() == null ? null : new ClickPipeline(config, clock, agents);
+            geoIp = config.geoipDb() == null ? null : GeoIp.open(config.geoipDb());
+            clicks = config.clicks().aggregator() == null ? null : new ClickPipeline(config, clock, agents, geoIp);
             final ServerTls tls = config.https().port() < 0 ? null : new ServerTls("edge", config.https().tls().engine(),
                 config.https().http2() ? List.of("h2", "http/1.1") : List.of("http/1.1"));
             final CertificateDirectory certificates = tls == null || config.https().tlsDir() == null ? null : new CertificateDirectory(config.https().tlsDir(), tls);
@@ -139,7 +144,7 @@ public final class EdgeNode implements AutoCloseable
             final TlsReplica tlsRecords = new TlsReplica(config.dataDir(), tls, config.https().secrets(), config.https().tls().enabled(),
                 ticketKeys != null).open();
             final Redirector redirector = new Redirector(config, replica, metrics, clicks == null ? null : clicks.recorder(), tlsRecords,
-                clock);
+                geoIp, clock);
             server = new RedirectServer(config, redirector, tls);
             final LogFollower follower = config.controlPlane() == null ? null : new LogFollower(
                 new LogFollower.Settings(config.controlPlanes(), config.replicationToken(), config.replicationTimeoutMs(),
@@ -178,6 +183,10 @@ public final class EdgeNode implements AutoCloseable
             {
                 pipeline.register(registry);
             }
+            if (geoIp != null)
+            {
+                geoIp.register(registry);
+            }
             if (follower != null)
             {
                 follower.stats().register(registry);
@@ -188,7 +197,8 @@ public final class EdgeNode implements AutoCloseable
             final AdminServer admin = new AdminServer("edge-admin", config.adminHost(), config.adminPort(),
                 () -> serving.isServing() && !Files.exists(drainFile) && (follower == null || isCaughtUp(follower.stats(), config)),
                 registry);
-            final EdgeNode node = new EdgeNode(config, replica, metrics, server, admin, follower, clicks, certificateScan, ticketKeyScan);
+            final EdgeNode node = new EdgeNode(config, replica, metrics, server, admin, follower, clicks, geoIp, certificateScan,
+                ticketKeyScan);
             if (follower != null)
             {
                 final long from = replica.appliedSequence();
@@ -213,7 +223,7 @@ public final class EdgeNode implements AutoCloseable
         }
         catch (final IOException | InterruptedException | RuntimeException ex)
         {
-            CloseHelper.quietCloseAll(certificateScan, ticketKeyScan, server, clicks, replica);
+            CloseHelper.quietCloseAll(certificateScan, ticketKeyScan, server, clicks, geoIp, replica);
             throw ex;
         }
     }
@@ -275,6 +285,7 @@ public final class EdgeNode implements AutoCloseable
         server.drain(config.drainTimeoutMs());
         server.close();
         CloseHelper.close(clicks); // every answered request is in the ring by now: drain it, finish the file, ship
+        CloseHelper.quietClose(geoIp); // after the click writer, its other user
         admin.close();
         try
         {

@@ -1,6 +1,7 @@
 package io.bounce.system;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -91,6 +92,25 @@ class GeoIpSystemTest
             assertEquals("US", geoIp.country(InetAddress.getByName("8.8.8.8").getAddress(), 4, 0));
             assertEquals("DE", geoIp.country(InetAddress.getByName("80.156.0.1").getAddress(), 4, 0));
             assertEquals("US", geoIp.country(InetAddress.getByName("2001:4860:4860::8888").getAddress(), 16, 0), "IPv6 too");
+
+            // The event loops' lookup walks the file's search tree itself: the same answers, for addresses across the space.
+            final GeoIp.Cache cache = new GeoIp.Cache();
+            final java.util.Random random = new java.util.Random(5);
+            int located = 0;
+            for (int i = 0; i < 2_000; i++)
+            {
+                final byte[] address = new byte[i % 4 == 0 ? 16 : 4];
+                random.nextBytes(address);
+                if (address.length == 16)
+                {
+                    address[0] = 0x2a; // 2a00::/8, allocated and routed
+                }
+                final String country = geoIp.country(address, address.length, 0);
+                final int code = geoIp.countryCode(address, address.length, 0, cache);
+                assertEquals(country == null ? 0 : country.charAt(0) << 8 | country.charAt(1), code, InetAddress.getByAddress(address).toString());
+                located += code == 0 ? 0 : 1;
+            }
+            assertTrue(located > 1_000, "most addresses are somewhere: " + located);
         }
     }
 

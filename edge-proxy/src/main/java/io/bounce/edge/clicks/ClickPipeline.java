@@ -29,15 +29,15 @@ public final class ClickPipeline implements AutoCloseable
     private final ClickStats stats = new ClickStats();
     private final AtomicLong pendingBytes = new AtomicLong();
     private final EpochClock clock;
-    /** Countries from --geoip-db, or null. */
-    private final io.bounce.edge.geo.GeoIp geoIp;
     private boolean closed;
 
     /**
      * @param config the edge id, the aggregator and its token (also the fleet secret visitor ids are keyed
      *               with), trusted proxies, and the ring, rotation, disk budget and shipping deadline.
+     * @param geoIp  countries from {@code --geoip-db}, or null (the node owns it).
      */
-    public ClickPipeline(final EdgeConfig config, final EpochClock clock, final Agents agents) throws IOException
+    public ClickPipeline(final EdgeConfig config, final EpochClock clock, final Agents agents, final io.bounce.edge.geo.GeoIp geoIp)
+        throws IOException
     {
         this.config = config;
         this.clock = clock;
@@ -45,7 +45,6 @@ public final class ClickPipeline implements AutoCloseable
         this.recorder = new ClickRecorder(config.clicks().ringBytes());
         this.shipper = new ClickShipper(config.edgeId(), clicksDir, config.clicks().aggregator(), config.clicks().clickToken(), 30_000, pendingBytes, stats,
             config.controlPlaneTrust());
-        this.geoIp = config.geoipDb() == null ? null : io.bounce.edge.geo.GeoIp.open(config.geoipDb());
         this.writer = new ClickFileWriter(config, recorder, clicksDir, clock,
             new VisitorHasher(config.clicks().clickToken().getBytes(StandardCharsets.UTF_8)), pendingBytes, stats, geoIp);
         this.writing = agents.start(writer, Agents.sleeping(1));
@@ -60,10 +59,6 @@ public final class ClickPipeline implements AutoCloseable
     /** Expose the click path's counters in {@code registry}. */
     public void register(final PrometheusRegistry registry)
     {
-        if (geoIp != null)
-        {
-            geoIp.register(registry);
-        }
         Metrics.counter(registry, "bounce_clicks_recorded_total", "Events the event loops put in the ring.", recorder::recorded);
         Metrics.counter(registry, "bounce_clicks_written_total",
             "Events in finished click files (fsynced, to ship). Once the ring is drained: recorded = written + dropped.",
@@ -104,7 +99,6 @@ public final class ClickPipeline implements AutoCloseable
         closed = true;
         recorder.stopAccepting();
         Agents.stop(writing, 30_000); // its close drains the ring and finishes the file
-        org.agrona.CloseHelper.quietClose(geoIp);
         Agents.stop(shipping, 5_000);
         shipper.shipAll(System.nanoTime() + config.clicks().shipDeadlineMs() * 1_000_000L);
     }

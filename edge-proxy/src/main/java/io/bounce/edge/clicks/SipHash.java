@@ -8,7 +8,7 @@ package io.bounce.edge.clicks;
  * the four words of the hash in progress); allocates nothing. Checked against the reference
  * implementation's test vectors in {@code SipHashTest}.
  */
-final class SipHash
+public final class SipHash
 {
     private long v0;
     private long v1;
@@ -16,7 +16,7 @@ final class SipHash
     private long v3;
 
     /** @return SipHash-2-4 of {@code bytes[offset, offset + length)} under the key {@code (k0, k1)} (each read little-endian). */
-    long hash(final long k0, final long k1, final byte[] bytes, final int offset, final int length)
+    public long hash(final long k0, final long k1, final byte[] bytes, final int offset, final int length)
     {
         v0 = k0 ^ 0x736f6d6570736575L;
         v1 = k1 ^ 0x646f72616e646f6dL;
@@ -52,7 +52,7 @@ final class SipHash
     }
 
     /** @return {@code count} (0 to 8) bytes at {@code at}, little-endian. */
-    static long littleEndian(final byte[] bytes, final int at, final int count)
+    public static long littleEndian(final byte[] bytes, final int at, final int count)
     {
         long value = 0;
         for (int i = count - 1; i >= 0; i--)

@@ -29,15 +29,17 @@ final class Http1Answers
     /**
      * A redirect to the stored URL ({@code urlLength} bytes at {@code urlAt} of {@code record}), with the forwarded query.
      *
+     * @param dropUtm        leave the forwarded query's {@code utm_*} parameters out (the link sets its own).
+     *
      * @param permanentCache the {@code \r\nCache-Control: ...\r\n} of a 301/308, or null for a temporary redirect.
      * @param hstsLine       the domain's {@code Strict-Transport-Security} line, or null.
      */
     static void redirect(final ByteBuf out, final int status, final byte[] record, final int urlAt, final int urlLength, final ByteBuf in,
-        final int queryStart, final int queryLength, final byte[] permanentCache, final byte[] dateLine, final byte[] hstsLine,
-        final boolean keepAlive, final boolean http11)
+        final int queryStart, final int queryLength, final boolean dropUtm, final byte[] permanentCache, final byte[] dateLine,
+        final byte[] hstsLine, final boolean keepAlive, final boolean http11)
     {
         out.writeBytes(statusLine(status));
-        writeLocation(out, record, urlAt, urlLength, in, queryStart, queryLength);
+        writeLocation(out, record, urlAt, urlLength, in, queryStart, queryLength, dropUtm);
         out.writeBytes(permanentCache != null ? permanentCache : TEMPORARY_CACHE);
         out.writeBytes(dateLine);
         if (hstsLine != null)
@@ -110,10 +112,10 @@ final class Http1Answers
 
     /**
      * Copy the stored URL ({@code urlLength} bytes at {@code urlAt} of {@code record}); with a forwarded
-     * query, insert it before any fragment, after '?' or '&'.
+     * query, insert it before any fragment, after '?' or '&' (its {@code utm_*} parameters left out with {@code dropUtm}).
      */
     static void writeLocation(final ByteBuf out, final byte[] record, final int urlAt, final int urlLength, final ByteBuf in,
-        final int queryStart, final int queryLength)
+        final int queryStart, final int queryLength, final boolean dropUtm)
     {
         if (queryLength == 0)
         {
@@ -136,16 +138,44 @@ final class Http1Answers
             }
         }
         out.writeBytes(record, urlAt, fragment - urlAt);
-        if (!hasQuery)
+        byte separator = !hasQuery ? (byte)'?' : record[fragment - 1] != '?' && record[fragment - 1] != '&' ? (byte)'&' : 0;
+        if (!dropUtm)
         {
-            out.writeByte('?');
+            if (separator != 0)
+            {
+                out.writeByte(separator);
+            }
+            out.writeBytes(in, queryStart, queryLength);
         }
-        else if (fragment > urlAt && record[fragment - 1] != '?' && record[fragment - 1] != '&')
+        else
         {
-            out.writeByte('&');
+            final int queryEnd = queryStart + queryLength;
+            for (int param = queryStart; param < queryEnd; )
+            {
+                int paramEnd = param;
+                while (paramEnd < queryEnd && in.getByte(paramEnd) != '&')
+                {
+                    paramEnd++;
+                }
+                if (paramEnd > param && !isUtm(in, param, paramEnd))
+                {
+                    if (separator != 0)
+                    {
+                        out.writeByte(separator);
+                    }
+                    out.writeBytes(in, param, paramEnd - param);
+                    separator = '&';
+                }
+                param = paramEnd + 1;
+            }
         }
-        out.writeBytes(in, queryStart, queryLength);
         out.writeBytes(record, fragment, urlEnd - fragment);
+    }
+
+    private static boolean isUtm(final ByteBuf in, final int start, final int end)
+    {
+        return end - start >= 4 && in.getByte(start) == 'u' && in.getByte(start + 1) == 't' && in.getByte(start + 2) == 'm' &&
+            in.getByte(start + 3) == '_';
     }
 
     private static void writeConnection(final ByteBuf out, final boolean keepAlive, final boolean http11)

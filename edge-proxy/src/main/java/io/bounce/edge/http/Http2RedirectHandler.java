@@ -52,9 +52,11 @@ final class Http2RedirectHandler extends ChannelInboundHandlerAdapter
     private static final byte[] USER_AGENT = Redirector.ascii("User-Agent: ");
     private static final byte[] REFERER = Redirector.ascii("Referer: ");
     private static final byte[] FORWARDED_FOR = Redirector.ascii("X-Forwarded-For: ");
+    private static final byte[] ACCEPT_LANGUAGE = Redirector.ascii("Accept-Language: ");
     private static final AsciiString USER_AGENT_NAME = AsciiString.cached("user-agent");
     private static final AsciiString REFERER_NAME = AsciiString.cached("referer");
     private static final AsciiString FORWARDED_FOR_NAME = AsciiString.cached("x-forwarded-for");
+    private static final AsciiString ACCEPT_LANGUAGE_NAME = AsciiString.cached("accept-language");
     private static final AsciiString HOST_NAME = AsciiString.cached("host");
 
     private final Redirector redirector;
@@ -143,7 +145,7 @@ final class Http2RedirectHandler extends ChannelInboundHandlerAdapter
             writeValue(method) && append(SP) && writeValue(path) && append(HTTP11) && (authority == null || writeValue(authority)) &&
             append(CRLF) &&
             header(USER_AGENT, headers.get(USER_AGENT_NAME)) && header(REFERER, headers.get(REFERER_NAME)) &&
-            header(FORWARDED_FOR, headers.get(FORWARDED_FOR_NAME)) &&
+            header(FORWARDED_FOR, headers.get(FORWARDED_FOR_NAME)) && header(ACCEPT_LANGUAGE, headers.get(ACCEPT_LANGUAGE_NAME)) &&
             (countryHeader == null || header(countryPrefix, headers.get(countryHeader))) && append(CRLF);
         if (!written)
         {

@@ -4,11 +4,13 @@ import java.nio.charset.StandardCharsets;
 
 import io.bounce.edge.EdgeConfig;
 import io.bounce.edge.clicks.ClickRecorder;
+import io.bounce.edge.geo.GeoIp;
 import io.bounce.edge.metrics.EdgeMetrics;
 import io.bounce.edge.metrics.LoopStats;
 import io.bounce.edge.metrics.Rejection;
 import io.bounce.edge.metrics.ResponseStatus;
 import io.bounce.edge.replica.LinkReplica;
+import io.bounce.edge.rules.RuleEvaluator;
 import io.bounce.edge.tls.AcmeChallenges;
 import io.bounce.edge.tls.DomainPolicies;
 import io.bounce.edge.tls.TlsReplica;
@@ -65,19 +67,26 @@ public final class Redirector
         @Override
         protected Loop initialValue()
         {
-            return new Loop(metrics.registerLoop(), replica.claimAccessSlot());
+            return new Loop(metrics.registerLoop(), replica.claimAccessSlot(), new RuleEvaluator(geoIp, variantKey));
         }
     };
     private volatile boolean draining;
+    private final GeoIp geoIp;
+    private final byte[] variantKey;
 
     /**
      * @param config  the default domain, the permanent redirects' max-age, the country header and PROXY protocol.
      * @param clicks  where every answered lookup is recorded, or null to record nothing.
      * @param tlsRecords the domains' HTTPS policies: plain HTTP on an HTTPS-only domain gets a 308, HTTPS answers its HSTS.
+     * @param geoIp   countries for link rules, or null.
      */
     public Redirector(final EdgeConfig config, final LinkReplica replica, final EdgeMetrics metrics, final ClickRecorder clicks,
-        final TlsReplica tlsRecords, final EpochClock clock)
+        final TlsReplica tlsRecords, final GeoIp geoIp, final EpochClock clock)
     {
+        this.geoIp = geoIp;
+        // the same on every edge of a fleet, so a visitor gets the same variant from any of them
+        this.variantKey = RuleEvaluator.variantKey(config.clicks().clickToken() != null ? config.clicks().clickToken()
+            : config.replicationToken() != null ? config.replicationToken() : "");
         this.tlsRecords = tlsRecords;
         this.clicks = clicks;
         this.proxyProtocol = config.proxyProtocol();
@@ -106,13 +115,16 @@ public final class Redirector
         /** The HSTS header of the request being answered (HTTPS on an HTTPS-only domain), else null. */
         byte[] hstsLine;
         AsciiString hstsValue;
+        final RuleEvaluator rules;
 
-        Loop(final LoopStats stats, final int accessSlot)
+        Loop(final LoopStats stats, final int accessSlot, final RuleEvaluator rules)
         {
             this.stats = stats;
             this.accessSlot = accessSlot;
+            this.rules = rules;
         }
     }
+
 
     boolean proxyProtocol()
     {
@@ -254,27 +266,55 @@ public final class Redirector
             writeError(ctx, ErrorPage.TOO_MANY_REQUESTS, keepAlive, head, request.http11, nowMs, loop, stream);
             return !keepAlive; // not recorded as a click: an enumeration flood must not flood the click files too
         }
+        final RuleEvaluator rules = loop.rules;
+        final boolean fallback = refusal == ErrorPage.GONE && rules.expiredUrl(link);
+        if (fallback)
+        {
+            refusal = null; // expired or deleted, with a fallback: a temporary redirect there, nothing forwarded
+            status = 302;
+        }
         if (refusal != null)
         {
             writeError(ctx, refusal, keepAlive, head, request.http11, nowMs, loop, stream);
             recordClick(in, request, loop, refusal.status.code(), keyLength, nowMs, head);
             return !keepAlive;
         }
-
-        final int urlLength = link.urlLength();
-        final int queryLength = link.hasFlag(LinkRecord.FLAG_FORWARD_QUERY) ? request.queryEnd - request.queryStart : 0;
+        int urlAt = fallback ? rules.urlOffset() : link.urlOffset();
+        int urlLength = fallback ? rules.urlLength() : link.urlLength();
+        final boolean forwardQuery = !fallback && link.hasFlag(LinkRecord.FLAG_FORWARD_QUERY);
         final byte[] date = loop.date.line(nowMs);
+        if (!fallback && link.hasRules())
+        {
+            rules.visitor(in, request.userAgentStart, request.userAgentEnd, request.acceptLanguageStart, request.acceptLanguageEnd,
+                request.queryStart, request.queryEnd, request.countryStart, request.countryEnd, request.peerAddress,
+                request.peerAddress.length, nowMs);
+            final int preview = rules.preview(link);
+            if (preview >= 0)
+            {
+                PreviewPage.answer(ctx, link, preview, loop, date, keepAlive, head, request.http11, stream);
+                loop.stats.countResponse(ResponseStatus.OK);
+                metrics.preview();
+                recordClick(in, request, loop, 200, keyLength, nowMs, head);
+                return !keepAlive;
+            }
+            rules.choose(link, loop.record, loop.key, keyLength);
+            urlAt = rules.urlOffset();
+            urlLength = rules.urlLength();
+        }
+
+        final int queryLength = forwardQuery ? request.queryEnd - request.queryStart : 0;
+        final boolean dropUtm = link.hasFlag(LinkRecord.FLAG_UTM);
         if (stream != null)
         {
             final ByteBuf location = ctx.alloc().heapBuffer(urlLength + queryLength + 2);
-            Http1Answers.writeLocation(location, loop.record, link.urlOffset(), urlLength, in, request.queryStart, queryLength);
+            Http1Answers.writeLocation(location, loop.record, urlAt, urlLength, in, request.queryStart, queryLength, dropUtm);
             Http2Answers.redirect(ctx, stream, status, location, status == 301 || status == 308 ? permanentCacheValue : null, date,
                 loop.hstsValue);
         }
         else
         {
             final ByteBuf out = ctx.alloc().ioBuffer(160 + urlLength + queryLength + (loop.hstsLine == null ? 0 : loop.hstsLine.length));
-            Http1Answers.redirect(out, status, loop.record, link.urlOffset(), urlLength, in, request.queryStart, queryLength,
+            Http1Answers.redirect(out, status, loop.record, urlAt, urlLength, in, request.queryStart, queryLength, dropUtm,
                 status == 301 || status == 308 ? permanentCache : null, date, loop.hstsLine, keepAlive, request.http11);
             ctx.write(out, ctx.voidPromise());
         }

@@ -65,6 +65,9 @@ final class RequestHeadParser
     int forwardedForEnd;
     int countryStart;
     int countryEnd;
+    /** Accept-Language, which link rules read for the visitor's preferred language, or -1 when absent. */
+    int acceptLanguageStart;
+    int acceptLanguageEnd;
     /** The connection's peer address (4 or 16 bytes), set once per connection by its handler. */
     byte[] peerAddress = new byte[0];
     /** Whether the connection is TLS (the HTTPS port), set once per connection by its handler. */
@@ -133,6 +136,7 @@ final class RequestHeadParser
         refererStart = -1;
         forwardedForStart = -1;
         countryStart = -1;
+        acceptLanguageStart = -1;
         hasBody = false;
         connectionClose = false;
         connectionKeepAlive = false;
@@ -385,6 +389,11 @@ final class RequestHeadParser
         {
             forwardedForStart = valueStart;
             forwardedForEnd = valueEnd;
+        }
+        else if (nameLength == 15 && acceptLanguageStart < 0 && matchesLowerCase(buf, start, colon, "accept-language"))
+        {
+            acceptLanguageStart = valueStart;
+            acceptLanguageEnd = valueEnd;
         }
         else if (countryHeader != null && nameLength == countryHeader.length() && countryStart < 0 &&
             matchesLowerCase(buf, start, colon, countryHeader))

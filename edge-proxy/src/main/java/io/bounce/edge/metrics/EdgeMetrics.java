@@ -32,6 +32,7 @@ public final class EdgeMetrics
     private final AtomicLong connectionsOpen = new AtomicLong();
     private final AtomicLong connectionsAccepted = new AtomicLong();
     private final AtomicLong httpsUpgrades = new AtomicLong();
+    private final AtomicLong previews = new AtomicLong();
     private final AtomicLong acmeAnswered = new AtomicLong();
     private final AtomicLong acmeUnknown = new AtomicLong();
     private final Histogram redirectLatency = new Histogram(LoopStats.MAX_TRACKED_NS, 3);
@@ -61,6 +62,12 @@ public final class EdgeMetrics
     public void httpsUpgrade()
     {
         httpsUpgrades.incrementAndGet();
+    }
+
+    /** A link-preview crawler got a link's social preview page. */
+    public void preview()
+    {
+        previews.incrementAndGet();
     }
 
     /** An HTTP-01 request: answered with its key authorization, or 404 for a token no live challenge of that domain has. */
@@ -117,6 +124,8 @@ public final class EdgeMetrics
         Metrics.counter(registry, "bounce_edge_https_upgrades_total",
             "Plain-HTTP requests on HTTPS-only domains answered with a 308 to https:// (also in bounce_edge_responses_total).",
             httpsUpgrades::get);
+        Metrics.counter(registry, "bounce_edge_previews_total",
+            "Link-preview crawlers answered with a link's social preview page (a 200) instead of its redirect.", previews::get);
         Metrics.counter(registry, "bounce_edge_acme_challenges_answered_total",
             "ACME HTTP-01 requests answered with a live challenge's key authorization.", acmeAnswered::get);
         Metrics.counter(registry, "bounce_edge_acme_challenges_unknown_total",

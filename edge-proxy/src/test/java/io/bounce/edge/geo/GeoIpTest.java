@@ -38,6 +38,15 @@ class GeoIpTest
             assertEquals("DE", geoIp.country(ip("198.51.100.200"), 4, 0), "GeoLite2's country.iso_code");
             assertNull(geoIp.country(ip("192.0.2.1"), 4, 0), "a value that is not a country code is none");
             assertNull(geoIp.country(ip("10.1.2.3"), 4, 0), "an address the database does not hold");
+
+            // The event loops' lookup: the search tree walked in place, each data record decoded once per cache.
+            final GeoIp.Cache cache = new GeoIp.Cache();
+            assertEquals('N' << 8 | 'Z', geoIp.countryCode(ip("203.0.113.7"), 4, 0, cache));
+            assertEquals('N' << 8 | 'Z', geoIp.countryCode(ip("203.0.113.200"), 4, 0, cache));
+            assertEquals('D' << 8 | 'E', geoIp.countryCode(ip("198.51.100.1"), 4, 0, cache));
+            assertEquals(0, geoIp.countryCode(ip("192.0.2.1"), 4, 0, cache));
+            assertEquals(0, geoIp.countryCode(ip("10.1.2.3"), 4, 0, cache));
+            assertEquals(0, geoIp.countryCode(new byte[16], 16, 0, cache), "an IPv6 address in an IPv4 database");
         }
     }
 
