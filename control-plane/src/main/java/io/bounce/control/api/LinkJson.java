@@ -48,6 +48,7 @@ final class LinkJson
         {
             out.put("disabledReason", row.disabledReason);
         }
+        io.bounce.control.links.LinkRuleSpec.render(row.rules, out);
         return out;
     }
 }

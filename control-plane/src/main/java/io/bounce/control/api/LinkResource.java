@@ -13,6 +13,7 @@ import io.bounce.control.ControlMetrics;
 import io.bounce.control.keys.ApiKey;
 import io.bounce.control.keys.Scope;
 import io.bounce.control.links.LinkService;
+import io.bounce.control.links.LinkRuleSpec;
 import io.bounce.control.links.LinkSpec;
 import io.bounce.control.links.QrCodes;
 import io.bounce.control.store.LinkRow;
@@ -21,9 +22,8 @@ import io.bounce.runtime.http.Problem;
 /** {@code /api/v1/links}: create (one or in bulk), read, list, change and delete links. */
 final class LinkResource
 {
-    private static final Set<String> CREATE_FIELDS =
-        Set.of("url", "alias", "domain", "expiresAt", "redirect", "forwardQuery", "disabledReason");
-    private static final Set<String> UPDATE_FIELDS = Set.of("url", "expiresAt", "redirect", "forwardQuery");
+    private static final Set<String> CREATE_FIELDS = fields("url", "alias", "domain", "expiresAt", "redirect", "forwardQuery", "disabledReason");
+    private static final Set<String> UPDATE_FIELDS = fields("url", "expiresAt", "redirect", "forwardQuery");
     private static final Set<String> BULK_FIELDS = Set.of("links");
     private static final int MAX_PAGE = 1000;
     private static final int MAX_SEARCH = 200;
@@ -54,6 +54,14 @@ final class LinkResource
             new Route("DELETE", "/api/v1/links/{code}", Scope.LINKS_WRITE, DOMAIN, this::delete));
     }
 
+    /** The fields named, and every rule field. */
+    private static Set<String> fields(final String... names)
+    {
+        final java.util.Set<String> all = new java.util.HashSet<>(java.util.List.of(names));
+        all.addAll(LinkRuleSpec.FIELDS);
+        return Set.copyOf(all);
+    }
+
     private static LinkSpec spec(final ObjectNode body)
     {
         final LinkSpec spec = new LinkSpec();
@@ -65,6 +73,17 @@ final class LinkResource
         spec.redirect = Json.integer(body, "redirect");
         spec.forwardQuery = Json.bool(body, "forwardQuery");
         spec.disabledReason = Json.string(body, "disabledReason");
+        for (final String field : LinkRuleSpec.FIELDS)
+        {
+            if (body.has(field))
+            {
+                if (spec.rules == null)
+                {
+                    spec.rules = Json.MAPPER.createObjectNode();
+                }
+                spec.rules.set(field, body.get(field));
+            }
+        }
         return spec;
     }
 

@@ -77,6 +77,7 @@ public final class LinkService
         boolean forwardQuery;
         long expiresAt;
         String disabledReason;
+        String rules;
     }
 
     private Draft draft(final ApiKey owner, final LinkSpec spec)
@@ -119,10 +120,33 @@ public final class LinkService
         draft.url = destinations.check(spec.url);
         draft.status = checkRedirect(spec.redirect == null ? 302 : spec.redirect);
         draft.forwardQuery = spec.forwardQuery != null && spec.forwardQuery;
+        draft.rules = spec.rules == null ? null : LinkRuleSpec.merge(null, LinkRuleSpec.check(spec.rules, destinations));
+        checkFits(draft.url, draft.rules);
         final long now = clock.time();
         draft.expiresAt = spec.expiresAt != null ? checkExpiry(spec.expiresAt, now) :
             defaultLifetimeMs > 0 ? now + defaultLifetimeMs : 0;
         return draft;
+    }
+
+    /** The link's destinations with its UTM parameters, and its rules, fit the record edges serve. */
+    private static void checkFits(final String url, final String rules)
+    {
+        if (rules == null)
+        {
+            return;
+        }
+        if (LinkRuleSpec.withUtm(url, rules).length() > LinkRules.MAX_URL_LENGTH)
+        {
+            throw Problem.badRequest("url-too-long", "url with its utm parameters is longer than " + LinkRules.MAX_URL_LENGTH + " characters");
+        }
+        try
+        {
+            LinkRuleSpec.compile(rules);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw Problem.badRequest("rules-too-large", "the link's rules are too large: " + ex.getMessage());
+        }
     }
 
     private static int checkRedirect(final int status)
@@ -158,6 +182,7 @@ public final class LinkService
         row.editableUntil = txn.now() + editWindowMs;
         row.expiresAt = draft.expiresAt;
         row.disabledReason = draft.disabledReason;
+        row.rules = draft.rules;
         row.ownerKeyId = owner.id();
         row.seq = txn.nextSequence();
         if (draft.alias != null)
@@ -198,7 +223,7 @@ public final class LinkService
         {
             problem.with("identical", !existing.isDeleted() && existing.url.equals(draft.url) && existing.status == draft.status &&
                 existing.forwardQuery == draft.forwardQuery && existing.expiresAt == draft.expiresAt &&
-                java.util.Objects.equals(existing.disabledReason, draft.disabledReason));
+                java.util.Objects.equals(existing.disabledReason, draft.disabledReason) && java.util.Objects.equals(existing.rules, draft.rules));
         }
         return problem;
     }
@@ -366,6 +391,7 @@ public final class LinkService
         newUrl = patch.url == null ? null : destinations.check(patch.url);
         newStatus = patch.redirect == null ? null : checkRedirect(patch.redirect);
         newExpiry = patch.hasExpiresAt && patch.expiresAt != null ? checkExpiry(patch.expiresAt, clock.time()) : null;
+        final com.fasterxml.jackson.databind.node.ObjectNode ruleChange = patch.rules == null ? null : LinkRuleSpec.check(patch.rules, destinations);
         return writer.submit(txn ->
         {
             final LinkRow row = changeable(live(visible(Queries.findLink(txn.connection(), d, code), key, d, code)), key);
@@ -390,6 +416,16 @@ public final class LinkService
             {
                 row.expiresAt = newExpiry == null ? 0 : newExpiry;
             }
+            if (ruleChange != null)
+            {
+                if (txn.now() >= row.editableUntil && LinkRuleSpec.changesDestinations(row.rules, ruleChange))
+                {
+                    throw Problem.conflict("edit-window-closed", "the targets, variants and expiredUrl of " + code + " could only change until " +
+                        Instant.ofEpochMilli(row.editableUntil)).with("editableUntil", Instant.ofEpochMilli(row.editableUntil).toString());
+                }
+                row.rules = LinkRuleSpec.merge(row.rules, ruleChange);
+            }
+            checkFits(row.url, row.rules);
             return commitChange(txn, row);
         }).thenApply(row ->
         {

@@ -16,4 +16,6 @@ public final class LinkSpec
     public Boolean forwardQuery;
     /** Create it taken down, with this reason: restoring an export (admin only). */
     public String disabledReason;
+    /** The rule fields the request holds ({@link LinkRuleSpec#FIELDS}; JSON null removes one), or null when it holds none. */
+    public com.fasterxml.jackson.databind.node.ObjectNode rules;
 }

@@ -118,7 +118,9 @@ public final class Database implements AutoCloseable
             " url TEXT," +
             " expires_at BIGINT NOT NULL," +
             " acquired_at BIGINT NOT NULL);" +
-        "INSERT INTO control_lease (id, token, expires_at, acquired_at) VALUES (1, 0, 0, 0);");
+        "INSERT INTO control_lease (id, token, expires_at, acquired_at) VALUES (1, 0, 0, 0);",
+        // Link rules (targets, variants, expiredUrl, og, utm) as the API's canonical JSON; null for a plain link.
+        "ALTER TABLE links ADD COLUMN rules TEXT;");
 
     private static final java.sql.Driver POSTGRES_DRIVER = new org.postgresql.Driver();
 

@@ -1,5 +1,6 @@
 package io.bounce.control.store;
 
+import io.bounce.control.links.LinkRuleSpec;
 import io.bounce.replication.link.LinkRecord;
 
 /** One row of {@code links}: a link as the control plane keeps it, owner and takedown reason included. */
@@ -21,6 +22,8 @@ public final class LinkRow
     public long deletedAt;
     public long ownerKeyId;
     public long seq;
+    /** The link's rules as the API's canonical JSON ({@link io.bounce.control.links.LinkRuleSpec}), or null. */
+    public String rules;
 
     public boolean isDeleted()
     {
@@ -43,6 +46,16 @@ public final class LinkRow
         {
             flags |= LinkRecord.FLAG_DELETED;
         }
-        return new LinkRecord(domain, code, deletedAt != 0 ? "" : url, status, createdAt, editableUntil, expiresAt, flags, seq);
+        if (rules == null)
+        {
+            return new LinkRecord(domain, code, deletedAt != 0 ? "" : url, status, createdAt, editableUntil, expiresAt, flags, seq);
+        }
+        if (LinkRuleSpec.hasUtm(rules))
+        {
+            flags |= LinkRecord.FLAG_UTM;
+        }
+        // a tombstone keeps only where its visitors go instead of a 410
+        return new LinkRecord(domain, code, deletedAt != 0 ? "" : LinkRuleSpec.withUtm(url, rules), status, createdAt, editableUntil,
+            expiresAt, flags, seq, deletedAt != 0 ? LinkRuleSpec.compileTombstone(rules) : LinkRuleSpec.compile(rules));
     }
 }

@@ -22,7 +22,8 @@ import org.agrona.CloseHelper;
 public final class Queries
 {
     private static final String LINK_COLUMNS =
-        "id, domain, code, url, status, forward_query, created_at, editable_until, expires_at, disabled_reason, deleted_at, owner_key_id, seq";
+        "id, domain, code, url, status, forward_query, created_at, editable_until, expires_at, disabled_reason, deleted_at, owner_key_id, seq," +
+            " rules";
 
     /**
      * Prepared statements per connection, kept open for the connection's life: preparing was a fifth of
@@ -67,7 +68,7 @@ public final class Queries
     {
         final PreparedStatement ps = prepare(c,
             "INSERT INTO links (domain, code, url, status, forward_query, created_at, editable_until, expires_at," +
-                " disabled_reason, deleted_at, owner_key_id, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" +
+                " disabled_reason, deleted_at, owner_key_id, seq, rules) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" +
                 " ON CONFLICT (domain, code) DO NOTHING RETURNING id");
         ps.setString(1, row.domain);
         ps.setString(2, row.code);
@@ -88,6 +89,7 @@ public final class Queries
         ps.setLong(10, row.deletedAt);
         ps.setLong(11, row.ownerKeyId);
         ps.setLong(12, row.seq);
+        setText(ps, 13, row.rules);
         try (ResultSet rs = ps.executeQuery())
         {
             if (!rs.next())
@@ -102,8 +104,8 @@ public final class Queries
     public static void updateLink(final Connection c, final LinkRow row) throws SQLException
     {
         final PreparedStatement ps = prepare(c,
-            "UPDATE links SET url = ?, status = ?, forward_query = ?, expires_at = ?, disabled_reason = ?, deleted_at = ?, seq = ?" +
-                " WHERE id = ?");
+            "UPDATE links SET url = ?, status = ?, forward_query = ?, expires_at = ?, disabled_reason = ?, deleted_at = ?, seq = ?," +
+                " rules = ? WHERE id = ?");
         ps.setString(1, row.url);
         ps.setInt(2, row.status);
         ps.setInt(3, row.forwardQuery ? 1 : 0);
@@ -118,8 +120,21 @@ public final class Queries
         }
         ps.setLong(6, row.deletedAt);
         ps.setLong(7, row.seq);
-        ps.setLong(8, row.id);
+        setText(ps, 8, row.rules);
+        ps.setLong(9, row.id);
         ps.executeUpdate();
+    }
+
+    private static void setText(final PreparedStatement ps, final int index, final String text) throws SQLException
+    {
+        if (text == null)
+        {
+            ps.setNull(index, Types.VARCHAR);
+        }
+        else
+        {
+            ps.setString(index, text);
+        }
     }
 
     public static LinkRow findLink(final Connection c, final String domain, final String code) throws SQLException
@@ -204,6 +219,7 @@ public final class Queries
         row.deletedAt = rs.getLong(11);
         row.ownerKeyId = rs.getLong(12);
         row.seq = rs.getLong(13);
+        row.rules = rs.getString(14);
         return row;
     }
 

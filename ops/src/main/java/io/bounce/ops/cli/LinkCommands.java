@@ -47,6 +47,61 @@ final class LinkCommands
         {
             out.println("  DISABLED       " + link.path("disabledReason").asText());
         }
+        for (final JsonNode target : link.path("targets"))
+        {
+            out.println("  target         if " + target.get("if") + " -> " + target.get("url").asText());
+        }
+        for (final JsonNode variant : link.path("variants"))
+        {
+            out.println("  variant        weight " + variant.get("weight").asInt() + " -> " + variant.get("url").asText());
+        }
+        if (link.has("expiredUrl"))
+        {
+            out.println("  when expired   " + link.get("expiredUrl").asText());
+        }
+        if (link.has("og"))
+        {
+            out.println("  preview        " + link.get("og"));
+        }
+        if (link.has("utm"))
+        {
+            out.println("  utm            " + link.get("utm"));
+        }
+    }
+
+    private static final String RULES_HELP = "a JSON object of link rules (targets, variants, expiredUrl, og, utm), "
+        + "as the API takes them; see docs/api.md.";
+
+    /** Put the rule fields of a --rules file into a request body; any other field is refused (it has an option of its own). */
+    private void readRules(final Path file, final Map<String, Object> body) throws ApiClient.Failure
+    {
+        if (file == null)
+        {
+            return;
+        }
+        final JsonNode rules;
+        try
+        {
+            rules = ApiClient.JSON.readTree(Files.readString(file, StandardCharsets.UTF_8));
+        }
+        catch (final IOException ex)
+        {
+            throw new ApiClient.Failure(0, "cannot read the rules in " + file + ": " + ex.getMessage(), 0, 2);
+        }
+        if (rules == null || !rules.isObject())
+        {
+            throw new ApiClient.Failure(0, file + " must hold a JSON object of rules", 0, 2);
+        }
+        final java.util.Iterator<String> names = rules.fieldNames();
+        while (names.hasNext())
+        {
+            final String name = names.next();
+            if (!List.of("targets", "variants", "expiredUrl", "og", "utm").contains(name))
+            {
+                throw new ApiClient.Failure(0, file + ": '" + name + "' is not a rule (targets, variants, expiredUrl, og, utm)", 0, 2);
+            }
+            body.put(name, rules.get(name));
+        }
     }
 
     @Command(name = "create", description = "Create a short link.")
@@ -56,11 +111,13 @@ final class LinkCommands
         @Option(names = "--domain", paramLabel = "DOMAIN", description = "branded domain; default: the default domain") final String domain,
         @Option(names = "--expires-at", paramLabel = "EXPIRES_AT", description = "RFC 3339 time, e.g. 2026-12-31T23:59:59Z") final String expiresAt,
         @Option(names = "--redirect", paramLabel = "STATUS", description = "301, 302 (default), 307 or 308") final Integer redirect,
-        @Option(names = "--forward-query", description = "append the request's query string to the destination") final boolean forward)
+        @Option(names = "--forward-query", description = "append the request's query string to the destination") final boolean forward,
+        @Option(names = "--rules", paramLabel = "FILE", description = RULES_HELP) final Path rules)
         throws ApiClient.Failure
     {
         final Map<String, Object> body = new LinkedHashMap<>();
         body.put("url", url);
+        readRules(rules, body);
         if (alias != null)
         {
             body.put("alias", alias);
@@ -172,10 +229,13 @@ final class LinkCommands
         @Option(names = "--expires-at", description = "new expiry (RFC 3339)") final String expiresAt,
         @Option(names = "--no-expiry", description = "remove the expiry") final boolean noExpiry,
         @Option(names = "--redirect", paramLabel = "STATUS", description = "301, 302, 307 or 308") final Integer redirect,
-        @Option(names = "--forward-query", paramLabel = "FORWARD_QUERY", arity = "1", description = "true or false") final Boolean forward)
+        @Option(names = "--forward-query", paramLabel = "FORWARD_QUERY", arity = "1", description = "true or false") final Boolean forward,
+        @Option(names = "--rules", paramLabel = "FILE", description = RULES_HELP + " A rule set to null is removed; one the file "
+            + "leaves out stays.") final Path rules)
         throws ApiClient.Failure
     {
         final Map<String, Object> body = new LinkedHashMap<>();
+        readRules(rules, body);
         if (url != null)
         {
             body.put("url", url);

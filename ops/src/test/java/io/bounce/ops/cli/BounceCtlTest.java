@@ -87,6 +87,29 @@ class BounceCtlTest
     }
 
     @Test
+    void shouldCreateAndChangeALinksRulesFromAFile(@org.junit.jupiter.api.io.TempDir final java.nio.file.Path dir) throws Exception
+    {
+        final java.nio.file.Path rules = dir.resolve("rules.json");
+        java.nio.file.Files.writeString(rules, "{\"targets\": [{\"if\": {\"os\": \"android\"}, \"url\": \"https://play.example.com/\"}]," +
+            " \"utm\": {\"source\": \"cli\"}}");
+        final Run created = ctl("links", "create", "https://example.com/app", "--alias", "app-rules", "--rules", rules.toString());
+        assertEquals(0, created.exit, created.err);
+        assertTrue(created.out.contains("target         if {\"os\":[\"android\"]} -> https://play.example.com/"), created.out);
+        assertTrue(created.out.contains("utm            {\"source\":\"cli\"}"), created.out);
+
+        java.nio.file.Files.writeString(rules, "{\"utm\": null, \"expiredUrl\": \"https://example.com/ended\"}");
+        assertEquals(0, ctl("links", "update", "app-rules", "--rules", rules.toString()).exit);
+        final Run shown = ctl("links", "get", "app-rules");
+        assertTrue(shown.out.contains("when expired   https://example.com/ended") && !shown.out.contains("utm "), shown.out);
+        assertTrue(shown.out.contains("play.example.com"), "rules the file leaves out stay: " + shown.out);
+
+        java.nio.file.Files.writeString(rules, "{\"url\": \"https://example.com/other\"}");
+        final Run refused = ctl("links", "update", "app-rules", "--rules", rules.toString());
+        assertEquals(2, refused.exit);
+        assertTrue(refused.err.contains("'url' is not a rule"), refused.err);
+    }
+
+    @Test
     void shouldExitNonZeroWithTheServersProblemDetail()
     {
         final Run refused = ctl("links", "create", "javascript:alert(1)");
