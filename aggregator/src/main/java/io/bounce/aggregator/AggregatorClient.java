@@ -8,6 +8,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.bounce.runtime.http.Problem;
@@ -45,16 +46,7 @@ public final class AggregatorClient implements ClickAnalytics
     {
         final URI uri = base.resolve(AnalyticsHandler.PATH + "?domain=" + encode(domain) + "&code=" + encode(code) +
             "&from=" + fromMs + "&to=" + toMs + "&granularity=" + granularity.label());
-        final HttpResponse<byte[]> response;
-        try
-        {
-            response = http.send(HttpRequest.newBuilder(uri).timeout(TIMEOUT).header("Authorization", "Bearer " + token).GET().build(),
-                HttpResponse.BodyHandlers.ofByteArray());
-        }
-        catch (final IOException ex)
-        {
-            throw unavailable("the aggregator at " + base + " cannot be reached: " + ex);
-        }
+        final HttpResponse<byte[]> response = get(uri);
         try
         {
             if (response.statusCode() == 200)
@@ -71,6 +63,49 @@ public final class AggregatorClient implements ClickAnalytics
         catch (final IOException ex)
         {
             throw unavailable("the aggregator's answer could not be read: " + ex);
+        }
+    }
+
+    @Override
+    public java.util.Map<String, Long> clicks(final List<String> links) throws InterruptedException
+    {
+        // in requests of at most ~3.5 KB of query (the aggregator's request line is bounded), however many links
+        final java.util.Map<String, Long> out = new java.util.HashMap<>();
+        final StringBuilder query = new StringBuilder();
+        for (int i = 0; i < links.size(); i++)
+        {
+            query.append(query.length() == 0 ? "?" : "&").append("link=").append(encode(links.get(i)));
+            if (query.length() > 3_500 || i == links.size() - 1)
+            {
+                final HttpResponse<byte[]> response = get(base.resolve(AnalyticsHandler.CLICKS_PATH + query));
+                try
+                {
+                    if (response.statusCode() != 200)
+                    {
+                        throw unavailable("the aggregator answered " + response.statusCode() + " for click counts");
+                    }
+                    AnalyticsHandler.JSON.readTree(response.body()).fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asLong()));
+                }
+                catch (final IOException ex)
+                {
+                    throw unavailable("the aggregator's click counts could not be read: " + ex);
+                }
+                query.setLength(0);
+            }
+        }
+        return out;
+    }
+
+    private HttpResponse<byte[]> get(final URI uri) throws InterruptedException
+    {
+        try
+        {
+            return http.send(HttpRequest.newBuilder(uri).timeout(TIMEOUT).header("Authorization", "Bearer " + token).GET().build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        }
+        catch (final IOException ex)
+        {
+            throw unavailable("the aggregator at " + base + " cannot be reached: " + ex);
         }
     }
 

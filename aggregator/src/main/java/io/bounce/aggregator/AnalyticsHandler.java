@@ -35,6 +35,8 @@ import org.slf4j.LoggerFactory;
 final class AnalyticsHandler extends ChannelInboundHandlerAdapter
 {
     static final String PATH = "/analytics/v1/report";
+    /** {@code GET ?link=domain/code&link=...}: all-time human clicks of each link named, as {@code {"domain/code": n}}. */
+    static final String CLICKS_PATH = "/analytics/v1/clicks";
     static final ObjectMapper JSON = HtmlSafeEscapes.apply(new ObjectMapper());
 
     private static final Logger LOG = LoggerFactory.getLogger(AnalyticsHandler.class);
@@ -56,7 +58,7 @@ final class AnalyticsHandler extends ChannelInboundHandlerAdapter
     public void channelRead(final ChannelHandlerContext ctx, final Object msg)
     {
         if (msg instanceof HttpRequest && !((HttpRequest)msg).decoderResult().isFailure() &&
-            new QueryStringDecoder(((HttpRequest)msg).uri()).path().equals(PATH))
+            isOurs(new QueryStringDecoder(((HttpRequest)msg).uri()).path()))
         {
             final HttpRequest request = (HttpRequest)msg;
             swallowing = !(msg instanceof LastHttpContent);
@@ -73,6 +75,11 @@ final class AnalyticsHandler extends ChannelInboundHandlerAdapter
         ctx.fireChannelRead(msg);
     }
 
+    private static boolean isOurs(final String path)
+    {
+        return path.equals(PATH) || path.equals(CLICKS_PATH);
+    }
+
     private void handle(final ChannelHandlerContext ctx, final HttpRequest request)
     {
         final boolean keepAlive = HttpUtil.isKeepAlive(request);
@@ -86,7 +93,20 @@ final class AnalyticsHandler extends ChannelInboundHandlerAdapter
             Responses.send(ctx, new Problem(401, "unauthenticated", "reports need Authorization: Bearer <analytics token>").toHttpResponse(false));
             return;
         }
-        final Map<String, List<String>> query = new QueryStringDecoder(request.uri()).parameters();
+        final QueryStringDecoder decoded = new QueryStringDecoder(request.uri());
+        final Map<String, List<String>> query = decoded.parameters();
+        if (decoded.path().equals(CLICKS_PATH))
+        {
+            final List<String> links = query.getOrDefault("link", List.of());
+            if (links.size() > ClickAnalytics.MAX_LINKS_PER_CALL)
+            {
+                Responses.send(ctx, Problem.badRequest("query-link", "at most " + ClickAnalytics.MAX_LINKS_PER_CALL + " links a call")
+                    .toHttpResponse(false));
+                return;
+            }
+            answer(ctx, keepAlive, "clicks of " + links.size() + " links", () -> analytics.clicks(links));
+            return;
+        }
         final String domain;
         final String code;
         final long from;
@@ -109,6 +129,18 @@ final class AnalyticsHandler extends ChannelInboundHandlerAdapter
             Responses.send(ctx, problem.toHttpResponse(keepAlive));
             return;
         }
+        answer(ctx, keepAlive, "report for " + domain + "/" + code, () -> analytics.report(domain, code, from, to, granularity));
+    }
+
+    /** What a query answers, as JSON. */
+    private interface Query
+    {
+        Object run() throws Exception;
+    }
+
+    /** Run {@code query} on the query pool and send its answer (503 when it fails), reading nothing more meanwhile. */
+    private void answer(final ChannelHandlerContext ctx, final boolean keepAlive, final String what, final Query query)
+    {
         ctx.channel().config().setAutoRead(false); // one query at a time per connection
         try
         {
@@ -117,12 +149,12 @@ final class AnalyticsHandler extends ChannelInboundHandlerAdapter
                 FullHttpResponse response;
                 try
                 {
-                    response = Responses.json(JSON.writeValueAsBytes(analytics.report(domain, code, from, to, granularity)), keepAlive);
+                    response = Responses.json(JSON.writeValueAsBytes(query.run()), keepAlive);
                 }
                 catch (final Exception ex)
                 {
-                    LOG.error("report for {}/{} failed", domain, code, ex);
-                    response = Problem.unavailable("store", "the report failed: " + ex, 1).toHttpResponse(false);
+                    LOG.error("{} failed", what, ex);
+                    response = Problem.unavailable("store", "the query failed: " + ex, 1).toHttpResponse(false);
                 }
                 final FullHttpResponse answer = response;
                 ctx.executor().execute(() ->

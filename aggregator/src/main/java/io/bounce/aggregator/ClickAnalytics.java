@@ -15,13 +15,25 @@ public interface ClickAnalytics
      */
     Report report(String domain, String code, long fromMs, long toMs, Granularity granularity) throws Exception;
 
+    /** Most links one {@link #clicks} call may name. */
+    int MAX_LINKS_PER_CALL = 1000;
+
+    /**
+     * All-time human clicks of each link named, for click limits ({@code maxClicks}): those its expiredUrl took are left out.
+     *
+     * @param links {@code domain/code} keys, at most {@link #MAX_LINKS_PER_CALL}.
+     * @return clicks by key; a link without clicks is left out.
+     */
+    java.util.Map<String, Long> clicks(List<String> links) throws Exception;
+
     /**
      * One link's analytics.
      *
      * @param timeline each bucket as {start ms, human clicks, bot clicks}, oldest first.
      */
     record Report(long clicks, long uniqueVisitors, long botClicks, List<long[]> timeline,
-        List<Ranked> referrers, List<Ranked> countries, List<Ranked> browsers, List<Ranked> oses, List<Ranked> devices)
+        List<Ranked> referrers, List<Ranked> countries, List<Ranked> browsers, List<Ranked> oses, List<Ranked> devices,
+        List<Ranked> destinations)
     {
     }
 

@@ -233,13 +233,19 @@ public final class ClickIngest implements AutoCloseable
             LocalOutput out = new LocalOutput(tsv, false);
             LocalOutput aside = new LocalOutput(asideFile, true))
         {
-            final ClickRows rows = new ClickRows(identity.edge(), out, aside);
-            final byte[] header = in.readNBytes(ClickFileFormat.HEADER.length());
-            if (!new String(header, StandardCharsets.US_ASCII).equals(ClickFileFormat.HEADER))
+            // Version 1's header is a prefix of version 2's but for its last column: read it, then the rest if it goes on.
+            final byte[] start = in.readNBytes(ClickFileFormat.HEADER_V1.length());
+            final boolean version1 = new String(start, StandardCharsets.US_ASCII).equals(ClickFileFormat.HEADER_V1);
+            if (!version1)
             {
-                throw corrupt("the first row is not the click-file header");
+                final byte[] rest = in.readNBytes(ClickFileFormat.HEADER.length() - start.length);
+                if (!(new String(start, StandardCharsets.US_ASCII) + new String(rest, StandardCharsets.US_ASCII)).equals(ClickFileFormat.HEADER))
+                {
+                    throw corrupt("the first row is not the click-file header");
+                }
             }
-            out.write(header);
+            final ClickRows rows = new ClickRows(identity.edge(), out, aside, version1);
+            out.write(ClickFileFormat.HEADER.getBytes(StandardCharsets.US_ASCII)); // staged as version 2, whatever came
             final byte[] buffer = new byte[64 * 1024];
             for (int n; (n = in.read(buffer)) > 0; )
             {

@@ -17,7 +17,8 @@ import io.bounce.replication.clicks.ClickFileFormat;
  * <p>A row goes through as it is when it is what edges write, which is also a subset of what DuckDB's
  * CSV reader, configured as {@link ClickStore} configures it, reads without error:
  * <ul>
- *   <li>exactly ten fields, no row longer than {@value #MAX_ROW_BYTES} bytes, valid UTF-8 and no
+ *   <li>exactly eleven fields (ten in a version 1 file, whose rows pass with the empty {@code destination}
+ *       version 2 adds), no row longer than {@value #MAX_ROW_BYTES} bytes, valid UTF-8 and no
  *       control byte but the field tab and the row newline (edges escape the others);</li>
  *   <li>{@code time_ms}: 1 to 13 digits (a time before the year 2286: more would overflow the store's
  *       microsecond timestamps); {@code status}: 100 to 599; {@code edge}: the file's edge;
@@ -46,7 +47,6 @@ final class ClickRows
         }
     }
 
-    private static final int FIELDS = ClickFileFormat.COLUMNS.size();
     private static final int TIME = 0;
     private static final int EDGE = 1;
     private static final int DOMAIN = 2;
@@ -67,7 +67,11 @@ final class ClickRows
     private int carried;
     private boolean carryTooLong;
     private final byte[] repairedRow = new byte[3 * (MAX_ROW_BYTES + 1)];
-    private final int[] fieldEnds = new int[FIELDS];
+    /** Fields a row has: eleven, or ten in a version 1 file. */
+    private final int fields;
+    /** What ends a row in the staged copy: a newline, after an empty destination for a version 1 row. */
+    private final byte[] rowEnd;
+    private final int[] fieldEnds = new int[ClickFileFormat.COLUMNS.size()];
     private final Map<Fault, Long> faults = new EnumMap<>(Fault.class);
     private long rows;
     private long repaired;
@@ -77,9 +81,12 @@ final class ClickRows
      * @param edge     the edge the file belongs to: every row must name it.
      * @param out      where the rows that count go.
      * @param setAside where the rows set aside go, each as it came and newline-ended.
+     * @param version1 the file is version 1 (its header said so): rows of ten fields, staged with an eleventh, empty.
      */
-    ClickRows(final String edge, final OutputStream out, final OutputStream setAside)
+    ClickRows(final String edge, final OutputStream out, final OutputStream setAside, final boolean version1)
     {
+        this.fields = ClickFileFormat.COLUMNS.size() - (version1 ? 1 : 0);
+        this.rowEnd = version1 ? new byte[] {'\t', '\n'} : new byte[] {'\n'};
         this.edge = edge.getBytes(StandardCharsets.US_ASCII);
         this.out = out;
         this.setAsideOut = setAside;
@@ -112,6 +119,13 @@ final class ClickRows
             {
                 out.write(bytes, runStart, rowStart - runStart);
                 row(bytes, rowStart, newline, false);
+                runStart = newline + 1;
+            }
+            else if (fields < ClickFileFormat.COLUMNS.size())
+            {
+                rows++; // a version 1 row: written alone, with the field it lacks
+                out.write(bytes, runStart, newline - runStart);
+                out.write(rowEnd);
                 runStart = newline + 1;
             }
             else
@@ -183,14 +197,14 @@ final class ClickRows
         {
             rows++;
             out.write(bytes, start, end - start);
-            out.write('\n');
+            out.write(rowEnd);
             return;
         }
         final int n = repair(bytes, start, end);
         rows++;
         repaired++;
         out.write(repairedRow, 0, n);
-        out.write('\n');
+        out.write(rowEnd);
     }
 
     /** The fast test: the whole row as edges write it. Most rows take only this. */
@@ -207,18 +221,18 @@ final class ClickRows
         {
             if (bytes[i] == '\t')
             {
-                if (field == FIELDS - 1)
+                if (field == fields - 1)
                 {
                     return Fault.FIELD_COUNT;
                 }
                 fieldEnds[field++] = i;
             }
         }
-        if (field != FIELDS - 1)
+        if (field != fields - 1)
         {
             return Fault.FIELD_COUNT;
         }
-        fieldEnds[FIELDS - 1] = end;
+        fieldEnds[fields - 1] = end;
         if (!isDigits(bytes, start, fieldEnds[TIME], 13))
         {
             return Fault.TIME;

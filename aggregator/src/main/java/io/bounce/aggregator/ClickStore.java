@@ -23,7 +23,8 @@ import org.duckdb.DuckDBConnection;
  *
  * <p>Queries do not scan the raw events: ingest keeps two rollups in the same transaction.
  * {@code click_rollup} counts clicks per link, hour, bot-or-human and dimension value (the
- * dimensions being the total, referrer host, country, browser, OS and device); {@code click_visitors}
+ * dimensions being the total, referrer host, country, browser, OS, device and the destination a link's rules chose);
+ * {@code click_visitors}
  * holds each link's distinct human visitors per UTC day. A link with ten million clicks over a week
  * has a few thousand rollup rows. Visitor ids are keyed by day at the edge (the key rotates daily),
  * so a visitor is one id per day and unique visitors over a range are the sum of each day's: exact
@@ -47,6 +48,8 @@ public final class ClickStore implements ClickAnalytics, AutoCloseable
                 "code VARCHAR NOT NULL, status USMALLINT NOT NULL, head BOOLEAN NOT NULL, visitor VARCHAR NOT NULL, " +
                 "country VARCHAR NOT NULL, referrer_host VARCHAR NOT NULL, browser VARCHAR NOT NULL, os VARCHAR NOT NULL, " +
                 "device VARCHAR NOT NULL, bot BOOLEAN NOT NULL)");
+            // click files version 2: the destination a link's rules chose ('' for the link's url); older stores gain it
+            s.execute("ALTER TABLE clicks ADD COLUMN IF NOT EXISTS destination VARCHAR DEFAULT ''");
             s.execute("CREATE TABLE IF NOT EXISTS click_rollup (domain VARCHAR NOT NULL, code VARCHAR NOT NULL, " +
                 "hour TIMESTAMP NOT NULL, bot BOOLEAN NOT NULL, dim VARCHAR NOT NULL, value VARCHAR NOT NULL, clicks BIGINT NOT NULL, " +
                 "PRIMARY KEY (domain, code, hour, bot, dim, value))");
@@ -169,7 +172,8 @@ public final class ClickStore implements ClickAnalytics, AutoCloseable
                 s.execute("CREATE OR REPLACE TEMP TABLE f AS SELECT * FROM read_csv([" + paths +
                     "], delim = '\t', header = true, quote = '', escape = '', auto_detect = false, allow_quoted_nulls = false, " +
                     "columns = {'time_ms': 'BIGINT', 'edge': 'VARCHAR', 'domain': 'VARCHAR', 'code': 'VARCHAR', 'status': 'USMALLINT', " +
-                    "'method': 'VARCHAR', 'visitor': 'VARCHAR', 'country': 'VARCHAR', 'user_agent': 'VARCHAR', 'referrer': 'VARCHAR'})");
+                    "'method': 'VARCHAR', 'visitor': 'VARCHAR', 'country': 'VARCHAR', 'user_agent': 'VARCHAR', 'referrer': 'VARCHAR', " +
+                    "'destination': 'VARCHAR'})");
             }
             catch (final SQLException ex)
             {
@@ -216,16 +220,18 @@ public final class ClickStore implements ClickAnalytics, AutoCloseable
                 "FROM (SELECT DISTINCT coalesce(referrer, '') AS r FROM f)");
             final String enriched = "SELECT make_timestamp(f.time_ms * 1000) AS ts, f.edge, f.domain, f.code, f.status, " +
                 "f.method = 'HEAD' AS head, f.visitor, coalesce(f.country, '') AS country, refs.host AS referrer_host, a.browser, a.os, " +
-                "CASE WHEN f.method = 'HEAD' THEN 'bot' ELSE a.device END AS device, a.bot OR f.method = 'HEAD' AS bot " +
+                "CASE WHEN f.method = 'HEAD' THEN 'bot' ELSE a.device END AS device, a.bot OR f.method = 'HEAD' AS bot, " +
+                "coalesce(f.destination, '') AS destination " +
                 "FROM f JOIN agents a ON a.ua = coalesce(f.user_agent, '') JOIN refs ON refs.r = coalesce(f.referrer, '')";
             s.execute("INSERT INTO clicks " + enriched);
             // Count per combination of dimensions first (a few thousand rows per link and batch), then
-            // fan each combination out to its six rollup rows: unnesting every event was 2x slower.
+            // fan each combination out to its seven rollup rows: unnesting every event was 2x slower.
             s.execute("INSERT INTO click_rollup SELECT domain, code, hour, bot, dim, value, sum(n) FROM (" +
                 "SELECT domain, code, hour, bot, n, " +
-                "unnest(['total', 'referrer', 'country', 'browser', 'os', 'device']) AS dim, " +
-                "unnest(['', referrer_host, country, browser, os, device]) AS value FROM (" +
-                "SELECT domain, code, date_trunc('hour', ts) AS hour, bot, referrer_host, country, browser, os, device, count(*) AS n " +
+                "unnest(['total', 'referrer', 'country', 'browser', 'os', 'device', 'destination']) AS dim, " +
+                "unnest(['', referrer_host, country, browser, os, device, destination]) AS value FROM (" +
+                "SELECT domain, code, date_trunc('hour', ts) AS hour, bot, referrer_host, country, browser, os, device, destination, " +
+                "count(*) AS n " +
                 "FROM (" + enriched + ") WHERE " + REDIRECT + " GROUP BY ALL)" +
                 ") GROUP BY ALL ON CONFLICT DO UPDATE SET clicks = click_rollup.clicks + EXCLUDED.clicks");
             s.execute("INSERT INTO click_visitors SELECT n.* FROM (SELECT DISTINCT f.domain, f.code, " +
@@ -249,6 +255,43 @@ public final class ClickStore implements ClickAnalytics, AutoCloseable
     static String unescape(final String field)
     {
         return ClickFileFormat.unescape(field);
+    }
+
+    @Override
+    public java.util.Map<String, Long> clicks(final List<String> links) throws SQLException
+    {
+        final java.util.Map<String, Long> out = new java.util.HashMap<>();
+        if (links.isEmpty())
+        {
+            return out;
+        }
+        if (links.size() > MAX_LINKS_PER_CALL)
+        {
+            throw new IllegalArgumentException("at most " + MAX_LINKS_PER_CALL + " links a call");
+        }
+        final String placeholders = String.join(", ", java.util.Collections.nCopies(links.size(), "?"));
+        synchronized (reader)
+        {
+            // every human click but those an expired or limited link sent to its expiredUrl
+            try (PreparedStatement ps = reader.prepareStatement("SELECT domain || '/' || code, " +
+                "sum(clicks) FILTER (WHERE dim = 'total') - coalesce(sum(clicks) FILTER (WHERE dim = 'destination'), 0) FROM click_rollup " +
+                "WHERE NOT bot AND (dim = 'total' OR dim = 'destination' AND value = 'expired') AND domain || '/' || code IN (" + placeholders +
+                ") GROUP BY domain, code"))
+            {
+                for (int i = 0; i < links.size(); i++)
+                {
+                    ps.setString(i + 1, links.get(i));
+                }
+                try (ResultSet rs = ps.executeQuery())
+                {
+                    while (rs.next())
+                    {
+                        out.put(rs.getString(1), rs.getLong(2));
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     @Override
@@ -303,7 +346,7 @@ public final class ClickStore implements ClickAnalytics, AutoCloseable
         try (PreparedStatement ps = reader.prepareStatement("SELECT dim, value, n FROM (SELECT dim, value, sum(clicks) AS n, " +
             "row_number() OVER (PARTITION BY dim ORDER BY sum(clicks) DESC, value) AS r FROM click_rollup " +
             "WHERE domain = ? AND code = ? AND hour >= ? AND hour < ? AND NOT bot AND dim <> 'total' GROUP BY dim, value) " +
-            "WHERE r <= 10 ORDER BY dim, r"))
+            "WHERE r <= CASE dim WHEN 'destination' THEN 64 ELSE 10 END ORDER BY dim, r"))
         {
             bind(ps, domain, code, fromHour, toHour);
             try (ResultSet rs = ps.executeQuery())
@@ -311,13 +354,14 @@ public final class ClickStore implements ClickAnalytics, AutoCloseable
                 while (rs.next())
                 {
                     tops.computeIfAbsent(rs.getString(1), d -> new ArrayList<>())
-                        .add(new Ranked(rs.getString(2).isEmpty() ? "(none)" : rs.getString(2), rs.getLong(3)));
+                        .add(new Ranked(rs.getString(2).isEmpty() ? rs.getString(1).equals("destination") ? "url" : "(none)"
+                            : rs.getString(2), rs.getLong(3)));
                 }
             }
         }
         return new Report(clicks, unique, bots, timeline, tops.getOrDefault("referrer", List.of()),
             tops.getOrDefault("country", List.of()), tops.getOrDefault("browser", List.of()), tops.getOrDefault("os", List.of()),
-            tops.getOrDefault("device", List.of()));
+            tops.getOrDefault("device", List.of()), tops.getOrDefault("destination", List.of()));
     }
 
     private static void bind(final PreparedStatement ps, final String domain, final String code, final long fromMs, final long toMs)

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ClickIngestTest
 {
     private static final String ROW = "\tlocalhost\tabc\t302\tGET\t0123456789abcdef\tDE\tMozilla/5.0 (X11; Linux x86_64) Firefox/133.0\t" +
-        "https://news.example.org/a\n";
+        "https://news.example.org/a\t\n";
     private static final long WAIT_MS = 30_000;
 
     @TempDir
@@ -75,6 +75,31 @@ class ClickIngestTest
             assertEquals(21, store.totalEvents());
             final String metrics = metrics(ingest);
             assertTrue(metrics.contains("bounce_aggregator_refused_files_total{reason=\"busy\"} 1.0\n"), metrics);
+            ingest.close();
+        }
+    }
+
+    @Test
+    void versionOneFilesCountAsClicksToTheLinksUrlBesideVersionTwoDestinations() throws Exception
+    {
+        try (ClickStore store = new ClickStore(dir))
+        {
+            final ClickIngest ingest = new ClickIngest(store, dir.resolve("ingest"), 1 << 20, 1 << 30, 1 << 28, new Agents());
+            ingest.start();
+            final String v1Row = "1700000000000\te1" + ROW.replace("\t\n", "\n");
+            final ByteArrayOutputStream v1 = new ByteArrayOutputStream();
+            try (LZ4FrameOutputStream lz4 = new LZ4FrameOutputStream(v1))
+            {
+                lz4.write((ClickFileFormat.HEADER_V1 + v1Row + v1Row).getBytes(StandardCharsets.UTF_8));
+            }
+            assertEquals(2, ingest.accept("e1", 1, v1.toByteArray()), "an edge of the last build ships version 1");
+            assertEquals(0, ingest.accept("e1", 2, lz4(v1Row)), "ten fields under a version 2 header are not a row");
+            final String variant = "1700000000000\te1" + ROW.replace("\t\n", "\tvariant-2\n");
+            assertEquals(3, ingest.accept("e1", 3, lz4("1700000000000\te1" + ROW + variant + variant)));
+            awaitNothingPending(ingest);
+            assertEquals(5, store.totalEvents());
+            final ClickAnalytics.Report report = store.report("localhost", "abc", 1_699_990_000_000L, 1_700_010_000_000L, Granularity.DAY);
+            assertEquals(List.of(new ClickAnalytics.Ranked("url", 3), new ClickAnalytics.Ranked("variant-2", 2)), report.destinations());
             ingest.close();
         }
     }

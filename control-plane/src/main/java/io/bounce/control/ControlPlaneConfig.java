@@ -14,6 +14,7 @@ import io.bounce.runtime.files.SecretFiles;
 import io.bounce.runtime.launch.ConfigFileOption;
 import io.bounce.runtime.launch.ConnectionLimitOptions;
 import io.bounce.control.domains.acme.AcmeOptions;
+import io.bounce.control.links.ClickLimits;
 import io.bounce.control.links.DestinationOptions;
 import io.bounce.control.store.StoreOptions;
 import io.bounce.runtime.files.SecretBox;
@@ -117,6 +118,9 @@ public final class ControlPlaneConfig
 
     @Mixin
     DestinationOptions destinations;
+
+    @Mixin
+    ClickLimits.Options clickLimits;
 
     @Option(names = "--rate-limit-per-second", defaultValue = "100",
         description = "Requests per second a key may make unless the key sets its own. Default: ${DEFAULT-VALUE}")
@@ -231,6 +235,7 @@ public final class ControlPlaneConfig
         requireRange("--default-lifetime-ms", defaultLifetimeMs, 0, Duration.ofDays(36500).toMillis());
         requireRange("--max-url-length", maxUrlLength, 16, LinkRules.MAX_URL_LENGTH);
         destinations.conclude();
+        clickLimits.conclude();
         if (!(rateLimitPerSecond > 0))
         {
             throw new IllegalArgumentException("--rate-limit-per-second must be positive");
@@ -453,7 +458,6 @@ public final class ControlPlaneConfig
         return clicks;
     }
 
-    /** The API port's connection limits (32,768 open unless set). */
     /** @return the development CA's directory, or null. */
     public Path developmentCa()
     {
@@ -471,7 +475,6 @@ public final class ControlPlaneConfig
         return secrets.secrets();
     }
 
-    /** The API port's certificate, when it serves HTTPS. */
     public StoreOptions store()
     {
         return store;
@@ -480,6 +483,11 @@ public final class ControlPlaneConfig
     public AcmeOptions acme()
     {
         return acme;
+    }
+
+    public ClickLimits.Options clickLimits()
+    {
+        return clickLimits;
     }
 
     public TlsOptions tls()

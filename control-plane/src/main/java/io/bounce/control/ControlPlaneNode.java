@@ -17,6 +17,7 @@ import io.bounce.control.domains.TicketKeyRotation;
 import io.bounce.runtime.tls.DevelopmentCa;
 import io.bounce.control.keys.KeyService;
 import io.bounce.control.links.Blocklist;
+import io.bounce.control.links.ClickLimits;
 import io.bounce.control.links.LinkService;
 import io.bounce.control.replication.LogRetention;
 import io.bounce.control.replication.StoreChangeLog;
@@ -61,12 +62,15 @@ public final class ControlPlaneNode implements AutoCloseable
     private final Aggregator aggregator;
     /** Domains and their certificates: closing it stops ACME. */
     private final DomainService domains;
+    /** The leader's check of links' clicks against their maxClicks. */
+    private final ClickLimits clickLimits;
     private boolean closed;
 
     private ControlPlaneNode(final Store store, final ApiServer api, final AdminServer admin, final ControlMetrics metrics,
         final ApiRouter routes, final String adminKey, final LogRetention retention, final TicketKeyRotation ticketKeys,
-        final String replicationToken, final Aggregator aggregator, final DomainService domains)
+        final String replicationToken, final Aggregator aggregator, final DomainService domains, final ClickLimits clickLimits)
     {
+        this.clickLimits = clickLimits;
         this.domains = domains;
         this.ticketKeys = ticketKeys;
         this.store = store;
@@ -91,6 +95,7 @@ public final class ControlPlaneNode implements AutoCloseable
         final ControlMetrics metrics = new ControlMetrics();
         ApiServer apiServer = null;
         LogRetention retention = null;
+        ClickLimits clickLimits = null;
         TicketKeyRotation ticketKeys = null;
         Aggregator aggregator = null;
         DomainService domainService = null;
@@ -128,10 +133,12 @@ public final class ControlPlaneNode implements AutoCloseable
             apiServer = new ApiServer(config, router, store.readers().executor(), logServer, aggregator);
             ticketKeys = config.secrets() == null ? null
                 : new TicketKeyRotation(store.writer(), config.secrets(), config.ticketKeyRotationMs());
+            clickLimits = new ClickLimits(links, store.readers(), analytics);
             final AdminServer adminServer = adminServer(config, store, metrics, apiServer, logServer, retention, ticketKeys, aggregator,
-                domains, agents);
+                domains, clickLimits, agents);
             domains.startAcme(agents);
             retention.start(config.logCompactionIntervalMs(), agents, store.leadership()::isLeader);
+            clickLimits.start(config.clickLimits().checkMs(), agents, store.leadership()::isLeader);
             if (ticketKeys != null)
             {
                 ticketKeys.start(agents, store.leadership()::isLeader);
@@ -147,11 +154,11 @@ public final class ControlPlaneNode implements AutoCloseable
             }
             out.flush();
             return new ControlPlaneNode(store, apiServer, adminServer, metrics, router, adminKey, retention, ticketKeys, replicationToken,
-                aggregator, domains);
+                aggregator, domains, clickLimits);
         }
         catch (final Exception ex)
         {
-            CloseHelper.quietCloseAll(domainService, ticketKeys, apiServer, retention, aggregator, store);
+            CloseHelper.quietCloseAll(domainService, ticketKeys, apiServer, retention, clickLimits, aggregator, store);
             if (ex instanceof IOException)
             {
                 throw (IOException)ex;
@@ -212,7 +219,8 @@ public final class ControlPlaneNode implements AutoCloseable
 
     private static AdminServer adminServer(final ControlPlaneConfig config, final Store store, final ControlMetrics metrics,
         final ApiServer api, final LogServer logServer, final LogRetention retention, final TicketKeyRotation ticketKeys,
-        final Aggregator aggregator, final DomainService domains, final Agents agents) throws InterruptedException
+        final Aggregator aggregator, final DomainService domains, final ClickLimits clickLimits, final Agents agents)
+        throws InterruptedException
     {
         final PrometheusRegistry registry = Metrics.registry("control-plane");
         agents.register(registry);
@@ -227,6 +235,7 @@ public final class ControlPlaneNode implements AutoCloseable
         domains.register(registry);
         logServer.register(registry);
         retention.register(registry);
+        clickLimits.register(registry);
         if (ticketKeys != null)
         {
             ticketKeys.register(registry);
@@ -324,6 +333,7 @@ public final class ControlPlaneNode implements AutoCloseable
         api.close();
         admin.close();
         retention.close();
+        clickLimits.close();
         CloseHelper.quietClose(ticketKeys);
         CloseHelper.close(aggregator); // after the batch in hand; files still waiting are counted after the next start
         try

@@ -134,7 +134,7 @@ class ClickSystemTest
             try (LZ4FrameOutputStream lz4 = new LZ4FrameOutputStream(bomb))
             {
                 lz4.write(ClickFileFormat.HEADER.getBytes(StandardCharsets.US_ASCII));
-                final byte[] row = (System.currentTimeMillis() + "\te9\tlocalhost\tabc\t302\tGET\t0123456789abcdef\t\t" + BROWSER + "\t\n")
+                final byte[] row = (System.currentTimeMillis() + "\te9\tlocalhost\tabc\t302\tGET\t0123456789abcdef\t\t" + BROWSER + "\t\t\n")
                     .getBytes(StandardCharsets.UTF_8);
                 final byte[] rows = new byte[(1 << 20) / row.length * row.length];
                 for (int at = 0; at < rows.length; at += row.length)
@@ -492,7 +492,7 @@ class ClickSystemTest
             for (int i = 0; i < rows; i++)
             {
                 lz4.write((System.currentTimeMillis() + "\t" + edge + "\tlocalhost\tabc\t302\tGET\t0123456789abcdef\t\t" +
-                    BROWSER + "\t\n").getBytes(StandardCharsets.UTF_8));
+                    BROWSER + "\t\t\n").getBytes(StandardCharsets.UTF_8));
             }
         }
         return out.toByteArray();

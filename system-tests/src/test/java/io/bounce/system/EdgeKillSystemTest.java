@@ -6,7 +6,7 @@ import java.util.List;
 
 import io.bounce.control.ControlPlaneNode;
 import io.bounce.control.store.LinkRow;
-import io.bounce.control.store.Queries;
+import io.bounce.control.store.LinkQueries;
 import io.bounce.edge.replica.LinkReplica;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,7 +75,7 @@ class EdgeKillSystemTest
             final List<LinkRow> rows = new ArrayList<>();
             try (java.sql.Connection c = cp.database().openReader())
             {
-                Queries.scanLinks(c, rows::add);
+                LinkQueries.scanLinks(c, rows::add);
             }
             try (LinkReplica replica = LinkReplica.open(dir.resolve("edge"), 100_000, 64))
             {

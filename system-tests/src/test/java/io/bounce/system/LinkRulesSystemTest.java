@@ -99,8 +99,10 @@ class LinkRulesSystemTest
     void variantsPreviewsAndTheExpiredFallback() throws Exception
     {
         try (ControlPlaneNode cp = Stack.controlPlane(dir.resolve("cp"));
-            EdgeNode a = Stack.edge(dir.resolve("a"), Stack.base(cp), cp.replicationToken(), SystemEpochClock.INSTANCE);
-            EdgeNode b = Stack.edge(dir.resolve("b"), Stack.base(cp), cp.replicationToken(), SystemEpochClock.INSTANCE))
+            EdgeNode a = Stack.edge(dir.resolve("a"), Stack.base(cp), cp.replicationToken(), SystemEpochClock.INSTANCE,
+                "--click-rotate-ms", "100");
+            EdgeNode b = Stack.edge(dir.resolve("b"), Stack.base(cp), cp.replicationToken(), SystemEpochClock.INSTANCE,
+                "--click-rotate-ms", "100"))
         {
             Stack.api(cp, "POST", "/api/v1/links", """
                 {"url": "https://example.com/test", "alias": "split",
@@ -117,6 +119,9 @@ class LinkRulesSystemTest
                 assertEquals(first, get(a, "split", DESKTOP, null, null), "the same visitor, the same variant");
                 assertEquals(first, get(b, "split", DESKTOP, null, null), "on every edge");
             }
+            // Analytics count each click under the variant it went to, with that variant's URL: the A/B test's result.
+            final String variant = first.contains("a.example.com") ? "variant-1 https://a.example.com/" : "variant-2 https://b.example.com/";
+            Stack.await("11 clicks under " + variant, WAIT_MS, () -> destinations(cp, "split").equals(List.of(variant + " 11")));
 
             // A link-preview crawler gets the preview page, every field escaped; a browser still gets the redirect.
             final HttpResponse<String> preview = http.send(HttpRequest.newBuilder(URI.create(url(a, "split"))).header("User-Agent", SLACK).build(),
@@ -142,6 +147,49 @@ class LinkRulesSystemTest
                 " \"expiresAt\": \"" + java.time.Instant.now().plusSeconds(2) + "\", \"expiredUrl\": \"https://example.com/late\"}");
             Stack.await("the edge serves it", WAIT_MS, () -> "302 https://example.com/short-lived".equals(quiet(a, "soon")));
             Stack.await("then the fallback", WAIT_MS, () -> "302 https://example.com/late".equals(quiet(a, "soon")));
+        }
+    }
+
+    @Test
+    void aClickLimitReachedAcrossTwoEdgesSendsVisitorsToTheExpiredUrl() throws Exception
+    {
+        try (ControlPlaneNode cp = Stack.controlPlane(dir.resolve("cp"), "--click-limit-check-ms", "100");
+            EdgeNode a = Stack.edge(dir.resolve("a"), Stack.base(cp), cp.replicationToken(), SystemEpochClock.INSTANCE,
+                "--click-rotate-ms", "100");
+            EdgeNode b = Stack.edge(dir.resolve("b"), Stack.base(cp), cp.replicationToken(), SystemEpochClock.INSTANCE,
+                "--click-rotate-ms", "100"))
+        {
+            final JsonNode created = Stack.api(cp, "POST", "/api/v1/links",
+                "{\"url\": \"https://example.com/offer\", \"alias\": \"offer\", \"maxClicks\": 10, \"expiredUrl\": \"https://example.com/sold-out\"}");
+            assertEquals(10, created.get("maxClicks").asInt());
+            assertFalse(created.get("limitReached").asBoolean());
+            Stack.await("both edges have the link", WAIT_MS, () -> a.replica().get("localhost", "offer") != null &&
+                b.replica().get("localhost", "offer") != null);
+            for (int i = 0; i < 6; i++)
+            {
+                assertEquals("302 https://example.com/offer", get(a, "offer", DESKTOP, null, null));
+                assertEquals("302 https://example.com/offer", get(b, "offer", DESKTOP, null, null));
+            }
+            // Twelve clicks, six on each edge, against a limit of ten: the aggregator counts them, the leader sees the limit
+            // reached, and the change sends every edge's visitors to the expired URL.
+            // (Watched through the replicas, not by requests, which would be clicks too.)
+            Stack.await("both edges have the link limited", WAIT_MS, () -> limited(a) && limited(b));
+            assertEquals("302 https://example.com/sold-out", get(a, "offer", DESKTOP, null, null));
+            assertEquals("302 https://example.com/sold-out", get(b, "offer", DESKTOP, null, null));
+            final JsonNode limited = Stack.api(cp, "GET", "/api/v1/links/offer", null);
+            assertTrue(limited.get("limitReached").asBoolean(), limited.toString());
+            assertTrue(limited.has("limitReachedAt"));
+            Stack.await("the clicks and the two sent to the expired URL counted", WAIT_MS, () ->
+                destinations(cp, "offer").equals(List.of("url https://example.com/offer 12", "expired https://example.com/sold-out 2")));
+            assertEquals(1, Stack.sample(Stack.metrics(cp), "bounce_click_limits_reached_total"));
+
+            // A higher limit serves it again, on both edges: the two clicks sent to the expired URL do not count towards it.
+            Stack.api(cp, "PATCH", "/api/v1/links/offer", "{\"maxClicks\": 13}");
+            Stack.await("both edges serve it again", WAIT_MS, () -> !limited(a) && !limited(b));
+            Thread.sleep(1_000); // ten checks: 12 clicks stay under 13
+            assertFalse(Stack.api(cp, "GET", "/api/v1/links/offer", null).get("limitReached").asBoolean());
+            assertEquals("302 https://example.com/offer", get(a, "offer", DESKTOP, null, null));
+            Stack.await("the 13th click reaches the new limit on both edges", WAIT_MS, () -> limited(a) && limited(b));
         }
     }
 
@@ -175,6 +223,28 @@ class LinkRulesSystemTest
                 assertEquals(400, refused.statusCode(), bad + " -> " + refused.body());
             }
             assertEquals(0, Stack.api(cp, "GET", "/api/v1/links", null).get("items").size(), "nothing was created");
+        }
+    }
+
+    private static boolean limited(final EdgeNode edge)
+    {
+        final io.bounce.replication.link.LinkRecord record = edge.replica().get("localhost", "offer");
+        return record != null && record.hasFlag(io.bounce.replication.link.LinkRecord.FLAG_LIMITED);
+    }
+
+    /** The link's clicks by destination, as "name url clicks". */
+    private static List<String> destinations(final ControlPlaneNode cp, final String code)
+    {
+        try
+        {
+            final List<String> out = new java.util.ArrayList<>();
+            Stack.api(cp, "GET", "/api/v1/links/" + code + "/analytics?granularity=hour", null).get("destinations")
+                .forEach(d -> out.add(d.get("name").asText() + " " + d.path("url").asText() + " " + d.get("clicks").asLong()));
+            return out;
+        }
+        catch (final Exception ex)
+        {
+            return List.of(ex.toString());
         }
     }
 

@@ -17,7 +17,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import io.bounce.control.ControlPlaneNode;
 import io.bounce.control.store.LinkRow;
-import io.bounce.control.store.Queries;
+import io.bounce.control.store.LinkQueries;
 import io.bounce.edge.EdgeNode;
 import io.bounce.replication.log.ProtocolException;
 import io.bounce.replication.log.ReplicationFormat;
@@ -349,7 +349,7 @@ class ReplicationSystemTest
         final List<LinkRow> rows = new ArrayList<>();
         try (java.sql.Connection c = cp.database().openReader())
         {
-            Queries.scanLinks(c, rows::add);
+            LinkQueries.scanLinks(c, rows::add);
         }
         for (final LinkRow row : rows)
         {

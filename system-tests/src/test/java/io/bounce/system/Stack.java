@@ -154,6 +154,11 @@ final class Stack
         }
     }
 
+    static String metrics(final ControlPlaneNode node) throws Exception
+    {
+        return call("GET", "http://127.0.0.1:" + node.adminAddress().getPort() + "/metrics", null, null).body();
+    }
+
     static String metrics(final EdgeNode edge) throws Exception
     {
         return call("GET", "http://127.0.0.1:" + edge.adminAddress().getPort() + "/metrics", null, null).body();

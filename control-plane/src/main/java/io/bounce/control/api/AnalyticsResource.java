@@ -73,6 +73,18 @@ final class AnalyticsResource
         ranked(out, "browsers", report.browsers());
         ranked(out, "oses", report.oses());
         ranked(out, "devices", report.devices());
+        // Which of the link's rules each click followed, with where that rule sends visitors now (an A/B test's result).
+        final ArrayNode destinations = out.putArray("destinations");
+        for (final ClickAnalytics.Ranked value : report.destinations() == null ? List.<ClickAnalytics.Ranked>of() : report.destinations())
+        {
+            final ObjectNode entry = destinations.addObject().put("name", value.name());
+            final String url = io.bounce.control.links.LinkRuleSpec.destinationUrl(row.url, row.rules, value.name());
+            if (url != null)
+            {
+                entry.put("url", url);
+            }
+            entry.put("clicks", value.clicks());
+        }
         return CompletableFuture.completedFuture(ApiResponse.json(200, out));
     }
 

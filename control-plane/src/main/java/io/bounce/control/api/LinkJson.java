@@ -49,6 +49,15 @@ final class LinkJson
             out.put("disabledReason", row.disabledReason);
         }
         io.bounce.control.links.LinkRuleSpec.render(row.rules, out);
+        if (row.maxClicks > 0)
+        {
+            out.put("maxClicks", row.maxClicks);
+            out.put("limitReached", row.limitedAt != 0);
+            if (row.limitedAt != 0)
+            {
+                out.put("limitReachedAt", Instant.ofEpochMilli(row.limitedAt).toString());
+            }
+        }
         return out;
     }
 }

@@ -22,8 +22,9 @@ import io.bounce.runtime.http.Problem;
 /** {@code /api/v1/links}: create (one or in bulk), read, list, change and delete links. */
 final class LinkResource
 {
-    private static final Set<String> CREATE_FIELDS = fields("url", "alias", "domain", "expiresAt", "redirect", "forwardQuery", "disabledReason");
-    private static final Set<String> UPDATE_FIELDS = fields("url", "expiresAt", "redirect", "forwardQuery");
+    private static final Set<String> CREATE_FIELDS = fields("url", "alias", "domain", "expiresAt", "redirect", "forwardQuery", "disabledReason",
+        "maxClicks");
+    private static final Set<String> UPDATE_FIELDS = fields("url", "expiresAt", "redirect", "forwardQuery", "maxClicks");
     private static final Set<String> BULK_FIELDS = Set.of("links");
     private static final int MAX_PAGE = 1000;
     private static final int MAX_SEARCH = 200;
@@ -73,6 +74,8 @@ final class LinkResource
         spec.redirect = Json.integer(body, "redirect");
         spec.forwardQuery = Json.bool(body, "forwardQuery");
         spec.disabledReason = Json.string(body, "disabledReason");
+        spec.hasMaxClicks = body.has("maxClicks");
+        spec.maxClicks = Json.integer(body, "maxClicks");
         for (final String field : LinkRuleSpec.FIELDS)
         {
             if (body.has(field))

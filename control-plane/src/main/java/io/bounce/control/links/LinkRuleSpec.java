@@ -178,6 +178,40 @@ public final class LinkRuleSpec
             og == null ? null : new RuleSet.Preview(og.path("title").asText(""), og.path("description").asText(""), og.path("image").asText("")));
     }
 
+    /**
+     * @param destination a click's destination as analytics name it: {@code url}, {@code target-N}, {@code variant-N}
+     *                    (from 1) or {@code expired}.
+     * @return where that destination sends visitors under the link's current rules, or null when it has no such rule now.
+     */
+    public static String destinationUrl(final String url, final String stored, final String destination)
+    {
+        if (destination.equals("url"))
+        {
+            return url;
+        }
+        if (stored == null)
+        {
+            return null;
+        }
+        final ObjectNode rules = parse(stored);
+        if (destination.equals("expired"))
+        {
+            return rules.has("expiredUrl") ? rules.get("expiredUrl").asText() : null;
+        }
+        final int dash = destination.lastIndexOf('-');
+        final String kind = dash < 0 ? "" : destination.substring(0, dash);
+        final JsonNode list = kind.equals("target") ? rules.get("targets") : kind.equals("variant") ? rules.get("variants") : null;
+        try
+        {
+            final int index = Integer.parseInt(destination.substring(dash + 1)) - 1;
+            return list == null || index < 0 || index >= list.size() ? null : list.get(index).get("url").asText();
+        }
+        catch (final NumberFormatException ex)
+        {
+            return null;
+        }
+    }
+
     /** What a deleted link keeps: where its visitors go instead of a 410, or nothing. */
     public static RuleSet compileTombstone(final String stored)
     {

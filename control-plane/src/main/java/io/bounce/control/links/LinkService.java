@@ -7,8 +7,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 import io.bounce.control.ControlPlaneConfig;
 import io.bounce.control.domains.Domains;
@@ -17,10 +15,9 @@ import io.bounce.control.keys.Scope;
 import io.bounce.control.store.GroupCommitter;
 import io.bounce.control.store.WriteTxn;
 import io.bounce.control.store.LinkRow;
-import io.bounce.control.store.Queries;
+import io.bounce.control.store.LinkQueries;
 import io.bounce.control.store.ReadPool;
 import io.bounce.control.store.Store;
-import io.bounce.replication.link.LinkRules;
 import io.bounce.control.Audit;
 import io.bounce.runtime.http.Problem;
 import org.agrona.concurrent.EpochClock;
@@ -35,17 +32,15 @@ public final class LinkService
 {
     /** Attempts at a fresh random code before giving up (each collides with probability links/62^length). */
     private static final int CODE_ATTEMPTS = 16;
-    private static final Pattern ALIAS = Pattern.compile("[A-Za-z0-9_-]{3,64}");
 
     private final GroupCommitter writer;
     private final ReadPool readers;
     private final Domains domains;
+    private final LinkChecks checks;
     private final DestinationPolicy destinations;
     private final CodeGenerator codes;
     private final EpochClock clock;
     private final long editWindowMs;
-    private final long defaultLifetimeMs;
-    private final Set<String> reservedAliases;
 
     /**
      * @param config    the edit window, default lifetime, reserved aliases, code length and URL limit.
@@ -58,120 +53,18 @@ public final class LinkService
         this.writer = store.writer();
         this.readers = store.readers();
         this.domains = domains;
-        this.destinations = new DestinationPolicy(config.maxUrlLength(), domains::isOwn,
-            new AddressPolicy(config.destinations().ownAddresses(), config.destinations().allowPrivateDestinations()), blocklist);
+        this.checks = new LinkChecks(config, domains, blocklist, clock);
+        this.destinations = checks.destinations();
         this.codes = new CodeGenerator(config.codeLength());
         this.clock = clock;
         this.editWindowMs = config.editWindowMs();
-        this.defaultLifetimeMs = config.defaultLifetimeMs();
-        this.reservedAliases = config.destinations().reservedAliases().stream().map(a -> a.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
-    }
-
-    /** A link as it will be created, checked against every rule that needs no database. */
-    private static final class Draft
-    {
-        String domain;
-        String alias;
-        String url;
-        int status;
-        boolean forwardQuery;
-        long expiresAt;
-        String disabledReason;
-        String rules;
-    }
-
-    private Draft draft(final ApiKey owner, final LinkSpec spec)
-    {
-        if (spec.url == null)
-        {
-            throw Problem.badRequest("url-required", "url is required");
-        }
-        final Draft draft = new Draft();
-        draft.domain = spec.domain == null ? domains.defaultDomain() : spec.domain.toLowerCase(Locale.ROOT);
-        if (!domains.contains(draft.domain))
-        {
-            throw Problem.badRequest("domain-unknown", "domain " + Problem.echo(draft.domain) + " is not one of this service's domains");
-        }
-        if (!owner.mayCreateOn(draft.domain, domains.defaultDomain()))
-        {
-            throw new Problem(403, "domain-not-granted", "Forbidden", "this key may not create links on " + draft.domain +
-                "; an admin grants branded domains to a key (PATCH /api/v1/keys/{id})");
-        }
-        if (spec.alias != null)
-        {
-            if (!ALIAS.matcher(spec.alias).matches())
-            {
-                throw Problem.badRequest("alias-format", "alias must be 3 to 64 of A-Z, a-z, 0-9, '_' and '-'");
-            }
-            if (reservedAliases.contains(spec.alias.toLowerCase(Locale.ROOT)))
-            {
-                throw Problem.badRequest("alias-reserved", "alias '" + spec.alias + "' is reserved");
-            }
-            draft.alias = spec.alias;
-        }
-        if (spec.disabledReason != null)
-        {
-            if (!owner.isAdmin())
-            {
-                throw new Problem(403, "takedown-admin-only", "Forbidden", "only an admin may create a link taken down (disabledReason)");
-            }
-            draft.disabledReason = checkReason(spec.disabledReason);
-        }
-        draft.url = destinations.check(spec.url);
-        draft.status = checkRedirect(spec.redirect == null ? 302 : spec.redirect);
-        draft.forwardQuery = spec.forwardQuery != null && spec.forwardQuery;
-        draft.rules = spec.rules == null ? null : LinkRuleSpec.merge(null, LinkRuleSpec.check(spec.rules, destinations));
-        checkFits(draft.url, draft.rules);
-        final long now = clock.time();
-        draft.expiresAt = spec.expiresAt != null ? checkExpiry(spec.expiresAt, now) :
-            defaultLifetimeMs > 0 ? now + defaultLifetimeMs : 0;
-        return draft;
-    }
-
-    /** The link's destinations with its UTM parameters, and its rules, fit the record edges serve. */
-    private static void checkFits(final String url, final String rules)
-    {
-        if (rules == null)
-        {
-            return;
-        }
-        if (LinkRuleSpec.withUtm(url, rules).length() > LinkRules.MAX_URL_LENGTH)
-        {
-            throw Problem.badRequest("url-too-long", "url with its utm parameters is longer than " + LinkRules.MAX_URL_LENGTH + " characters");
-        }
-        try
-        {
-            LinkRuleSpec.compile(rules);
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw Problem.badRequest("rules-too-large", "the link's rules are too large: " + ex.getMessage());
-        }
-    }
-
-    private static int checkRedirect(final int status)
-    {
-        if (!LinkRules.isRedirectStatus(status))
-        {
-            throw Problem.badRequest("redirect-status", "redirect must be 301, 302, 307 or 308");
-        }
-        return status;
-    }
-
-    private static long checkExpiry(final long expiresAt, final long now)
-    {
-        if (expiresAt <= now)
-        {
-            throw Problem.badRequest("expires-in-past", "expiresAt must be in the future");
-        }
-        return expiresAt;
     }
 
     /**
      * Insert inside the writer's transaction. Throws a {@link Problem} only before it has written
      * anything, so a caller may carry on with the transaction after one.
      */
-    private LinkRow insert(final WriteTxn txn, final Draft draft, final ApiKey owner) throws SQLException
+    private LinkRow insert(final WriteTxn txn, final LinkChecks.Draft draft, final ApiKey owner) throws SQLException
     {
         final LinkRow row = new LinkRow();
         row.domain = draft.domain;
@@ -183,12 +76,13 @@ public final class LinkService
         row.expiresAt = draft.expiresAt;
         row.disabledReason = draft.disabledReason;
         row.rules = draft.rules;
+        row.maxClicks = draft.maxClicks;
         row.ownerKeyId = owner.id();
         row.seq = txn.nextSequence();
         if (draft.alias != null)
         {
             row.code = draft.alias;
-            if (!Queries.insertLink(txn.connection(), row))
+            if (!LinkQueries.insertLink(txn.connection(), row))
             {
                 throw aliasTaken(txn, draft, owner);
             }
@@ -199,7 +93,7 @@ public final class LinkService
             for (int attempt = 0; attempt < CODE_ATTEMPTS && !inserted; attempt++)
             {
                 row.code = codes.next();
-                inserted = Queries.insertLink(txn.connection(), row);
+                inserted = LinkQueries.insertLink(txn.connection(), row);
             }
             if (!inserted)
             {
@@ -215,22 +109,23 @@ public final class LinkService
      * exactly what was asked for, the problem says so ({@code "identical": true}): an import run again
      * counts it as already there, not as a failure.
      */
-    private static Problem aliasTaken(final WriteTxn txn, final Draft draft, final ApiKey owner) throws SQLException
+    private static Problem aliasTaken(final WriteTxn txn, final LinkChecks.Draft draft, final ApiKey owner) throws SQLException
     {
         final Problem problem = Problem.conflict("alias-taken", "alias '" + draft.alias + "' is already taken on " + draft.domain);
-        final LinkRow existing = Queries.findLink(txn.connection(), draft.domain, draft.alias);
+        final LinkRow existing = LinkQueries.findLink(txn.connection(), draft.domain, draft.alias);
         if (existing != null && (owner.isAdmin() || existing.ownerKeyId == owner.id()))
         {
             problem.with("identical", !existing.isDeleted() && existing.url.equals(draft.url) && existing.status == draft.status &&
                 existing.forwardQuery == draft.forwardQuery && existing.expiresAt == draft.expiresAt &&
-                java.util.Objects.equals(existing.disabledReason, draft.disabledReason) && java.util.Objects.equals(existing.rules, draft.rules));
+                java.util.Objects.equals(existing.disabledReason, draft.disabledReason) && java.util.Objects.equals(existing.rules, draft.rules) &&
+                existing.maxClicks == draft.maxClicks);
         }
         return problem;
     }
 
     public CompletableFuture<LinkRow> create(final ApiKey owner, final LinkSpec spec)
     {
-        final Draft draft = draft(owner, spec);
+        final LinkChecks.Draft draft = checks.draft(owner, spec);
         return writer.submit(txn -> insert(txn, draft, owner)).thenApply(row ->
         {
             Audit.link("link.create", owner, row);
@@ -269,7 +164,7 @@ public final class LinkService
             }
             try
             {
-                drafts.add(draft(owner, (LinkSpec)spec));
+                drafts.add(checks.draft(owner, (LinkSpec)spec));
             }
             catch (final Problem problem)
             {
@@ -290,7 +185,7 @@ public final class LinkService
                 {
                     // insert() refuses (alias taken, no free code) before it writes anything, so the
                     // other items carry on; any SQL failure fails the whole request (GroupCommitter).
-                    results.add(new BulkResult(insert(txn, (Draft)item, owner), null));
+                    results.add(new BulkResult(insert(txn, (LinkChecks.Draft)item, owner), null));
                 }
                 catch (final Problem problem)
                 {
@@ -353,7 +248,7 @@ public final class LinkService
     public LinkRow get(final ApiKey key, final String domain, final String code) throws SQLException
     {
         final String d = domainOrDefault(domain);
-        return live(visible(readers.read(c -> Queries.findLink(c, d, code)), key, d, code));
+        return live(visible(readers.read(c -> LinkQueries.findLink(c, d, code)), key, d, code));
     }
 
     /** A page of the caller's links, newest first. */
@@ -375,7 +270,7 @@ public final class LinkService
         final long owner = key.isAdmin() ? -1 : key.id();
         final String d = domain == null ? null : domain.toLowerCase(Locale.ROOT);
         final List<LinkRow> rows = readers.read(c ->
-            Queries.listLinks(c, owner, d, search, cursor == null ? Long.MAX_VALUE : cursor, limit + 1));
+            LinkQueries.listLinks(c, owner, d, search, cursor == null ? Long.MAX_VALUE : cursor, limit + 1));
         final boolean more = rows.size() > limit;
         final List<LinkRow> items = more ? rows.subList(0, limit) : rows;
         return new Page(items, more ? items.get(items.size() - 1).id : null);
@@ -389,12 +284,13 @@ public final class LinkService
         final Integer newStatus;
         final Long newExpiry;
         newUrl = patch.url == null ? null : destinations.check(patch.url);
-        newStatus = patch.redirect == null ? null : checkRedirect(patch.redirect);
-        newExpiry = patch.hasExpiresAt && patch.expiresAt != null ? checkExpiry(patch.expiresAt, clock.time()) : null;
+        newStatus = patch.redirect == null ? null : LinkChecks.checkRedirect(patch.redirect);
+        newExpiry = patch.hasExpiresAt && patch.expiresAt != null ? LinkChecks.checkExpiry(patch.expiresAt, clock.time()) : null;
         final com.fasterxml.jackson.databind.node.ObjectNode ruleChange = patch.rules == null ? null : LinkRuleSpec.check(patch.rules, destinations);
+        final long newMaxClicks = patch.maxClicks == null ? 0 : LinkChecks.checkMaxClicks(patch.maxClicks);
         return writer.submit(txn ->
         {
-            final LinkRow row = changeable(live(visible(Queries.findLink(txn.connection(), d, code), key, d, code)), key);
+            final LinkRow row = changeable(live(visible(LinkQueries.findLink(txn.connection(), d, code), key, d, code)), key);
             if (newUrl != null && !newUrl.equals(row.url))
             {
                 if (txn.now() >= row.editableUntil)
@@ -425,7 +321,13 @@ public final class LinkService
                 }
                 row.rules = LinkRuleSpec.merge(row.rules, ruleChange);
             }
-            checkFits(row.url, row.rules);
+            LinkChecks.checkFits(row.url, row.rules);
+            if (patch.hasMaxClicks && newMaxClicks != row.maxClicks)
+            {
+                // a new limit is checked afresh: a link over it is limited again at the next check, one under it serves on
+                row.maxClicks = newMaxClicks;
+                row.limitedAt = 0;
+            }
             return commitChange(txn, row);
         }).thenApply(row ->
         {
@@ -439,7 +341,7 @@ public final class LinkService
         final String d = domainOrDefault(domain);
         return writer.submit(txn ->
         {
-            final LinkRow row = changeable(live(visible(Queries.findLink(txn.connection(), d, code), key, d, code)), key);
+            final LinkRow row = changeable(live(visible(LinkQueries.findLink(txn.connection(), d, code), key, d, code)), key);
             row.deletedAt = txn.now();
             return commitChange(txn, row);
         }).thenApply(row ->
@@ -453,10 +355,10 @@ public final class LinkService
     public CompletableFuture<LinkRow> takedown(final ApiKey admin, final String domain, final String code, final String reason)
     {
         final String d = domainOrDefault(domain);
-        checkReason(reason);
+        LinkChecks.checkReason(reason);
         return writer.submit(txn ->
         {
-            final LinkRow row = live(visible(Queries.findLink(txn.connection(), d, code), ADMIN_VIEW, d, code));
+            final LinkRow row = live(visible(LinkQueries.findLink(txn.connection(), d, code), ADMIN_VIEW, d, code));
             row.disabledReason = reason;
             return commitChange(txn, row);
         }).thenApply(row ->
@@ -467,13 +369,32 @@ public final class LinkService
         });
     }
 
-    private static String checkReason(final String reason)
+    /**
+     * The click limit of a link was seen reached with {@code clicks} human clicks: from now on edges answer as for an
+     * expired link. Nothing happens if the link changed meanwhile (deleted, limit removed or raised, already limited).
+     *
+     * @return the row as limited, or null when nothing changed.
+     */
+    public CompletableFuture<LinkRow> limitReached(final String domain, final String code, final long clicks)
     {
-        if (reason == null || reason.isBlank() || reason.length() > 1000)
+        return writer.submit(txn ->
         {
-            throw Problem.badRequest("reason-required", "a takedown needs a reason of 1 to 1000 characters");
-        }
-        return reason;
+            final LinkRow row = LinkQueries.findLink(txn.connection(), domain, code);
+            if (row == null || row.isDeleted() || row.limitedAt != 0 || row.maxClicks == 0 || clicks < row.maxClicks)
+            {
+                return null;
+            }
+            row.limitedAt = txn.now();
+            return commitChange(txn, row);
+        }).thenApply(row ->
+        {
+            if (row != null)
+            {
+                Audit.change("link.limit-reached", null).addKeyValue("domain", row.domain).addKeyValue("code", row.code)
+                    .addKeyValue("maxClicks", row.maxClicks).addKeyValue("clicks", clicks).log();
+            }
+            return row;
+        });
     }
 
     private static final ApiKey ADMIN_VIEW = new ApiKey(-1, "takedown", Set.of(Scope.ADMIN), 0, 0);
@@ -481,7 +402,7 @@ public final class LinkService
     private static LinkRow commitChange(final WriteTxn txn, final LinkRow row) throws SQLException
     {
         row.seq = txn.nextSequence();
-        Queries.updateLink(txn.connection(), row);
+        LinkQueries.updateLink(txn.connection(), row);
         txn.append(row.toRecord());
         return row;
     }

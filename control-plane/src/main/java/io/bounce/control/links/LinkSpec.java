@@ -16,6 +16,9 @@ public final class LinkSpec
     public Boolean forwardQuery;
     /** Create it taken down, with this reason: restoring an export (admin only). */
     public String disabledReason;
+    /** The most human clicks the link takes; null with {@link #hasMaxClicks} removes the limit. */
+    public Integer maxClicks;
+    public boolean hasMaxClicks;
     /** The rule fields the request holds ({@link LinkRuleSpec#FIELDS}; JSON null removes one), or null when it holds none. */
     public com.fasterxml.jackson.databind.node.ObjectNode rules;
 }

@@ -7,6 +7,7 @@ import java.util.List;
 import io.bounce.control.store.AcmeQueries;
 import io.bounce.control.store.CertificateQueries;
 import io.bounce.control.store.Database;
+import io.bounce.control.store.LinkQueries;
 import io.bounce.control.store.Queries;
 import io.bounce.control.store.TlsQueries;
 import io.bounce.replication.link.LinkCodec;
@@ -175,8 +176,8 @@ public final class StoreChangeLog implements ChangeLogSource
                     small.add(keys);
                 }
                 small.addAll(AcmeQueries.liveChallenges(connection, System.currentTimeMillis()));
-                sink.begin(sequence, committedAt, Queries.countLinks(connection) + small.size() + CertificateQueries.countLogged(connection));
-                Queries.scanLinks(connection, row -> sink.record(row.seq, ReplicationFormat.TYPE_RECORD, LinkCodec.encode(row.toRecord())));
+                sink.begin(sequence, committedAt, LinkQueries.countLinks(connection) + small.size() + CertificateQueries.countLogged(connection));
+                LinkQueries.scanLinks(connection, row -> sink.record(row.seq, ReplicationFormat.TYPE_RECORD, LinkCodec.encode(row.toRecord())));
                 for (final TlsRecord record : small)
                 {
                     sink.record(record.sequence(), record.frameType(), TlsCodec.encode(record));

@@ -24,6 +24,10 @@ public final class LinkRow
     public long seq;
     /** The link's rules as the API's canonical JSON ({@link io.bounce.control.links.LinkRuleSpec}), or null. */
     public String rules;
+    /** The most human clicks the link takes, 0 for no limit. */
+    public long maxClicks;
+    /** When the control plane saw the limit reached (edges then answer as for an expired link), 0 before. */
+    public long limitedAt;
 
     public boolean isDeleted()
     {
@@ -45,6 +49,10 @@ public final class LinkRow
         if (deletedAt != 0)
         {
             flags |= LinkRecord.FLAG_DELETED;
+        }
+        if (limitedAt != 0)
+        {
+            flags |= LinkRecord.FLAG_LIMITED;
         }
         if (rules == null)
         {

@@ -397,7 +397,13 @@ final class ClickFileWriter implements Agent
             {
                 // a crash cuts the frame: keep what decoded
             }
-            final String content = text.toString(StandardCharsets.UTF_8);
+            String content = text.toString(StandardCharsets.UTF_8);
+            if (content.startsWith(ClickFileFormat.HEADER_V1))
+            {
+                // left by a build that wrote version 1 files: its rows, with the empty destination version 2 adds
+                // (a raw newline only ever ends a row: one inside a field is written as \n)
+                content = ClickFileFormat.HEADER + content.substring(ClickFileFormat.HEADER_V1.length()).replace("\n", "\t\n");
+            }
             final int lastRow = content.lastIndexOf('\n');
             if (!content.startsWith(ClickFileFormat.HEADER) || lastRow < ClickFileFormat.HEADER.length())
             {

@@ -21,7 +21,7 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * Event (one ring-buffer message, little-endian)
  *  0  time ms (i64)          8  status (u16)     10 HEAD? (u8)      11 peer length (u8: 4 or 16)
  * 12  key length (u16)      14  UA length (u16)  16 referrer length (u16)
- * 18  X-Forwarded-For length (u16)               20 country length (u8)   21..24 reserved
+ * 18  X-Forwarded-For length (u16)               20 country length (u8)   21 destination (u8)   22..24 reserved
  * 24  peer address (16 bytes)
  * 40  key "domain/code", user agent, referrer, X-Forwarded-For, country: each of its length
  * </pre>
@@ -38,6 +38,8 @@ public final class ClickRecorder
     static final int REFERRER_LENGTH_OFFSET = 16;
     static final int XFF_LENGTH_OFFSET = 18;
     static final int COUNTRY_LENGTH_OFFSET = 20;
+    /** Which of a link's rules the answer followed: {@code RuleEvaluator}'s choice (0 for the link's own URL). */
+    static final int DESTINATION_OFFSET = 21;
     static final int PEER_OFFSET = 24;
     static final int VARIABLE_OFFSET = 40;
     static final int MAX_XFF_BYTES = 256;
@@ -73,7 +75,7 @@ public final class ClickRecorder
     public void record(
         final long timeMs, final int status, final boolean head, final byte[] peer, final byte[] key, final int keyLength,
         final ByteBuf in, final int uaStart, final int uaEnd, final int refStart, final int refEnd,
-        final int xffStart, final int xffEnd, final int countryStart, final int countryEnd)
+        final int xffStart, final int xffEnd, final int countryStart, final int countryEnd, final int destination)
     {
         if (!accepting)
         {
@@ -101,6 +103,7 @@ public final class ClickRecorder
         buffer.putShort(index + REFERRER_LENGTH_OFFSET, (short)refLength);
         buffer.putShort(index + XFF_LENGTH_OFFSET, (short)xffLength);
         buffer.putByte(index + COUNTRY_LENGTH_OFFSET, (byte)countryLength);
+        buffer.putByte(index + DESTINATION_OFFSET, (byte)destination);
         buffer.putBytes(index + PEER_OFFSET, peer, 0, peerLength);
         int at = index + VARIABLE_OFFSET;
         buffer.putBytes(at, key, 0, keyLength);

@@ -2,6 +2,7 @@ package io.bounce.edge.clicks;
 
 import java.nio.charset.StandardCharsets;
 
+import io.bounce.edge.rules.RuleEvaluator;
 import io.bounce.replication.clicks.ClickFileFormat;
 import org.agrona.DirectBuffer;
 
@@ -21,6 +22,22 @@ final class ClickRowEncoder
     static final int MAX_ROW_BYTES = 1024 + 4 * (ClickFileFormat.MAX_USER_AGENT_BYTES + ClickFileFormat.MAX_REFERRER_BYTES);
 
     private final byte[] rowBytes = new byte[MAX_ROW_BYTES];
+    /** The {@code destination} column for each choice a {@link RuleEvaluator} makes (ClickFileFormat.COLUMNS). */
+    private static final byte[][] DESTINATIONS = new byte[256][];
+
+    static
+    {
+        java.util.Arrays.fill(DESTINATIONS, new byte[0]);
+        for (int i = 0; i < io.bounce.replication.link.RuleSet.MAX_TARGETS; i++)
+        {
+            DESTINATIONS[1 + i] = ("target-" + (i + 1)).getBytes(StandardCharsets.US_ASCII);
+        }
+        for (int j = 0; j < io.bounce.replication.link.RuleSet.MAX_VARIANTS; j++)
+        {
+            DESTINATIONS[RuleEvaluator.CHOICE_VARIANT + j] = ("variant-" + (j + 1)).getBytes(StandardCharsets.US_ASCII);
+        }
+        DESTINATIONS[RuleEvaluator.CHOICE_EXPIRED] = "expired".getBytes(StandardCharsets.US_ASCII);
+    }
     private final byte[] edgeIdBytes;
     private final byte[] peer = new byte[16];
     private final VisitorHasher visitors;
@@ -114,6 +131,10 @@ final class ClickRowEncoder
         n = putText(buffer, uaAt, uaLength, rowBytes, n);
         rowBytes[n++] = '\t';
         n = putText(buffer, refAt, refLength, rowBytes, n);
+        rowBytes[n++] = '\t';
+        final byte[] destination = DESTINATIONS[buffer.getByte(index + ClickRecorder.DESTINATION_OFFSET) & 0xFF];
+        System.arraycopy(destination, 0, rowBytes, n, destination.length);
+        n += destination.length;
         rowBytes[n++] = '\n';
         return n;
     }

@@ -253,9 +253,9 @@ public final class Redirector
         {
             refusal = ErrorPage.UNAVAILABLE_FOR_LEGAL_REASONS; // before expiry: a takedown says more than a date does
         }
-        else if (isExpired(link.expiresAtMs(), nowMs))
+        else if (isExpired(link.expiresAtMs(), nowMs) || link.hasFlag(LinkRecord.FLAG_LIMITED))
         {
-            refusal = ErrorPage.GONE;
+            refusal = ErrorPage.GONE; // expired, or its click limit reached
         }
         else
         {
@@ -276,7 +276,7 @@ public final class Redirector
         if (refusal != null)
         {
             writeError(ctx, refusal, keepAlive, head, request.http11, nowMs, loop, stream);
-            recordClick(in, request, loop, refusal.status.code(), keyLength, nowMs, head);
+            recordClick(in, request, loop, refusal.status.code(), keyLength, nowMs, head, RuleEvaluator.CHOICE_URL);
             return !keepAlive;
         }
         int urlAt = fallback ? rules.urlOffset() : link.urlOffset();
@@ -294,7 +294,7 @@ public final class Redirector
                 PreviewPage.answer(ctx, link, preview, loop, date, keepAlive, head, request.http11, stream);
                 loop.stats.countResponse(ResponseStatus.OK);
                 metrics.preview();
-                recordClick(in, request, loop, 200, keyLength, nowMs, head);
+                recordClick(in, request, loop, 200, keyLength, nowMs, head, RuleEvaluator.CHOICE_URL);
                 return !keepAlive;
             }
             rules.choose(link, loop.record, loop.key, keyLength);
@@ -320,7 +320,8 @@ public final class Redirector
         }
         loop.stats.countResponse(ResponseStatus.ofRedirect(status));
         loop.stats.recordRedirectLatency(System.nanoTime() - startNs);
-        recordClick(in, request, loop, status, keyLength, nowMs, head);
+        recordClick(in, request, loop, status, keyLength, nowMs, head,
+            fallback || link.hasRules() ? rules.choice() : RuleEvaluator.CHOICE_URL);
         return !keepAlive;
     }
 
@@ -412,13 +413,13 @@ public final class Redirector
 
     /** A lookup was answered: hand it to the click recorder (after the answer is written: off its latency). */
     private void recordClick(final ByteBuf in, final RequestHeadParser request, final Loop loop, final int status,
-        final int keyLength, final long nowMs, final boolean head)
+        final int keyLength, final long nowMs, final boolean head, final int destination)
     {
         if (clicks != null)
         {
             clicks.record(nowMs, status, head, request.peerAddress, loop.key, keyLength, in,
                 request.userAgentStart, request.userAgentEnd, request.refererStart, request.refererEnd,
-                request.forwardedForStart, request.forwardedForEnd, request.countryStart, request.countryEnd);
+                request.forwardedForStart, request.forwardedForEnd, request.countryStart, request.countryEnd, destination);
         }
     }
 

@@ -30,6 +30,8 @@ public final class RuleEvaluator
     public static final int CHOICE_URL = 0;
     /** {@link #choice()}: variant {@code j} (from 0) is {@code CHOICE_VARIANT + j}; target {@code i} (from 0) is {@code 1 + i}. */
     public static final int CHOICE_VARIANT = 101;
+    /** {@link #choice()}: an expired or deleted link's expiredUrl. */
+    public static final int CHOICE_EXPIRED = 255;
 
     private static final int UNKNOWN = -1;
 
@@ -205,7 +207,7 @@ public final class RuleEvaluator
             {
                 urlOffset = rules.payload(p);
                 urlLength = rules.payloadLength(p);
-                choice = CHOICE_URL;
+                choice = CHOICE_EXPIRED;
                 return true;
             }
         }

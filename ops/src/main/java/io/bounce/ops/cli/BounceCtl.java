@@ -320,14 +320,20 @@ public final class BounceCtl
                 table(out, List.of(a.get("granularity").asText().toUpperCase(java.util.Locale.ROOT), "CLICKS", ""), rows);
             }
             for (final String[] dimension : new String[][] {{"referrers", "REFERRER"}, {"countries", "COUNTRY"},
-                {"browsers", "BROWSER"}, {"oses", "OS"}, {"devices", "DEVICE"}})
+                {"browsers", "BROWSER"}, {"oses", "OS"}, {"devices", "DEVICE"},
+                {"destinations", "DESTINATION"}})
             {
                 final List<List<String>> top = new ArrayList<>();
-                for (final JsonNode entry : a.get(dimension[0]))
+                boolean ruled = false;
+                for (final JsonNode entry : a.path(dimension[0]))
                 {
-                    top.add(List.of(entry.get("name").asText(), Long.toString(entry.get("clicks").asLong())));
+                    final String name = entry.get("name").asText();
+                    ruled |= !name.equals("url");
+                    top.add(List.of(name + (entry.has("url") ? " " + entry.get("url").asText() : ""),
+                        Long.toString(entry.get("clicks").asLong())));
                 }
-                if (!top.isEmpty())
+                // destinations only for a link with rules: every click of a plain link goes to its url
+                if (!top.isEmpty() && (ruled || !dimension[0].equals("destinations")))
                 {
                     out.println();
                     table(out, List.of(dimension[1], "CLICKS"), top);

@@ -67,7 +67,15 @@ final class LinkCommands
         {
             out.println("  utm            " + link.get("utm"));
         }
+        if (link.has("maxClicks"))
+        {
+            out.println("  max clicks     " + link.get("maxClicks").asLong() +
+                (link.path("limitReached").asBoolean() ? ", reached at " + link.path("limitReachedAt").asText() : ""));
+        }
     }
+
+    private static final String MAX_CLICKS_HELP = "the most human clicks the link takes; then it answers as expired (410, or its "
+        + "expiredUrl). A few seconds of clicks may pass it (docs/link-rules.md).";
 
     private static final String RULES_HELP = "a JSON object of link rules (targets, variants, expiredUrl, og, utm), "
         + "as the API takes them; see docs/api.md.";
@@ -112,11 +120,16 @@ final class LinkCommands
         @Option(names = "--expires-at", paramLabel = "EXPIRES_AT", description = "RFC 3339 time, e.g. 2026-12-31T23:59:59Z") final String expiresAt,
         @Option(names = "--redirect", paramLabel = "STATUS", description = "301, 302 (default), 307 or 308") final Integer redirect,
         @Option(names = "--forward-query", description = "append the request's query string to the destination") final boolean forward,
+        @Option(names = "--max-clicks", paramLabel = "N", description = MAX_CLICKS_HELP) final Integer maxClicks,
         @Option(names = "--rules", paramLabel = "FILE", description = RULES_HELP) final Path rules)
         throws ApiClient.Failure
     {
         final Map<String, Object> body = new LinkedHashMap<>();
         body.put("url", url);
+        if (maxClicks != null)
+        {
+            body.put("maxClicks", maxClicks);
+        }
         readRules(rules, body);
         if (alias != null)
         {
@@ -230,11 +243,22 @@ final class LinkCommands
         @Option(names = "--no-expiry", description = "remove the expiry") final boolean noExpiry,
         @Option(names = "--redirect", paramLabel = "STATUS", description = "301, 302, 307 or 308") final Integer redirect,
         @Option(names = "--forward-query", paramLabel = "FORWARD_QUERY", arity = "1", description = "true or false") final Boolean forward,
+        @Option(names = "--max-clicks", paramLabel = "N", description = MAX_CLICKS_HELP + " A new limit is checked afresh.")
+        final Integer maxClicks,
+        @Option(names = "--no-max-clicks", description = "remove the click limit") final boolean noMaxClicks,
         @Option(names = "--rules", paramLabel = "FILE", description = RULES_HELP + " A rule set to null is removed; one the file "
             + "leaves out stays.") final Path rules)
         throws ApiClient.Failure
     {
         final Map<String, Object> body = new LinkedHashMap<>();
+        if (noMaxClicks)
+        {
+            body.put("maxClicks", null);
+        }
+        else if (maxClicks != null)
+        {
+            body.put("maxClicks", maxClicks);
+        }
         readRules(rules, body);
         if (url != null)
         {

@@ -103,6 +103,9 @@ class BounceCtlTest
         assertTrue(shown.out.contains("when expired   https://example.com/ended") && !shown.out.contains("utm "), shown.out);
         assertTrue(shown.out.contains("play.example.com"), "rules the file leaves out stay: " + shown.out);
 
+        assertTrue(ctl("links", "update", "app-rules", "--max-clicks", "500").out.contains("max clicks     500"));
+        assertFalse(ctl("links", "update", "app-rules", "--no-max-clicks").out.contains("max clicks"));
+
         java.nio.file.Files.writeString(rules, "{\"url\": \"https://example.com/other\"}");
         final Run refused = ctl("links", "update", "app-rules", "--rules", rules.toString());
         assertEquals(2, refused.exit);

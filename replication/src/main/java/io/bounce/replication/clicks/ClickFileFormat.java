@@ -5,7 +5,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Click files, version 1: what an edge writes and ships and what the aggregator ingests.
+ * Click files, version 2: what an edge writes and ships and what the aggregator ingests. Version 2 added the
+ * {@code destination} column (which of a link's rules a click followed); the aggregator still takes version 1 files,
+ * told apart by their header row, as clicks to the link's own URL.
  *
  * <p>A file is one LZ4 frame (block and content checksums on; {@code lz4 -d} reads it) of UTF-8 text
  * in ClickHouse's {@code TabSeparatedWithNames} format: a header row of the {@link #COLUMNS}, then
@@ -22,10 +24,16 @@ import java.util.regex.Pattern;
  */
 public final class ClickFileFormat
 {
-    /** The columns, in order. {@code visitor} is a keyed hash of the client IP, never the IP. */
+    /**
+     * The columns, in order. {@code visitor} is a keyed hash of the client IP, never the IP. {@code destination} is
+     * empty for the link's own URL, else {@code target-N} or {@code variant-N} (from 1, in the link's order) or
+     * {@code expired} (its expiredUrl).
+     */
     public static final List<String> COLUMNS = List.of(
-        "time_ms", "edge", "domain", "code", "status", "method", "visitor", "country", "user_agent", "referrer");
+        "time_ms", "edge", "domain", "code", "status", "method", "visitor", "country", "user_agent", "referrer", "destination");
     public static final String HEADER = String.join("\t", COLUMNS) + "\n";
+    /** Version 1's header: the same columns but {@code destination}. */
+    public static final String HEADER_V1 = String.join("\t", COLUMNS.subList(0, COLUMNS.size() - 1)) + "\n";
     public static final String SUFFIX = ".tsv.lz4";
     public static final String INGEST_PATH = "/ingest/v1/clicks/";
     /** Edge ids: what may appear in a file name and a URL path segment. */

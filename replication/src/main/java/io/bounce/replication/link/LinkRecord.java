@@ -21,7 +21,10 @@ public final class LinkRecord
      */
     public static final int FLAG_UTM = 1 << 3;
 
-    static final int KNOWN_FLAGS = FLAG_DISABLED | FLAG_FORWARD_QUERY | FLAG_DELETED | FLAG_UTM;
+    /** The link has taken its most clicks ({@code maxClicks}): edges answer as for an expired link (410, or its expiredUrl). */
+    public static final int FLAG_LIMITED = 1 << 4;
+
+    static final int KNOWN_FLAGS = FLAG_DISABLED | FLAG_FORWARD_QUERY | FLAG_DELETED | FLAG_UTM | FLAG_LIMITED;
 
     private final String domain;
     private final String code;

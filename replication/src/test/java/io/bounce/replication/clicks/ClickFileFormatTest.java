@@ -12,7 +12,7 @@ class ClickFileFormatTest
     @Test
     void shouldEscapeAndSplitBackEveryAwkwardCharacter()
     {
-        final String[] values = {"1", "e1", "bnc.test", "abc", "302", "GET", "00ff", "DE", "UA\twith\\tab\nand\rbreaks\\ \u0000\u0001\u001f\u007f", "https://x/?a\\b\\x41"};
+        final String[] values = {"1", "e1", "bnc.test", "abc", "302", "GET", "00ff", "DE", "UA\twith\\tab\nand\rbreaks\\ \u0000\u0001\u001f\u007f", "https://x/?a\\b\\x41", "variant-2"};
         final StringBuilder row = new StringBuilder();
         for (int i = 0; i < values.length; i++)
         {
@@ -30,11 +30,12 @@ class ClickFileFormatTest
     @Test
     void shouldSplitPlainRowsAndRefuseWrongFieldCounts()
     {
-        assertArrayEquals(new String[] {"1", "e", "d", "c", "302", "GET", "v", "", "", ""},
-            ClickFileFormat.split("1\te\td\tc\t302\tGET\tv\t\t\t"));
+        assertArrayEquals(new String[] {"1", "e", "d", "c", "302", "GET", "v", "", "", "", ""},
+            ClickFileFormat.split("1\te\td\tc\t302\tGET\tv\t\t\t\t"));
         assertNull(ClickFileFormat.split("1\te\td"));
-        assertNull(ClickFileFormat.split("1\te\td\tc\t302\tGET\tv\t\t\t\textra"));
-        assertNull(ClickFileFormat.split("1\te\td\tc\t302\tGET\tv\t\t\tdangling\\"));
+        assertNull(ClickFileFormat.split("1\te\td\tc\t302\tGET\tv\t\t\t"), "version 1's ten fields");
+        assertNull(ClickFileFormat.split("1\te\td\tc\t302\tGET\tv\t\t\t\t\textra"));
+        assertNull(ClickFileFormat.split("1\te\td\tc\t302\tGET\tv\t\t\t\tdangling\\"));
     }
 
     @Test
