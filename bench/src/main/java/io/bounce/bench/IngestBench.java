@@ -182,7 +182,7 @@ public final class IngestBench
                     .append("\t302\tGET\t").append(String.format("%016x", random.nextInt(100_000) * 0x9E3779B97F4A7C15L)).append('\t')
                     .append(COUNTRIES[random.nextInt(COUNTRIES.length)]).append('\t')
                     .append(AGENTS[random.nextInt(AGENTS.length)]).append('\t')
-                    .append(REFERRERS[random.nextInt(REFERRERS.length)]).append('\n');
+                    .append(REFERRERS[random.nextInt(REFERRERS.length)]).append("\t\n"); // no destination: the link's url
                 lz4.write(row.toString().getBytes(StandardCharsets.UTF_8));
             }
         }

@@ -8,6 +8,7 @@ import java.util.SplittableRandom;
 
 import io.bounce.control.store.Database;
 import io.bounce.control.store.LinkRow;
+import io.bounce.control.store.LinkQueries;
 import io.bounce.control.store.Queries;
 import io.bounce.replication.link.LinkCodec;
 import io.bounce.replication.log.ReplicationFormat;
@@ -84,7 +85,7 @@ public final class StoreSeeder
                 row.editableUntil = now;
                 row.ownerKeyId = owner;
                 row.seq = ++seq;
-                if (!Queries.insertLink(c, row))
+                if (!LinkQueries.insertLink(c, row))
                 {
                     throw new IllegalStateException("code " + row.code + " exists already");
                 }
