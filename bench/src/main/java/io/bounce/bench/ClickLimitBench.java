@@ -32,7 +32,9 @@ import io.bounce.runtime.server.FreePorts;
  * slow moment does not lower the rate). Each run makes a fresh link with the limit and an expiredUrl, and sends until
  * the edge has answered with the expiredUrl for a second. Per run: the clicks served to the link (the overshoot is
  * those past the limit), the time from the limit's click to the edge's first expiredUrl answer, and that the aggregator
- * counted exactly the clicks served.
+ * counted exactly the clicks served. Where the limit's click falls in the edge's click-file rotation decides most of
+ * the overshoot, so the runs' limits step through one rotation's worth of clicks: {@code LIMIT}, then a fraction of a
+ * rotation more each run.
  *
  * <p>Usage: {@code ClickLimitBench WORK_DIR RUNS RATE LIMIT ROTATE_MS CHECK_MS}
  */
@@ -45,12 +47,12 @@ public final class ClickLimitBench
     private static final byte[] EXPIRED = "Location: https://example.com/sold-out".getBytes(StandardCharsets.US_ASCII);
 
     /** One run's figures. */
-    record Result(long served, long overshoot, long stopMs, long counted, long expiredAnswers, double rate)
+    record Result(long limit, long served, long overshoot, long stopMs, long counted, long expiredAnswers, double rate)
     {
         @Override
         public String toString()
         {
-            return "served " + served + " (overshoot " + overshoot + "), limit to first expiredUrl answer " + stopMs + " ms, counted " +
+            return "limit " + limit + ", served " + served + " (overshoot " + overshoot + "), limit to first expiredUrl answer " + stopMs + " ms, counted " +
                 counted + ", expiredUrl answers " + expiredAnswers + ", rate " + String.format("%.0f", rate) + "/s";
         }
     }
@@ -86,7 +88,9 @@ public final class ClickLimitBench
             final List<Result> results = new ArrayList<>();
             for (int run = 0; run <= runs; run++)
             {
-                final Result result = run(api, key, ports[2], "offer-" + run, rate, limit);
+                // run r's limit is r/runs of a rotation's clicks past LIMIT (the warm-up's is LIMIT)
+                final long runLimit = limit + (run == 0 ? 0 : (run - 1) * rate * Long.parseLong(rotateMs) / 1000 / runs);
+                final Result result = run(api, key, ports[2], "offer-" + run, rate, runLimit);
                 System.out.println((run == 0 ? "warm-up: " : "run " + run + ": ") + result);
                 if (run > 0)
                 {
@@ -96,7 +100,7 @@ public final class ClickLimitBench
             final long[] overshoots = results.stream().mapToLong(Result::overshoot).sorted().toArray();
             final long[] stops = results.stream().mapToLong(Result::stopMs).sorted().toArray();
             System.out.println();
-            System.out.println("click limit " + limit + " at " + rate + " clicks/s, --click-rotate-ms " + rotateMs + ", --click-limit-check-ms " +
+            System.out.println("click limits from " + limit + " (one rotation's worth of phases) at " + rate + " clicks/s, --click-rotate-ms " + rotateMs + ", --click-limit-check-ms " +
                 checkMs + ": overshoot median " + overshoots[(overshoots.length - 1) / 2] + " clicks (" +
                 String.format("%.2f", overshoots[(overshoots.length - 1) / 2] / (double)rate) + " s of clicks), max " +
                 overshoots[overshoots.length - 1] + "; limit to first expiredUrl answer median " + stops[(stops.length - 1) / 2] + " ms, max " +
@@ -235,7 +239,7 @@ public final class ClickLimitBench
             }
             Thread.sleep(200);
         }
-        return new Result(total, total - limit, (firstExpiredNs.get() - limitAtNs.get()) / 1_000_000, counted, expired.get(),
+        return new Result(limit, total, total - limit, (firstExpiredNs.get() - limitAtNs.get()) / 1_000_000, counted, expired.get(),
             (total + expired.get()) / seconds);
     }
 

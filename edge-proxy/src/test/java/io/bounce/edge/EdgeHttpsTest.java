@@ -152,6 +152,39 @@ class EdgeHttpsTest
     }
 
     @Test
+    void shouldApplyLinkRulesAndAnswerPreviewsOverHttp2() throws Exception
+    {
+        edge.node.replica().apply(new io.bounce.replication.link.LinkRecord("localhost", "ruled", "https://example.org/any?utm_source=x", 302,
+            0, 0, 0, io.bounce.replication.link.LinkRecord.FLAG_FORWARD_QUERY | io.bounce.replication.link.LinkRecord.FLAG_UTM, 1,
+            new io.bounce.replication.link.RuleSet(List.of(
+                new io.bounce.replication.link.RuleSet.Target(0, io.bounce.replication.link.RuleSet.OS_IOS, List.of(), List.of(),
+                    io.bounce.replication.link.RuleSet.QUERY_NONE, "", "", "https://apps.example/ios"),
+                new io.bounce.replication.link.RuleSet.Target(0, 0, List.of(), List.of("de"),
+                    io.bounce.replication.link.RuleSet.QUERY_NONE, "", "", "https://example.de/")),
+                List.of(), null, new io.bounce.replication.link.RuleSet.Preview("<b>\"Sale\"</b>", "", ""))));
+        final HttpClient client = HttpClient.newBuilder().sslContext(trusting(ca.caFile())).followRedirects(HttpClient.Redirect.NEVER)
+            .version(HttpClient.Version.HTTP_2).build();
+        final URI uri = URI.create("https://localhost:" + httpsPort() + "/ruled?utm_source=spoof&a=1");
+        final HttpResponse<String> ios = client.send(HttpRequest.newBuilder(uri)
+            .header("User-Agent", "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) Mobile/15E148").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(HttpClient.Version.HTTP_2, ios.version());
+        assertEquals("https://apps.example/ios?a=1", ios.headers().firstValue("Location").orElseThrow(), "the visitor's utm_* dropped");
+        final HttpResponse<String> german = client.send(HttpRequest.newBuilder(uri).header("User-Agent", "Mozilla/5.0 (X11; Linux x86_64)")
+            .header("Accept-Language", "de-DE,de;q=0.9,en;q=0.5").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals("https://example.de/?a=1", german.headers().firstValue("Location").orElseThrow(), "Accept-Language read over HTTP/2");
+        final HttpResponse<String> other = client.send(HttpRequest.newBuilder(uri).header("User-Agent", "Mozilla/5.0 (X11; Linux x86_64)").build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals("https://example.org/any?utm_source=x&a=1", other.headers().firstValue("Location").orElseThrow());
+        final HttpResponse<String> preview = client.send(HttpRequest.newBuilder(uri).header("User-Agent", "Twitterbot/1.0").build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, preview.statusCode());
+        assertTrue(preview.body().contains("<title>&lt;b&gt;&quot;Sale&quot;&lt;/b&gt;</title>"), preview.body());
+        assertEquals(String.valueOf(preview.body().getBytes(StandardCharsets.UTF_8).length),
+            preview.headers().firstValue("Content-Length").orElseThrow());
+        assertEquals("noindex", preview.headers().firstValue("X-Robots-Tag").orElseThrow());
+    }
+
+    @Test
     void shouldEndAnHttp2ConnectionThatResetsStreamsInAFloodAndCountIt() throws Exception
     {
         final SSLSocket socket = (SSLSocket)trusting(ca.caFile()).getSocketFactory().createSocket();

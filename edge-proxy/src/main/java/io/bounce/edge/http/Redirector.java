@@ -41,6 +41,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * a {@link LinkView}, the one reader of the record's layout. Nothing on the redirect path allocates once
  * the loop is warm; a 404 spends its address's budget of unknown codes ({@link AddressBudget}: a cache
  * lookup with a boxed key), and an address past it gets 429.
+ *
+ * <p>A record with rules (version 2) goes through the loop's {@link RuleEvaluator}: it picks the target or variant
+ * the visitor gets, a crawler gets the link's preview page ({@link PreviewPage}), and an expired, limited or deleted
+ * link with an expiredUrl redirects there. A record without rules takes none of those branches.
  */
 public final class Redirector
 {
@@ -124,7 +128,6 @@ public final class Redirector
             this.rules = rules;
         }
     }
-
 
     boolean proxyProtocol()
     {
