@@ -42,10 +42,11 @@ class LinkRulesSystemTest
     @Test
     void everyConditionInOrderThenTheFallbackOnBothEdgesAndEditsReachBoth() throws Exception
     {
-        final Path database = new TestMmdb().network("127.0.0.0/8", Map.of("country_code", "NZ")).write(dir.resolve("country.mmdb"));
+        final Path database = new TestMmdb().network("127.0.0.0/8", Map.of("country_code", "NZ"))
+            .network("198.51.100.0/24", Map.of("country", Map.of("iso_code", "DE"))).write(dir.resolve("country.mmdb"));
         try (ControlPlaneNode cp = Stack.controlPlane(dir.resolve("cp"));
             EdgeNode geo = Stack.edge(dir.resolve("a"), Stack.base(cp), cp.replicationToken(), SystemEpochClock.INSTANCE,
-                "--geoip-db", database.toString());
+                "--geoip-db", database.toString(), "--trusted-proxies", "127.0.0.1/32");
             EdgeNode header = Stack.edge(dir.resolve("b"), Stack.base(cp), cp.replicationToken(), SystemEpochClock.INSTANCE,
                 "--country-header", "CF-IPCountry"))
         {
@@ -55,6 +56,7 @@ class LinkRulesSystemTest
                    {"if": {"os": "ios"}, "url": "https://apps.apple.com/app/id1"},
                    {"if": {"device": ["mobile", "tablet"]}, "url": "https://m.example.com/"},
                    {"if": {"country": ["nz"], "os": ["macos"]}, "url": "https://example.co.nz/"},
+                   {"if": {"country": "DE", "os": "macos"}, "url": "https://mac.example.de/"},
                    {"if": {"language": ["de", "pt-BR"]}, "url": "https://example.de/"},
                    {"if": {"query": {"name": "ref", "value": "mail"}}, "url": "https://example.com/newsletter"}],
                  "utm": {"source": "news", "campaign": "winter sale"}}""");
@@ -76,6 +78,10 @@ class LinkRulesSystemTest
             }
             // Country: from the database on edge a (127.0.0.1 is NZ there), from the header on edge b.
             assertEquals("302 https://example.co.nz/?utm_source=news&utm_campaign=winter+sale", get(geo, "rules", MAC, null, null));
+            final HttpResponse<Void> forwarded = http.send(HttpRequest.newBuilder(URI.create(url(geo, "rules"))).header("User-Agent", MAC)
+                .header("X-Forwarded-For", "198.51.100.23").build(), HttpResponse.BodyHandlers.discarding());
+            assertEquals("https://mac.example.de/?utm_source=news&utm_campaign=winter+sale", forwarded.headers().firstValue("Location").orElse(""),
+                "through the trusted proxy, the client it names is in DE");
             assertEquals("302 https://example.com/home?lang=x&utm_source=news&utm_campaign=winter+sale#top", get(header, "rules", MAC, null, null),
                 "edge b has no database and this request no header");
             assertEquals("302 https://example.co.nz/?utm_source=news&utm_campaign=winter+sale", get(header, "rules", MAC, null, "NZ"));

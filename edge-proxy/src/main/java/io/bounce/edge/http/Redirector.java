@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 
 import io.bounce.edge.EdgeConfig;
 import io.bounce.edge.clicks.ClickRecorder;
+import io.bounce.edge.clicks.TrustedProxies;
 import io.bounce.edge.geo.GeoIp;
 import io.bounce.edge.metrics.EdgeMetrics;
 import io.bounce.edge.metrics.LoopStats;
@@ -42,15 +43,13 @@ import org.agrona.concurrent.UnsafeBuffer;
  * the loop is warm; a 404 spends its address's budget of unknown codes ({@link AddressBudget}: a cache
  * lookup with a boxed key), and an address past it gets 429.
  *
- * <p>A record with rules (version 2) goes through the loop's {@link RuleEvaluator}: it picks the target or variant
- * the visitor gets, a crawler gets the link's preview page ({@link PreviewPage}), and an expired, limited or deleted
- * link with an expiredUrl redirects there. A record without rules takes none of those branches.
+ * <p>A record with rules (version 2) goes through the loop's {@link RuleEvaluator} (target or variant, a crawler's
+ * {@link PreviewPage}, an expired link's expiredUrl); a record without rules takes none of those branches.
  */
 public final class Redirector
 {
     /** Longest {@code domain/code} key. */
     static final int MAX_KEY_BYTES = LinkRules.MAX_DOMAIN_LENGTH + 1 + LinkRules.MAX_CODE_LENGTH;
-
 
     private final LinkReplica replica;
     private final RequestKeys keys;
@@ -71,12 +70,13 @@ public final class Redirector
         @Override
         protected Loop initialValue()
         {
-            return new Loop(metrics.registerLoop(), replica.claimAccessSlot(), new RuleEvaluator(geoIp, variantKey));
+            return new Loop(metrics.registerLoop(), replica.claimAccessSlot(), new RuleEvaluator(geoIp, variantKey, proxies));
         }
     };
     private volatile boolean draining;
     private final GeoIp geoIp;
     private final byte[] variantKey;
+    private final TrustedProxies proxies;
 
     /**
      * @param config  the default domain, the permanent redirects' max-age, the country header and PROXY protocol.
@@ -88,6 +88,7 @@ public final class Redirector
         final TlsReplica tlsRecords, final GeoIp geoIp, final EpochClock clock)
     {
         this.geoIp = geoIp;
+        this.proxies = new TrustedProxies(config.trustedProxies());
         // the same on every edge of a fleet, so a visitor gets the same variant from any of them
         this.variantKey = RuleEvaluator.variantKey(config.clicks().clickToken() != null ? config.clicks().clickToken()
             : config.replicationToken() != null ? config.replicationToken() : "");
@@ -289,8 +290,8 @@ public final class Redirector
         if (!fallback && link.hasRules())
         {
             rules.visitor(in, request.userAgentStart, request.userAgentEnd, request.acceptLanguageStart, request.acceptLanguageEnd,
-                request.queryStart, request.queryEnd, request.countryStart, request.countryEnd, request.peerAddress,
-                request.peerAddress.length, nowMs);
+                request.queryStart, request.queryEnd, request.countryStart, request.countryEnd, request.forwardedForStart,
+                request.forwardedForEnd, request.peerAddress, request.peerAddress.length, nowMs);
             final int preview = rules.preview(link);
             if (preview >= 0)
             {

@@ -8,6 +8,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 import io.bounce.edge.clicks.SipHash;
+import io.bounce.edge.clicks.TrustedProxies;
 import io.bounce.edge.geo.GeoIp;
 import io.bounce.replication.link.LinkView;
 import io.bounce.replication.link.RuleSet;
@@ -19,6 +20,9 @@ import io.netty.buffer.ByteBuf;
  * the first target whose conditions all hold, else a variant picked by the visitor's hash, else the link's URL. Each
  * trait of the visitor (device, OS, country, preferred language) is worked out once per request and only when a rule
  * asks for it. Owned by one event loop; allocates nothing once its GeoIP cache is warm.
+ *
+ * <p>The client's address, for the country and the variant, is the peer's (the PROXY protocol's client behind an L4
+ * balancer), or with {@code --trusted-proxies} the one a trusted proxy names in X-Forwarded-For, as for click rows.
  *
  * <p>Variants are split by SipHash-2-4 of the client address and the link's key under a fleet-wide key derived from
  * the click token, so every edge sends the same visitor to the same variant with no state, and a visitor cannot pick
@@ -36,7 +40,12 @@ public final class RuleEvaluator
     private static final int UNKNOWN = -1;
 
     private final GeoIp geoIp;
+    private final TrustedProxies proxies;
     private final GeoIp.Cache geoCache = new GeoIp.Cache();
+    /** The client's address once worked out (the peer's, or what a trusted proxy names), and scratch for a hop. */
+    private final byte[] client = new byte[16];
+    private final byte[] hop = new byte[16];
+    private int clientLength;
     private final long k0;
     private final long k1;
     private final SipHash sipHash = new SipHash();
@@ -52,6 +61,8 @@ public final class RuleEvaluator
     private int queryEnd;
     private int countryHeaderStart;
     private int countryHeaderEnd;
+    private int forwardedForStart;
+    private int forwardedForEnd;
     private byte[] address;
     private int addressLength;
     private long nowMs;
@@ -69,21 +80,27 @@ public final class RuleEvaluator
     /**
      * @param geoIp       countries from {@code --geoip-db}, or null (then only the country header says).
      * @param variantKey  16 bytes keying the variant split, the same on every edge of a fleet.
+     * @param proxies     {@code --trusted-proxies}: whose X-Forwarded-For names the client (country and variant).
      */
-    public RuleEvaluator(final GeoIp geoIp, final byte[] variantKey)
+    public RuleEvaluator(final GeoIp geoIp, final byte[] variantKey, final TrustedProxies proxies)
     {
         this.geoIp = geoIp;
+        this.proxies = proxies;
         this.k0 = SipHash.littleEndian(variantKey, 0, 8);
         this.k1 = SipHash.littleEndian(variantKey, 8, 8);
     }
 
     /**
-     * Start a request: where its headers and query are in {@code in} (-1 starts for absent ones) and who sent it.
+     * Start a request: where its headers and query are in {@code in} (-1 starts for absent ones) and who sent it (the
+     * peer, or the PROXY protocol's client).
      */
     public void visitor(final ByteBuf in, final int userAgentStart, final int userAgentEnd, final int languageStart, final int languageEnd,
-        final int queryStart, final int queryEnd, final int countryStart, final int countryEnd, final byte[] address, final int addressLength,
-        final long nowMs)
+        final int queryStart, final int queryEnd, final int countryStart, final int countryEnd, final int forwardedForStart,
+        final int forwardedForEnd, final byte[] address, final int addressLength, final long nowMs)
     {
+        this.forwardedForStart = forwardedForStart;
+        this.forwardedForEnd = forwardedForEnd;
+        this.clientLength = UNKNOWN;
         this.in = in;
         this.userAgentStart = userAgentStart;
         this.userAgentEnd = userAgentEnd;
@@ -278,7 +295,7 @@ public final class RuleEvaluator
     {
         if (country == UNKNOWN)
         {
-            country = geoIp == null ? 0 : geoIp.countryCode(address, addressLength, nowMs, geoCache);
+            country = geoIp == null ? 0 : geoIp.countryCode(client, clientLength(), nowMs, geoCache);
             if (country == 0 && countryHeaderStart >= 0 && countryHeaderEnd - countryHeaderStart == 2)
             {
                 final int first = upper(in.getByte(countryHeaderStart));
@@ -306,119 +323,15 @@ public final class RuleEvaluator
         return false;
     }
 
-    /**
-     * A listed language matches the visitor's preferred one (the highest quality value in Accept-Language, the first of
-     * equals; {@code q=0} means "not this") when it is that tag, or a prefix of it ending at a '-': {@code en} matches
-     * {@code en-GB}, {@code pt-br} matches only Brazilian Portuguese. Case does not matter.
-     */
     private boolean languageListed(final byte[] record, final int at, final int count)
     {
         if (languageStart == UNKNOWN)
         {
-            findPreferredLanguage();
+            final long preferred = AcceptLanguage.preferred(in, languageHeaderStart, languageHeaderEnd);
+            languageStart = preferred < 0 ? -2 : (int)(preferred >>> 32);
+            languageEnd = (int)preferred;
         }
-        if (languageStart < 0)
-        {
-            return false;
-        }
-        final int visitorLength = languageEnd - languageStart;
-        int q = at;
-        for (int i = 0; i < count; i++)
-        {
-            final int length = record[q] & 0xFF;
-            if (length <= visitorLength && (length == visitorLength || in.getByte(languageStart + length) == '-'))
-            {
-                boolean equal = true;
-                for (int j = 0; j < length && equal; j++)
-                {
-                    equal = lower(in.getByte(languageStart + j)) == record[q + 1 + j];
-                }
-                if (equal)
-                {
-                    return true;
-                }
-            }
-            q += 1 + length;
-        }
-        return false;
-    }
-
-    private void findPreferredLanguage()
-    {
-        languageStart = -2;
-        if (languageHeaderStart < 0)
-        {
-            return;
-        }
-        int bestQ = 0;
-        int i = languageHeaderStart;
-        final int end = languageHeaderEnd;
-        while (i < end)
-        {
-            while (i < end && (in.getByte(i) == ' ' || in.getByte(i) == ',' || in.getByte(i) == '\t'))
-            {
-                i++;
-            }
-            final int tagStart = i;
-            while (i < end && in.getByte(i) != ',' && in.getByte(i) != ';' && in.getByte(i) != ' ' && in.getByte(i) != '\t')
-            {
-                i++;
-            }
-            final int tagEnd = i;
-            int quality = 1000;
-            while (i < end && in.getByte(i) != ',')
-            {
-                if (in.getByte(i) == ';')
-                {
-                    i++;
-                    while (i < end && in.getByte(i) == ' ')
-                    {
-                        i++;
-                    }
-                    if (i + 1 < end && (in.getByte(i) == 'q' || in.getByte(i) == 'Q') && in.getByte(i + 1) == '=')
-                    {
-                        i += 2;
-                        quality = parseQuality(i, end);
-                    }
-                    continue;
-                }
-                i++;
-            }
-            final boolean wildcard = tagEnd - tagStart == 1 && in.getByte(tagStart) == '*';
-            if (tagEnd > tagStart && !wildcard && quality > bestQ)
-            {
-                bestQ = quality;
-                languageStart = tagStart;
-                languageEnd = tagEnd;
-            }
-        }
-    }
-
-    /** A quality value ({@code 0}, {@code 0.8}, {@code 1.000}) in thousandths; anything malformed counts as 0. */
-    private int parseQuality(final int start, final int end)
-    {
-        int i = start;
-        if (i >= end)
-        {
-            return 0;
-        }
-        final byte unit = in.getByte(i++);
-        if (unit != '0' && unit != '1')
-        {
-            return 0;
-        }
-        int value = (unit - '0') * 1000;
-        if (i < end && in.getByte(i) == '.')
-        {
-            i++;
-            int scale = 100;
-            while (i < end && in.getByte(i) >= '0' && in.getByte(i) <= '9' && scale > 0)
-            {
-                value += (in.getByte(i++) - '0') * scale;
-                scale /= 10;
-            }
-        }
-        return Math.min(value, 1000);
+        return languageStart >= 0 && AcceptLanguage.listed(in, languageStart, languageEnd, record, at, count);
     }
 
     /** The request's query has a parameter of that name (as written in the URL) and, when {@code equals}, that value. */
@@ -469,19 +382,32 @@ public final class RuleEvaluator
 
     private long variantHash(final byte[] key, final int keyLength)
     {
-        final int keyBytes = Math.min(keyLength, hashInput.length - addressLength);
-        System.arraycopy(address, 0, hashInput, 0, addressLength);
-        System.arraycopy(key, 0, hashInput, addressLength, keyBytes);
-        return sipHash.hash(k0, k1, hashInput, 0, addressLength + keyBytes);
+        final int length = clientLength();
+        final int keyBytes = Math.min(keyLength, hashInput.length - length);
+        System.arraycopy(client, 0, hashInput, 0, length);
+        System.arraycopy(key, 0, hashInput, length, keyBytes);
+        return sipHash.hash(k0, k1, hashInput, 0, length + keyBytes);
+    }
+
+    /** The client's address into {@link #client}, worked out once per request: @return its length. */
+    private int clientLength()
+    {
+        if (clientLength == UNKNOWN)
+        {
+            clientLength = proxies == null || proxies.isEmpty() ? copyPeer()
+                : proxies.client(in, forwardedForStart, forwardedForEnd, address, addressLength, client, hop);
+        }
+        return clientLength;
+    }
+
+    private int copyPeer()
+    {
+        System.arraycopy(address, 0, client, 0, addressLength);
+        return addressLength;
     }
 
     private static int upper(final byte b)
     {
         return b >= 'a' && b <= 'z' ? b - 32 : b;
-    }
-
-    private static byte lower(final byte b)
-    {
-        return b >= 'A' && b <= 'Z' ? (byte)(b + 32) : b;
     }
 }

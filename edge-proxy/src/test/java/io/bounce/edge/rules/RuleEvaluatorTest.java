@@ -27,7 +27,7 @@ class RuleEvaluatorTest
     private static final String LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
     private static final String CHROMEOS = "Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 Chrome/131.0 Safari/537.36";
 
-    private final RuleEvaluator evaluator = new RuleEvaluator(null, RuleEvaluator.variantKey("fleet-secret-of-the-test"));
+    private final RuleEvaluator evaluator = new RuleEvaluator(null, RuleEvaluator.variantKey("fleet-secret-of-the-test"), null);
     private final byte[] key = "bnc.to/abc".getBytes(StandardCharsets.US_ASCII);
 
     @Test
@@ -81,10 +81,10 @@ class RuleEvaluatorTest
         final LinkView link = link(new RuleSet(List.of(target(0, 0, List.of("NZ", "AU"), List.of(), "https://anz.example/")),
             List.of(), null, null));
         final ByteBuf in = ascii("AU NZ");
-        evaluator.visitor(in, -1, -1, -1, -1, 0, 0, 3, 5, new byte[] {127, 0, 0, 1}, 4, 0);
+        evaluator.visitor(in, -1, -1, -1, -1, 0, 0, 3, 5, -1, -1, new byte[] {127, 0, 0, 1}, 4, 0);
         evaluator.choose(link, bytes, key, key.length);
         assertEquals(1, evaluator.choice());
-        evaluator.visitor(in, -1, -1, -1, -1, 0, 0, -1, -1, new byte[] {127, 0, 0, 1}, 4, 0);
+        evaluator.visitor(in, -1, -1, -1, -1, 0, 0, -1, -1, -1, -1, new byte[] {127, 0, 0, 1}, 4, 0);
         evaluator.choose(link, bytes, key, key.length);
         assertEquals(RuleEvaluator.CHOICE_URL, evaluator.choice(), "no country known: no country target holds");
     }
@@ -102,10 +102,10 @@ class RuleEvaluatorTest
         for (int i = 0; i < visitors; i++)
         {
             random.nextBytes(address);
-            evaluator.visitor(in, 0, in.writerIndex(), -1, -1, 0, 0, -1, -1, address, 4, 0);
+            evaluator.visitor(in, 0, in.writerIndex(), -1, -1, 0, 0, -1, -1, -1, -1, address, 4, 0);
             evaluator.choose(link, bytes, key, key.length);
             final int first = evaluator.choice();
-            evaluator.visitor(in, 0, in.writerIndex(), -1, -1, 0, 0, -1, -1, address, 4, 0);
+            evaluator.visitor(in, 0, in.writerIndex(), -1, -1, 0, 0, -1, -1, -1, -1, address, 4, 0);
             evaluator.choose(link, bytes, key, key.length);
             assertEquals(first, evaluator.choice(), "the same visitor, the same variant");
             if (first == RuleEvaluator.CHOICE_VARIANT)
@@ -116,13 +116,36 @@ class RuleEvaluatorTest
         final double share = a / (double)visitors;
         assertTrue(Math.abs(share - 0.5) <= 0.02, "50/50 within 2%: " + share);
 
-        final RuleEvaluator otherEdge = new RuleEvaluator(null, RuleEvaluator.variantKey("fleet-secret-of-the-test"));
+        final RuleEvaluator otherEdge = new RuleEvaluator(null, RuleEvaluator.variantKey("fleet-secret-of-the-test"), null);
         random.nextBytes(address);
-        evaluator.visitor(in, 0, in.writerIndex(), -1, -1, 0, 0, -1, -1, address, 4, 0);
+        evaluator.visitor(in, 0, in.writerIndex(), -1, -1, 0, 0, -1, -1, -1, -1, address, 4, 0);
         evaluator.choose(link, bytes, key, key.length);
-        otherEdge.visitor(in, 0, in.writerIndex(), -1, -1, 0, 0, -1, -1, address, 4, 0);
+        otherEdge.visitor(in, 0, in.writerIndex(), -1, -1, 0, 0, -1, -1, -1, -1, address, 4, 0);
         otherEdge.choose(link, bytes, key, key.length);
         assertEquals(evaluator.choice(), otherEdge.choice(), "another edge of the fleet picks the same");
+    }
+
+    @Test
+    void behindATrustedProxyTheVariantIsTheForwardedClients()
+    {
+        final LinkView link = link(new RuleSet(List.of(),
+            List.of(new RuleSet.Variant(50, "https://a.example/"), new RuleSet.Variant(50, "https://b.example/")), null, null));
+        final RuleEvaluator behind = new RuleEvaluator(null, RuleEvaluator.variantKey("fleet-secret-of-the-test"),
+            new io.bounce.edge.clicks.TrustedProxies(List.of("10.0.0.0/8")));
+        final Random random = new Random(3);
+        for (int i = 0; i < 200; i++)
+        {
+            final byte[] client = new byte[4];
+            random.nextBytes(client);
+            client[0] = 100; // not a trusted proxy
+            evaluator.visitor(ascii(""), -1, -1, -1, -1, 0, 0, -1, -1, -1, -1, client, 4, 0);
+            evaluator.choose(link, bytes, key, key.length);
+            final String forwarded = "100." + (client[1] & 0xFF) + "." + (client[2] & 0xFF) + "." + (client[3] & 0xFF) + ", 10.1.2.3";
+            final ByteBuf in = ascii(forwarded);
+            behind.visitor(in, -1, -1, -1, -1, 0, 0, -1, -1, 0, forwarded.length(), new byte[] {10, 9, 9, 9}, 4, 0);
+            behind.choose(link, bytes, key, key.length);
+            assertEquals(evaluator.choice(), behind.choice(), forwarded);
+        }
     }
 
     private static RuleSet.Target target(final int devices, final int oses, final List<String> countries, final List<String> languages,
@@ -149,7 +172,7 @@ class RuleEvaluatorTest
         final int languageStart = userAgent.length() + 1;
         final int queryStart = languageStart + (acceptLanguage == null ? 0 : acceptLanguage.length()) + 1;
         evaluator.visitor(in, 0, userAgent.length(), acceptLanguage == null ? -1 : languageStart, queryStart - 1, queryStart, head.length(),
-            -1, -1, new byte[] {10, 0, 0, 1}, 4, 0);
+            -1, -1, -1, -1, new byte[] {10, 0, 0, 1}, 4, 0);
         evaluator.choose(link, bytes, key, key.length);
         return new String(bytes, evaluator.urlOffset(), evaluator.urlLength(), StandardCharsets.US_ASCII);
     }
