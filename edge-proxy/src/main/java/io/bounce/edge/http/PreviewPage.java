@@ -142,28 +142,25 @@ final class PreviewPage
         final int descriptionLength = rules.descriptionLength(p);
         final int imageAt = rules.imageOffset(p);
         final int imageLength = rules.imageLength(p);
-        out.writeBytes(START);
-        escape(out, record, titleAt, titleLength);
-        out.writeBytes(OG_TITLE);
-        escape(out, record, titleAt, titleLength);
-        out.writeBytes(TWITTER_TITLE);
-        escape(out, record, titleAt, titleLength);
-        out.writeBytes(OG_DESCRIPTION);
-        escape(out, record, descriptionAt, descriptionLength);
-        out.writeBytes(TWITTER_DESCRIPTION);
-        escape(out, record, descriptionAt, descriptionLength);
-        out.writeBytes(OG_IMAGE);
-        escape(out, record, imageAt, imageLength);
-        out.writeBytes(TWITTER_IMAGE);
-        escape(out, record, imageAt, imageLength);
+        field(out, START, record, titleAt, titleLength);
+        field(out, OG_TITLE, record, titleAt, titleLength);
+        field(out, TWITTER_TITLE, record, titleAt, titleLength);
+        field(out, OG_DESCRIPTION, record, descriptionAt, descriptionLength);
+        field(out, TWITTER_DESCRIPTION, record, descriptionAt, descriptionLength);
+        field(out, OG_IMAGE, record, imageAt, imageLength);
+        field(out, TWITTER_IMAGE, record, imageAt, imageLength);
         out.writeBytes(imageLength > 0 ? CARD_LARGE : CARD);
-        out.writeBytes(BODY);
-        escape(out, record, titleAt, titleLength);
-        out.writeBytes(PARAGRAPH);
-        escape(out, record, descriptionAt, descriptionLength);
-        out.writeBytes(LINK);
-        escape(out, record, urlAt, urlLength);
+        field(out, BODY, record, titleAt, titleLength);
+        field(out, PARAGRAPH, record, descriptionAt, descriptionLength);
+        field(out, LINK, record, urlAt, urlLength);
         out.writeBytes(END);
+    }
+
+    /** The markup before a field, then the field escaped. */
+    private static void field(final ByteBuf out, final byte[] before, final byte[] record, final int at, final int length)
+    {
+        out.writeBytes(before);
+        escape(out, record, at, length);
     }
 
     /** The five characters that matter in HTML text and quoted attributes; any other byte (UTF-8 included) as it is. */
