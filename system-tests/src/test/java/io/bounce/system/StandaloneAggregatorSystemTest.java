@@ -49,7 +49,7 @@ class StandaloneAggregatorSystemTest
             Stack.awaitReady("aggregator", ports[1], aggregator, WAIT_MS);
             final String aggregatorUrl = "http://127.0.0.1:" + ports[0];
             final String clickToken = Files.readString(aggregatorDir.resolve(AggregatorConfig.CLICK_TOKEN_FILE)).trim();
-            try (ControlPlaneNode cp = Stack.controlPlane(dir.resolve("cp"), "--aggregator", aggregatorUrl,
+            try (ControlPlaneNode cp = Stack.controlPlane(dir.resolve("cp"), "--click-limit-check-ms", "100", "--aggregator", aggregatorUrl,
                 "--aggregator-token-file", aggregatorDir.resolve(AggregatorConfig.ANALYTICS_TOKEN_FILE).toString());
                 EdgeNode edge = Stack.edge(dir.resolve("edge"), Stack.base(cp), cp.replicationToken(), SystemEpochClock.INSTANCE,
                     "--aggregator", aggregatorUrl, "--click-token", clickToken, "--click-rotate-ms", "50"))
@@ -67,6 +67,19 @@ class StandaloneAggregatorSystemTest
                 assertEquals(1, report.get("uniqueVisitors").asLong(), "one visitor, three clicks");
                 assertEquals("Firefox", report.get("browsers").get(0).get("name").asText());
                 assertEquals("hour", report.get("granularity").asText());
+
+                // Click limits read the stand-alone aggregator's counts over HTTP too: a limit of 3 is reached at once.
+                final String analyticsToken = Files.readString(aggregatorDir.resolve(AggregatorConfig.ANALYTICS_TOKEN_FILE)).trim();
+                final HttpResponse<String> counts = Stack.call("GET", aggregatorUrl + "/analytics/v1/clicks?link=localhost/standalone" +
+                    "&link=localhost/none", analyticsToken, null);
+                assertEquals("{\"localhost/standalone\":3}", counts.body());
+                Stack.api(cp, "PATCH", "/api/v1/links/standalone", "{\"maxClicks\": 3}");
+                Stack.await("the edge has the link limited", WAIT_MS, () ->
+                    edge.replica().get("localhost", "standalone").hasFlag(io.bounce.replication.link.LinkRecord.FLAG_LIMITED));
+                assertEquals(410, browse(edge));
+                Stack.api(cp, "PATCH", "/api/v1/links/standalone", "{\"maxClicks\": null}");
+                Stack.await("the limit removed at the edge", WAIT_MS, () ->
+                    !edge.replica().get("localhost", "standalone").hasFlag(io.bounce.replication.link.LinkRecord.FLAG_LIMITED));
 
                 final HttpResponse<String> ingestHere = Stack.call("PUT", Stack.base(cp) + "/ingest/v1/clicks/e1/1",
                     cp.replicationToken(), "x");

@@ -477,8 +477,9 @@ final class LinkCommands
     }
 
     @Command(name = "export", description = {
-        "Write your live links, every field, one a line after a header: code, url, redirect, domain, forwardQuery,",
-        "expiresAt, disabledReason, tab-separated (importable by 'links import' and 'bounce edge --import')."})
+        "Write your live links, one a line after a header: code, url, redirect, domain, forwardQuery,",
+        "expiresAt, disabledReason, tab-separated (importable by 'links import' and 'bounce edge --import').",
+        "Rules and click limits are not in this file: 'links get CODE --json' shows them."})
     int export(
         @Parameters(paramLabel = "FILE", arity = "0..1", description = "output file; default: standard output") final Path file,
         @Option(names = "--domain", paramLabel = "DOMAIN", description = "only this domain") final String domain) throws IOException, ApiClient.Failure
