@@ -112,17 +112,18 @@ final class LinkChecks
         {
             return;
         }
-        if (LinkRuleSpec.withUtm(url, rules).length() > LinkRules.MAX_URL_LENGTH)
-        {
-            throw Problem.badRequest("url-too-long", "url with its utm parameters is longer than " + LinkRules.MAX_URL_LENGTH + " characters");
-        }
+        final LinkRuleSpec.Compiled compiled;
         try
         {
-            LinkRuleSpec.compile(rules);
+            compiled = LinkRuleSpec.compile(url, rules, false);
         }
         catch (final IllegalArgumentException ex)
         {
             throw Problem.badRequest("rules-too-large", "the link's rules are too large: " + ex.getMessage());
+        }
+        if (compiled.url().length() > LinkRules.MAX_URL_LENGTH)
+        {
+            throw Problem.badRequest("url-too-long", "url with its utm parameters is longer than " + LinkRules.MAX_URL_LENGTH + " characters");
         }
     }
 

@@ -140,23 +140,26 @@ public final class LinkRuleSpec
         }
     }
 
-    public static boolean hasUtm(final String stored)
+    /** What edges get of a link's stored rules: its url with the UTM parameters set, the rules, and whether it sets UTM. */
+    public record Compiled(String url, RuleSet rules, boolean utm)
     {
-        return stored != null && parse(stored).has("utm");
     }
 
-    /** @return {@code url} with the rules' UTM parameters set (replacing any of the same name it has), or {@code url} without. */
-    public static String withUtm(final String url, final String stored)
-    {
-        final JsonNode utm = stored == null ? null : parse(stored).get("utm");
-        return utm == null ? url : withUtm(url, utm);
-    }
-
-    /** The edges' form of stored rules. */
-    public static RuleSet compile(final String stored)
+    /**
+     * The edges' form of stored rules, from one parse. A deleted link (a tombstone) keeps only its expiredUrl, where its
+     * visitors go instead of a 410.
+     *
+     * @throws IllegalArgumentException if the rules break a bound of the record's format.
+     */
+    public static Compiled compile(final String url, final String stored, final boolean tombstone)
     {
         final ObjectNode rules = parse(stored);
         final JsonNode utm = rules.get("utm");
+        final String expiredUrl = rules.has("expiredUrl") ? rules.get("expiredUrl").asText() : null;
+        if (tombstone)
+        {
+            return new Compiled(url, expiredUrl == null ? null : new RuleSet(List.of(), List.of(), expiredUrl, null), utm != null);
+        }
         final List<RuleSet.Target> targets = new ArrayList<>();
         for (final JsonNode target : rules.path("targets"))
         {
@@ -174,8 +177,8 @@ public final class LinkRuleSpec
             variants.add(new RuleSet.Variant(variant.get("weight").asInt(), withUtm(variant.get("url").asText(), utm)));
         }
         final JsonNode og = rules.get("og");
-        return new RuleSet(targets, variants, rules.has("expiredUrl") ? rules.get("expiredUrl").asText() : null,
-            og == null ? null : new RuleSet.Preview(og.path("title").asText(""), og.path("description").asText(""), og.path("image").asText("")));
+        return new Compiled(withUtm(url, utm), new RuleSet(targets, variants, expiredUrl, og == null ? null
+            : new RuleSet.Preview(og.path("title").asText(""), og.path("description").asText(""), og.path("image").asText(""))), utm != null);
     }
 
     /**
@@ -210,13 +213,6 @@ public final class LinkRuleSpec
         {
             return null;
         }
-    }
-
-    /** What a deleted link keeps: where its visitors go instead of a 410, or nothing. */
-    public static RuleSet compileTombstone(final String stored)
-    {
-        final JsonNode expired = parse(stored).get("expiredUrl");
-        return expired == null ? null : new RuleSet(List.of(), List.of(), expired.asText(), null);
     }
 
     private static ArrayNode targets(final JsonNode value, final DestinationPolicy destinations)

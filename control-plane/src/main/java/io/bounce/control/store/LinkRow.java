@@ -58,12 +58,8 @@ public final class LinkRow
         {
             return new LinkRecord(domain, code, deletedAt != 0 ? "" : url, status, createdAt, editableUntil, expiresAt, flags, seq);
         }
-        if (LinkRuleSpec.hasUtm(rules))
-        {
-            flags |= LinkRecord.FLAG_UTM;
-        }
-        // a tombstone keeps only where its visitors go instead of a 410
-        return new LinkRecord(domain, code, deletedAt != 0 ? "" : LinkRuleSpec.withUtm(url, rules), status, createdAt, editableUntil,
-            expiresAt, flags, seq, deletedAt != 0 ? LinkRuleSpec.compileTombstone(rules) : LinkRuleSpec.compile(rules));
+        final LinkRuleSpec.Compiled compiled = LinkRuleSpec.compile(deletedAt != 0 ? "" : url, rules, deletedAt != 0);
+        return new LinkRecord(domain, code, compiled.url(), status, createdAt, editableUntil, expiresAt,
+            compiled.utm() ? flags | LinkRecord.FLAG_UTM : flags, seq, compiled.rules());
     }
 }
