@@ -57,6 +57,41 @@ public final class AddressBudget
         return waitMs;
     }
 
+    /**
+     * Spend one of the tokens of a bucket named by {@code key} ({@link #keyOf} for an address; any other long, such as a
+     * keyed hash of a link, for something else).
+     *
+     * @return 0 if it had one, else the milliseconds until it will (the take is counted as refused).
+     */
+    public long take(final long key, final long nowNs)
+    {
+        if (rate <= 0)
+        {
+            return 0;
+        }
+        final long waitMs = buckets.get(key, k -> new TokenBucket(burst, nowNs)).take(rate, burst, nowNs);
+        if (waitMs > 0)
+        {
+            refused.increment();
+        }
+        return waitMs;
+    }
+
+    /** @return the bucket key of the address in {@code address[0, length)} (4 or 16 bytes), as {@link #take(byte[], long)} uses. */
+    public static long keyOf(final byte[] address, final int length)
+    {
+        if (length == 4)
+        {
+            return 1L << 32 | (address[0] & 0xFFL) << 24 | (address[1] & 0xFFL) << 16 | (address[2] & 0xFFL) << 8 | address[3] & 0xFFL;
+        }
+        long key = 0;
+        for (int i = 0; i < 8; i++)
+        {
+            key = key << 8 | address[i] & 0xFFL;
+        }
+        return key;
+    }
+
     public long take(final InetAddress address, final long nowNs)
     {
         return take(address == null ? new byte[0] : address.getAddress(), nowNs);
@@ -71,15 +106,6 @@ public final class AddressBudget
     /** IPv4 as itself (bit 32 set, so it meets no IPv6 key); IPv6 as its first 64 bits. */
     static long key(final byte[] address)
     {
-        if (address.length == 4)
-        {
-            return 1L << 32 | (address[0] & 0xFFL) << 24 | (address[1] & 0xFFL) << 16 | (address[2] & 0xFFL) << 8 | address[3] & 0xFFL;
-        }
-        long key = 0;
-        for (int i = 0; i < 8; i++)
-        {
-            key = key << 8 | address[i] & 0xFFL;
-        }
-        return key;
+        return keyOf(address, address.length);
     }
 }
