@@ -9,7 +9,8 @@ import org.agrona.MutableDirectBuffer;
 /**
  * What a link answers each visitor differently, as the control plane compiled it for the edges: targets tried in
  * order (the first whose condition holds gives the destination), weighted A/B variants for everyone else, the URL an
- * expired, limited or deleted link sends visitors to, and the page link-preview crawlers get. Immutable. Its bytes are
+ * expired, limited or deleted link sends visitors to, the page link-preview crawlers get, and the argon2id hash of the
+ * password a visitor must give first. Immutable. Its bytes are
  * the rules section of a version 2 link record, laid out in {@link RulesView}, the one reader of that layout.
  *
  * <p>The control plane has already applied the link's UTM parameters to every destination here (the edge appends
@@ -54,6 +55,8 @@ public final class RuleSet
     public static final int MAX_IMAGE_URL_BYTES = 2048;
     /** Largest rules section: with the largest link it keeps a record under the change log's frame limit. */
     public static final int MAX_ENCODED_LENGTH = 16_384;
+    /** Longest password hash (its PHC string). */
+    public static final int MAX_PASSWORD_HASH_LENGTH = 256;
 
     /**
      * One target: when every listed condition holds (an empty list or mask tests nothing), the visitor goes to {@code url}.
@@ -104,18 +107,32 @@ public final class RuleSet
     private final List<Variant> variants;
     private final String expiredUrl;
     private final Preview preview;
+    private final String passwordHash;
+
+    /** Rules without a password. */
+    public RuleSet(final List<Target> targets, final List<Variant> variants, final String expiredUrl, final Preview preview)
+    {
+        this(targets, variants, expiredUrl, preview, null);
+    }
 
     /**
-     * @param expiredUrl where an expired, limited or deleted link sends visitors, or null (they get 410).
-     * @param preview    what crawlers are shown, or null (they are redirected like everyone).
+     * @param expiredUrl   where an expired, limited or deleted link sends visitors, or null (they get 410).
+     * @param preview      what crawlers are shown, or null (they are redirected like everyone).
+     * @param passwordHash the argon2id PHC string of the password visitors must give, or null for none.
      * @throws IllegalArgumentException if it breaks a bound of the format.
      */
-    public RuleSet(final List<Target> targets, final List<Variant> variants, final String expiredUrl, final Preview preview)
+    public RuleSet(final List<Target> targets, final List<Variant> variants, final String expiredUrl, final Preview preview,
+        final String passwordHash)
     {
         this.targets = List.copyOf(targets);
         this.variants = List.copyOf(variants);
         this.expiredUrl = expiredUrl;
         this.preview = preview;
+        this.passwordHash = passwordHash;
+        if (passwordHash != null && (!passwordHash.startsWith(RulesView.PASSWORD_PREFIX) || passwordHash.length() > MAX_PASSWORD_HASH_LENGTH))
+        {
+            throw new IllegalArgumentException("a password hash is an argon2id PHC string of at most " + MAX_PASSWORD_HASH_LENGTH + " bytes");
+        }
         if (this.targets.size() > MAX_TARGETS || this.variants.size() > MAX_VARIANTS)
         {
             throw new IllegalArgumentException("at most " + MAX_TARGETS + " targets and " + MAX_VARIANTS + " variants");
@@ -171,9 +188,15 @@ public final class RuleSet
         return preview;
     }
 
+    /** @return the argon2id PHC string of the link's password, or null when it has none. */
+    public String passwordHash()
+    {
+        return passwordHash;
+    }
+
     public boolean isEmpty()
     {
-        return targets.isEmpty() && variants.isEmpty() && expiredUrl == null && preview == null;
+        return targets.isEmpty() && variants.isEmpty() && expiredUrl == null && preview == null && passwordHash == null;
     }
 
     /** @return the bytes {@link #encode} writes. */
@@ -201,6 +224,10 @@ public final class RuleSet
         {
             length += RulesView.SECTION_HEADER_LENGTH + 6 + utf8(preview.title()).length + utf8(preview.description()).length +
                 utf8(preview.image()).length;
+        }
+        if (passwordHash != null)
+        {
+            length += RulesView.SECTION_HEADER_LENGTH + passwordHash.length();
         }
         return length;
     }
@@ -271,6 +298,12 @@ public final class RuleSet
             p = put(out, p, image);
             sectionHeader(out, start, RulesView.PREVIEW, p);
         }
+        if (passwordHash != null)
+        {
+            final int start = p;
+            p = put(out, p + RulesView.SECTION_HEADER_LENGTH, passwordHash.getBytes(StandardCharsets.US_ASCII));
+            sectionHeader(out, start, RulesView.PASSWORD, p);
+        }
         return p - at;
     }
 
@@ -295,18 +328,20 @@ public final class RuleSet
     public boolean equals(final Object o)
     {
         return o instanceof RuleSet that && targets.equals(that.targets) && variants.equals(that.variants) &&
-            Objects.equals(expiredUrl, that.expiredUrl) && Objects.equals(preview, that.preview);
+            Objects.equals(expiredUrl, that.expiredUrl) && Objects.equals(preview, that.preview) &&
+            Objects.equals(passwordHash, that.passwordHash);
     }
 
     @Override
     public int hashCode()
     {
-        return Objects.hash(targets, variants, expiredUrl, preview);
+        return Objects.hash(targets, variants, expiredUrl, preview, passwordHash);
     }
 
     @Override
     public String toString()
     {
-        return "RuleSet{targets=" + targets + ", variants=" + variants + ", expiredUrl=" + expiredUrl + ", preview=" + preview + '}';
+        return "RuleSet{targets=" + targets + ", variants=" + variants + ", expiredUrl=" + expiredUrl + ", preview=" + preview +
+            (passwordHash == null ? "" : ", password") + '}'; // never the hash
     }
 }

@@ -31,6 +31,7 @@ import org.agrona.DirectBuffer;
  * VARIANT (tag 2) payload:     weight (u16), url (the rest)
  * EXPIRED_URL (tag 3) payload: url (all of it)
  * PREVIEW (tag 4) payload:     titleLen (u16), descriptionLen (u16), imageLen (u16), title, description, image
+ * PASSWORD (tag 5) payload:    the argon2id PHC string of the password ($argon2id$v=19$m=..,t=..,p=..$salt$hash), ASCII
  * </pre>
  *
  * A section of a tag this build does not know makes the whole section unreadable (so a record with rules an edge
@@ -42,6 +43,9 @@ public final class RulesView
     public static final int VARIANT = 2;
     public static final int EXPIRED_URL = 3;
     public static final int PREVIEW = 4;
+    public static final int PASSWORD = 5;
+    /** How every PASSWORD payload starts: the only algorithm this build checks. */
+    static final String PASSWORD_PREFIX = "$argon2id$";
 
     static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
     public static final int SECTION_HEADER_LENGTH = 3;
@@ -242,6 +246,10 @@ public final class RulesView
                 case PREVIEW:
                     ok = payloadLength >= 6 && 6 + titleLength(p) + descriptionLength(p) + imageLength(p) == payloadLength;
                     break;
+                case PASSWORD:
+                    ok = payloadLength > PASSWORD_PREFIX.length() && payloadLength <= RuleSet.MAX_PASSWORD_HASH_LENGTH &&
+                        startsWith(payload(p), PASSWORD_PREFIX);
+                    break;
                 default:
                     ok = false;
                     break;
@@ -251,6 +259,18 @@ public final class RulesView
                 return false;
             }
             p = next(p);
+        }
+        return true;
+    }
+
+    private boolean startsWith(final int at, final String ascii)
+    {
+        for (int i = 0; i < ascii.length(); i++)
+        {
+            if (buffer.getByte(at + i) != ascii.charAt(i))
+            {
+                return false;
+            }
         }
         return true;
     }
@@ -283,6 +303,7 @@ public final class RulesView
         final List<RuleSet.Variant> variants = new ArrayList<>();
         String expiredUrl = null;
         RuleSet.Preview preview = null;
+        String passwordHash = null;
         for (int p = first(); p < end(); p = next(p))
         {
             switch (tag(p))
@@ -313,13 +334,16 @@ public final class RulesView
                 case EXPIRED_URL:
                     expiredUrl = text(payload(p), payloadLength(p));
                     break;
+                case PASSWORD:
+                    passwordHash = text(payload(p), payloadLength(p));
+                    break;
                 default:
                     preview = new RuleSet.Preview(text(titleOffset(p), titleLength(p)), text(descriptionOffset(p), descriptionLength(p)),
                         text(imageOffset(p), imageLength(p)));
                     break;
             }
         }
-        return new RuleSet(targets, variants, expiredUrl, preview);
+        return new RuleSet(targets, variants, expiredUrl, preview, passwordHash);
     }
 
     private String text(final int at, final int n)

@@ -24,8 +24,11 @@ class RuleSetTest
                 new RuleSet.Target(0, 0, List.of(), List.of(), RuleSet.QUERY_PRESENT, "beta", "", "https://beta.example.com/")),
             List.of(new RuleSet.Variant(50, "https://a.example.com/"), new RuleSet.Variant(50, "https://b.example.com/")),
             "https://example.com/expired",
-            new RuleSet.Preview("<script>alert(1)</script> \"Sale\"", "Ünïcode & more", "https://cdn.example.com/og.png"));
+            new RuleSet.Preview("<script>alert(1)</script> \"Sale\"", "Ünïcode & more", "https://cdn.example.com/og.png"),
+            PASSWORD_HASH);
     }
+
+    static final String PASSWORD_HASH = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$sDq4SJydHwxWnLTlXqq5ZzNDfmXrJUlaeTohxQaFrio";
 
     private static LinkRecord record(final RuleSet rules)
     {
@@ -69,6 +72,9 @@ class RuleSetTest
         p = rules.next(p);
         assertEquals(RulesView.PREVIEW, rules.tag(p));
         assertEquals("https://cdn.example.com/og.png", text(bytes, rules.imageOffset(p), rules.imageLength(p)));
+        p = rules.next(p);
+        assertEquals(RulesView.PASSWORD, rules.tag(p));
+        assertEquals(PASSWORD_HASH, text(bytes, rules.payload(p), rules.payloadLength(p)));
         assertEquals(rules.end(), rules.next(p));
     }
 
@@ -94,6 +100,15 @@ class RuleSetTest
         badLanguages[rules.languagesOffset(rules.next(rules.first()))] = 40;
         assertFalse(view.wrap(new UnsafeBuffer(badLanguages), 0, bytes.length).isReadable(), "languages that do not fit");
 
+        final byte[] notArgon2id = bytes.clone();
+        int password = rules.first();
+        while (rules.tag(password) != RulesView.PASSWORD)
+        {
+            password = rules.next(password);
+        }
+        notArgon2id[rules.payload(password) + 7] = 'd'; // "$argon2d$"
+        assertFalse(view.wrap(new UnsafeBuffer(notArgon2id), 0, bytes.length).isReadable(), "a password hash this build cannot check");
+
         for (int cut = 1; cut < bytes.length; cut++)
         {
             assertFalse(view.wrap(new UnsafeBuffer(bytes), 0, cut).isReadable(), "cut at " + cut);
@@ -116,6 +131,8 @@ class RuleSetTest
         final String url = "https://example.com/" + "a".repeat(8000);
         assertThrows(IllegalArgumentException.class, () -> new RuleSet(List.of(),
             List.of(new RuleSet.Variant(1, url), new RuleSet.Variant(1, url), new RuleSet.Variant(1, url)), null, null));
+        assertThrows(IllegalArgumentException.class, () -> new RuleSet(List.of(), List.of(), null, null, "$2b$10$bcrypt"));
+        assertFalse(new RuleSet(List.of(), List.of(), null, null, PASSWORD_HASH).toString().contains("argon2"), "never the hash");
     }
 
     private static String text(final byte[] bytes, final int at, final int length)
