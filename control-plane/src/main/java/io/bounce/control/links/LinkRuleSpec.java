@@ -18,19 +18,25 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.bounce.replication.link.LinkRules;
 import io.bounce.replication.link.RuleSet;
+import io.bounce.runtime.crypto.PasswordHash;
 import io.bounce.runtime.http.Problem;
 
 /**
- * A link's rules as the API takes them ({@code targets}, {@code variants}, {@code expiredUrl}, {@code og}, {@code utm}):
+ * A link's rules as the API takes them ({@code targets}, {@code variants}, {@code expiredUrl}, {@code og}, {@code utm},
+ * {@code password}):
  * checked field by field with a problem naming the field, kept as canonical JSON (the {@code links.rules} column, what
  * the API shows back), and compiled into the {@link RuleSet} every edge applies, with the UTM parameters already in
  * each destination. Every URL a visitor can be sent to goes through the destination policy and the blocklist, like a
- * link's own. Stateless.
+ * link's own. A password is kept only as its argon2id hash ({@link PasswordHash}), which no answer shows: a link says
+ * {@code "passwordProtected": true} instead. Stateless.
  */
 public final class LinkRuleSpec
 {
     /** The request fields that are rules. */
-    public static final List<String> FIELDS = List.of("targets", "variants", "expiredUrl", "og", "utm");
+    public static final List<String> FIELDS = List.of("targets", "variants", "expiredUrl", "og", "utm", "password");
+    /** A password's length bounds, in characters. */
+    public static final int MIN_PASSWORD_LENGTH = 4;
+    public static final int MAX_PASSWORD_LENGTH = 128;
     /** The rule fields that send visitors somewhere: they change only inside the edit window, as the link's url does. */
     static final Set<String> DESTINATIONS = Set.of("targets", "variants", "expiredUrl");
     static final List<String> UTM_KEYS = List.of("source", "medium", "campaign", "term", "content");
@@ -73,6 +79,7 @@ public final class LinkRuleSpec
                 case "variants" -> out.set(field, variants(value, destinations));
                 case "expiredUrl" -> out.put(field, destination(value, "expiredUrl", destinations));
                 case "og" -> out.set(field, preview(value));
+                case "password" -> out.put(field, password(value));
                 default -> out.set(field, utm(value));
             }
         }
@@ -131,13 +138,16 @@ public final class LinkRuleSpec
         return false;
     }
 
-    /** Show the stored rules in a link's API answer. */
+    /** Show the stored rules in a link's API answer: a password as {@code "passwordProtected": true}, never its hash. */
     public static void render(final String stored, final ObjectNode out)
     {
-        if (stored != null)
+        final ObjectNode rules = stored == null ? null : parse(stored);
+        final boolean password = rules != null && rules.remove("password") != null;
+        if (rules != null)
         {
-            out.setAll(parse(stored));
+            out.setAll(rules);
         }
+        out.put("passwordProtected", password);
     }
 
     /** What edges get of a link's stored rules: its url with the UTM parameters set, the rules, and whether it sets UTM. */
@@ -159,6 +169,7 @@ public final class LinkRuleSpec
         if (tombstone)
         {
             return new Compiled(url, expiredUrl == null ? null : new RuleSet(List.of(), List.of(), expiredUrl, null), utm != null);
+            // a deleted link's fallback is not behind its password: it is where the owner sends everyone now
         }
         final List<RuleSet.Target> targets = new ArrayList<>();
         for (final JsonNode target : rules.path("targets"))
@@ -178,7 +189,8 @@ public final class LinkRuleSpec
         }
         final JsonNode og = rules.get("og");
         return new Compiled(withUtm(url, utm), new RuleSet(targets, variants, expiredUrl, og == null ? null
-            : new RuleSet.Preview(og.path("title").asText(""), og.path("description").asText(""), og.path("image").asText(""))), utm != null);
+            : new RuleSet.Preview(og.path("title").asText(""), og.path("description").asText(""), og.path("image").asText("")),
+            rules.has("password") ? rules.get("password").asText() : null), utm != null);
     }
 
     /**
@@ -383,6 +395,20 @@ public final class LinkRuleSpec
             out.add(entry);
         }
         return out;
+    }
+
+    /** @return the argon2id hash of a password the API was given (the password itself is not kept anywhere). */
+    private static String password(final JsonNode value)
+    {
+        final String password = value.isTextual() ? value.asText() : null;
+        final int length = password == null ? 0 : password.codePointCount(0, password.length());
+        if (password == null || length < MIN_PASSWORD_LENGTH || length > MAX_PASSWORD_LENGTH || hasControl(password))
+        {
+            // never echo it back
+            throw invalid("password", "password must be text of " + MIN_PASSWORD_LENGTH + " to " + MAX_PASSWORD_LENGTH +
+                " characters, without control characters");
+        }
+        return PasswordHash.hash(password);
     }
 
     private static ObjectNode preview(final JsonNode value)

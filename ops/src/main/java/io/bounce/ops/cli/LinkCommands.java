@@ -67,6 +67,10 @@ final class LinkCommands
         {
             out.println("  utm            " + link.get("utm"));
         }
+        if (link.path("passwordProtected").asBoolean())
+        {
+            out.println("  password       required");
+        }
         if (link.has("maxClicks"))
         {
             out.println("  max clicks     " + link.get("maxClicks").asLong() +
@@ -77,8 +81,35 @@ final class LinkCommands
     private static final String MAX_CLICKS_HELP = "the most human clicks the link takes; then it answers as expired (410, or its "
         + "expiredUrl). A few seconds of clicks may pass it (docs/link-rules.md).";
 
-    private static final String RULES_HELP = "a JSON object of link rules (targets, variants, expiredUrl, og, utm), "
-        + "as the API takes them; see docs/api.md.";
+    private static final String RULES_HELP = "a JSON object of link rules (targets, variants, expiredUrl, og, utm, password), "
+        + "as the API takes them; see docs/link-rules.md.";
+
+    private static final String PASSWORD_HELP = "visitors must give the password in FILE (its first line; - reads standard input) "
+        + "first; kept only as a hash. Never on the command line, where ps and shell history would show it.";
+
+    /** Put the password read from {@code file} (its first line) into a request body. */
+    private static void readPassword(final Path file, final Map<String, Object> body) throws ApiClient.Failure
+    {
+        if (file == null)
+        {
+            return;
+        }
+        try
+        {
+            final String text = file.toString().equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
+                : Files.readString(file, StandardCharsets.UTF_8);
+            final String line = text.lines().findFirst().orElse("");
+            if (line.isEmpty())
+            {
+                throw new ApiClient.Failure(0, "no password in the first line of " + file, 0, 2);
+            }
+            body.put("password", line);
+        }
+        catch (final IOException ex)
+        {
+            throw new ApiClient.Failure(0, "cannot read the password in " + file + ": " + ex.getMessage(), 0, 2);
+        }
+    }
 
     /** Put the rule fields of a --rules file into a request body; any other field is refused (it has an option of its own). */
     private void readRules(final Path file, final Map<String, Object> body) throws ApiClient.Failure
@@ -104,9 +135,9 @@ final class LinkCommands
         while (names.hasNext())
         {
             final String name = names.next();
-            if (!List.of("targets", "variants", "expiredUrl", "og", "utm").contains(name))
+            if (!List.of("targets", "variants", "expiredUrl", "og", "utm", "password").contains(name))
             {
-                throw new ApiClient.Failure(0, file + ": '" + name + "' is not a rule (targets, variants, expiredUrl, og, utm)", 0, 2);
+                throw new ApiClient.Failure(0, file + ": '" + name + "' is not a rule (targets, variants, expiredUrl, og, utm, password)", 0, 2);
             }
             body.put(name, rules.get(name));
         }
@@ -121,7 +152,8 @@ final class LinkCommands
         @Option(names = "--redirect", paramLabel = "STATUS", description = "301, 302 (default), 307 or 308") final Integer redirect,
         @Option(names = "--forward-query", description = "append the request's query string to the destination") final boolean forward,
         @Option(names = "--max-clicks", paramLabel = "N", description = MAX_CLICKS_HELP) final Integer maxClicks,
-        @Option(names = "--rules", paramLabel = "FILE", description = RULES_HELP) final Path rules)
+        @Option(names = "--rules", paramLabel = "FILE", description = RULES_HELP) final Path rules,
+        @Option(names = "--password-file", paramLabel = "FILE", description = PASSWORD_HELP) final Path passwordFile)
         throws ApiClient.Failure
     {
         final Map<String, Object> body = new LinkedHashMap<>();
@@ -131,6 +163,7 @@ final class LinkCommands
             body.put("maxClicks", maxClicks);
         }
         readRules(rules, body);
+        readPassword(passwordFile, body);
         if (alias != null)
         {
             body.put("alias", alias);
@@ -247,7 +280,10 @@ final class LinkCommands
         final Integer maxClicks,
         @Option(names = "--no-max-clicks", description = "remove the click limit") final boolean noMaxClicks,
         @Option(names = "--rules", paramLabel = "FILE", description = RULES_HELP + " A rule set to null is removed; one the file "
-            + "leaves out stays.") final Path rules)
+            + "leaves out stays.") final Path rules,
+        @Option(names = "--password-file", paramLabel = "FILE", description = PASSWORD_HELP + " A new password ends the passes "
+            + "visitors earned with the old one.") final Path passwordFile,
+        @Option(names = "--no-password", description = "remove the password") final boolean noPassword)
         throws ApiClient.Failure
     {
         final Map<String, Object> body = new LinkedHashMap<>();
@@ -260,6 +296,11 @@ final class LinkCommands
             body.put("maxClicks", maxClicks);
         }
         readRules(rules, body);
+        if (noPassword)
+        {
+            body.put("password", null);
+        }
+        readPassword(passwordFile, body);
         if (url != null)
         {
             body.put("url", url);

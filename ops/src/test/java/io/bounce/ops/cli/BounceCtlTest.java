@@ -108,6 +108,15 @@ class BounceCtlTest
         assertEquals(0, unlimited.exit, unlimited.err);
         assertTrue(unlimited.out.contains("play.example.com") && !unlimited.out.contains("max clicks"), unlimited.out);
 
+        final java.nio.file.Path password = dir.resolve("password.txt");
+        java.nio.file.Files.writeString(password, "correct horse\n");
+        final Run protectedLink = ctl("links", "update", "app-rules", "--password-file", password.toString());
+        assertEquals(0, protectedLink.exit, protectedLink.err);
+        assertTrue(protectedLink.out.contains("password       required") && !protectedLink.out.contains("correct"), protectedLink.out);
+        assertTrue(ControlPlaneHarness.JSON.readTree(ctl("--json", "links", "get", "app-rules").out).get("passwordProtected").asBoolean());
+        final Run open = ctl("links", "update", "app-rules", "--no-password");
+        assertTrue(open.exit == 0 && !open.out.contains("password"), open.out);
+
         java.nio.file.Files.writeString(rules, "{\"url\": \"https://example.com/other\"}");
         final Run refused = ctl("links", "update", "app-rules", "--rules", rules.toString());
         assertEquals(2, refused.exit);
