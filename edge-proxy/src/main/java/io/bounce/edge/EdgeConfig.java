@@ -13,6 +13,7 @@ import java.util.List;
 import javax.net.ssl.SSLContext;
 
 import io.bounce.edge.clicks.ClickOptions;
+import io.bounce.edge.rules.PasswordOptions;
 import io.bounce.edge.http.HttpsOptions;
 import io.bounce.replication.link.LinkRules;
 import io.bounce.runtime.launch.ConfigFileOption;
@@ -51,6 +52,9 @@ public final class EdgeConfig
 
     @Mixin
     HttpsOptions https;
+
+    @Mixin
+    PasswordOptions passwords;
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "./data/edge",
         description = "Directory that holds the replica (links.cm3) and the edge's lock file. Default: ${DEFAULT-VALUE}")
@@ -213,6 +217,7 @@ public final class EdgeConfig
         requireRange("--port", port, 0, 65535);
         requireRange("--admin-port", adminPort, 0, 65535);
         https.conclude();
+        passwords.conclude();
         if (port != 0 && port == adminPort && host.equals(adminHost))
         {
             throw new IllegalArgumentException("--port and --admin-port must differ");
@@ -458,6 +463,11 @@ public final class EdgeConfig
     }
 
     /** The click recorder's settings. */
+    public PasswordOptions passwords()
+    {
+        return passwords;
+    }
+
     public ClickOptions clicks()
     {
         return clicks;

@@ -155,6 +155,7 @@ public final class EdgeNode implements AutoCloseable
             final Path drainFile = config.dataDir().resolve(DRAIN_FILE);
             final PrometheusRegistry registry = Metrics.registry("edge");
             metrics.register(registry, replica);
+            redirector.passwords().register(registry);
             final DefaultDomainCheck defaultDomain = new DefaultDomainCheck(replica, config.defaultDomain());
             defaultDomain.warnIfUnknown("at start");
             replica.onSnapshot(() -> defaultDomain.warnIfUnknown("after a snapshot"));

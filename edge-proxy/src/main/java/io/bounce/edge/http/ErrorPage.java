@@ -13,6 +13,8 @@ enum ErrorPage
     METHOD_NOT_ALLOWED(ResponseStatus.METHOD_NOT_ALLOWED, "Method Not Allowed", "Allow: GET, HEAD\r\n",
         "Short links answer GET and HEAD only."),
     GONE(ResponseStatus.GONE, "Gone", "", "This short link has expired or was deleted."),
+    CONTENT_TOO_LARGE(ResponseStatus.CONTENT_TOO_LARGE, "Content Too Large", "",
+        "Short links take no request body but a password form of at most 1 KiB, with a Content-Length."),
     URI_TOO_LONG(ResponseStatus.URI_TOO_LONG, "URI Too Long", "", "The request line is too long."),
     HEADERS_TOO_LARGE(ResponseStatus.HEADERS_TOO_LARGE, "Request Header Fields Too Large", "",
         "The request headers are too large."),

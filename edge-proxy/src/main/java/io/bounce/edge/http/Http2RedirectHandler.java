@@ -6,6 +6,8 @@ import io.bounce.edge.metrics.Rejection;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
+import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
@@ -13,10 +15,12 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2FrameStreamException;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.collection.IntObjectHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,8 +28,10 @@ import org.slf4j.LoggerFactory;
  * One HTTP/2 connection's requests (ALPN {@code h2} on the HTTPS port). Each stream's HEADERS become the
  * HTTP/1.1 request head they stand for, written into this connection's scratch buffer and read by the same
  * {@link RequestHeadParser} and {@link Redirector} as an HTTP/1.x request: one lookup, one set of rules, one
- * click record; only the answer is written as HTTP/2 frames. A request body is never read (a redirect needs
- * none). Not sharable: it holds the connection's parser and scratch.
+ * click record; only the answer is written as HTTP/2 frames. A body is read only for a POST (a protected link's
+ * password form), kept behind its head until the stream ends, at most {@link PasswordPage#MAX_FORM_BYTES}; any other
+ * is dropped as it comes, its flow-control credit given back. Not sharable: it holds the connection's parser and
+ * scratch.
  *
  * <p>Answers a client does not read stop the connection being read (as on HTTP/1.1); a page body held back
  * by the client's flow-control window keeps its stream open, so at most 100 wait per connection.
@@ -58,6 +64,9 @@ final class Http2RedirectHandler extends ChannelInboundHandlerAdapter
     private static final AsciiString FORWARDED_FOR_NAME = AsciiString.cached("x-forwarded-for");
     private static final AsciiString ACCEPT_LANGUAGE_NAME = AsciiString.cached("accept-language");
     private static final AsciiString HOST_NAME = AsciiString.cached("host");
+    private static final AsciiString COOKIE_NAME = AsciiString.cached("cookie");
+    private static final byte[] COOKIE = Redirector.ascii("Cookie: ");
+    private static final byte[] COOKIE_SEPARATOR = Redirector.ascii("; ");
 
     private final Redirector redirector;
     private final RequestHeadParser parser;
@@ -65,6 +74,8 @@ final class Http2RedirectHandler extends ChannelInboundHandlerAdapter
     private final byte[] countryPrefix;
     private Redirector.Loop loop;
     private ByteBuf scratch;
+    /** POSTs whose body is still coming, by stream id: the head as written for the parser, then the body so far. */
+    private final IntObjectHashMap<ByteBuf> posts = new IntObjectHashMap<>();
 
     private Http2RedirectHandler(final Redirector redirector, final int maxRequestLineBytes, final int maxHeaderBytes,
         final byte[] peerAddress)
@@ -111,6 +122,11 @@ final class Http2RedirectHandler extends ChannelInboundHandlerAdapter
             scratch.release();
             scratch = null;
         }
+        for (final ByteBuf post : posts.values())
+        {
+            post.release();
+        }
+        posts.clear();
     }
 
     @Override
@@ -122,7 +138,19 @@ final class Http2RedirectHandler extends ChannelInboundHandlerAdapter
             {
                 answer(ctx, (Http2HeadersFrame)msg);
             }
-            // DATA (a body no redirect reads), trailers, resets, window updates: nothing to answer.
+            else if (msg instanceof Http2DataFrame)
+            {
+                data(ctx, (Http2DataFrame)msg);
+            }
+            else if (msg instanceof Http2ResetFrame)
+            {
+                final ByteBuf post = posts.remove(((Http2ResetFrame)msg).stream().id());
+                if (post != null)
+                {
+                    post.release();
+                }
+            }
+            // trailers, window updates: nothing to answer.
         }
         finally
         {
@@ -146,7 +174,7 @@ final class Http2RedirectHandler extends ChannelInboundHandlerAdapter
             append(CRLF) &&
             header(USER_AGENT, headers.get(USER_AGENT_NAME)) && header(REFERER, headers.get(REFERER_NAME)) &&
             header(FORWARDED_FOR, headers.get(FORWARDED_FOR_NAME)) && header(ACCEPT_LANGUAGE, headers.get(ACCEPT_LANGUAGE_NAME)) &&
-            (countryHeader == null || header(countryPrefix, headers.get(countryHeader))) && append(CRLF);
+            (countryHeader == null || header(countryPrefix, headers.get(countryHeader))) && cookies(headers) && append(CRLF);
         if (!written)
         {
             redirector.reject(ctx, RequestHeadParser.MALFORMED, loop, frame.stream());
@@ -158,7 +186,82 @@ final class Http2RedirectHandler extends ChannelInboundHandlerAdapter
             redirector.reject(ctx, result == 0 ? RequestHeadParser.MALFORMED : result, loop, frame.stream());
             return;
         }
+        if (parser.method == RequestHeadParser.POST && !frame.isEndStream())
+        {
+            // the form's body follows in DATA frames: keep the head until the stream ends
+            final ByteBuf post = ctx.alloc().heapBuffer(scratch.readableBytes() + 256);
+            post.writeBytes(scratch, scratch.readerIndex(), scratch.readableBytes());
+            final ByteBuf previous = posts.put(frame.stream().id(), post);
+            if (previous != null)
+            {
+                previous.release();
+            }
+            return;
+        }
         redirector.respond(ctx, scratch, parser, loop, frame.stream());
+    }
+
+    /** A DATA frame: its credit given back; kept only behind a POST's head, up to the form's bound. */
+    private void data(final ChannelHandlerContext ctx, final Http2DataFrame frame)
+    {
+        if (frame.initialFlowControlledBytes() > 0 && !frame.isEndStream())
+        {
+            // the last frame's bytes come back to the connection's window when its stream closes (Netty's flow controller)
+            ctx.write(new DefaultHttp2WindowUpdateFrame(frame.initialFlowControlledBytes()).stream(frame.stream()));
+        }
+        final int id = frame.stream().id();
+        final ByteBuf post = posts.get(id);
+        if (post == null)
+        {
+            return;
+        }
+        final int headLength = parser.parse(post);
+        if (headLength <= 0 || post.readableBytes() - headLength + frame.content().readableBytes() > PasswordPage.MAX_FORM_BYTES)
+        {
+            posts.remove(id);
+            post.release();
+            redirector.reject(ctx, RequestHeadParser.CONTENT_TOO_LARGE, loop, frame.stream());
+            return;
+        }
+        post.writeBytes(frame.content(), frame.content().readerIndex(), frame.content().readableBytes());
+        if (frame.isEndStream())
+        {
+            posts.remove(id);
+            try
+            {
+                parser.parse(post);
+                parser.bodyStart = post.readerIndex() + headLength;
+                parser.bodyLength = post.readableBytes() - headLength;
+                redirector.respond(ctx, post, parser, loop, frame.stream());
+            }
+            finally
+            {
+                post.release();
+            }
+        }
+    }
+
+    /** Every Cookie header (HTTP/2 may split them) as the one line HTTP/1.1 has. */
+    private boolean cookies(final Http2Headers headers)
+    {
+        if (headers.get(COOKIE_NAME) == null)
+        {
+            return true; // most requests: nothing allocated
+        }
+        final java.util.List<CharSequence> values = headers.getAll(COOKIE_NAME);
+        append(COOKIE);
+        for (int i = 0; i < values.size(); i++)
+        {
+            if (i > 0)
+            {
+                append(COOKIE_SEPARATOR);
+            }
+            if (!writeValue(values.get(i)))
+            {
+                return false;
+            }
+        }
+        return append(CRLF);
     }
 
     private boolean header(final byte[] name, final CharSequence value)

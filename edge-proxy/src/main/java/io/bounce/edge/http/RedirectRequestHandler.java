@@ -119,16 +119,44 @@ final class RedirectRequestHandler extends ByteToMessageDecoder
             }
             return;
         }
-        cancelHeaderTimer();
-        if (result < 0)
+        int rejection = result < 0 ? result : 0;
+        if (result > 0 && parser.method == RequestHeadParser.POST && parser.hasBody)
         {
-            redirector.reject(ctx, result, loop);
+            // a password form: taken whole, with its length given, within the header timeout
+            if (parser.transferEncoding || parser.contentLength > PasswordPage.MAX_FORM_BYTES)
+            {
+                rejection = RequestHeadParser.CONTENT_TOO_LARGE;
+            }
+            else if (in.readableBytes() < result + parser.contentLength)
+            {
+                if (headerTimer == null)
+                {
+                    armHeaderTimer(ctx);
+                }
+                return;
+            }
+            else
+            {
+                parser.bodyStart = in.readerIndex() + result;
+                parser.bodyLength = (int)parser.contentLength;
+            }
+        }
+        cancelHeaderTimer();
+        if (rejection < 0)
+        {
+            redirector.reject(ctx, rejection, loop);
             closeAfterFlush(ctx, in);
             return;
         }
         final boolean close = redirector.respond(ctx, in, parser, loop);
-        in.skipBytes(result);
-        if (close)
+        in.skipBytes(result + parser.bodyLength);
+        if (parser.answerLater)
+        {
+            // a password check runs off the loop: its answer is written, and the connection closed, when it is done
+            closing = true;
+            in.skipBytes(in.readableBytes());
+        }
+        else if (close)
         {
             closeAfterFlush(ctx, in);
         }

@@ -11,6 +11,8 @@ import io.bounce.edge.metrics.LoopStats;
 import io.bounce.edge.metrics.Rejection;
 import io.bounce.edge.metrics.ResponseStatus;
 import io.bounce.edge.replica.LinkReplica;
+import io.bounce.edge.rules.PasswordChecks;
+import io.bounce.edge.rules.PasswordPass;
 import io.bounce.edge.rules.RuleEvaluator;
 import io.bounce.edge.tls.AcmeChallenges;
 import io.bounce.edge.tls.DomainPolicies;
@@ -43,8 +45,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * the loop is warm; a 404 spends its address's budget of unknown codes ({@link AddressBudget}: a cache
  * lookup with a boxed key), and an address past it gets 429.
  *
- * <p>A record with rules (version 2) goes through the loop's {@link RuleEvaluator} (target or variant, a crawler's
- * {@link PreviewPage}, an expired link's expiredUrl); a record without rules takes none of those branches.
+ * <p>A record with rules (version 2) goes through the loop's {@link RuleEvaluator} (a {@link PasswordPage} for a visitor
+ * without a pass, target or variant, a crawler's {@link PreviewPage}, an expired link's expiredUrl); a record without
+ * rules takes none of those branches. A POST is answered only for a protected link (its password form).
  */
 public final class Redirector
 {
@@ -70,13 +73,16 @@ public final class Redirector
         @Override
         protected Loop initialValue()
         {
-            return new Loop(metrics.registerLoop(), replica.claimAccessSlot(), new RuleEvaluator(geoIp, variantKey, proxies));
+            return new Loop(metrics.registerLoop(), replica.claimAccessSlot(), new RuleEvaluator(geoIp, variantKey, proxies),
+                new PasswordPass(passKey, MAX_KEY_BYTES));
         }
     };
     private volatile boolean draining;
     private final GeoIp geoIp;
     private final byte[] variantKey;
     private final TrustedProxies proxies;
+    private final byte[] passKey;
+    private final PasswordChecks passwords;
 
     /**
      * @param config  the default domain, the permanent redirects' max-age, the country header and PROXY protocol.
@@ -90,8 +96,11 @@ public final class Redirector
         this.geoIp = geoIp;
         this.proxies = new TrustedProxies(config.trustedProxies());
         // the same on every edge of a fleet, so a visitor gets the same variant from any of them
-        this.variantKey = RuleEvaluator.variantKey(config.clicks().clickToken() != null ? config.clicks().clickToken()
-            : config.replicationToken() != null ? config.replicationToken() : "");
+        final String fleetSecret = config.clicks().clickToken() != null ? config.clicks().clickToken()
+            : config.replicationToken() != null ? config.replicationToken() : "";
+        this.variantKey = RuleEvaluator.variantKey(fleetSecret);
+        this.passKey = PasswordPass.passKey(fleetSecret);
+        this.passwords = new PasswordChecks(config.passwords());
         this.tlsRecords = tlsRecords;
         this.clicks = clicks;
         this.proxyProtocol = config.proxyProtocol();
@@ -121,12 +130,14 @@ public final class Redirector
         byte[] hstsLine;
         AsciiString hstsValue;
         final RuleEvaluator rules;
+        final PasswordPass pass;
 
-        Loop(final LoopStats stats, final int accessSlot, final RuleEvaluator rules)
+        Loop(final LoopStats stats, final int accessSlot, final RuleEvaluator rules, final PasswordPass pass)
         {
             this.stats = stats;
             this.accessSlot = accessSlot;
             this.rules = rules;
+            this.pass = pass;
         }
     }
 
@@ -149,6 +160,12 @@ public final class Redirector
     EdgeMetrics metrics()
     {
         return metrics;
+    }
+
+    /** The edge's password checks and their counters. */
+    public PasswordChecks passwords()
+    {
+        return passwords;
     }
 
     /** The HTTPS port plain-HTTP requests on HTTPS-only domains are sent to (the bound one; 443 for an edge without). */
@@ -192,7 +209,7 @@ public final class Redirector
         final boolean keepAlive = request.keepAlive && !draining;
         loop.hstsLine = null;
         loop.hstsValue = null;
-        if (request.hasBody)
+        if (request.hasBody && request.method != RequestHeadParser.POST)
         {
             metrics.reject(Rejection.BODY);
             writeError(ctx, ErrorPage.BAD_REQUEST, false, false, request.http11, nowMs, loop, stream);
@@ -280,18 +297,35 @@ public final class Redirector
         if (refusal != null)
         {
             writeError(ctx, refusal, keepAlive, head, request.http11, nowMs, loop, stream);
-            recordClick(in, request, loop, refusal.status.code(), keyLength, nowMs, head, RuleEvaluator.CHOICE_URL);
+            if (request.method != RequestHeadParser.POST)
+            {
+                recordClick(in, request, loop, refusal.status.code(), keyLength, nowMs, head, RuleEvaluator.CHOICE_URL);
+            }
             return !keepAlive;
         }
         int urlAt = fallback ? rules.urlOffset() : link.urlOffset();
         int urlLength = fallback ? rules.urlLength() : link.urlLength();
         final boolean forwardQuery = !fallback && link.hasFlag(LinkRecord.FLAG_FORWARD_QUERY);
         final byte[] date = loop.date.line(nowMs);
+        if (request.method == RequestHeadParser.POST && (fallback || !link.hasRules() || rules.password(link) < 0))
+        {
+            writeError(ctx, ErrorPage.METHOD_NOT_ALLOWED, false, false, request.http11, nowMs, loop, stream);
+            return true; // only a protected link takes a POST (its password form)
+        }
         if (!fallback && link.hasRules())
         {
             rules.visitor(in, request.userAgentStart, request.userAgentEnd, request.acceptLanguageStart, request.acceptLanguageEnd,
                 request.queryStart, request.queryEnd, request.countryStart, request.countryEnd, request.forwardedForStart,
                 request.forwardedForEnd, request.peerAddress, request.peerAddress.length, nowMs);
+            final int password = rules.password(link);
+            if (password >= 0 && (request.method == RequestHeadParser.POST || !loop.pass.isValid(in, request.cookieStart, request.cookieEnd,
+                loop.key, keyLength, loop.record, link.rules().payload(password), link.rules().payloadLength(password), nowMs / 1000,
+                passwords.passSeconds())))
+            {
+                // before the preview: a protected link shows nobody anything of itself without its password
+                return PasswordPage.answer(ctx, in, request, loop, passwords, link.rules().payload(password),
+                    link.rules().payloadLength(password), keyLength, keepAlive, nowMs, stream);
+            }
             final int preview = rules.preview(link);
             if (preview >= 0)
             {
@@ -442,6 +476,10 @@ public final class Redirector
                 metrics.reject(Rejection.HEADERS_TOO_LARGE);
                 page = ErrorPage.HEADERS_TOO_LARGE;
                 break;
+            case RequestHeadParser.CONTENT_TOO_LARGE:
+                metrics.reject(Rejection.BODY);
+                page = ErrorPage.CONTENT_TOO_LARGE;
+                break;
             default:
                 metrics.reject(Rejection.MALFORMED);
                 page = ErrorPage.BAD_REQUEST;
@@ -455,9 +493,11 @@ public final class Redirector
     {
         loop.hstsValue = null;
         final ErrorPage page = parseResult == RequestHeadParser.URI_TOO_LONG ? ErrorPage.URI_TOO_LONG
-            : parseResult == RequestHeadParser.HEADERS_TOO_LARGE ? ErrorPage.HEADERS_TOO_LARGE : ErrorPage.BAD_REQUEST;
+            : parseResult == RequestHeadParser.HEADERS_TOO_LARGE ? ErrorPage.HEADERS_TOO_LARGE
+            : parseResult == RequestHeadParser.CONTENT_TOO_LARGE ? ErrorPage.CONTENT_TOO_LARGE : ErrorPage.BAD_REQUEST;
         metrics.reject(page == ErrorPage.URI_TOO_LONG ? Rejection.URI_TOO_LONG
-            : page == ErrorPage.HEADERS_TOO_LARGE ? Rejection.HEADERS_TOO_LARGE : Rejection.MALFORMED);
+            : page == ErrorPage.HEADERS_TOO_LARGE ? Rejection.HEADERS_TOO_LARGE
+            : page == ErrorPage.CONTENT_TOO_LARGE ? Rejection.BODY : Rejection.MALFORMED);
         writeError(ctx, page, true, false, true, clock.time(), loop, stream);
     }
 

@@ -19,7 +19,8 @@ import io.netty.util.ByteProcessor;
  *       repeated Host, an HTTP/1.1 request without Host, a non-numeric Content-Length): {@link #MALFORMED} (400).</li>
  * </ul>
  * A request that announces a body ({@code Content-Length > 0} or any {@code Transfer-Encoding}) parses
- * but sets {@link #hasBody}: edges take no bodies and the caller refuses it.
+ * but sets {@link #hasBody}: edges take no bodies but a password form's (a POST with a {@link #contentLength}), and the
+ * caller refuses the rest. A repeated Content-Length is {@link #MALFORMED}: two lengths are how requests are smuggled.
  */
 final class RequestHeadParser
 {
@@ -27,10 +28,14 @@ final class RequestHeadParser
     static final int URI_TOO_LONG = -1;
     static final int HEADERS_TOO_LARGE = -2;
     static final int MALFORMED = -3;
+    /** Not from {@link #parse}: a body the handler will not take (a POST over 1 KiB or chunked), 413. */
+    static final int CONTENT_TOO_LARGE = -4;
 
     static final int GET = 1;
     static final int HEAD = 2;
     static final int OTHER = 3;
+    /** Only a protected link's password form is posted. */
+    static final int POST = 4;
 
     private static final byte CR = '\r';
     private static final byte LF = '\n';
@@ -42,7 +47,7 @@ final class RequestHeadParser
     private final int maxRequestLineBytes;
     private final int maxHeaderBytes;
 
-    /** {@link #GET}, {@link #HEAD} or {@link #OTHER}. */
+    /** {@link #GET}, {@link #HEAD}, {@link #POST} or {@link #OTHER}. */
     int method;
     /** The path, from its leading '/' to before '?' (exclusive end). */
     int pathStart;
@@ -56,6 +61,18 @@ final class RequestHeadParser
     boolean http11;
     boolean keepAlive;
     boolean hasBody;
+    /** The Content-Length, or -1 when absent ({@code Long.MAX_VALUE} when too large to hold). */
+    long contentLength;
+    /** Whether a Transfer-Encoding was given (never taken: a password form has a Content-Length). */
+    boolean transferEncoding;
+    /** Where the body is in the buffer the head was parsed from: set by the connection's handler once it is whole. */
+    int bodyStart;
+    int bodyLength;
+    /** Set by the answer when it will be written later (a password check runs off the event loop). */
+    boolean answerLater;
+    /** The Cookie header (a protected link's pass), or -1 when absent. */
+    int cookieStart;
+    int cookieEnd;
     /** Headers the click recorder reads (first occurrence of each), or -1 when absent. */
     int userAgentStart;
     int userAgentEnd;
@@ -137,7 +154,13 @@ final class RequestHeadParser
         forwardedForStart = -1;
         countryStart = -1;
         acceptLanguageStart = -1;
+        cookieStart = -1;
         hasBody = false;
+        contentLength = -1;
+        transferEncoding = false;
+        bodyStart = 0;
+        bodyLength = 0;
+        answerLater = false;
         connectionClose = false;
         connectionKeepAlive = false;
         authorityFromTarget = false;
@@ -195,6 +218,11 @@ final class RequestHeadParser
             buf.getByte(start + 2) == 'A' && buf.getByte(start + 3) == 'D')
         {
             method = HEAD;
+        }
+        else if (methodLength == 4 && buf.getByte(start) == 'P' && buf.getByte(start + 1) == 'O' &&
+            buf.getByte(start + 2) == 'S' && buf.getByte(start + 3) == 'T')
+        {
+            method = POST;
         }
         else
         {
@@ -350,10 +378,11 @@ final class RequestHeadParser
         }
         else if (nameLength == 14 && matchesLowerCase(buf, start, colon, "content-length"))
         {
-            if (valueStart == valueEnd)
+            if (valueStart == valueEnd || contentLength >= 0)
             {
                 return false;
             }
+            long length = 0;
             for (int i = valueStart; i < valueEnd; i++)
             {
                 final byte b = buf.getByte(i);
@@ -361,15 +390,20 @@ final class RequestHeadParser
                 {
                     return false;
                 }
-                if (b != '0')
-                {
-                    hasBody = true;
-                }
+                length = length > 100_000_000_000L ? Long.MAX_VALUE : length * 10 + b - '0';
             }
+            contentLength = length;
+            hasBody |= length > 0;
         }
         else if (nameLength == 17 && matchesLowerCase(buf, start, colon, "transfer-encoding"))
         {
             hasBody = true;
+            transferEncoding = true;
+        }
+        else if (nameLength == 6 && cookieStart < 0 && matchesLowerCase(buf, start, colon, "cookie"))
+        {
+            cookieStart = valueStart;
+            cookieEnd = valueEnd;
         }
         else if (nameLength == 10 && matchesLowerCase(buf, start, colon, "connection"))
         {

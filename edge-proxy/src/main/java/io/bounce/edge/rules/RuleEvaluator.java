@@ -13,6 +13,7 @@ import io.bounce.edge.geo.GeoIp;
 import io.bounce.replication.link.LinkView;
 import io.bounce.replication.link.RuleSet;
 import io.bounce.replication.link.RulesView;
+import io.bounce.runtime.limits.AddressBudget;
 import io.netty.buffer.ByteBuf;
 
 /**
@@ -133,6 +134,26 @@ public final class RuleEvaluator
         {
             throw new IllegalStateException(ex);
         }
+    }
+
+    /** @return the position of the link's PASSWORD section in its rules, or -1 when it has no password. */
+    public int password(final LinkView link)
+    {
+        final RulesView rules = link.rules();
+        for (int p = rules.first(); p < rules.end(); p = rules.next(p))
+        {
+            if (rules.tag(p) == RulesView.PASSWORD)
+            {
+                return p;
+            }
+        }
+        return -1;
+    }
+
+    /** @return the visitor's bucket key for per-visitor budgets ({@link AddressBudget#keyOf}), after {@link #visitor}. */
+    public long visitorBucket()
+    {
+        return AddressBudget.keyOf(client, clientLength());
     }
 
     /** @return where the chosen URL starts in the record's bytes. */

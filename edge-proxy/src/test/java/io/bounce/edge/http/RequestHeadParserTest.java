@@ -87,8 +87,15 @@ class RequestHeadParserTest
         assertFalse(parser.hasBody);
         parse("GET /a HTTP/1.1\r\nHost: x\r\nContent-Length: 12\r\n\r\n");
         assertTrue(parser.hasBody);
+        assertEquals(12, parser.contentLength);
         parse("GET /a HTTP/1.1\r\nHost: x\r\ntransfer-encoding: chunked\r\n\r\n");
         assertTrue(parser.hasBody);
+        assertTrue(parser.transferEncoding);
+        assertEquals(-1, parser.contentLength);
+        parse("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999\r\nCookie: bounce_pass=1.2\r\n\r\n");
+        assertEquals(RequestHeadParser.POST, parser.method);
+        assertEquals(Long.MAX_VALUE, parser.contentLength, "too large to hold is too large");
+        assertTrue(parser.cookieStart > 0);
     }
 
     @Test
@@ -145,6 +152,8 @@ class RequestHeadParserTest
         "GET /a HTTP/1.1\r\nHost: x\r\nno-colon\r\n\r\n",
         "GET /a HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
         "GET /a HTTP/1.1\r\nHost: x\r\nContent-Length: \r\n\r\n",
+        "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 50\r\n\r\n",
+        "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n",
         "GET /a HTTP/1.1\r\nHost: x\r\nUser-Agent: a\u0000b\r\n\r\n",
         "GET /a HTTP/1.1\r\nHost: x\r\nX-Any: a\u0001b\r\n\r\n",
         "GET /a HTTP/1.1\r\nHost: x\r\nReferer: a\u001fb\r\n\r\n",
