@@ -97,13 +97,7 @@ final class Http1Answers
         final boolean http11, final boolean head)
     {
         out.writeBytes(page.head);
-        out.writeBytes(dateLine);
-        if (hstsLine != null)
-        {
-            out.writeBytes(hstsLine);
-        }
-        writeConnection(out, keepAlive, http11);
-        out.writeBytes(CRLF);
+        endHead(out, dateLine, hstsLine, keepAlive, http11);
         if (!head)
         {
             out.writeBytes(page.body);
@@ -176,6 +170,18 @@ final class Http1Answers
     {
         return end - start >= 4 && in.getByte(start) == 'u' && in.getByte(start + 1) == 't' && in.getByte(start + 2) == 'm' &&
             in.getByte(start + 3) == '_';
+    }
+
+    /** The end of a head every page shares: its Date line, the domain's HSTS line (or null), Connection, the blank line. */
+    static void endHead(final ByteBuf out, final byte[] dateLine, final byte[] hstsLine, final boolean keepAlive, final boolean http11)
+    {
+        out.writeBytes(dateLine);
+        if (hstsLine != null)
+        {
+            out.writeBytes(hstsLine);
+        }
+        writeConnection(out, keepAlive, http11);
+        out.writeBytes(CRLF);
     }
 
     private static void writeConnection(final ByteBuf out, final boolean keepAlive, final boolean http11)

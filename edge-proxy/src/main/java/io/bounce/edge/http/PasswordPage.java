@@ -42,9 +42,6 @@ final class PasswordPage
         "button{background:#1a4fd6;color:#fff;border-color:#1a4fd6;cursor:pointer}" +
         "input:focus,button:focus{outline:3px solid #e08a00;outline-offset:2px}#error{color:#b00020;font-weight:600}";
     private static final String CSP = "default-src 'none'; style-src '" + sha256(CSS) + "'; base-uri 'none'; frame-ancestors 'none'";
-    private static final byte[] CRLF = Redirector.ascii("\r\n");
-    private static final byte[] CONNECTION_CLOSE = Redirector.ascii("Connection: close\r\n");
-    private static final byte[] CONNECTION_KEEP_ALIVE = Redirector.ascii("Connection: keep-alive\r\n");
     private static final AsciiString CONTENT_SECURITY_POLICY = AsciiString.cached("content-security-policy");
     private static final AsciiString CSP_VALUE = AsciiString.cached(CSP);
 
@@ -294,7 +291,7 @@ final class PasswordPage
         {
             out.writeCharSequence("Retry-After: " + retryAfter + "\r\n", StandardCharsets.US_ASCII);
         }
-        end(out, dateLine, hstsLine, keepAlive, http11);
+        Http1Answers.endHead(out, dateLine, hstsLine, keepAlive, http11);
         if (!head)
         {
             out.writeBytes(form.body);
@@ -319,7 +316,7 @@ final class PasswordPage
         out.writeCharSequence("HTTP/1.1 303 See Other\r\nLocation: ", StandardCharsets.US_ASCII);
         out.writeBytes(location);
         out.writeCharSequence("\r\nSet-Cookie: " + cookie + "\r\nCache-Control: no-store\r\nContent-Length: 0\r\n", StandardCharsets.US_ASCII);
-        end(out, dateLine, hstsLine, false, true);
+        Http1Answers.endHead(out, dateLine, hstsLine, false, true);
         ctx.write(out);
     }
 
@@ -333,24 +330,6 @@ final class PasswordPage
             headers.add("strict-transport-security", hstsValue);
         }
         return headers;
-    }
-
-    private static void end(final ByteBuf out, final byte[] dateLine, final byte[] hstsLine, final boolean keepAlive, final boolean http11)
-    {
-        out.writeBytes(dateLine);
-        if (hstsLine != null)
-        {
-            out.writeBytes(hstsLine);
-        }
-        if (!keepAlive)
-        {
-            out.writeBytes(CONNECTION_CLOSE);
-        }
-        else if (!http11)
-        {
-            out.writeBytes(CONNECTION_KEEP_ALIVE);
-        }
-        out.writeBytes(CRLF);
     }
 
     private static String sha256(final String text)

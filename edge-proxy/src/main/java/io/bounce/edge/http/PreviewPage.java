@@ -25,8 +25,6 @@ final class PreviewPage
     private static final byte[] HEAD = ascii("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n" +
         "Cache-Control: no-store\r\nX-Robots-Tag: noindex\r\nContent-Length: ");
     private static final byte[] CRLF = ascii("\r\n");
-    private static final byte[] CONNECTION_CLOSE = ascii("Connection: close\r\n");
-    private static final byte[] CONNECTION_KEEP_ALIVE = ascii("Connection: keep-alive\r\n");
     private static final AsciiString HTML = AsciiString.cached("text/html; charset=utf-8");
     private static final AsciiString NO_STORE = AsciiString.cached("no-store");
     private static final AsciiString NOINDEX = AsciiString.cached("noindex");
@@ -79,20 +77,7 @@ final class PreviewPage
         out.writeBytes(HEAD);
         out.writeCharSequence(Integer.toString(bodyLength(record, rules, preview, urlAt, urlLength)), StandardCharsets.US_ASCII);
         out.writeBytes(CRLF);
-        out.writeBytes(dateLine);
-        if (hstsLine != null)
-        {
-            out.writeBytes(hstsLine);
-        }
-        if (!keepAlive)
-        {
-            out.writeBytes(CONNECTION_CLOSE);
-        }
-        else if (!http11)
-        {
-            out.writeBytes(CONNECTION_KEEP_ALIVE);
-        }
-        out.writeBytes(CRLF);
+        Http1Answers.endHead(out, dateLine, hstsLine, keepAlive, http11);
         if (!head)
         {
             body(out, record, rules, preview, urlAt, urlLength);
