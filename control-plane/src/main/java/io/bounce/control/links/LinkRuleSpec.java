@@ -168,8 +168,8 @@ public final class LinkRuleSpec
         final String expiredUrl = rules.has("expiredUrl") ? rules.get("expiredUrl").asText() : null;
         if (tombstone)
         {
-            return new Compiled(url, expiredUrl == null ? null : new RuleSet(List.of(), List.of(), expiredUrl, null), utm != null);
             // a deleted link's fallback is not behind its password: it is where the owner sends everyone now
+            return new Compiled(url, expiredUrl == null ? null : new RuleSet(List.of(), List.of(), expiredUrl, null), utm != null);
         }
         final List<RuleSet.Target> targets = new ArrayList<>();
         for (final JsonNode target : rules.path("targets"))
