@@ -281,13 +281,24 @@ class EdgeServerTest
     @Test
     void shouldRefuseEveryRequestBodyButAPasswordFormAndClose() throws IOException
     {
+        edge.node.replica().apply(new io.bounce.replication.link.LinkRecord("bnc.test", "locked", "https://example.org/vault", 302,
+            0, 0, 0, 0, 1, new io.bounce.replication.link.RuleSet(List.of(), List.of(), null, null,
+                io.bounce.runtime.crypto.PasswordHash.hash("open sesame"))));
         try (Connection c = new Connection(edge.port()))
         {
-            // a form body is read whole (here in two writes) before the answer: a plain link takes no POST
-            c.send("POST /temp302 HTTP/1.1\r\nHost: x\r\nContent-Length: 14\r\n\r\npassword");
-            c.send("=hello");
+            // a form body is read whole before the answer: sent in two writes, only the whole of it is the password
+            c.send("POST /locked HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\npassword=open+ses");
+            c.send("ame");
             final Response response = c.read();
-            assertEquals(405, response.status);
+            assertEquals(303, response.status);
+            assertEquals("close", response.header("Connection"));
+            assertTrue(c.isClosedByServer(2000));
+        }
+        try (Connection c = new Connection(edge.port()))
+        {
+            c.send("POST /temp302 HTTP/1.1\r\nHost: x\r\nContent-Length: 14\r\n\r\npassword=hello");
+            final Response response = c.read();
+            assertEquals(405, response.status, "a plain link takes no POST");
             assertEquals("close", response.header("Connection"));
             assertTrue(c.isClosedByServer(2000));
         }

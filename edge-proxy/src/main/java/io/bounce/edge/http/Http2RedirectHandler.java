@@ -229,7 +229,7 @@ final class Http2RedirectHandler extends ChannelInboundHandlerAdapter
             posts.remove(id);
             try
             {
-                parser.parse(post);
+                // the parse above still holds: its indices are the head's, which the body only follows
                 parser.bodyStart = post.readerIndex() + headLength;
                 parser.bodyLength = post.readableBytes() - headLength;
                 redirector.respond(ctx, post, parser, loop, frame.stream());

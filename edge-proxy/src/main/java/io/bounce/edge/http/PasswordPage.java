@@ -35,6 +35,7 @@ final class PasswordPage
 {
     /** Largest form body taken. */
     static final int MAX_FORM_BYTES = 1024;
+    private static final String PASSWORD_FIELD = "password=";
 
     private static final String CSS = "body{font:16px/1.5 system-ui,sans-serif;margin:0;padding:2rem 1rem;color:#111;background:#fff}" +
         "main{max-width:22rem;margin:auto}h1{font-size:1.4rem}label,input,button{display:block;width:100%;box-sizing:border-box}" +
@@ -202,30 +203,13 @@ final class PasswordPage
             {
                 stop++;
             }
-            if (isPasswordField(in, p, stop))
+            if (PasswordPass.startsWith(in, p, stop, PASSWORD_FIELD))
             {
-                return decode(in, p + 9, stop);
+                return decode(in, p + PASSWORD_FIELD.length(), stop);
             }
             p = stop + 1;
         }
         return null;
-    }
-
-    private static boolean isPasswordField(final ByteBuf in, final int start, final int end)
-    {
-        final String name = "password=";
-        if (end - start < name.length())
-        {
-            return false;
-        }
-        for (int i = 0; i < name.length(); i++)
-        {
-            if (in.getByte(start + i) != name.charAt(i))
-            {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static byte[] decode(final ByteBuf in, final int start, final int end)

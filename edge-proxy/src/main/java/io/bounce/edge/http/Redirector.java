@@ -307,7 +307,8 @@ public final class Redirector
         int urlLength = fallback ? rules.urlLength() : link.urlLength();
         final boolean forwardQuery = !fallback && link.hasFlag(LinkRecord.FLAG_FORWARD_QUERY);
         final byte[] date = loop.date.line(nowMs);
-        if (request.method == RequestHeadParser.POST && (fallback || !link.hasRules() || rules.password(link) < 0))
+        final int password = !fallback && link.hasRules() ? rules.password(link) : -1;
+        if (request.method == RequestHeadParser.POST && password < 0)
         {
             writeError(ctx, ErrorPage.METHOD_NOT_ALLOWED, false, false, request.http11, nowMs, loop, stream);
             return true; // only a protected link takes a POST (its password form)
@@ -317,7 +318,6 @@ public final class Redirector
             rules.visitor(in, request.userAgentStart, request.userAgentEnd, request.acceptLanguageStart, request.acceptLanguageEnd,
                 request.queryStart, request.queryEnd, request.countryStart, request.countryEnd, request.forwardedForStart,
                 request.forwardedForEnd, request.peerAddress, request.peerAddress.length, nowMs);
-            final int password = rules.password(link);
             if (password >= 0 && (request.method == RequestHeadParser.POST || !loop.pass.isValid(in, request.cookieStart, request.cookieEnd,
                 loop.key, keyLength, loop.record, link.rules().payload(password), link.rules().payloadLength(password), nowMs / 1000,
                 passwords.passSeconds())))

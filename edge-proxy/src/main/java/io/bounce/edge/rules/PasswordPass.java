@@ -146,7 +146,8 @@ public final class PasswordPass
         return mac == mac(expiry, key, keyLength, record, hashAt, hashLength); // a timing difference tells nothing of the next guess's MAC
     }
 
-    private static boolean startsWith(final ByteBuf in, final int start, final int end, final String ascii)
+    /** @return whether {@code in[start, end)} begins with {@code ascii}, exactly (case counts). */
+    public static boolean startsWith(final ByteBuf in, final int start, final int end, final String ascii)
     {
         if (end - start < ascii.length())
         {

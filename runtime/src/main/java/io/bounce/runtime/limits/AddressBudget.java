@@ -46,17 +46,7 @@ public final class AddressBudget
      */
     public long take(final byte[] address, final long nowNs)
     {
-        if (rate <= 0 || address.length == 0)
-        {
-            return 0;
-        }
-        final TokenBucket bucket = buckets.get(key(address), k -> new TokenBucket(burst, nowNs));
-        final long waitMs = bucket.take(rate, burst, nowNs);
-        if (waitMs > 0)
-        {
-            refused.increment();
-        }
-        return waitMs;
+        return address.length == 0 ? 0 : take(keyOf(address, address.length), nowNs);
     }
 
     /**
@@ -79,7 +69,10 @@ public final class AddressBudget
         return waitMs;
     }
 
-    /** @return the bucket key of the address in {@code address[0, length)} (4 or 16 bytes), as {@link #take(byte[], long)} uses. */
+    /**
+     * @return the bucket key of the address in {@code address[0, length)} (4 or 16 bytes), as {@link #take(byte[], long)}
+     * uses: IPv4 as itself (bit 32 set, so it meets no IPv6 key), IPv6 as its first 64 bits.
+     */
     public static long keyOf(final byte[] address, final int length)
     {
         if (length == 4)
@@ -103,11 +96,5 @@ public final class AddressBudget
     public long refused()
     {
         return refused.sum();
-    }
-
-    /** IPv4 as itself (bit 32 set, so it meets no IPv6 key); IPv6 as its first 64 bits. */
-    static long key(final byte[] address)
-    {
-        return keyOf(address, address.length);
     }
 }

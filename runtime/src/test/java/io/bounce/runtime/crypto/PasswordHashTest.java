@@ -46,20 +46,6 @@ class PasswordHashTest
     }
 
     @Test
-    void costOfOneCheck()
-    {
-        // not asserted (noisy machines): printed so a reader of the build log sees what a check costs here
-        final String phc = PasswordHash.hash("warm up");
-        final long start = System.nanoTime();
-        for (int i = 0; i < 5; i++)
-        {
-            PasswordHash.verify(phc, "wrong".getBytes(StandardCharsets.US_ASCII));
-        }
-        System.out.printf("argon2id m=%d KiB t=%d p=%d: %.1f ms a check%n", PasswordHash.MEMORY_KIB, PasswordHash.ITERATIONS,
-            PasswordHash.PARALLELISM, (System.nanoTime() - start) / 5e6);
-    }
-
-    @Test
     void malformedOrCostlyStringsAreRefusedWithoutRunningTheKdf()
     {
         final byte[] any = "x".getBytes(StandardCharsets.US_ASCII);
