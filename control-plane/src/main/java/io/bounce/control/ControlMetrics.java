@@ -23,7 +23,18 @@ public final class ControlMetrics
     private final Counter creations = Counter.builder().name("bounce_api_links_created_total").help("Links created.").build();
     private final Histogram latency = Histogram.builder().name("bounce_api_request_latency_seconds")
         .help("API requests from decoded to answered.").classicOnly().classicUpperBounds(BUCKETS_SECONDS).build();
+    private final Counter signIns = Counter.builder().name("bounce_dashboard_sign_ins_total")
+        .help("Dashboard sign-ins by outcome: ok, wrong (email or password), locked (the account's lockout), throttled " +
+            "(the address's limit), csrf (the form's token was missing or wrong).").labelNames("outcome").build();
     private final ConnectionDrops drops = new ConnectionDrops("api");
+
+    public ControlMetrics()
+    {
+        for (final String outcome : new String[] {"ok", "wrong", "locked", "throttled", "csrf"})
+        {
+            signIns.labelValues(outcome); // every outcome from 0, so a rate over it starts at the first scrape
+        }
+    }
 
     public void register(final PrometheusRegistry registry)
     {
@@ -31,6 +42,7 @@ public final class ControlMetrics
         registry.register(refusals);
         registry.register(creations);
         registry.register(latency);
+        registry.register(signIns);
         drops.register(registry, "bounce_api_connections_dropped_total");
     }
 
@@ -52,6 +64,11 @@ public final class ControlMetrics
     public void refusal(final String rule)
     {
         refusals.labelValues(rule).inc();
+    }
+
+    public void signIn(final String outcome)
+    {
+        signIns.labelValues(outcome).inc();
     }
 
     public void created(final int count)

@@ -13,6 +13,7 @@ import io.bounce.replication.link.LinkRules;
 import io.bounce.runtime.files.SecretFiles;
 import io.bounce.runtime.launch.ConfigFileOption;
 import io.bounce.runtime.launch.ConnectionLimitOptions;
+import io.bounce.control.dashboard.DashboardOptions;
 import io.bounce.control.domains.acme.AcmeOptions;
 import io.bounce.control.links.ClickLimits;
 import io.bounce.control.links.DestinationOptions;
@@ -208,6 +209,9 @@ public final class ControlPlaneConfig
     @Mixin
     ClickIngestOptions clicks;
 
+    @Mixin // the web dashboard: on or off, the first admin account, sessions, sign-in limits
+    DashboardOptions dashboard;
+
     private URI resolvedAggregator;
 
     /** Validate every setting; throws {@link IllegalArgumentException} naming the first bad one. */
@@ -269,6 +273,7 @@ public final class ControlPlaneConfig
         }
         clicks.conclude();
         connections.conclude();
+        dashboard.conclude();
         if (aggregator != null)
         {
             resolvedAggregator = URI.create(aggregator.endsWith("/") ? aggregator : aggregator + "/");
@@ -459,6 +464,11 @@ public final class ControlPlaneConfig
     }
 
     /** @return the development CA's directory, or null. */
+    public DashboardOptions dashboard()
+    {
+        return dashboard;
+    }
+
     public Path developmentCa()
     {
         return developmentCa;

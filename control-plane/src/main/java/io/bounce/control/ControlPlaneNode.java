@@ -9,9 +9,11 @@ import io.bounce.aggregator.Aggregator;
 import io.bounce.aggregator.AggregatorClient;
 import io.bounce.aggregator.ClickAnalytics;
 import io.bounce.aggregator.ClickStore;
+import io.bounce.control.accounts.AccountService;
 import io.bounce.control.api.ApiContext;
 import io.bounce.control.api.ApiRouter;
 import io.bounce.control.api.ApiServer;
+import io.bounce.control.dashboard.Dashboard;
 import io.bounce.control.domains.DomainService;
 import io.bounce.control.domains.TicketKeyRotation;
 import io.bounce.runtime.tls.DevelopmentCa;
@@ -107,11 +109,23 @@ public final class ControlPlaneNode implements AutoCloseable
             final KeyService keys = new KeyService(store, config.rateLimitPerSecond(), config.rateLimitBurst(), domains.domains());
             // The leader's duties at start (a control plane that does not lead only loads what the leader wrote). First start on
             // an empty store: one admin key, unlimited, shown once and kept in admin.key.
+            final AccountService accounts = new AccountService(store, keys);
             final String adminKey = lead(store, domains, keys);
-            followLeader(store, domains, keys);
+            followLeader(store, domains, keys, accounts);
             if (adminKey != null)
             {
                 SecretFiles.write(config.dataDir().resolve(ADMIN_KEY_FILE), adminKey);
+            }
+            // The first admin account (a store with none): its password, made here, goes to a file only its user reads.
+            final AccountService.FirstAdmin firstAdmin = store.leadership().isLeader()
+                ? accounts.start(config.dashboard().adminEmail()) : null;
+            if (!store.leadership().isLeader())
+            {
+                accounts.refresh();
+            }
+            if (firstAdmin != null)
+            {
+                SecretFiles.write(config.dataDir().resolve(AccountService.ADMIN_PASSWORD_FILE), firstAdmin.password());
             }
             final LinkService links = new LinkService(config, store, domains.domains(), new Blocklist(config.destinations().blocklist()), clock);
             final String replicationToken = config.replicationToken() != null
@@ -125,8 +139,12 @@ public final class ControlPlaneNode implements AutoCloseable
             final ClickAnalytics analytics = aggregator != null
                 ? aggregator.analytics()
                 : new AggregatorClient(config.aggregator(), config.aggregatorToken());
-            final ApiRouter router = new ApiRouter(
-                new ApiContext(config, links, keys, domains, analytics, metrics, clock, System::nanoTime));
+            final ApiContext context = new ApiContext(config, links, keys, accounts, domains, analytics, metrics, clock, System::nanoTime);
+            final ApiRouter router = new ApiRouter(context);
+            if (config.dashboard().enabled())
+            {
+                router.pages(new Dashboard(context, router)::handle);
+            }
             final LogServer logServer = new LogServer(new StoreChangeLog(store.database(), logHead), replicationToken,
                 config.replicationHeartbeatMs(), config.maxFollowers());
             retention = new LogRetention(store.writer(), config.logRetentionMs(), config.logRetentionRecords());
@@ -146,6 +164,15 @@ public final class ControlPlaneNode implements AutoCloseable
             final String apiUrl = apiServer.scheme() + "://" + NettyServer.hostPort(apiServer.localAddress());
             store.leadership().advertise(config.store().advertiseUrl() != null ? config.store().advertiseUrl() : apiUrl);
             out.println("api: " + apiUrl);
+            if (config.dashboard().enabled())
+            {
+                out.println("dashboard: " + apiUrl + "/");
+            }
+            if (firstAdmin != null)
+            {
+                out.println("admin sign-in: " + firstAdmin.email() + " (password in " +
+                    config.dataDir().resolve(AccountService.ADMIN_PASSWORD_FILE) + ", readable by this user only)");
+            }
             out.println("control-plane admin: http://" + NettyServer.hostPort(adminServer.localAddress()));
             if (adminKey != null)
             {
@@ -197,18 +224,20 @@ public final class ControlPlaneNode implements AutoCloseable
      * While another control plane leads, load what it commits to keys and domains every second (the change log carries
      * neither keys nor every domain field), and take up the leader's duties at a takeover.
      */
-    private static void followLeader(final Store store, final DomainService domains, final KeyService keys)
+    private static void followLeader(final Store store, final DomainService domains, final KeyService keys, final AccountService accounts)
     {
         store.leadership().onFollow(() ->
         {
             domains.refresh();
             keys.refresh();
+            accounts.refresh();
         });
         store.leadership().onLead(() -> store.readers().executor().execute(() ->
         {
             try
             {
                 lead(store, domains, keys);
+                accounts.refresh();
             }
             catch (final Exception ex)
             {

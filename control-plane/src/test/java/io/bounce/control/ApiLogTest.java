@@ -37,9 +37,10 @@ class ApiLogTest
             cp.call("DELETE", "/api/v1/links/" + code, adminKey, null);
             cp.post("/api/v1/links/bulk", adminKey, "{\"links\":[{\"url\":\"https://a.example/1\",\"alias\":\"one\"},{\"url\":\"ftp://x\"}]}");
             cp.post("/api/v1/domains", adminKey, "{\"name\":\"go.brand.test\"}");
-            minted = cp.post("/api/v1/keys", adminKey, "{\"name\":\"ci\",\"scopes\":[\"links:write\"]}").text("key");
-            cp.call("PATCH", "/api/v1/keys/2", adminKey, "{\"domains\":[\"go.brand.test\"]}");
-            cp.call("DELETE", "/api/v1/keys/2", adminKey, null);
+            final ControlPlaneHarness.Answer mint = cp.post("/api/v1/keys", adminKey, "{\"name\":\"ci\",\"scopes\":[\"links:write\"]}");
+            minted = mint.text("key");
+            cp.call("PATCH", "/api/v1/keys/" + mint.text("id"), adminKey, "{\"domains\":[\"go.brand.test\"]}");
+            cp.call("DELETE", "/api/v1/keys/" + mint.text("id"), adminKey, null);
             cp.get("/api/v1/links?cursor=secret-looking-query", "bnc_not-a-real-key");
         }
         finally

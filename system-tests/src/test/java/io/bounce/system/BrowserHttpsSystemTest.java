@@ -74,12 +74,12 @@ class BrowserHttpsSystemTest
         try (EdgeNode edge = EdgeNode.start(config.conclude(), SystemEpochClock.INSTANCE, new PrintStream(new ByteArrayOutputStream())))
         {
             final ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(new File(which("chromedriver")))
+                .usingDriverExecutable(new File(Stack.which("chromedriver")))
                 .usingAnyFreePort()
                 .withEnvironment(Map.of("HOME", home.toString()))
                 .build();
             final ChromeOptions options = new ChromeOptions()
-                .setBinary(which("chromium"))
+                .setBinary(Stack.which("chromium"))
                 .addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--user-data-dir=" + dir.resolve("profile"), "--no-first-run");
             browser = new ChromeDriver(service, options);
@@ -104,13 +104,5 @@ class BrowserHttpsSystemTest
         final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(60, TimeUnit.SECONDS) && process.exitValue() == 0, String.join(" ", command) + ": " + output);
-    }
-
-    private static String which(final String command) throws Exception
-    {
-        final Process process = new ProcessBuilder("sh", "-c", "command -v " + command).start();
-        final String path = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        assertTrue(process.waitFor(10, TimeUnit.SECONDS) && !path.isEmpty(), command + " is not installed");
-        return path;
     }
 }

@@ -74,6 +74,16 @@ class LocalStackTest
                 }
             }
             assertEquals(key, Files.readString(dir.resolve("admin.key")).trim());
+            // The dashboard, and the first admin account's sign-in: its password in a file only this user reads, never printed.
+            assertTrue(seen.toString().contains("dashboard: " + api + "/\n"), seen.toString());
+            final Path passwordFile = dir.resolve("admin.password");
+            assertTrue(seen.toString().contains("admin sign-in: admin@localhost (password in " + passwordFile + ")\n"), seen.toString());
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(passwordFile)));
+            final String adminPassword = Files.readString(passwordFile).trim();
+            assertFalse(seen.toString().contains(adminPassword), "the password is in its file, not on the terminal");
+            final DashboardClient dashboard = new DashboardClient(api);
+            assertEquals(303, dashboard.signIn("admin@localhost", adminPassword).statusCode());
+            assertEquals(200, dashboard.get("/links").statusCode());
             final Path controlLog = dir.resolve("logs").resolve("control-plane.log");
             assertFalse(Files.readString(controlLog).contains(key), "the key is printed to the terminal, never into a log");
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(controlLog)));

@@ -269,6 +269,16 @@ final class Stack
         return filler;
     }
 
+    /** @return where {@code command} is on the PATH; fails the test when it is not. */
+    static String which(final String command) throws Exception
+    {
+        final Process process = new ProcessBuilder("sh", "-c", "command -v " + command).start();
+        final String path = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        org.junit.jupiter.api.Assertions.assertTrue(process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && !path.isEmpty(),
+            command + " is not installed");
+        return path;
+    }
+
     /** Make sure {@code command} is on the PATH, installing Debian's {@code debianPackage} with apt-get where it is missing. */
     static void ensureTool(final String command, final String debianPackage) throws Exception
     {

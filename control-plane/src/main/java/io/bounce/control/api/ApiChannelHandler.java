@@ -151,9 +151,12 @@ final class ApiChannelHandler extends ChannelDuplexHandler
         releaseBody();
         final QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         final Map<String, List<String>> query = uri.parameters();
+        final io.netty.handler.codec.http.HttpHeaders headers = request.headers();
         queue.add(new ApiRequest(request.method().name(), uri.path(), query,
-            request.headers().get(HttpHeaderNames.AUTHORIZATION), bytes, HttpUtil.isKeepAlive(request), System.nanoTime(),
-            remoteAddress(ctx)));
+            headers.get(HttpHeaderNames.AUTHORIZATION), bytes, HttpUtil.isKeepAlive(request), System.nanoTime(),
+            remoteAddress(ctx), headers.get(HttpHeaderNames.COOKIE), headers.get(HttpHeaderNames.CONTENT_TYPE),
+            headers.get(HttpHeaderNames.ORIGIN), headers.get(HttpHeaderNames.ACCEPT_ENCODING),
+            ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null));
         if (queue.size() >= MAX_QUEUED)
         {
             ctx.channel().config().setAutoRead(false); // back-pressure: the kernel's buffers fill, then the client's
@@ -253,7 +256,12 @@ final class ApiChannelHandler extends ChannelDuplexHandler
         }
         http.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
         Responses.protect(http.headers());
-        http.headers().setAll(response.headers); // a route's own header (a Cache-Control, say) replaces the default
+        for (final String name : response.headers.names())
+        {
+            // A route's own header (a Cache-Control, say) replaces the default; every value of one given more than once
+            // (Set-Cookie) is kept.
+            http.headers().set(name, response.headers.getAll(name));
+        }
         http.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.body.length);
         return http;
     }

@@ -5,6 +5,7 @@ import java.util.function.LongSupplier;
 import io.bounce.aggregator.ClickAnalytics;
 import io.bounce.control.ControlMetrics;
 import io.bounce.control.ControlPlaneConfig;
+import io.bounce.control.accounts.AccountService;
 import io.bounce.control.domains.DomainService;
 import io.bounce.control.keys.KeyService;
 import io.bounce.control.links.LinkService;
@@ -21,6 +22,7 @@ public record ApiContext(
     ControlPlaneConfig config,
     LinkService links,
     KeyService keys,
+    AccountService accounts,
     DomainService domains,
     ClickAnalytics analytics,
     ControlMetrics metrics,

@@ -17,6 +17,13 @@ public final class ApiRequest
     final long receivedNs;
     /** The client's address (4 or 16 bytes; empty when the connection has none). */
     final byte[] remote;
+    /** The headers the dashboard reads (null when absent); the API reads none of them. */
+    final String cookie;
+    final String contentType;
+    final String origin;
+    final String acceptEncoding;
+    /** The connection is TLS: cookies are {@code Secure}. */
+    final boolean secure;
     /** Set once routed, for the access log: the route's method and template, and the caller's key id (or -1). */
     volatile String route = "unmatched";
     volatile long keyId = -1;
@@ -24,6 +31,18 @@ public final class ApiRequest
     ApiRequest(final String method, final String path, final Map<String, List<String>> query, final String authorization,
         final byte[] body, final boolean keepAlive, final long receivedNs, final byte[] remote)
     {
+        this(method, path, query, authorization, body, keepAlive, receivedNs, remote, null, null, null, null, false);
+    }
+
+    ApiRequest(final String method, final String path, final Map<String, List<String>> query, final String authorization,
+        final byte[] body, final boolean keepAlive, final long receivedNs, final byte[] remote, final String cookie,
+        final String contentType, final String origin, final String acceptEncoding, final boolean secure)
+    {
+        this.cookie = cookie;
+        this.contentType = contentType;
+        this.origin = origin;
+        this.acceptEncoding = acceptEncoding;
+        this.secure = secure;
         this.remote = remote;
         this.keepAlive = keepAlive;
         this.method = method;
@@ -34,8 +53,70 @@ public final class ApiRequest
         this.receivedNs = receivedNs;
     }
 
+    public String method()
+    {
+        return method;
+    }
+
+    public String path()
+    {
+        return path;
+    }
+
+    public byte[] body()
+    {
+        return body;
+    }
+
+    /** @return the Cookie header, or null. */
+    public String cookie()
+    {
+        return cookie;
+    }
+
+    /** @return the Content-Type header, or null. */
+    public String contentType()
+    {
+        return contentType;
+    }
+
+    /** @return the Origin header, or null. */
+    public String origin()
+    {
+        return origin;
+    }
+
+    /** @return whether the client takes {@code gzip}. */
+    public boolean acceptsGzip()
+    {
+        return acceptEncoding != null && acceptEncoding.toLowerCase(java.util.Locale.ROOT).contains("gzip");
+    }
+
+    public boolean secure()
+    {
+        return secure;
+    }
+
+    /** @return the client's address: 4 or 16 bytes, empty when the connection has none. */
+    public byte[] remote()
+    {
+        return remote;
+    }
+
+    public long receivedNs()
+    {
+        return receivedNs;
+    }
+
+    /** For the access log: what the request was routed to, and the key it acted as. */
+    public void routed(final String template, final long keyId)
+    {
+        this.route = template;
+        this.keyId = keyId;
+    }
+
     /** @return the first value of query parameter {@code name}, or null. */
-    String query(final String name)
+    public String query(final String name)
     {
         final List<String> values = query.get(name);
         return values == null || values.isEmpty() ? null : values.get(0);

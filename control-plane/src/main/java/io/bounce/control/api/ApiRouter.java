@@ -32,6 +32,8 @@ public final class ApiRouter
     private final ControlMetrics metrics;
     private final ApiContext context;
     private final List<Route> routes = new ArrayList<>();
+    /** What answers every path outside {@code /api/}: the dashboard, or null for none. */
+    private volatile Route.Handler pages;
 
     public ApiRouter(final ApiContext context)
     {
@@ -44,6 +46,7 @@ public final class ApiRouter
         routes.addAll(new AnalyticsResource(context).routes());
         routes.addAll(new DomainResource(context).routes());
         routes.addAll(new KeyResource(context).routes());
+        routes.addAll(new AccountResource(context).routes());
         final ApiResponse openApi = new ApiResponse(200, ApiResponse.JSON, loadOpenApi());
         routes.add(new Route("GET", "/api/v1/openapi.json", null, (key, request, params) -> CompletableFuture.completedFuture(openApi)));
     }
@@ -51,6 +54,50 @@ public final class ApiRouter
     public List<Route> routes()
     {
         return List.copyOf(routes);
+    }
+
+    /** Serve every path outside {@code /api/} with {@code pages} (the dashboard): it gets a null key and finds its own caller. */
+    public void pages(final Route.Handler pages)
+    {
+        this.pages = pages;
+    }
+
+    /**
+     * Call an API route in this process as {@code key} (a dashboard session's account key): the same route, scope check,
+     * validation and answer as over HTTP, without a bearer secret or the key's rate limit (the session's own limits
+     * apply). Failures come back as the problem+json answer the API would give.
+     *
+     * @param query the query parameters, each given once.
+     */
+    public CompletableFuture<ApiResponse> invoke(final ApiKey key, final String method, final String path, final Map<String, String> query,
+        final byte[] body, final ApiRequest on)
+    {
+        try
+        {
+            final Map<String, List<String>> parameters = new java.util.LinkedHashMap<>();
+            query.forEach((name, value) -> parameters.put(name, List.of(value)));
+            final ApiRequest request = new ApiRequest(method, path, parameters, null, body, true, on.receivedNs, on.remote);
+            final String[] segments = path.split("/", -1);
+            for (final Route route : routes)
+            {
+                final Map<String, String> params = route.match(segments);
+                if (params == null || !route.method().equals(method))
+                {
+                    continue;
+                }
+                if (route.scope() != null && !key.has(route.scope()))
+                {
+                    throw new Problem(403, "forbidden", "Forbidden", "this account may not do that");
+                }
+                checkQuery(request, route);
+                return route.handler().handle(key, request, params).handle((response, failure) -> failure == null ? response : problemResponse(failure));
+            }
+            throw Problem.notFound("no API resource at " + Problem.echo(path));
+        }
+        catch (final Exception ex)
+        {
+            return CompletableFuture.completedFuture(problemResponse(ex));
+        }
     }
 
     ControlMetrics metrics()
@@ -120,6 +167,11 @@ public final class ApiRouter
 
     private CompletableFuture<ApiResponse> dispatch(final ApiRequest request) throws Exception
     {
+        final Route.Handler pages = this.pages;
+        if (pages != null && !request.path.startsWith("/api/"))
+        {
+            return pages.handle(null, request, Map.of());
+        }
         final String[] segments = request.path.split("/", -1);
         final List<String> allowed = new ArrayList<>();
         for (final Route route : routes)

@@ -48,7 +48,10 @@ final class KeyResource
         final ArrayNode items = out.putArray("keys");
         for (final Queries.KeyRow row : keys.list())
         {
-            items.add(render(row, null));
+            if (row.accountKeyId != row.id) // a dashboard account's own key signs in by password, not as a bearer: see /accounts
+            {
+                items.add(render(row, null));
+            }
         }
         return CompletableFuture.completedFuture(ApiResponse.json(200, out));
     }
@@ -108,6 +111,10 @@ final class KeyResource
         final ObjectNode out = Json.MAPPER.createObjectNode();
         out.put("id", row.id);
         out.put("name", row.name);
+        if (row.accountId != 0)
+        {
+            out.put("account", row.accountId); // made in the dashboard: its links are that account's
+        }
         final ArrayNode scopes = out.putArray("scopes");
         for (final String scope : row.scopes.split(","))
         {

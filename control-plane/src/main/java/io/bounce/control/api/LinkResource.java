@@ -48,7 +48,7 @@ final class LinkResource
         return List.of(
             new Route("POST", "/api/v1/links", Scope.LINKS_WRITE, this::create),
             new Route("POST", "/api/v1/links/bulk", Scope.LINKS_WRITE, this::bulkCreate),
-            new Route("GET", "/api/v1/links", Scope.LINKS_READ, Set.of("domain", "cursor", "limit", "search"), this::list),
+            new Route("GET", "/api/v1/links", Scope.LINKS_READ, Set.of("domain", "cursor", "limit", "search", "sort"), this::list),
             new Route("GET", "/api/v1/links/{code}", Scope.LINKS_READ, DOMAIN, this::get),
             new Route("GET", "/api/v1/links/{code}/qr", Scope.LINKS_READ, Set.of("domain", "format", "size", "margin"), this::qr),
             new Route("PATCH", "/api/v1/links/{code}", Scope.LINKS_WRITE, DOMAIN, this::update),
@@ -207,7 +207,12 @@ final class LinkResource
         {
             throw Problem.badRequest("query-search", "search must be 1 to " + MAX_SEARCH + " characters");
         }
-        final LinkService.Page page = links.list(key, request.query("domain"), search, cursor, limit);
+        final String sort = request.query("sort") == null ? "newest" : request.query("sort");
+        if (!sort.equals("newest") && !sort.equals("oldest"))
+        {
+            throw Problem.badRequest("query-sort", "sort must be newest or oldest");
+        }
+        final LinkService.Page page = links.list(key, request.query("domain"), search, cursor, limit, sort.equals("oldest"));
         final ObjectNode out = Json.MAPPER.createObjectNode();
         final ArrayNode items = out.putArray("items");
         for (final LinkRow row : page.items)

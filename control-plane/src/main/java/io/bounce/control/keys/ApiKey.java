@@ -14,6 +14,8 @@ public final class ApiKey
     private final double ratePerSecond;
     private final int burst;
     private final Set<String> domains;
+    private final long ownerId;
+    private final long accountId;
 
     public ApiKey(final long id, final String name, final Set<Scope> scopes, final double ratePerSecond, final int burst)
     {
@@ -24,6 +26,18 @@ public final class ApiKey
     public ApiKey(final long id, final String name, final Set<Scope> scopes, final double ratePerSecond, final int burst,
         final Set<String> domains)
     {
+        this(id, name, scopes, ratePerSecond, burst, domains, 0, id);
+    }
+
+    /**
+     * @param accountId the dashboard account the key belongs to, or 0.
+     * @param ownerId   whose links it makes and sees: its account's own key, or itself when it belongs to none.
+     */
+    public ApiKey(final long id, final String name, final Set<Scope> scopes, final double ratePerSecond, final int burst,
+        final Set<String> domains, final long accountId, final long ownerId)
+    {
+        this.accountId = accountId;
+        this.ownerId = ownerId;
         this.id = id;
         this.name = name;
         this.scopes = Set.copyOf(scopes);
@@ -44,6 +58,21 @@ public final class ApiKey
     public long id()
     {
         return id;
+    }
+
+    /**
+     * @return the key that owns the links this key makes and may see: the key itself, or, for a key of a dashboard account,
+     * the account's own key, so that the account and all its keys share one set of links.
+     */
+    public long ownerId()
+    {
+        return ownerId;
+    }
+
+    /** @return the dashboard account this key belongs to, or 0. */
+    public long accountId()
+    {
+        return accountId;
     }
 
     public String name()

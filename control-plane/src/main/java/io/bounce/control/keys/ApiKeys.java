@@ -30,6 +30,7 @@ public final class ApiKeys
     private final double defaultRate;
     private final int defaultBurst;
     private volatile Map<String, Entry> active = Map.of();
+    private volatile Map<Long, ApiKey> activeById = Map.of();
 
     private static final class Entry
     {
@@ -89,15 +90,19 @@ public final class ApiKeys
     public void reload(final Connection connection) throws SQLException
     {
         final Map<String, Entry> loaded = new HashMap<>();
+        final Map<Long, ApiKey> ids = new HashMap<>();
         final List<KeyRow> rows = Queries.listKeys(connection);
         for (final KeyRow row : rows)
         {
-            if (row.revokedAt == 0)
+            if (row.revokedAt == 0 && row.accountDisabledAt == 0)
             {
-                loaded.put(HexFormat.of().formatHex(row.secretHash), new Entry(row.secretHash, toKey(row)));
+                final ApiKey key = toKey(row);
+                loaded.put(HexFormat.of().formatHex(row.secretHash), new Entry(row.secretHash, key));
+                ids.put(row.id, key);
             }
         }
         active = Map.copyOf(loaded);
+        activeById = Map.copyOf(ids);
     }
 
     public ApiKey toKey(final KeyRow row)
@@ -105,7 +110,14 @@ public final class ApiKeys
         final double rate = row.ratePerSecond == null ? defaultRate : row.ratePerSecond;
         final int burst = row.burst == null ? defaultBurst : row.burst;
         return new ApiKey(row.id, row.name, Scope.parseList(row.scopes), rate, burst,
-            row.domains == null ? Set.of() : Set.copyOf(java.util.Arrays.asList(row.domains.split(","))));
+            row.domains == null ? Set.of() : Set.copyOf(java.util.Arrays.asList(row.domains.split(","))),
+            row.accountId, row.accountKeyId != 0 ? row.accountKeyId : row.id);
+    }
+
+    /** @return the active key {@code id}, or null when there is none (revoked, or its account disabled). */
+    public ApiKey byId(final long id)
+    {
+        return activeById.get(id);
     }
 
     /** @return the key this bearer secret belongs to, or null when it is unknown or revoked. */

@@ -72,6 +72,18 @@ public final class KeyService
         return keys.authenticate(secret);
     }
 
+    /** @return the active key {@code id} (a session's account key, say), or null when it is revoked or its account disabled. */
+    public ApiKey byId(final long id)
+    {
+        return keys.byId(id);
+    }
+
+    /** A key whose secret nobody is shown: a dashboard account's own key, which owns its links and signs in by password. */
+    public ApiKeys.Minted mintUnlisted(final String name, final Set<Scope> scopes)
+    {
+        return keys.mint(name, scopes, null, null, 0);
+    }
+
     /** @return 0 if {@code key} may make a request now, else the milliseconds until it may. */
     public long acquire(final ApiKey key, final long nowNs)
     {
@@ -81,6 +93,20 @@ public final class KeyService
     public List<KeyRow> list() throws SQLException
     {
         return store.readers().read(Queries::listKeys);
+    }
+
+    /** @return the keys of dashboard account {@code accountId} that it made itself (not its own key), newest first. */
+    public List<KeyRow> listOfAccount(final long accountId) throws SQLException
+    {
+        final List<KeyRow> rows = new java.util.ArrayList<>();
+        for (final KeyRow row : list())
+        {
+            if (row.accountId == accountId && row.accountKeyId != row.id)
+            {
+                rows.add(0, row);
+            }
+        }
+        return rows;
     }
 
     /**
@@ -118,8 +144,13 @@ public final class KeyService
         {
             throw Problem.badRequest("key-rate", "ratePerSecond must be 0 (unlimited) to 1e6 and burst 1 to 1e6");
         }
+        if (!who.isAdmin() && !who.scopes().containsAll(parsed))
+        {
+            throw new Problem(403, "forbidden", "Forbidden", "a key may be given only scopes its maker has");
+        }
         final String granted = grantedDomains == null ? null : domainList(grantedDomains);
         final ApiKeys.Minted minted = keys.mint(name, parsed, ratePerSecond, burst, granted, 0);
+        minted.row.accountId = who.accountId(); // a key made by an account's key (a dashboard session) belongs to that account
         return store.writer().submit(txn ->
         {
             minted.row.createdAt = txn.now();
@@ -199,6 +230,15 @@ public final class KeyService
     {
         return store.writer().submit(txn ->
         {
+            final KeyRow row = Queries.listKeys(txn.connection()).stream().filter(k -> k.id == id).findFirst().orElse(null);
+            if (row == null || (!who.isAdmin() && (who.accountId() == 0 || row.accountId != who.accountId())))
+            {
+                throw Problem.notFound("no active key " + id);
+            }
+            if (row.accountKeyId == row.id)
+            {
+                throw new Problem(409, "account-key", "Conflict", "key " + id + " is a dashboard account's own key; disable the account instead");
+            }
             if (!Queries.revokeKey(txn.connection(), id, txn.now()))
             {
                 throw Problem.notFound("no active key " + id);

@@ -77,7 +77,7 @@ public final class LinkService
         row.disabledReason = draft.disabledReason;
         row.rules = draft.rules;
         row.maxClicks = draft.maxClicks;
-        row.ownerKeyId = owner.id();
+        row.ownerKeyId = owner.ownerId();
         row.seq = txn.nextSequence();
         if (draft.alias != null)
         {
@@ -113,7 +113,7 @@ public final class LinkService
     {
         final Problem problem = Problem.conflict("alias-taken", "alias '" + draft.alias + "' is already taken on " + draft.domain);
         final LinkRow existing = LinkQueries.findLink(txn.connection(), draft.domain, draft.alias);
-        if (existing != null && (owner.isAdmin() || existing.ownerKeyId == owner.id()))
+        if (existing != null && (owner.isAdmin() || existing.ownerKeyId == owner.ownerId()))
         {
             problem.with("identical", !existing.isDeleted() && existing.url.equals(draft.url) && existing.status == draft.status &&
                 existing.forwardQuery == draft.forwardQuery && existing.expiresAt == draft.expiresAt &&
@@ -219,7 +219,7 @@ public final class LinkService
     /** A key sees its own links; admin sees all. Others' links are reported as absent, not forbidden. */
     private static LinkRow visible(final LinkRow row, final ApiKey key, final String domain, final String code)
     {
-        if (row == null || (!key.isAdmin() && row.ownerKeyId != key.id()))
+        if (row == null || (!key.isAdmin() && row.ownerKeyId != key.ownerId()))
         {
             throw Problem.notFound("no link " + Problem.echo(code) + " on " + Problem.echo(domain));
         }
@@ -265,12 +265,14 @@ public final class LinkService
     }
 
     /** @param search text the code, the destination or the domain contains (ignoring case), or null for all. */
-    public Page list(final ApiKey key, final String domain, final String search, final Long cursor, final int limit) throws SQLException
+    /** @param oldestFirst oldest first (the cursor: the last id seen), else newest first. */
+    public Page list(final ApiKey key, final String domain, final String search, final Long cursor, final int limit, final boolean oldestFirst)
+        throws SQLException
     {
-        final long owner = key.isAdmin() ? -1 : key.id();
+        final long owner = key.isAdmin() ? -1 : key.ownerId();
         final String d = domain == null ? null : domain.toLowerCase(Locale.ROOT);
-        final List<LinkRow> rows = readers.read(c ->
-            LinkQueries.listLinks(c, owner, d, search, cursor == null ? Long.MAX_VALUE : cursor, limit + 1));
+        final long after = cursor != null ? cursor : oldestFirst ? 0 : Long.MAX_VALUE;
+        final List<LinkRow> rows = readers.read(c -> LinkQueries.listLinks(c, owner, d, search, after, limit + 1, oldestFirst));
         final boolean more = rows.size() > limit;
         final List<LinkRow> items = more ? rows.subList(0, limit) : rows;
         return new Page(items, more ? items.get(items.size() - 1).id : null);

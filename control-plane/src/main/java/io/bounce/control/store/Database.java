@@ -124,7 +124,18 @@ public final class Database implements AutoCloseable
         "ALTER TABLE links ADD COLUMN rules TEXT;" +
         "ALTER TABLE links ADD COLUMN max_clicks BIGINT NOT NULL DEFAULT 0;" +
         "ALTER TABLE links ADD COLUMN limited_at BIGINT NOT NULL DEFAULT 0;" +
-        "CREATE INDEX links_click_limited ON links (id) WHERE max_clicks > 0 AND limited_at = 0 AND deleted_at = 0;");
+        "CREATE INDEX links_click_limited ON links (id) WHERE max_clicks > 0 AND limited_at = 0 AND deleted_at = 0;",
+        // Dashboard accounts: an email, an argon2id PHC string, a role (admin or member), and the account's own key, which
+        // owns every link the account makes (from the dashboard or with one of its keys, whose account_id names it).
+        "CREATE TABLE accounts (" +
+            " id INTEGER PRIMARY KEY," +
+            " email TEXT NOT NULL UNIQUE," +
+            " password_hash TEXT NOT NULL," +
+            " role TEXT NOT NULL," +
+            " key_id BIGINT NOT NULL REFERENCES api_keys(id)," +
+            " created_at BIGINT NOT NULL," +
+            " disabled_at BIGINT NOT NULL DEFAULT 0);" +
+            "ALTER TABLE api_keys ADD COLUMN account_id BIGINT;");
 
     private static final java.sql.Driver POSTGRES_DRIVER = new org.postgresql.Driver();
 

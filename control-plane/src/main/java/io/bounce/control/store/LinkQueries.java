@@ -136,16 +136,18 @@ public final class LinkQueries
     }
 
     /**
-     * Live (not deleted) links, newest first, with ids below {@code beforeId}.
+     * Live (not deleted) links, newest first with ids below {@code cursorId}, or oldest first with ids above it.
      *
      * @param ownerKeyId only this key's links, or all links when negative.
      * @param domain only this domain, or every domain when null.
      * @param search only links whose code, url or domain contains it (ignoring case), or every link when null.
+     * @param cursorId the last id of the previous page (or past the end to start).
      */
     public static List<LinkRow> listLinks(final Connection c, final long ownerKeyId, final String domain, final String search,
-        final long beforeId, final int limit) throws SQLException
+        final long cursorId, final int limit, final boolean oldestFirst) throws SQLException
     {
-        final StringBuilder sql = new StringBuilder("SELECT " + LINK_COLUMNS + " FROM links WHERE deleted_at = 0 AND id < ?");
+        final StringBuilder sql = new StringBuilder("SELECT " + LINK_COLUMNS + " FROM links WHERE deleted_at = 0 AND id " +
+            (oldestFirst ? ">" : "<") + " ?");
         if (ownerKeyId >= 0)
         {
             sql.append(" AND owner_key_id = ?");
@@ -158,10 +160,10 @@ public final class LinkQueries
         {
             sql.append(" AND (lower(code) LIKE ? ESCAPE '\\' OR lower(url) LIKE ? ESCAPE '\\' OR domain LIKE ? ESCAPE '\\')");
         }
-        sql.append(" ORDER BY id DESC LIMIT ?");
+        sql.append(oldestFirst ? " ORDER BY id LIMIT ?" : " ORDER BY id DESC LIMIT ?");
         final PreparedStatement ps = Queries.prepare(c, sql.toString());
         int i = 1;
-        ps.setLong(i++, beforeId);
+        ps.setLong(i++, cursorId);
         if (ownerKeyId >= 0)
         {
             ps.setLong(i++, ownerKeyId);

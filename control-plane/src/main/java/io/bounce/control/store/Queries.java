@@ -203,12 +203,19 @@ public final class Queries
         public long revokedAt;
         /** The domains it may create links on, comma-separated; null for the default domain only, "*" for all. */
         public String domains;
+        /** The dashboard account it belongs to, or 0. */
+        public long accountId;
+        /** Its account's own key (which owns the links the account makes), or 0 for a key of no account. */
+        public long accountKeyId;
+        /** When its account was disabled (0: never): such a key authenticates nothing. */
+        public long accountDisabledAt;
     }
 
     public static long insertKey(final Connection c, final KeyRow key) throws SQLException
     {
         final PreparedStatement ps = prepare(c,
-            "INSERT INTO api_keys (name, secret_hash, scopes, rate_per_second, burst, created_at, domains) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id");
+            "INSERT INTO api_keys (name, secret_hash, scopes, rate_per_second, burst, created_at, domains, account_id)" +
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
         ps.setString(1, key.name);
         ps.setBytes(2, key.secretHash);
         ps.setString(3, key.scopes);
@@ -237,6 +244,14 @@ public final class Queries
         {
             ps.setString(7, key.domains);
         }
+        if (key.accountId == 0)
+        {
+            ps.setNull(8, Types.BIGINT);
+        }
+        else
+        {
+            ps.setLong(8, key.accountId);
+        }
         try (ResultSet rs = ps.executeQuery())
         {
             rs.next();
@@ -248,7 +263,8 @@ public final class Queries
     public static List<KeyRow> listKeys(final Connection c) throws SQLException
     {
         final PreparedStatement ps = prepare(c,
-            "SELECT id, name, secret_hash, scopes, rate_per_second, burst, created_at, revoked_at, domains FROM api_keys ORDER BY id");
+            "SELECT k.id, k.name, k.secret_hash, k.scopes, k.rate_per_second, k.burst, k.created_at, k.revoked_at, k.domains," +
+                " k.account_id, a.key_id, a.disabled_at FROM api_keys k LEFT JOIN accounts a ON a.id = k.account_id ORDER BY k.id");
         try (ResultSet rs = ps.executeQuery())
         {
             final List<KeyRow> keys = new ArrayList<>();
@@ -266,6 +282,9 @@ public final class Queries
                 key.createdAt = rs.getLong(7);
                 key.revokedAt = rs.getLong(8);
                 key.domains = rs.getString(9);
+                key.accountId = rs.getLong(10);
+                key.accountKeyId = rs.getLong(11);
+                key.accountDisabledAt = rs.getLong(12);
                 keys.add(key);
             }
             return keys;

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
     scope = CommandLine.ScopeType.INHERIT,
     version = "bouncectl 0.1.0",
     description = "Manage Bounce links, domains and keys through the control plane's API.",
-    subcommands = {LinkCommands.class, DomainCommands.class, BounceCtl.Keys.class, BounceCtl.Takedown.class,
+    subcommands = {LinkCommands.class, DomainCommands.class, BounceCtl.Keys.class, AccountCommands.class, BounceCtl.Takedown.class,
         BounceCtl.Analytics.class},
     footer = "%nThe API, key and CA can also come from BOUNCE_API, BOUNCE_KEY and BOUNCE_CA.")
 public final class BounceCtl

@@ -88,7 +88,7 @@ final class LinkCommands
         + "first; kept only as a hash. Never on the command line, where ps and shell history would show it.";
 
     /** Put the password read from {@code file} (its first line) into a request body. */
-    private static void readPassword(final Path file, final Map<String, Object> body) throws ApiClient.Failure
+    static void readPassword(final Path file, final Map<String, Object> body) throws ApiClient.Failure
     {
         if (file == null)
         {

@@ -34,6 +34,9 @@ import picocli.CommandLine;
  */
 public final class LocalStack
 {
+    /** The first admin account of a local stack: it signs in to the dashboard with the password in {@code <data-dir>/admin.password}. */
+    static final String ADMIN_EMAIL = "admin@localhost";
+
     public static final String LAUNCHER_PROPERTY = "bounce.launcher";
     private static final String CONTROL_PLANE_MAIN = "io.bounce.control.ControlPlaneMain";
     private static final String EDGE_MAIN = "io.bounce.edge.EdgeMain";
@@ -166,7 +169,8 @@ public final class LocalStack
             "--data-dir", controlDir.toString(), "--host", "127.0.0.1", "--port", Integer.toString(apiPort),
             "--admin-host", "127.0.0.1", "--admin-port", Integer.toString(adminPort),
             "--short-url-scheme", "http", "--short-url-port", Integer.toString(edgePorts[0]),
-            "--secrets-key-file", secretsKey.toString(), "--development-ca", dataDir.resolve("ca").toString()));
+            "--secrets-key-file", secretsKey.toString(), "--development-ca", dataDir.resolve("ca").toString(),
+            "--admin-email", ADMIN_EMAIL));
         if (config.acmeDirectory != null)
         {
             // --https auto domains from this ACME server; others still from the development CA.
@@ -203,6 +207,16 @@ public final class LocalStack
         Files.deleteIfExists(keyFile);
         Files.createFile(keyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(keyFile, adminKey + "\n", StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
+        // The first admin account's password, next to the key (mode 0600 too); the account is made on the store's first start.
+        final Path passwordFile = dataDir.resolve("admin.password");
+        final Path madePassword = controlDir.resolve("admin.password");
+        if (Files.exists(madePassword))
+        {
+            Files.deleteIfExists(passwordFile);
+            Files.createFile(passwordFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(passwordFile, Files.readString(madePassword, StandardCharsets.UTF_8).trim() + "\n", StandardCharsets.UTF_8,
+                StandardOpenOption.TRUNCATE_EXISTING);
+        }
 
         for (int i = 0; i < config.edges; i++)
         {
@@ -214,6 +228,11 @@ public final class LocalStack
         }
         out.println("ca: " + ca.caFile());
         out.println("api: " + api);
+        out.println("dashboard: " + api + "/");
+        if (Files.exists(passwordFile))
+        {
+            out.println("admin sign-in: " + ADMIN_EMAIL + " (password in " + passwordFile + ")");
+        }
         out.println("admin key: " + adminKey);
         out.println("(admin key also in " + keyFile + "; logs in " + logs + "; admin ports: control plane " + adminPort +
             ", edges " + Arrays.toString(edgeAdminPorts) + ")");

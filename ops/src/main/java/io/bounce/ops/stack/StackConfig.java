@@ -18,7 +18,8 @@ import static io.bounce.runtime.launch.RoleLauncher.requireRange;
     sortOptions = false,
     description = "Runs the whole stack on loopback: a control plane and N edges following it, each in its own process " +
         "with its own data dir under --data-dir and its log in <data-dir>/logs/. Waits until all are ready, prints their " +
-        "URLs and the admin key (also written to <data-dir>/admin.key), and stops everything on Ctrl-C or SIGTERM. " +
+        "URLs, the dashboard's first admin sign-in (its password in <data-dir>/admin.password) and the admin key (also " +
+        "written to <data-dir>/admin.key), and stops everything on Ctrl-C or SIGTERM. " +
         "Creates no links.",
     footer = LaunchDefaults.HELP_FOOTER)
 public final class StackConfig

@@ -304,13 +304,36 @@ class BounceCtlTest
     }
 
     @Test
+    void shouldManageAccountsWithPasswordsFromFiles() throws Exception
+    {
+        final Path password = dir.resolve("password.txt");
+        java.nio.file.Files.writeString(password, "a long enough password\n");
+        final Run made = ctl("accounts", "create", "maker@example.com", "--password-file", password.toString());
+        assertEquals(0, made.exit, made.err);
+        assertTrue(made.out.contains("maker@example.com (member)"), made.out);
+        assertEquals(1, ctl("accounts", "create", "maker@example.com", "--password-file", password.toString()).exit, "one account an email");
+        java.nio.file.Files.writeString(password, "short\n");
+        final Run weak = ctl("accounts", "create", "other@example.com", "--password-file", password.toString());
+        assertEquals(1, weak.exit);
+        assertTrue(weak.err.contains("password must be 10 to 128 characters"), weak.err);
+        final Run admin = ctl("accounts", "update", "MAKER@example.com", "--role", "admin", "--disable");
+        assertEquals(0, admin.exit, admin.err);
+        assertTrue(admin.out.contains("maker@example.com (admin, disabled)"), admin.out);
+        final Run list = ctl("accounts", "list");
+        assertTrue(list.out.contains("admin@localhost") && list.out.contains("disabled"), list.out);
+        assertEquals(2, ctl("accounts", "update", "maker@example.com").exit, "nothing to change is a usage error");
+        assertEquals(1, ctl("accounts", "update", "nobody@example.com", "--enable").exit);
+    }
+
+    @Test
     void shouldManageKeysAndDomains() throws Exception
     {
         final Run key = ctl("keys", "create", "--name", "ci", "--scope", "links:read,links:write", "--rate", "10");
         assertEquals(0, key.exit, key.err);
         assertTrue(key.out.contains("bnc_"), key.out);
         assertTrue(ctl("keys", "list").out.contains("ci"));
-        assertEquals(0, ctl("keys", "revoke", "2").exit);
+        final String id = key.out.replaceAll("(?s)^key (\\d+) .*", "$1");
+        assertEquals(0, ctl("keys", "revoke", id).exit);
         assertTrue(ctl("keys", "list").out.contains("revoked"));
         assertEquals(0, ctl("domains", "add", "go.brand.test").exit);
         assertTrue(ctl("domains", "list").out.contains("go.brand.test"));
@@ -343,10 +366,11 @@ class BounceCtlTest
         final Run writer = ctl("keys", "create", "--name", "brand", "--scope", "links:write", "--domains", "go.brand.test");
         assertEquals(0, writer.exit, writer.err);
         assertTrue(ctl("keys", "list").out.contains("go.brand.test"));
-        final Run taken = ctl("keys", "grant", "3", "--domains", "");
+        final String writerId = writer.out.replaceAll("(?s)^key (\\d+) .*", "$1");
+        final Run taken = ctl("keys", "grant", writerId, "--domains", "");
         assertEquals(0, taken.exit, taken.err);
         assertTrue(taken.out.contains("default domain only"), taken.out);
-        final Run unknown = ctl("keys", "grant", "3", "--domains", "nope.test");
+        final Run unknown = ctl("keys", "grant", writerId, "--domains", "nope.test");
         assertEquals(1, unknown.exit);
         assertTrue(unknown.err.contains("key-domains") || unknown.err.contains("nope.test"), unknown.err);
     }
