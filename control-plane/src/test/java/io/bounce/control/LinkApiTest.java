@@ -458,10 +458,10 @@ class LinkApiTest
         assertEquals(Set.of(), codes(cp.get("/api/v1/links?search=nothing-like-it", key)));
         assertEquals(Set.of("deal"), codes(cp.get("/api/v1/links?search=sale&domain=bnc.test", key)));
 
-        final Answer tag = cp.get("/api/v1/links?search=summer&tag=x", key);
-        assertEquals(400, tag.status, "an unknown filter is refused, not ignored: " + tag);
-        assertEquals("query-unknown", tag.rule());
-        assertTrue(tag.text("detail").contains("'tag'"), tag.toString());
+        final Answer label = cp.get("/api/v1/links?search=summer&label=x", key);
+        assertEquals(400, label.status, "an unknown filter is refused, not ignored: " + label);
+        assertEquals("query-unknown", label.rule());
+        assertTrue(label.text("detail").contains("'label'"), label.toString());
         assertEquals("query-repeated", cp.get("/api/v1/links?limit=1&limit=2", key).rule());
         assertEquals("query-unknown", cp.get("/api/v1/keys?verbose=1", key).rule());
         assertEquals("query-unknown", cp.get("/api/v1/links/deal?domian=bnc.test", key).rule(), "a misspelt parameter too");

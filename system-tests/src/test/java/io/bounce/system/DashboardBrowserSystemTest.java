@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -118,12 +119,19 @@ class DashboardBrowserSystemTest
             pages.check("new-link-error");
             browser.findElement(By.id("url")).clear();
             browser.findElement(By.id("url")).sendKeys(destination);
+            browser.findElement(By.id("tags")).sendKeys("Spring-Sale, email");
             pages.go(By.cssSelector("form[action='/links/new'] button"));
             assertTrue(browser.getCurrentUrl().contains("?created=1"), browser.getCurrentUrl());
             final String shortUrl = browser.findElement(By.cssSelector(".facts a")).getAttribute("href");
             final String code = shortUrl.substring(shortUrl.lastIndexOf('/') + 1);
             final String linkPage = base + "/links/localhost/" + code;
             pages.check("link");
+            // Its tags lead to the links that carry them.
+            pages.go(By.linkText("spring-sale"));
+            assertTrue(browser.getCurrentUrl().endsWith("/links?tag=spring-sale"), browser.getCurrentUrl());
+            assertEquals(1, browser.findElements(By.cssSelector("table.links tbody tr")).size());
+            pages.check("links-tagged");
+            browser.get(linkPage);
 
             // Follow it on the edge, in the same browser, once the edge has it (HEAD is never a click).
             Stack.await("the edge has the link", 20_000, () -> head("http://127.0.0.1:" + edgePort + "/" + code) == 302);
@@ -188,12 +196,20 @@ class DashboardBrowserSystemTest
             browser.get(base + "/links");
             assertTrue(browser.getCurrentUrl().startsWith(base + "/sign-in"));
 
-            // An admin sees everyone's links and the domains.
-            browser.findElement(By.id("email")).sendKeys("admin@localhost");
-            browser.findElement(By.id("password")).sendKeys(adminPassword);
-            pages.go(By.cssSelector("form[action='/sign-in'] button"));
+            // An admin signs in by keyboard alone (the email field has focus; Tab, then Enter), sees everyone's links, takes
+            // the maker's down, and sees the domains.
+            browser.switchTo().activeElement().sendKeys("admin@localhost", Keys.TAB);
+            assertEquals("password", browser.switchTo().activeElement().getAttribute("id"), "Tab goes from the email to the password");
+            browser.switchTo().activeElement().sendKeys(adminPassword, Keys.ENTER);
+            Stack.await("signed in by keyboard", 30_000, () -> b.getCurrentUrl().equals(base + "/links"));
             assertFalse(browser.findElements(By.linkText("localhost/" + code)).isEmpty(), "the admin sees the maker's link");
             pages.check("links-admin");
+            browser.findElement(By.tagName("body")).sendKeys(Keys.TAB);
+            assertEquals("Skip to content", browser.switchTo().activeElement().getText(), "the first Tab stop skips to the content");
+            browser.get(linkPage);
+            browser.findElement(By.id("reason")).sendKeys("phishing report");
+            pages.go(By.cssSelector("form[action$='/takedown'] button"));
+            assertTrue(browser.findElement(By.className("facts")).getText().contains("Taken down"));
             pages.go(By.linkText("Domains"));
             pages.check("domains");
 

@@ -48,6 +48,14 @@ final class LinkJson
         {
             out.put("disabledReason", row.disabledReason);
         }
+        final com.fasterxml.jackson.databind.node.ArrayNode tags = out.putArray("tags");
+        if (row.tags != null)
+        {
+            for (final String tag : row.tags.split(","))
+            {
+                tags.add(tag);
+            }
+        }
         io.bounce.control.links.LinkRuleSpec.render(row.rules, out);
         if (row.maxClicks > 0)
         {

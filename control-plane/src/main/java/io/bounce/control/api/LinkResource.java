@@ -23,8 +23,8 @@ import io.bounce.runtime.http.Problem;
 final class LinkResource
 {
     private static final Set<String> CREATE_FIELDS = fields("url", "alias", "domain", "expiresAt", "redirect", "forwardQuery", "disabledReason",
-        "maxClicks");
-    private static final Set<String> UPDATE_FIELDS = fields("url", "expiresAt", "redirect", "forwardQuery", "maxClicks");
+        "maxClicks", "tags");
+    private static final Set<String> UPDATE_FIELDS = fields("url", "expiresAt", "redirect", "forwardQuery", "maxClicks", "tags");
     private static final Set<String> BULK_FIELDS = Set.of("links");
     private static final int MAX_PAGE = 1000;
     private static final int MAX_SEARCH = 200;
@@ -48,7 +48,7 @@ final class LinkResource
         return List.of(
             new Route("POST", "/api/v1/links", Scope.LINKS_WRITE, this::create),
             new Route("POST", "/api/v1/links/bulk", Scope.LINKS_WRITE, this::bulkCreate),
-            new Route("GET", "/api/v1/links", Scope.LINKS_READ, Set.of("domain", "cursor", "limit", "search", "sort"), this::list),
+            new Route("GET", "/api/v1/links", Scope.LINKS_READ, Set.of("domain", "cursor", "limit", "search", "sort", "tag"), this::list),
             new Route("GET", "/api/v1/links/{code}", Scope.LINKS_READ, DOMAIN, this::get),
             new Route("GET", "/api/v1/links/{code}/qr", Scope.LINKS_READ, Set.of("domain", "format", "size", "margin"), this::qr),
             new Route("PATCH", "/api/v1/links/{code}", Scope.LINKS_WRITE, DOMAIN, this::update),
@@ -76,6 +76,8 @@ final class LinkResource
         spec.disabledReason = Json.string(body, "disabledReason");
         spec.hasMaxClicks = body.has("maxClicks");
         spec.maxClicks = Json.integer(body, "maxClicks");
+        spec.hasTags = body.has("tags");
+        spec.tags = Json.strings(body, "tags");
         for (final String field : LinkRuleSpec.FIELDS)
         {
             if (body.has(field))
@@ -212,7 +214,12 @@ final class LinkResource
         {
             throw Problem.badRequest("query-sort", "sort must be newest or oldest");
         }
-        final LinkService.Page page = links.list(key, request.query("domain"), search, cursor, limit, sort.equals("oldest"));
+        final String tag = request.query("tag");
+        if (tag != null && (tag.isBlank() || tag.length() > 32 || tag.indexOf(',') >= 0))
+        {
+            throw Problem.badRequest("query-tag", "tag must be one tag, 1 to 32 characters");
+        }
+        final LinkService.Page page = links.list(key, request.query("domain"), search, tag, cursor, limit, sort.equals("oldest"));
         final ObjectNode out = Json.MAPPER.createObjectNode();
         final ArrayNode items = out.putArray("items");
         for (final LinkRow row : page.items)

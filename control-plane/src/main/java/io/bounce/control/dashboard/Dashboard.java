@@ -193,9 +193,8 @@ public final class Dashboard
         final StringBuilder out = new StringBuilder();
         for (int i = 1; i < parts.length && i < 5; i++)
         {
-            final boolean fixed = i == 1 || parts[i].equals("new") || parts[i].endsWith(".json") || parts[i].endsWith(".csv") ||
-                parts[i].startsWith("qr.") || parts[i].equals("edit") || parts[i].equals("delete") || parts[i].equals("takedown") ||
-                parts[i].equals("revoke");
+            final boolean fixed = i == 1 || parts[i].endsWith(".json") || parts[i].endsWith(".csv") || parts[i].startsWith("qr.") ||
+                java.util.Set.of("new", "edit", "tags", "delete", "takedown", "revoke").contains(parts[i]);
             out.append('/').append(fixed ? parts[i] : "{}");
         }
         return out.length() == 0 ? "/" : out.toString();

@@ -62,6 +62,11 @@ final class LinkPage
             case "POST delete":
                 return dashboard.call(visit, "DELETE", "/api/v1/links/" + code, null, "domain", domain).thenCompose(answer ->
                     answer.status() == 204 ? Dashboard.done(Dashboard.redirect("/links")) : show(visit, domain, code, granularity, answer));
+            case "POST tags":
+                final ObjectNode tags = Dashboard.JSON.createObjectNode();
+                tags.set("tags", LinkPages.tagList(form.get("tags")));
+                return changed(visit, domain, code, granularity, dashboard.call(visit, "PATCH", "/api/v1/links/" + code, tags, "domain", domain),
+                    "?saved=1");
             case "POST takedown":
                 final ObjectNode reason = Dashboard.JSON.createObjectNode().put("reason", form.getOrDefault("reason", "").strip());
                 return changed(visit, domain, code, granularity,
@@ -135,14 +140,21 @@ final class LinkPage
             .raw("<dt>State</dt><dd>").text(LinkPages.state(link, visit.nowMs())).raw("</dd>")
             .raw("<dt>Created</dt><dd>").text(LinkPages.day(link.path("createdAt").asText())).raw("</dd>")
             .raw("<dt>Expires</dt><dd>").text(link.path("expiresAt").isTextual() ? LinkPages.day(link.path("expiresAt").asText()) : "Never")
-            .raw("</dd><dt>Redirect</dt><dd>").text(link.path("redirect").asText()).raw("</dd></dl>");
+            .raw("</dd><dt>Redirect</dt><dd>").text(link.path("redirect").asText()).raw("</dd><dt>Tags</dt><dd>");
+        LinkPages.tags(main, link);
+        main.raw(link.path("tags").isEmpty() ? "None" : "").raw("</dd></dl>");
         editForm(main, visit, link, base, failed);
         clicksSection(main, base, report, granularity);
         main.raw("<section aria-labelledby=\"qr-heading\"><h2 id=\"qr-heading\">QR code</h2><img class=\"qr\" width=\"192\" height=\"192\"")
             .attr("src", base + "/qr.svg").attr("alt", "QR code for " + shortUrl).raw("><p class=\"actions\"><a")
             .attr("href", base + "/qr.svg?download=1").raw(" download>Download SVG</a> <a").attr("href", base + "/qr.png?download=1")
             .raw(" download>Download PNG</a></p></section>");
+        final StringBuilder tagText = new StringBuilder();
+        link.path("tags").forEach(tag -> tagText.append(tagText.length() == 0 ? "" : ", ").append(tag.asText()));
         main.raw("<section aria-labelledby=\"manage-heading\"><h2 id=\"manage-heading\">Manage</h2>")
+            .raw("<form method=\"post\" class=\"stack\"").attr("action", base + "/tags").raw(">").csrf(visit.csrf())
+            .raw("<label for=\"tags\">Tags (comma-separated; change them any time)</label><input id=\"tags\" name=\"tags\" type=\"text\"")
+            .raw(" maxlength=\"400\" autocomplete=\"off\"").attr("value", tagText).raw("><button type=\"submit\" class=\"secondary\">Save tags</button></form>")
             .raw("<form method=\"post\" class=\"inline\"").attr("action", base + "/delete").raw(">").csrf(visit.csrf())
             .raw("<button type=\"submit\" class=\"danger\">Delete link</button></form>");
         if (visit.account().isAdmin() && !link.path("disabled").asBoolean())

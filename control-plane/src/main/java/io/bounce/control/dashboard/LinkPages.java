@@ -10,8 +10,8 @@ import io.bounce.control.api.ApiResponse;
 import io.bounce.runtime.http.Problem;
 
 /**
- * {@code /links}: the account's links (an admin's: everyone's), searched by code, URL or domain, newest or oldest
- * first, 25 a page behind the API's cursor; {@code /links/new}: the form that makes one, with the API's problem shown
+ * {@code /links}: the account's links (an admin's: everyone's), searched by code, URL, domain or tag (or those with one
+ * tag), newest or oldest first, 25 a page behind the API's cursor; {@code /links/new}: the form that makes one, with the API's problem shown
  * next to the field it names; {@code /links/DOMAIN/CODE/…}: one link ({@link LinkPage}).
  */
 final class LinkPages
@@ -51,17 +51,22 @@ final class LinkPages
         final String search = blankToNull(visit.request().query("q"));
         final String sort = "oldest".equals(visit.request().query("sort")) ? "oldest" : "newest";
         final String cursor = blankToNull(visit.request().query("cursor"));
-        return dashboard.call(visit, "GET", "/api/v1/links", null, "search", search, "sort", sort, "cursor", cursor,
+        final String tag = blankToNull(visit.request().query("tag"));
+        return dashboard.call(visit, "GET", "/api/v1/links", null, "search", search, "tag", tag, "sort", sort, "cursor", cursor,
             "limit", Integer.toString(PAGE)).thenApply(answer ->
         {
             final Html main = new Html().raw("<h1>Links</h1>")
                 .raw("<form class=\"toolbar\" method=\"get\" action=\"/links\" role=\"search\">")
-                .raw("<label for=\"q\">Search by code, URL or domain</label><input id=\"q\" name=\"q\" type=\"search\" maxlength=\"200\"")
+                .raw("<label for=\"q\">Search by code, URL, domain or tag</label><input id=\"q\" name=\"q\" type=\"search\" maxlength=\"200\"")
                 .attr("value", search == null ? "" : search).raw(">")
                 .raw("<label for=\"sort\">Order</label><select id=\"sort\" name=\"sort\">")
                 .raw("<option value=\"newest\"").raw(sort.equals("newest") ? " selected" : "").raw(">Newest first</option>")
                 .raw("<option value=\"oldest\"").raw(sort.equals("oldest") ? " selected" : "").raw(">Oldest first</option></select>")
                 .raw("<button type=\"submit\">Search</button></form>");
+            if (tag != null)
+            {
+                main.raw("<p>Links tagged <strong>").text(tag).raw("</strong>. <a href=\"/links\">Show every link</a></p>");
+            }
             if (answer.status() != 200)
             {
                 final JsonNode problem = Dashboard.json(answer);
@@ -79,14 +84,16 @@ final class LinkPages
             {
                 main.raw("<div class=\"scroll\"><table class=\"links\"><caption class=\"visually-hidden\">Your links</caption><thead><tr>")
                     .raw("<th scope=\"col\">Short link</th><th scope=\"col\">Destination</th><th scope=\"col\">Created</th>")
-                    .raw("<th scope=\"col\">State</th></tr></thead><tbody>");
+                    .raw("<th scope=\"col\">Tags</th><th scope=\"col\">State</th></tr></thead><tbody>");
                 for (final JsonNode link : items)
                 {
                     main.raw("<tr><td><a").attr("href", "/links/" + link.path("domain").asText() + "/" + link.path("code").asText())
                         .raw(">").text(link.path("domain").asText() + "/" + link.path("code").asText()).raw("</a></td>")
                         .raw("<td class=\"url\">").text(shorten(link.path("url").asText(), 80)).raw("</td><td>")
                         .raw("<time").attr("datetime", link.path("createdAt").asText()).raw(">").text(day(link.path("createdAt").asText()))
-                        .raw("</time></td><td>").text(state(link, visit.nowMs())).raw("</td></tr>");
+                        .raw("</time></td><td>");
+                    tags(main, link);
+                    main.raw("</td><td>").text(state(link, visit.nowMs())).raw("</td></tr>");
                 }
                 main.raw("</tbody></table></div>");
             }
@@ -98,10 +105,40 @@ final class LinkPages
                 {
                     href.append("&q=").append(Dashboard.QueryStringEncoding.encode(search));
                 }
+                if (tag != null)
+                {
+                    href.append("&tag=").append(Dashboard.QueryStringEncoding.encode(tag));
+                }
                 main.raw("<nav aria-label=\"Pages\"><a rel=\"next\"").attr("href", href.toString()).raw(">Next page</a></nav>");
             }
             return dashboard.page(200, visit, "Links", "/links", main);
         });
+    }
+
+    /** A link's tags, each a link to the links that carry it. */
+    static void tags(final Html main, final JsonNode link)
+    {
+        boolean first = true;
+        for (final JsonNode tag : link.path("tags"))
+        {
+            main.raw(first ? "" : " ").raw("<a class=\"tag\"").attr("href", "/links?tag=" + Dashboard.QueryStringEncoding.encode(tag.asText()))
+                .raw(">").text(tag.asText()).raw("</a>");
+            first = false;
+        }
+    }
+
+    /** The comma-separated tags of a form field, as the API takes them. */
+    static com.fasterxml.jackson.databind.node.ArrayNode tagList(final String field)
+    {
+        final com.fasterxml.jackson.databind.node.ArrayNode tags = Dashboard.JSON.createArrayNode();
+        for (final String tag : (field == null ? "" : field).split(","))
+        {
+            if (!tag.isBlank())
+            {
+                tags.add(tag.strip());
+            }
+        }
+        return tags;
     }
 
     /** What a link is now, in words. */
@@ -146,6 +183,10 @@ final class LinkPages
                 body.put("maxClicks", Long.parseLong(form.get("maxClicks").strip()));
             }
             putText(body, "password", form.get("password"));
+            if (blankToNull(form.get("tags")) != null)
+            {
+                body.set("tags", tagList(form.get("tags")));
+            }
             final String rules = blankToNull(form.get("rules"));
             if (rules != null)
             {
@@ -197,7 +238,7 @@ final class LinkPages
     static String fieldOf(final JsonNode problem)
     {
         final String field = problem.path("field").asText("");
-        if (field.equals("password") || field.equals("maxClicks") || field.equals("rules"))
+        if (field.equals("password") || field.equals("maxClicks") || field.equals("rules") || field.equals("tags"))
         {
             return field;
         }
@@ -242,6 +283,7 @@ final class LinkPages
         main.raw("</select><div class=\"check\"><input type=\"checkbox\" id=\"forwardQuery\" name=\"forwardQuery\" value=\"on\"")
             .raw(values.containsKey("forwardQuery") ? " checked" : "")
             .raw("><label for=\"forwardQuery\">Pass the short link's query string on to the destination</label></div>");
+        field(main, "tags", "Tags (optional, comma-separated)", "text", values, errorField, " maxlength=\"400\" autocomplete=\"off\"");
         field(main, "maxClicks", "Click limit (optional)", "number", values, errorField, " min=\"1\" step=\"1\" inputmode=\"numeric\"");
         field(main, "password", "Password visitors must give (optional)", "password", Map.of(), errorField,
             " autocomplete=\"new-password\" maxlength=\"128\"");

@@ -54,6 +54,7 @@ final class LinkChecks
         String disabledReason;
         String rules;
         long maxClicks;
+        String tags;
     }
 
     Draft draft(final ApiKey owner, final LinkSpec spec)
@@ -99,6 +100,7 @@ final class LinkChecks
         draft.rules = spec.rules == null ? null : LinkRuleSpec.merge(null, LinkRuleSpec.check(spec.rules, destinations));
         checkFits(draft.url, draft.rules);
         draft.maxClicks = spec.maxClicks == null ? 0 : checkMaxClicks(spec.maxClicks);
+        draft.tags = checkTags(spec.tags);
         final long now = clock.time();
         draft.expiresAt = spec.expiresAt != null ? checkExpiry(spec.expiresAt, now) :
             defaultLifetimeMs > 0 ? now + defaultLifetimeMs : 0;
@@ -125,6 +127,40 @@ final class LinkChecks
         {
             throw Problem.badRequest("url-too-long", "url with its utm parameters is longer than " + LinkRules.MAX_URL_LENGTH + " characters");
         }
+    }
+
+    /** At most this many tags a link. */
+    static final int MAX_TAGS = 10;
+    private static final java.util.regex.Pattern TAG = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9_-]{0,31}");
+
+    /**
+     * A link's tags: at most {@value #MAX_TAGS}, each 1 to 32 of a-z, 0-9, '-' and '_' (upper case is lowered), each once.
+     *
+     * @return them joined by commas, in the order given, or null for none.
+     * @throws Problem 400 {@code tags-invalid}.
+     */
+    static String checkTags(final java.util.List<String> tags)
+    {
+        if (tags == null || tags.isEmpty())
+        {
+            return null;
+        }
+        if (tags.size() > MAX_TAGS)
+        {
+            throw Problem.badRequest("tags-invalid", "a link has at most " + MAX_TAGS + " tags").with("field", "tags");
+        }
+        final java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
+        for (final String tag : tags)
+        {
+            final String value = tag.strip().toLowerCase(Locale.ROOT);
+            if (!TAG.matcher(value).matches())
+            {
+                throw Problem.badRequest("tags-invalid", "tag " + Problem.echo(tag) + " must be 1 to 32 of a-z, 0-9, '-' and '_', " +
+                    "starting with a letter or digit").with("field", "tags");
+            }
+            out.add(value);
+        }
+        return String.join(",", out);
     }
 
     static long checkMaxClicks(final int maxClicks)

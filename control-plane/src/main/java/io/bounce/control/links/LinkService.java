@@ -77,6 +77,7 @@ public final class LinkService
         row.disabledReason = draft.disabledReason;
         row.rules = draft.rules;
         row.maxClicks = draft.maxClicks;
+        row.tags = draft.tags;
         row.ownerKeyId = owner.ownerId();
         row.seq = txn.nextSequence();
         if (draft.alias != null)
@@ -265,14 +266,18 @@ public final class LinkService
     }
 
     /** @param search text the code, the destination or the domain contains (ignoring case), or null for all. */
-    /** @param oldestFirst oldest first (the cursor: the last id seen), else newest first. */
-    public Page list(final ApiKey key, final String domain, final String search, final Long cursor, final int limit, final boolean oldestFirst)
-        throws SQLException
+    /**
+     * @param tag         only links with this tag (any case), or null.
+     * @param oldestFirst oldest first (the cursor: the last id seen), else newest first.
+     */
+    public Page list(final ApiKey key, final String domain, final String search, final String tag, final Long cursor, final int limit,
+        final boolean oldestFirst) throws SQLException
     {
         final long owner = key.isAdmin() ? -1 : key.ownerId();
         final String d = domain == null ? null : domain.toLowerCase(Locale.ROOT);
         final long after = cursor != null ? cursor : oldestFirst ? 0 : Long.MAX_VALUE;
-        final List<LinkRow> rows = readers.read(c -> LinkQueries.listLinks(c, owner, d, search, after, limit + 1, oldestFirst));
+        final String t = tag == null ? null : tag.strip().toLowerCase(Locale.ROOT);
+        final List<LinkRow> rows = readers.read(c -> LinkQueries.listLinks(c, owner, d, search, t, after, limit + 1, oldestFirst));
         final boolean more = rows.size() > limit;
         final List<LinkRow> items = more ? rows.subList(0, limit) : rows;
         return new Page(items, more ? items.get(items.size() - 1).id : null);
@@ -290,6 +295,7 @@ public final class LinkService
         newExpiry = patch.hasExpiresAt && patch.expiresAt != null ? LinkChecks.checkExpiry(patch.expiresAt, clock.time()) : null;
         final com.fasterxml.jackson.databind.node.ObjectNode ruleChange = patch.rules == null ? null : LinkRuleSpec.check(patch.rules, destinations);
         final long newMaxClicks = patch.maxClicks == null ? 0 : LinkChecks.checkMaxClicks(patch.maxClicks);
+        final String newTags = LinkChecks.checkTags(patch.tags);
         return writer.submit(txn ->
         {
             final LinkRow row = changeable(live(visible(LinkQueries.findLink(txn.connection(), d, code), key, d, code)), key);
@@ -324,6 +330,10 @@ public final class LinkService
                 row.rules = LinkRuleSpec.merge(row.rules, ruleChange);
             }
             LinkChecks.checkFits(row.url, row.rules);
+            if (patch.hasTags)
+            {
+                row.tags = newTags; // labels for the owner: any time, as the edit window is about where visitors go
+            }
             if (patch.hasMaxClicks && newMaxClicks != row.maxClicks)
             {
                 // a new limit is checked afresh: a link over it is limited again at the next check, one under it serves on

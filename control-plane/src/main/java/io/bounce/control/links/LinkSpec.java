@@ -21,4 +21,7 @@ public final class LinkSpec
     public boolean hasMaxClicks;
     /** The rule fields the request holds ({@link LinkRuleSpec#FIELDS}; JSON null removes one), or null when it holds none. */
     public com.fasterxml.jackson.databind.node.ObjectNode rules;
+    /** Its tags; null with {@link #hasTags} (or an empty list) removes them all. */
+    public java.util.List<String> tags;
+    public boolean hasTags;
 }

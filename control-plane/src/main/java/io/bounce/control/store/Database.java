@@ -135,7 +135,9 @@ public final class Database implements AutoCloseable
             " key_id BIGINT NOT NULL REFERENCES api_keys(id)," +
             " created_at BIGINT NOT NULL," +
             " disabled_at BIGINT NOT NULL DEFAULT 0);" +
-            "ALTER TABLE api_keys ADD COLUMN account_id BIGINT;");
+            "ALTER TABLE api_keys ADD COLUMN account_id BIGINT;",
+        // A link's tags (lower-case, comma-separated, each once; null for none): labels its owner finds it by. Never replicated.
+        "ALTER TABLE links ADD COLUMN tags TEXT;");
 
     private static final java.sql.Driver POSTGRES_DRIVER = new org.postgresql.Driver();
 

@@ -17,7 +17,7 @@ public final class LinkQueries
 {
     private static final String LINK_COLUMNS =
         "id, domain, code, url, status, forward_query, created_at, editable_until, expires_at, disabled_reason, deleted_at, owner_key_id, seq," +
-            " rules, max_clicks, limited_at";
+            " rules, max_clicks, limited_at, tags";
 
     private LinkQueries()
     {
@@ -28,7 +28,8 @@ public final class LinkQueries
     {
         final PreparedStatement ps = Queries.prepare(c,
             "INSERT INTO links (domain, code, url, status, forward_query, created_at, editable_until, expires_at," +
-                " disabled_reason, deleted_at, owner_key_id, seq, rules, max_clicks, limited_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" +
+                " disabled_reason, deleted_at, owner_key_id, seq, rules, max_clicks, limited_at, tags)" +
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" +
                 " ON CONFLICT (domain, code) DO NOTHING RETURNING id");
         ps.setString(1, row.domain);
         ps.setString(2, row.code);
@@ -52,6 +53,7 @@ public final class LinkQueries
         setText(ps, 13, row.rules);
         ps.setLong(14, row.maxClicks);
         ps.setLong(15, row.limitedAt);
+        setText(ps, 16, row.tags);
         try (ResultSet rs = ps.executeQuery())
         {
             if (!rs.next())
@@ -67,7 +69,7 @@ public final class LinkQueries
     {
         final PreparedStatement ps = Queries.prepare(c,
             "UPDATE links SET url = ?, status = ?, forward_query = ?, expires_at = ?, disabled_reason = ?, deleted_at = ?, seq = ?," +
-                " rules = ?, max_clicks = ?, limited_at = ? WHERE id = ?");
+                " rules = ?, max_clicks = ?, limited_at = ?, tags = ? WHERE id = ?");
         ps.setString(1, row.url);
         ps.setInt(2, row.status);
         ps.setInt(3, row.forwardQuery ? 1 : 0);
@@ -85,7 +87,8 @@ public final class LinkQueries
         setText(ps, 8, row.rules);
         ps.setLong(9, row.maxClicks);
         ps.setLong(10, row.limitedAt);
-        ps.setLong(11, row.id);
+        setText(ps, 11, row.tags);
+        ps.setLong(12, row.id);
         ps.executeUpdate();
     }
 
@@ -140,11 +143,12 @@ public final class LinkQueries
      *
      * @param ownerKeyId only this key's links, or all links when negative.
      * @param domain only this domain, or every domain when null.
-     * @param search only links whose code, url or domain contains it (ignoring case), or every link when null.
+     * @param search only links whose code, url, domain or tags contain it (ignoring case), or every link when null.
+     * @param tag only links with this tag (lower-case), or every link when null.
      * @param cursorId the last id of the previous page (or past the end to start).
      */
     public static List<LinkRow> listLinks(final Connection c, final long ownerKeyId, final String domain, final String search,
-        final long cursorId, final int limit, final boolean oldestFirst) throws SQLException
+        final String tag, final long cursorId, final int limit, final boolean oldestFirst) throws SQLException
     {
         final StringBuilder sql = new StringBuilder("SELECT " + LINK_COLUMNS + " FROM links WHERE deleted_at = 0 AND id " +
             (oldestFirst ? ">" : "<") + " ?");
@@ -158,7 +162,12 @@ public final class LinkQueries
         }
         if (search != null)
         {
-            sql.append(" AND (lower(code) LIKE ? ESCAPE '\\' OR lower(url) LIKE ? ESCAPE '\\' OR domain LIKE ? ESCAPE '\\')");
+            sql.append(" AND (lower(code) LIKE ? ESCAPE '\\' OR lower(url) LIKE ? ESCAPE '\\' OR domain LIKE ? ESCAPE '\\'" +
+                " OR tags LIKE ? ESCAPE '\\')");
+        }
+        if (tag != null)
+        {
+            sql.append(" AND (',' || tags || ',') LIKE ? ESCAPE '\\'");
         }
         sql.append(oldestFirst ? " ORDER BY id LIMIT ?" : " ORDER BY id DESC LIMIT ?");
         final PreparedStatement ps = Queries.prepare(c, sql.toString());
@@ -179,6 +188,11 @@ public final class LinkQueries
             ps.setString(i++, pattern);
             ps.setString(i++, pattern);
             ps.setString(i++, pattern);
+            ps.setString(i++, pattern);
+        }
+        if (tag != null)
+        {
+            ps.setString(i++, "%," + tag.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ",%");
         }
         ps.setInt(i, limit);
         final List<LinkRow> rows = new ArrayList<>();
@@ -211,6 +225,7 @@ public final class LinkQueries
         row.rules = rs.getString(14);
         row.maxClicks = rs.getLong(15);
         row.limitedAt = rs.getLong(16);
+        row.tags = rs.getString(17);
         return row;
     }
 

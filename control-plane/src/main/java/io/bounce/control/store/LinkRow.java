@@ -21,6 +21,8 @@ public final class LinkRow
     /** 0 unless deleted. */
     public long deletedAt;
     public long ownerKeyId;
+    /** Its tags, lower-case, comma-separated, in the order given; null for none. The edges never see them. */
+    public String tags;
     public long seq;
     /** The link's rules as the API's canonical JSON ({@link io.bounce.control.links.LinkRuleSpec}), or null. */
     public String rules;

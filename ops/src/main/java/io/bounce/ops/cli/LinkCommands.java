@@ -71,6 +71,12 @@ final class LinkCommands
         {
             out.println("  password       required");
         }
+        if (!link.path("tags").isEmpty())
+        {
+            final List<String> tags = new ArrayList<>();
+            link.get("tags").forEach(tag -> tags.add(tag.asText()));
+            out.println("  tags           " + String.join(", ", tags));
+        }
         if (link.has("maxClicks"))
         {
             out.println("  max clicks     " + link.get("maxClicks").asLong() +
@@ -84,6 +90,7 @@ final class LinkCommands
     private static final String RULES_HELP = "a JSON object of link rules (targets, variants, expiredUrl, og, utm, password), "
         + "as the API takes them; see docs/link-rules.md.";
 
+    private static final String TAG_HELP = "a label to find the link by (repeat or comma-separate; at most 10, each 1-32 of a-z 0-9 - _).";
     private static final String PASSWORD_HELP = "visitors must give the password in FILE (its first line; - reads standard input) "
         + "first; kept only as a hash. Never on the command line, where ps and shell history would show it.";
 
@@ -153,11 +160,16 @@ final class LinkCommands
         @Option(names = "--forward-query", description = "append the request's query string to the destination") final boolean forward,
         @Option(names = "--max-clicks", paramLabel = "N", description = MAX_CLICKS_HELP) final Integer maxClicks,
         @Option(names = "--rules", paramLabel = "FILE", description = RULES_HELP) final Path rules,
-        @Option(names = "--password-file", paramLabel = "FILE", description = PASSWORD_HELP) final Path passwordFile)
+        @Option(names = "--password-file", paramLabel = "FILE", description = PASSWORD_HELP) final Path passwordFile,
+        @Option(names = "--tag", paramLabel = "TAG", split = ",", description = TAG_HELP) final List<String> tags)
         throws ApiClient.Failure
     {
         final Map<String, Object> body = new LinkedHashMap<>();
         body.put("url", url);
+        if (tags != null)
+        {
+            body.put("tags", tags);
+        }
         if (maxClicks != null)
         {
             body.put("maxClicks", maxClicks);
@@ -236,8 +248,9 @@ final class LinkCommands
     @Command(name = "list", description = "List your links, newest first.")
     int list(
         @Option(names = "--domain", paramLabel = "DOMAIN", description = "only this domain") final String domain,
-        @Option(names = "--search", paramLabel = "TEXT", description = "only links whose code, URL or domain contains TEXT (ignoring case)")
+        @Option(names = "--search", paramLabel = "TEXT", description = "only links whose code, URL, domain or tags contain TEXT (ignoring case)")
         final String search,
+        @Option(names = "--tag", paramLabel = "TAG", description = "only links with this tag") final String tag,
         @Option(names = "--limit", defaultValue = "50", description = "links per page (1-1000). Default: ${DEFAULT-VALUE}") final int limit,
         @Option(names = "--all", description = "follow the cursor through every page") final boolean all) throws ApiClient.Failure
     {
@@ -247,6 +260,7 @@ final class LinkCommands
         {
             final JsonNode page = root.client().call("GET", "/api/v1/links?limit=" + limit +
                 (domain == null ? "" : "&domain=" + ApiClient.q(domain)) + (search == null ? "" : "&search=" + ApiClient.q(search)) +
+                (tag == null ? "" : "&tag=" + ApiClient.q(tag)) +
                 (cursor == null ? "" : "&cursor=" + cursor), null);
             page.get("items").forEach(items::add);
             cursor = page.get("nextCursor").isNull() ? null : page.get("nextCursor").asText();
@@ -283,10 +297,20 @@ final class LinkCommands
             + "leaves out stays.") final Path rules,
         @Option(names = "--password-file", paramLabel = "FILE", description = PASSWORD_HELP + " A new password ends the passes "
             + "visitors earned with the old one.") final Path passwordFile,
-        @Option(names = "--no-password", description = "remove the password") final boolean noPassword)
+        @Option(names = "--no-password", description = "remove the password") final boolean noPassword,
+        @Option(names = "--tag", paramLabel = "TAG", split = ",", description = TAG_HELP + " Replaces the link's tags.") final List<String> tags,
+        @Option(names = "--no-tags", description = "remove every tag") final boolean noTags)
         throws ApiClient.Failure
     {
         final Map<String, Object> body = new LinkedHashMap<>();
+        if (noTags)
+        {
+            body.put("tags", List.of());
+        }
+        else if (tags != null)
+        {
+            body.put("tags", tags);
+        }
         if (noMaxClicks)
         {
             body.put("maxClicks", null);

@@ -304,6 +304,23 @@ class BounceCtlTest
     }
 
     @Test
+    void shouldTagLinksAndListThemByTag() throws Exception
+    {
+        final Run made = ctl("links", "create", "https://a.example/tagged", "--alias", "tagged", "--tag", "Launch,email", "--tag", "q4");
+        assertEquals(0, made.exit, made.err);
+        assertTrue(made.out.contains("  tags           launch, email, q4"), made.out);
+        assertEquals(0, ctl("links", "create", "https://a.example/other", "--alias", "other").exit);
+        final Run listed = ctl("links", "list", "--tag", "launch");
+        assertTrue(listed.out.contains("tagged") && !listed.out.contains("other"), listed.out);
+        final Run retagged = ctl("links", "update", "tagged", "--no-tags");
+        assertEquals(0, retagged.exit, retagged.err);
+        assertFalse(retagged.out.contains("tags"), retagged.out);
+        final Run bad = ctl("links", "update", "tagged", "--tag", "no spaces");
+        assertEquals(1, bad.exit);
+        assertTrue(bad.err.contains("tags-invalid"), bad.err);
+    }
+
+    @Test
     void shouldManageAccountsWithPasswordsFromFiles() throws Exception
     {
         final Path password = dir.resolve("password.txt");
