@@ -143,7 +143,7 @@ public final class ControlPlaneNode implements AutoCloseable
             final ApiRouter router = new ApiRouter(context);
             if (config.dashboard().enabled())
             {
-                router.pages(new Dashboard(context, router)::handle);
+                router.pages(Dashboard::serves, new Dashboard(context, router)::handle);
             }
             final LogServer logServer = new LogServer(new StoreChangeLog(store.database(), logHead), replicationToken,
                 config.replicationHeartbeatMs(), config.maxFollowers());

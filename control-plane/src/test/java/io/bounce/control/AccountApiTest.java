@@ -116,6 +116,13 @@ class AccountApiTest
         final String oneKeyId = cp.get("/api/v1/keys", cp.adminKey).json.get("keys").get(1).get("id").asText();
         assertEquals(404, form(two, "/keys/" + oneKeyId + "/revoke").statusCode());
 
+        // A new password ends two's sessions (its keys go on: they are not its password).
+        assertEquals(200, cp.call("PATCH", "/api/v1/accounts/3", cp.adminKey, "{\"password\":\"another long pass\"}").status);
+        assertEquals(303, page(two, "/links").statusCode(), "signed out by the new password");
+        assertEquals(401, signIn("two@example.com", "long enough pass").statusCode());
+        assertEquals(303, signIn("two@example.com", "another long pass").statusCode());
+        assertEquals(200, cp.get("/api/v1/links", twoKey).status);
+
         // Disabled, one signs in to nothing, its session ends and its key stops.
         assertEquals(200, cp.call("PATCH", "/api/v1/accounts/2", cp.adminKey, "{\"disabled\":true}").status);
         assertEquals(401, cp.get("/api/v1/links", oneKey).status);

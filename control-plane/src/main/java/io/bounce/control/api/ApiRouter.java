@@ -32,8 +32,9 @@ public final class ApiRouter
     private final ControlMetrics metrics;
     private final ApiContext context;
     private final List<Route> routes = new ArrayList<>();
-    /** What answers every path outside {@code /api/}: the dashboard, or null for none. */
+    /** What answers the paths {@link #pagePaths} takes (the dashboard's), or null for none. */
     private volatile Route.Handler pages;
+    private volatile java.util.function.Predicate<String> pagePaths = path -> false;
 
     public ApiRouter(final ApiContext context)
     {
@@ -56,10 +57,14 @@ public final class ApiRouter
         return List.copyOf(routes);
     }
 
-    /** Serve every path outside {@code /api/} with {@code pages} (the dashboard): it gets a null key and finds its own caller. */
-    public void pages(final Route.Handler pages)
+    /**
+     * Serve the paths {@code paths} takes with {@code pages} (the dashboard): it gets a null key and finds its own caller.
+     * Every other path stays the API's (a 404 problem when no route has it), whatever the dashboard does.
+     */
+    public void pages(final java.util.function.Predicate<String> paths, final Route.Handler pages)
     {
         this.pages = pages;
+        this.pagePaths = paths;
     }
 
     /**
@@ -168,7 +173,7 @@ public final class ApiRouter
     private CompletableFuture<ApiResponse> dispatch(final ApiRequest request) throws Exception
     {
         final Route.Handler pages = this.pages;
-        if (pages != null && !request.path.startsWith("/api/"))
+        if (pages != null && pagePaths.test(request.path))
         {
             return pages.handle(null, request, Map.of());
         }

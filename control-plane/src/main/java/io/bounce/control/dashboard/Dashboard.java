@@ -21,7 +21,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import org.agrona.concurrent.EpochClock;
 
 /**
- * The web dashboard, served from the API port at every path outside {@code /api/}: pages written on the server,
+ * The web dashboard, served from the API port at its own paths ({@link #serves}): pages written on the server,
  * plain HTML forms that work without script, and one script ({@code app.js}) for the clicks chart, its refresh and the
  * edit window's countdown. Every page acts as the signed-in account's own key through the API's own routes
  * ({@link ApiRouter#invoke}), so the dashboard checks, refuses and answers exactly as the API does: an account sees
@@ -81,7 +81,18 @@ public final class Dashboard
         this.domainPages = new DomainPages(this);
     }
 
-    /** Answer one request outside {@code /api/}; runs on an API worker thread. */
+    /** The first segments of the dashboard's paths; every other path on the port is the API's, the log's or the ingest's. */
+    private static final java.util.Set<String> PATHS = java.util.Set.of("", "sign-in", "sign-out", "links", "keys", "domains", "assets",
+        "favicon.ico");
+
+    /** @return whether {@code path} is the dashboard's to answer. */
+    public static boolean serves(final String path)
+    {
+        final int end = path.indexOf('/', 1);
+        return path.startsWith("/") && PATHS.contains(end < 0 ? path.substring(1) : path.substring(1, end));
+    }
+
+    /** Answer one of the dashboard's requests ({@link #serves}); runs on an API worker thread. */
     public CompletableFuture<ApiResponse> handle(final ApiKey ignored, final ApiRequest request, final Map<String, String> none)
     {
         final long startNs = System.nanoTime();
@@ -207,12 +218,13 @@ public final class Dashboard
         if (session != null)
         {
             final Account account = accounts.get(session.accountId());
-            final ApiKey key = account == null || account.isDisabled() ? null : keys.byId(account.keyId());
+            final boolean valid = account != null && !account.isDisabled() && account.passwordStamp() == session.passwordStamp();
+            final ApiKey key = valid ? keys.byId(account.keyId()) : null;
             if (key != null)
             {
                 return new Visit(request, session, account, key, now);
             }
-            sessions.close(session); // the account was disabled or its key is gone: the session ends with it
+            sessions.close(session); // the account was disabled, its password changed or its key is gone: the session ends
         }
         return new Visit(request, null, null, null, now);
     }

@@ -18,7 +18,8 @@ import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
  * {@code HttpOnly}, {@code SameSite=Lax} cookie ({@code Secure} over TLS); the server keeps only its SHA-256, so a copy
  * of the memory or a log line names no usable id. An id is made only at sign-in: an id the browser brings that this
  * server did not make for a sign-in opens nothing and is never adopted, so a fixed id (session fixation) is useless.
- * Each session has its own CSRF token, which every state-changing form carries. Sessions live in memory: a restart
+ * Each session has its own CSRF token, which every state-changing form carries. A session ends at sign-out, at its
+ * end, and when its account is disabled or its password changes (see {@code Dashboard}). Sessions live in memory: a restart
  * or a failover signs everyone out. At most {@value #MAX_SESSIONS}, the least recently used going first.
  */
 final class Sessions
@@ -28,8 +29,13 @@ final class Sessions
     static final String SIGN_IN_COOKIE = "bounce_sign_in";
     private static final int MAX_SESSIONS = 100_000;
 
-    /** One signed-in browser. @param csrf the token its forms carry. */
-    record Session(String idHash, long accountId, String csrf, long expiresMs)
+    /**
+     * One signed-in browser.
+     *
+     * @param csrf          the token its forms carry.
+     * @param passwordStamp the account's {@code passwordStamp} at sign-in: a new password ends the session.
+     */
+    record Session(String idHash, long accountId, long passwordStamp, String csrf, long expiresMs)
     {
     }
 
@@ -44,11 +50,11 @@ final class Sessions
             .executor(Runnable::run).build();
     }
 
-    /** A new session for {@code accountId}. @return its id, for the cookie (never kept here). */
-    String open(final long accountId, final long nowMs)
+    /** A new session for {@code account}. @return its id, for the cookie (never kept here). */
+    String open(final io.bounce.control.accounts.Account account, final long nowMs)
     {
         final String id = token();
-        byIdHash.put(hash(id), new Session(hash(id), accountId, token(), nowMs + sessionMs));
+        byIdHash.put(hash(id), new Session(hash(id), account.id(), account.passwordStamp(), token(), nowMs + sessionMs));
         return id;
     }
 

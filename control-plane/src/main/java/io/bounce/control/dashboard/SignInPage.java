@@ -115,7 +115,7 @@ final class SignInPage
         {
             sessions.close(visit.session()); // signing in again (as anyone) ends the session this browser had
         }
-        final String id = sessions.open(account.id(), visit.nowMs());
+        final String id = sessions.open(account, visit.nowMs());
         final boolean secure = visit.request().secure();
         return Dashboard.done(Dashboard.redirect(local(next))
             .addHeader("Set-Cookie", Sessions.setCookie(Sessions.COOKIE, id, sessions.sessionSeconds(), secure))

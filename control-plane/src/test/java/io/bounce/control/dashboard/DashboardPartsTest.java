@@ -41,6 +41,20 @@ class DashboardPartsTest
     }
 
     @Test
+    void leavesEveryPathButItsOwnToTheApiTheLogAndTheIngest()
+    {
+        for (final String path : new String[] {"/", "/sign-in", "/links", "/links/new", "/links/bnc.test/abc/qr.svg", "/keys/3/revoke",
+            "/domains", "/assets/0123/app.js", "/favicon.ico"})
+        {
+            assertTrue(Dashboard.serves(path), path);
+        }
+        for (final String path : new String[] {"/api/v1/links", "/ingest/v1/files/e1/1", "/replication/v1/tail", "/linksx", "/metrics", ""})
+        {
+            assertFalse(Dashboard.serves(path), path);
+        }
+    }
+
+    @Test
     void sendsSignedInBrowsersOnlyToPathsOnThisSite()
     {
         assertEquals("/links/localhost/abc", SignInPage.local("/links/localhost/abc"));
