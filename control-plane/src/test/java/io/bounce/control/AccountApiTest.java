@@ -66,6 +66,20 @@ class AccountApiTest
     }
 
     @Test
+    void aSessionOutlivesARestartButNotItsSignOut() throws Exception
+    {
+        assertEquals(201, cp.post("/api/v1/accounts", cp.adminKey, "{\"email\":\"a@example.com\",\"password\":\"long enough pass\"}").status);
+        final String kept = session(signIn("a@example.com", "long enough pass"));
+        final String ended = session(signIn("a@example.com", "long enough pass"));
+        assertEquals(303, form(ended, "/sign-out").statusCode());
+        cp.close();
+        cp = new ControlPlaneHarness(dir.resolve("data"));
+        assertEquals(200, page(kept, "/links").statusCode(), "the store kept the session");
+        assertEquals(303, page(ended, "/links").statusCode(), "a signed-out session stays out");
+        assertEquals(303, form(kept, "/links/new", "url", "https://a.example/kept").statusCode(), "and its forms' token with it");
+    }
+
+    @Test
     void refusesBadAccountsAndNeverAnswersAPassword() throws Exception
     {
         assertEquals("account-password", cp.post("/api/v1/accounts", cp.adminKey, "{\"email\":\"a@example.com\",\"password\":\"short\"}").rule());

@@ -2,6 +2,7 @@ package io.bounce.system;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -46,6 +47,14 @@ class PostgresStoreSystemTest
             cp = Stack.controlPlane(dir.resolve("cp"), store);
             assertEquals(String.valueOf(io.bounce.control.store.Database.migrations()), postgres.sql("SELECT MAX(version) FROM schema_version"),
                 "every migration ran on PostgreSQL");
+
+            // The dashboard's accounts, sessions and tags on PostgreSQL: the first admin signs in, makes a tagged link, finds it.
+            final DashboardClient dashboard = new DashboardClient(Stack.base(cp));
+            final String adminPassword = Files.readString(dir.resolve("cp").resolve("admin.password")).trim();
+            assertEquals(303, dashboard.signIn("admin@localhost", adminPassword).statusCode());
+            assertEquals(303, dashboard.post("/links/new", "csrf", dashboard.csrf("/links/new"), "url", "https://example.com/dash",
+                "tags", "pg").statusCode());
+            assertTrue(dashboard.get("/links?tag=pg").body().contains("example.com/dash"));
 
             // Links, one at a time and in bulk.
             for (int i = 0; i < 20; i++)

@@ -20,6 +20,7 @@ import io.bounce.control.keys.Scope;
 import io.bounce.control.store.AccountQueries;
 import io.bounce.control.store.AccountQueries.AccountRow;
 import io.bounce.control.store.Queries;
+import io.bounce.control.store.SessionQueries;
 import io.bounce.control.store.Store;
 import io.bounce.runtime.crypto.PasswordHash;
 import io.bounce.runtime.http.Problem;
@@ -210,6 +211,32 @@ public final class AccountService
             Audit.change("account.update", who).addKeyValue("accountId", changed).addKeyValue("password", password != null)
                 .addKeyValue("role", role == null ? "-" : role).addKeyValue("disabled", disabled == null ? "-" : disabled.toString()).log();
             return byId.get(changed);
+        });
+    }
+
+    /** Store a signed-in session (and drop the expired ones); the future completes once it is committed. */
+    public CompletableFuture<Void> saveSession(final SessionQueries.SessionRow row)
+    {
+        return store.writer().submit(txn ->
+        {
+            SessionQueries.insert(txn.connection(), row);
+            return null;
+        });
+    }
+
+    /** @return the stored session with this id hash, or null. Blocking: one indexed read. */
+    public SessionQueries.SessionRow findSession(final String idHash) throws SQLException
+    {
+        return store.readers().read(c -> SessionQueries.find(c, idHash));
+    }
+
+    /** Forget a session; the future completes once that is committed. */
+    public CompletableFuture<Void> deleteSession(final String idHash)
+    {
+        return store.writer().submit(txn ->
+        {
+            SessionQueries.delete(txn.connection(), idHash);
+            return null;
         });
     }
 

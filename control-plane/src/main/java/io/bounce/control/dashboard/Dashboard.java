@@ -74,7 +74,7 @@ public final class Dashboard
         this.clock = context.clock();
         this.nanoClock = context.nanoClock();
         final DashboardOptions options = context.config().dashboard();
-        this.sessions = new Sessions(options.sessionMs());
+        this.sessions = new Sessions(accounts, options.sessionMs());
         this.signIn = new SignInPage(this, sessions, new SignInLimits(options), accounts, metrics, nanoClock);
         this.links = new LinkPages(this, options.refreshMs());
         this.keyPages = new KeyPages(this, keys);
@@ -180,8 +180,8 @@ public final class Dashboard
         }
         if (path.equals("/sign-out") && method.equals("POST"))
         {
-            sessions.close(visit.session());
-            return done(redirect("/sign-in?signed-out=1").addHeader("Set-Cookie", Sessions.setCookie(Sessions.COOKIE, "", 0, request.secure())));
+            return sessions.close(visit.session()).thenApply(closed ->
+                redirect("/sign-in?signed-out=1").addHeader("Set-Cookie", Sessions.setCookie(Sessions.COOKIE, "", 0, request.secure())));
         }
         if (parts.length >= 2 && parts[1].equals("links"))
         {
@@ -224,7 +224,8 @@ public final class Dashboard
             {
                 return new Visit(request, session, account, key, now);
             }
-            sessions.close(session); // the account was disabled, its password changed or its key is gone: the session ends
+            // The account was disabled, its password changed or its key is gone: the session ends (its row is dropped after).
+            sessions.close(session).exceptionally(failure -> null);
         }
         return new Visit(request, null, null, null, now);
     }

@@ -4,30 +4,38 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.sql.SQLException;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.bounce.control.accounts.Account;
+import io.bounce.control.accounts.AccountService;
+import io.bounce.control.store.SessionQueries.SessionRow;
 import io.netty.handler.codec.http.cookie.Cookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 
 /**
- * Signed-in dashboard sessions, any thread. A session id is 32 random bytes, sent to the browser once, in an
- * {@code HttpOnly}, {@code SameSite=Lax} cookie ({@code Secure} over TLS); the server keeps only its SHA-256, so a copy
- * of the memory or a log line names no usable id. An id is made only at sign-in: an id the browser brings that this
- * server did not make for a sign-in opens nothing and is never adopted, so a fixed id (session fixation) is useless.
- * Each session has its own CSRF token, which every state-changing form carries. A session ends at sign-out, at its
- * end, and when its account is disabled or its password changes (see {@code Dashboard}). Sessions live in memory: a restart
- * or a failover signs everyone out. At most {@value #MAX_SESSIONS}, the least recently used going first.
+ * Signed-in dashboard sessions, any thread (blocking: run on an API worker). A session id is 32 random bytes, sent to
+ * the browser once, in an {@code HttpOnly}, {@code SameSite=Lax} cookie ({@code Secure} over TLS); the store keeps only
+ * its SHA-256 (the {@code sessions} table, so a restart or a failover signs nobody out), so a copy of the database, the
+ * memory or a log names no usable id. An id is made only at sign-in: an id the browser brings that was not made for a
+ * sign-in opens nothing and is never adopted, so a fixed id (session fixation) is useless. A session's CSRF token is
+ * the SHA-256 of its id under a label of its own: only who holds the id can know it, and nothing more is stored. A
+ * session ends at sign-out, at its end, and when its account is disabled or its password changes (see
+ * {@code Dashboard}). Sessions seen lately are kept in memory (at most {@value #CACHED}, for 10 minutes), so a page
+ * reads no database for them.
  */
 final class Sessions
 {
     static final String COOKIE = "bounce_session";
     /** The sign-in form's CSRF token before there is a session: the same value in a cookie and in the form. */
     static final String SIGN_IN_COOKIE = "bounce_sign_in";
-    private static final int MAX_SESSIONS = 100_000;
+    private static final int CACHED = 100_000;
 
     /**
      * One signed-in browser.
@@ -40,22 +48,28 @@ final class Sessions
     }
 
     private final SecureRandom random = new SecureRandom();
-    private final Cache<String, Session> byIdHash;
+    private final AccountService store;
+    private final Cache<String, SessionRow> byIdHash = Caffeine.newBuilder().maximumSize(CACHED).expireAfterWrite(10, TimeUnit.MINUTES)
+        .executor(Runnable::run).build();
     private final long sessionMs;
 
-    Sessions(final long sessionMs)
+    /** @param store where sessions are kept (the accounts' service, over the control plane's store). */
+    Sessions(final AccountService store, final long sessionMs)
     {
+        this.store = store;
         this.sessionMs = sessionMs;
-        this.byIdHash = Caffeine.newBuilder().maximumSize(MAX_SESSIONS).expireAfterWrite(sessionMs, TimeUnit.MILLISECONDS)
-            .executor(Runnable::run).build();
     }
 
-    /** A new session for {@code account}. @return its id, for the cookie (never kept here). */
-    String open(final io.bounce.control.accounts.Account account, final long nowMs)
+    /** A new session for {@code account}, committed before the future completes. @return its id, for the cookie only. */
+    CompletableFuture<String> open(final Account account, final long nowMs)
     {
         final String id = token();
-        byIdHash.put(hash(id), new Session(hash(id), account.id(), account.passwordStamp(), token(), nowMs + sessionMs));
-        return id;
+        final SessionRow row = new SessionRow(hash(id), account.id(), account.passwordStamp(), nowMs, nowMs + sessionMs);
+        return store.saveSession(row).thenApply(saved ->
+        {
+            byIdHash.put(row.idHash(), row);
+            return id;
+        });
     }
 
     /** @return the live session the request's cookie names, or null. */
@@ -66,13 +80,32 @@ final class Sessions
         {
             return null;
         }
-        final Session session = byIdHash.getIfPresent(hash(id));
-        return session == null || session.expiresMs() <= nowMs ? null : session;
+        final String idHash = hash(id);
+        SessionRow row = byIdHash.getIfPresent(idHash);
+        if (row == null)
+        {
+            try
+            {
+                row = store.findSession(idHash); // an unknown id is not remembered: made-up ids cannot fill the cache
+            }
+            catch (final SQLException ex)
+            {
+                throw new CompletionException(ex);
+            }
+            if (row == null)
+            {
+                return null;
+            }
+            byIdHash.put(idHash, row);
+        }
+        return row.expiresAt() <= nowMs ? null : new Session(idHash, row.accountId(), row.passwordStamp(), csrf(id), row.expiresAt());
     }
 
-    void close(final Session session)
+    /** End a session; the future completes once that is committed. */
+    CompletableFuture<Void> close(final Session session)
     {
         byIdHash.invalidate(session.idHash());
+        return store.deleteSession(session.idHash());
     }
 
     long sessionSeconds()
@@ -118,11 +151,22 @@ final class Sessions
         return name + "=" + value + "; Path=/; Max-Age=" + maxAgeSeconds + "; HttpOnly; SameSite=Lax" + (secure ? "; Secure" : "");
     }
 
+    /** The CSRF token of the session whose id is {@code id}. */
+    private static String csrf(final String id)
+    {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(sha256("bounce dashboard csrf\0" + id));
+    }
+
     private static String hash(final String id)
+    {
+        return HexFormat.of().formatHex(sha256(id));
+    }
+
+    private static byte[] sha256(final String text)
     {
         try
         {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.US_ASCII)));
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.US_ASCII));
         }
         catch (final NoSuchAlgorithmException ex)
         {

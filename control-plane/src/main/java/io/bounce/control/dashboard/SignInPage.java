@@ -111,13 +111,10 @@ final class SignInPage
         }
         limits.succeeded(email);
         metrics.signIn("ok");
-        if (visit.session() != null)
-        {
-            sessions.close(visit.session()); // signing in again (as anyone) ends the session this browser had
-        }
-        final String id = sessions.open(account, visit.nowMs());
+        final CompletableFuture<Void> before = visit.session() == null ? CompletableFuture.completedFuture(null)
+            : sessions.close(visit.session()); // signing in again (as anyone) ends the session this browser had
         final boolean secure = visit.request().secure();
-        return Dashboard.done(Dashboard.redirect(local(next))
+        return before.thenCompose(closed -> sessions.open(account, visit.nowMs())).thenApply(id -> Dashboard.redirect(local(next))
             .addHeader("Set-Cookie", Sessions.setCookie(Sessions.COOKIE, id, sessions.sessionSeconds(), secure))
             .addHeader("Set-Cookie", Sessions.setCookie(Sessions.SIGN_IN_COOKIE, "", 0, secure)));
     }

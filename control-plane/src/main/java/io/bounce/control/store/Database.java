@@ -137,7 +137,15 @@ public final class Database implements AutoCloseable
             " disabled_at BIGINT NOT NULL DEFAULT 0);" +
             "ALTER TABLE api_keys ADD COLUMN account_id BIGINT;",
         // A link's tags (lower-case, comma-separated, each once; null for none): labels its owner finds it by. Never replicated.
-        "ALTER TABLE links ADD COLUMN tags TEXT;");
+        "ALTER TABLE links ADD COLUMN tags TEXT;",
+        // Signed-in dashboard browsers, by the SHA-256 of their session id, so a restart or a failover signs nobody out.
+        "CREATE TABLE sessions (" +
+            " id_hash TEXT PRIMARY KEY," +
+            " account_id BIGINT NOT NULL REFERENCES accounts(id)," +
+            " password_stamp BIGINT NOT NULL," +
+            " created_at BIGINT NOT NULL," +
+            " expires_at BIGINT NOT NULL);" +
+            "CREATE INDEX sessions_expiry ON sessions (expires_at);");
 
     private static final java.sql.Driver POSTGRES_DRIVER = new org.postgresql.Driver();
 
