@@ -80,6 +80,20 @@ class AccountApiTest
     }
 
     @Test
+    void anAdminGrantsAnAccountABrandedDomainOnItsOwnKey() throws Exception
+    {
+        assertEquals(201, cp.post("/api/v1/domains", cp.adminKey, "{\"name\":\"go.brand.test\"}").status);
+        final ControlPlaneHarness.Answer made = cp.post("/api/v1/accounts", cp.adminKey,
+            "{\"email\":\"a@example.com\",\"password\":\"long enough pass\"}");
+        final String session = session(signIn("a@example.com", "long enough pass"));
+        assertEquals(403, form(session, "/links/new", "url", "https://a.example/", "domain", "go.brand.test").statusCode());
+        assertEquals(200, cp.call("PATCH", "/api/v1/keys/" + made.text("keyId"), cp.adminKey, "{\"domains\":[\"go.brand.test\"]}").status);
+        final HttpResponse<String> branded = form(session, "/links/new", "url", "https://a.example/", "domain", "go.brand.test");
+        assertEquals(303, branded.statusCode(), branded.body());
+        assertTrue(branded.headers().firstValue("Location").orElseThrow().startsWith("/links/go.brand.test/"));
+    }
+
+    @Test
     void refusesBadAccountsAndNeverAnswersAPassword() throws Exception
     {
         assertEquals("account-password", cp.post("/api/v1/accounts", cp.adminKey, "{\"email\":\"a@example.com\",\"password\":\"short\"}").rule());

@@ -75,7 +75,7 @@ final class AccountResource
     static ObjectNode render(final Account account)
     {
         final ObjectNode out = Json.MAPPER.createObjectNode();
-        out.put("id", account.id()).put("email", account.email()).put("role", account.role().label())
+        out.put("id", account.id()).put("email", account.email()).put("role", account.role().label()).put("keyId", account.keyId())
             .put("createdAt", Instant.ofEpochMilli(account.createdAt()).toString()).put("disabled", account.isDisabled());
         return out;
     }
