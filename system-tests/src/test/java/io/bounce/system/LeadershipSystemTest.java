@@ -49,7 +49,21 @@ class LeadershipSystemTest
             final String key = Stack.adminKey(a);
             assertFalse(Files.exists(dir.resolve("b").resolve(ControlPlaneNode.ADMIN_KEY_FILE)), "only the leader makes the first key");
 
-            // Writes to the one that does not lead: 503, Retry-After, and where the leader is.
+            // Writes to the one that does not lead: 503, Retry-After, and where the leader is (once it has read the URL the
+            // leader's lease thread writes at its next turn after start: at most a lease renewal later).
+            final ControlPlaneNode waiting = b;
+            Stack.await("the other control plane knows where the leader is", 10_000, () ->
+            {
+                try
+                {
+                    return Stack.call("POST", Stack.base(waiting) + "/api/v1/links", key, "{\"url\":\"https://example.com/b\"}")
+                        .headers().firstValue("Bounce-Leader").isPresent();
+                }
+                catch (final Exception ex)
+                {
+                    return false;
+                }
+            });
             final HttpResponse<String> refused = Stack.call("POST", Stack.base(b) + "/api/v1/links", key,
                 "{\"url\":\"https://example.com/b\",\"alias\":\"on-b\"}");
             assertEquals(503, refused.statusCode(), refused.body());
