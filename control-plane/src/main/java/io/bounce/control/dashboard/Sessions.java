@@ -27,8 +27,9 @@ import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
  * sign-in opens nothing and is never adopted, so a fixed id (session fixation) is useless. A session's CSRF token is
  * the SHA-256 of its id under a label of its own: only who holds the id can know it, and nothing more is stored. A
  * session ends at sign-out, at its end, and when its account is disabled or its password changes (see
- * {@code Dashboard}). Sessions seen lately are kept in memory (at most {@value #CACHED}, for 10 minutes), so a page
- * reads no database for them.
+ * {@code Dashboard}). Sessions seen lately are kept in memory (at most {@value #CACHED}, for {@value #CACHED_SECONDS} s),
+ * so most pages read no database for them; the short stay bounds how long a sign-out on another control plane of the
+ * same store (its standby, say) takes to reach this one.
  */
 final class Sessions
 {
@@ -36,6 +37,7 @@ final class Sessions
     /** The sign-in form's CSRF token before there is a session: the same value in a cookie and in the form. */
     static final String SIGN_IN_COOKIE = "bounce_sign_in";
     private static final int CACHED = 100_000;
+    private static final int CACHED_SECONDS = 30;
 
     /**
      * One signed-in browser.
@@ -49,7 +51,7 @@ final class Sessions
 
     private final SecureRandom random = new SecureRandom();
     private final AccountService store;
-    private final Cache<String, SessionRow> byIdHash = Caffeine.newBuilder().maximumSize(CACHED).expireAfterWrite(10, TimeUnit.MINUTES)
+    private final Cache<String, SessionRow> byIdHash = Caffeine.newBuilder().maximumSize(CACHED).expireAfterWrite(CACHED_SECONDS, TimeUnit.SECONDS)
         .executor(Runnable::run).build();
     private final long sessionMs;
 
