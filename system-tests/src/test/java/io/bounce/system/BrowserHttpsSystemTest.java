@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,16 +52,7 @@ class BrowserHttpsSystemTest
         run("certutil", "-d", "sql:" + nss, "-N", "--empty-password");
         run("certutil", "-d", "sql:" + nss, "-A", "-t", "C,,", "-n", "bounce-development-ca", "-i", ca.caFile().toString());
 
-        final HttpServer landing = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        landing.createContext("/landing", exchange ->
-        {
-            final byte[] page = "<!doctype html><title>Landed</title><p>here".getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().add("Content-Type", "text/html; charset=utf-8");
-            exchange.sendResponseHeaders(200, page.length);
-            exchange.getResponseBody().write(page);
-            exchange.close();
-        });
-        landing.start();
+        final HttpServer landing = Stack.landingPage();
         final String destination = "http://127.0.0.1:" + landing.getAddress().getPort() + "/landing";
         Files.writeString(dir.resolve("links.tsv"), "go\t" + destination + "\n");
 

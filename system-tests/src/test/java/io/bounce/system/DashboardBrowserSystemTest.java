@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -34,6 +33,7 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.WindowType;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -71,16 +71,7 @@ class DashboardBrowserSystemTest
         Stack.ensureTool("chromedriver", "chromium-driver");
         final String axe = axeSource();
 
-        final HttpServer landing = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        landing.createContext("/", exchange ->
-        {
-            final byte[] page = "<!doctype html><html lang=\"en\"><title>Landed</title><p>here</p></html>".getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().add("Content-Type", "text/html; charset=utf-8");
-            exchange.sendResponseHeaders(200, page.length);
-            exchange.getResponseBody().write(page);
-            exchange.close();
-        });
-        landing.start();
+        final HttpServer landing = Stack.landingPage();
         // A name, not 127.0.0.1: the control plane refuses loopback destinations (a loop). The browser alone resolves it here.
         final String destination = "http://landing.example.com:" + landing.getAddress().getPort() + "/landing";
         final int edgePort = Stack.freePorts(1)[0];
@@ -132,17 +123,26 @@ class DashboardBrowserSystemTest
             assertEquals(1, browser.findElements(By.cssSelector("table.links tbody tr")).size());
             pages.check("links-tagged");
             browser.get(linkPage);
+            final ChromeDriver b = browser;
+            // The countdown to the edit window's end runs in the page (the server wrote only the window's end).
+            Stack.await("the edit window's countdown", 10_000, () ->
+                b.findElement(By.id("edit-window")).getText().matches("You can change the destination for \\d+:\\d\\d more\\."));
+            assertEquals("0", browser.findElement(By.id("chart")).getAttribute("data-total"), "no click yet");
 
-            // Follow it on the edge, in the same browser, once the edge has it (HEAD is never a click).
+            // Follow it on the edge, in the same browser (another tab), once the edge has it (HEAD is never a click).
             Stack.await("the edge has the link", 20_000, () -> head("http://127.0.0.1:" + edgePort + "/" + code) == 302);
+            final String linkTab = browser.getWindowHandle();
+            browser.switchTo().newWindow(WindowType.TAB);
             browser.get(shortUrl);
             assertEquals(destination, browser.getCurrentUrl());
             assertEquals("Landed", browser.getTitle());
+            browser.close();
+            browser.switchTo().window(linkTab);
 
-            // Back on its page, the chart shows the click within the freshness window (click files every 200 ms, refresh 1 s).
-            browser.get(linkPage);
-            final ChromeDriver b = browser;
+            // The link's page, never reloaded, shows the click within the freshness window (click files every 200 ms, the
+            // page's refresh every 1 s): its chart, its figures.
             Stack.await("the click in the chart", 30_000, () -> "1".equals(b.findElement(By.id("chart")).getAttribute("data-total")));
+            assertTrue(browser.findElement(By.id("updated")).getText().startsWith("Updated "), "the refresh said when it ran");
             assertEquals("1", browser.findElement(By.cssSelector("[data-stat='clicks']")).getText());
             assertFalse(browser.findElements(By.cssSelector("#chart canvas")).isEmpty(), "uPlot drew the chart");
             pages.check("link-with-click");

@@ -269,6 +269,23 @@ final class Stack
         return filler;
     }
 
+    /** A destination for a browser to land on: every path answers a page titled "Landed". Stop it when done. */
+    static com.sun.net.httpserver.HttpServer landingPage() throws java.io.IOException
+    {
+        final com.sun.net.httpserver.HttpServer landing = com.sun.net.httpserver.HttpServer.create(
+            new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        landing.createContext("/", exchange ->
+        {
+            final byte[] page = "<!doctype html><html lang=\"en\"><title>Landed</title><p>here</p></html>".getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "text/html; charset=utf-8");
+            exchange.sendResponseHeaders(200, page.length);
+            exchange.getResponseBody().write(page);
+            exchange.close();
+        });
+        landing.start();
+        return landing;
+    }
+
     /** @return where {@code command} is on the PATH; fails the test when it is not. */
     static String which(final String command) throws Exception
     {

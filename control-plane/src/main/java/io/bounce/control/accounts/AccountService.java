@@ -1,6 +1,5 @@
 package io.bounce.control.accounts;
 
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.sql.SQLException;
 import java.util.Base64;
@@ -44,8 +43,14 @@ public final class AccountService
     private final Store store;
     private final KeyService keys;
     private final SecureRandom random = new SecureRandom();
-    /** Checked against when an email has no account, so that a miss costs what a wrong password does. */
-    private final String decoy = PasswordHash.hash("not any account's password");
+    /**
+     * Checked against when an email has no account, so that a miss costs what a wrong password does. Made at the first
+     * miss (one argon2id hash), not at every start.
+     */
+    private static final class Decoy
+    {
+        static final String HASH = PasswordHash.hash("not any account's password");
+    }
     private volatile Map<Long, Account> byId = Map.of();
     private volatile Map<String, AccountRow> byEmail = Map.of();
 
@@ -73,6 +78,11 @@ public final class AccountService
     public FirstAdmin start(final String adminEmail) throws Exception
     {
         final String email = checkEmail(adminEmail);
+        reload();
+        if (!byId.isEmpty())
+        {
+            return null; // every start but the first: no password to make, no hash to spend
+        }
         final byte[] bytes = new byte[18];
         random.nextBytes(bytes);
         final String password = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
@@ -129,13 +139,6 @@ public final class AccountService
         return byId.get(id);
     }
 
-    /** @return the account this email names (any case), or null. */
-    public Account byEmail(final String email)
-    {
-        final AccountRow row = email == null ? null : byEmail.get(email.strip().toLowerCase(Locale.ROOT));
-        return row == null ? null : byId.get(row.id);
-    }
-
     /**
      * Check a sign-in. Blocking and deliberately slow (one argon2id hash): run it on a worker, behind the sign-in limits.
      *
@@ -144,7 +147,7 @@ public final class AccountService
     public Account verify(final String email, final byte[] password)
     {
         final AccountRow row = email == null ? null : byEmail.get(email.strip().toLowerCase(Locale.ROOT));
-        final boolean right = PasswordHash.verify(row == null ? decoy : row.passwordHash, password);
+        final boolean right = PasswordHash.verify(row == null ? Decoy.HASH : row.passwordHash, password);
         if (!right || row == null)
         {
             return null;
@@ -304,11 +307,5 @@ public final class AccountService
                 "password must be " + MIN_PASSWORD + " to " + MAX_PASSWORD + " characters, none of them control characters");
         }
         return password;
-    }
-
-    /** The bytes a sign-in form's password is checked as. */
-    public static byte[] bytes(final String password)
-    {
-        return password.getBytes(StandardCharsets.UTF_8);
     }
 }

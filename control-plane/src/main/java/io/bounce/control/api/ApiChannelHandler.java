@@ -155,7 +155,7 @@ final class ApiChannelHandler extends ChannelDuplexHandler
         queue.add(new ApiRequest(request.method().name(), uri.path(), query,
             headers.get(HttpHeaderNames.AUTHORIZATION), bytes, HttpUtil.isKeepAlive(request), System.nanoTime(),
             remoteAddress(ctx), headers.get(HttpHeaderNames.COOKIE), headers.get(HttpHeaderNames.CONTENT_TYPE),
-            headers.get(HttpHeaderNames.ORIGIN), headers.get(HttpHeaderNames.ACCEPT_ENCODING),
+            headers.get(HttpHeaderNames.ACCEPT_ENCODING),
             ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null));
         if (queue.size() >= MAX_QUEUED)
         {

@@ -20,7 +20,6 @@ public final class ApiRequest
     /** The headers the dashboard reads (null when absent); the API reads none of them. */
     final String cookie;
     final String contentType;
-    final String origin;
     final String acceptEncoding;
     /** The connection is TLS: cookies are {@code Secure}. */
     final boolean secure;
@@ -31,16 +30,15 @@ public final class ApiRequest
     ApiRequest(final String method, final String path, final Map<String, List<String>> query, final String authorization,
         final byte[] body, final boolean keepAlive, final long receivedNs, final byte[] remote)
     {
-        this(method, path, query, authorization, body, keepAlive, receivedNs, remote, null, null, null, null, false);
+        this(method, path, query, authorization, body, keepAlive, receivedNs, remote, null, null, null, false);
     }
 
     ApiRequest(final String method, final String path, final Map<String, List<String>> query, final String authorization,
         final byte[] body, final boolean keepAlive, final long receivedNs, final byte[] remote, final String cookie,
-        final String contentType, final String origin, final String acceptEncoding, final boolean secure)
+        final String contentType, final String acceptEncoding, final boolean secure)
     {
         this.cookie = cookie;
         this.contentType = contentType;
-        this.origin = origin;
         this.acceptEncoding = acceptEncoding;
         this.secure = secure;
         this.remote = remote;
@@ -80,12 +78,6 @@ public final class ApiRequest
         return contentType;
     }
 
-    /** @return the Origin header, or null. */
-    public String origin()
-    {
-        return origin;
-    }
-
     /** @return whether the client takes {@code gzip}. */
     public boolean acceptsGzip()
     {
@@ -101,11 +93,6 @@ public final class ApiRequest
     public byte[] remote()
     {
         return remote;
-    }
-
-    public long receivedNs()
-    {
-        return receivedNs;
     }
 
     /** For the access log: what the request was routed to, and the key it acted as. */

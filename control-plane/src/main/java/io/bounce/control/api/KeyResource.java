@@ -48,7 +48,7 @@ final class KeyResource
         final ArrayNode items = out.putArray("keys");
         for (final Queries.KeyRow row : keys.list())
         {
-            if (row.accountKeyId != row.id) // a dashboard account's own key signs in by password, not as a bearer: see /accounts
+            if (!row.isAccountOwnKey()) // it signs in by password, not as a bearer: see /accounts
             {
                 items.add(render(row, null));
             }

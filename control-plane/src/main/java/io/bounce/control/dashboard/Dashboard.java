@@ -146,7 +146,7 @@ public final class Dashboard
         {
             if (method.equals("GET"))
             {
-                return done(redirect("/sign-in" + (path.equals("/") ? "" : "?next=" + QueryStringEncoding.encode(path))));
+                return done(redirect("/sign-in" + (path.equals("/") ? "" : "?next=" + encode(path))));
             }
             throw new Problem(401, "signed-out", "Signed out", "sign in first");
         }
@@ -325,22 +325,18 @@ public final class Dashboard
     /** A failure as a page: its status, its title, its detail; a 500's cause is logged, not shown. */
     ApiResponse errorPage(final Throwable failure)
     {
-        final ApiResponse problem = ApiResponse.problem(failure);
-        final JsonNode json = json(problem);
-        final Html main = new Html().raw("<h1>").text(json.path("title").asText("Error")).raw("</h1><p>")
-            .text(json.path("detail").asText("")).raw("</p><p><a href=\"/links\">Back to your links</a></p>");
-        final ApiResponse page = page(problem.status(), null, json.path("title").asText("Error"), null, main);
-        final String retry = problem.header("Retry-After");
-        return retry == null ? page : page.header("Retry-After", retry);
+        return problemPage(null, ApiResponse.problem(failure));
     }
 
-    /** An API answer that is not a success, as a page. */
+    /** A problem (an API answer that is not a success, or a failure's) as a page, with its Retry-After if it has one. */
     ApiResponse problemPage(final Visit visit, final ApiResponse problem)
     {
         final JsonNode json = json(problem);
         final Html main = new Html().raw("<h1>").text(json.path("title").asText("Error")).raw("</h1><p>")
             .text(json.path("detail").asText("")).raw("</p><p><a href=\"/links\">Back to your links</a></p>");
-        return page(problem.status(), visit, json.path("title").asText("Error"), null, main);
+        final ApiResponse page = page(problem.status(), visit, json.path("title").asText("Error"), null, main);
+        final String retry = problem.header("Retry-After");
+        return retry == null ? page : page.header("Retry-After", retry);
     }
 
     private static String rule(final Throwable failure)
@@ -354,16 +350,9 @@ public final class Dashboard
     }
 
     /** Percent-encoding for a query value. */
-    static final class QueryStringEncoding
+    static String encode(final String value)
     {
-        private QueryStringEncoding()
-        {
-        }
-
-        static String encode(final String value)
-        {
-            return java.net.URLEncoder.encode(value, StandardCharsets.UTF_8);
-        }
+        return java.net.URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 
     /** Forms posted as {@code application/x-www-form-urlencoded}, at most 64 fields (the body's size is the API's bound). */

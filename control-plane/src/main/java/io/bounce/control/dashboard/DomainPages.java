@@ -53,8 +53,7 @@ final class DomainPages
                 final Html main = new Html().raw("<h1>Domains</h1>");
                 if (message != null)
                 {
-                    main.raw(status < 300 ? "<p class=\"note\" role=\"status\">" : "<p class=\"error\" role=\"alert\" id=\"form-error\">")
-                        .text(message).raw("</p>");
+                    main.message(status < 300, message);
                 }
                 main.raw("<div class=\"scroll\"><table><thead><tr><th scope=\"col\">Domain</th><th scope=\"col\">HTTPS</th>")
                     .raw("<th scope=\"col\">Certificate</th><th scope=\"col\">Valid until</th></tr></thead><tbody>");
@@ -69,7 +68,7 @@ final class DomainPages
                 main.raw("</tbody></table></div><form method=\"post\" action=\"/domains\" class=\"stack\"><h2>Add a domain</h2>")
                     .csrf(visit.csrf())
                     .raw("<label for=\"name\">Domain name</label><input id=\"name\" name=\"name\" required maxlength=\"253\" autocomplete=\"off\"")
-                    .raw(status >= 400 ? " aria-invalid=\"true\" aria-describedby=\"form-error\"" : "").raw(">")
+                    .invalidIf(status >= 400).raw(">")
                     .raw("<label for=\"https\">Certificate</label><select id=\"https\" name=\"https\">")
                     .raw("<option value=\"auto\">From the ACME CA (automatic)</option><option value=\"manual\">Uploaded (bouncectl domains)</option>")
                     .raw("</select><button type=\"submit\">Add domain</button></form>");

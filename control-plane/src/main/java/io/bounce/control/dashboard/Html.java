@@ -31,13 +31,16 @@ final class Html
         return this;
     }
 
-    /** An element with text content: {@code <tag>text</tag>}. */
-    Html el(final String tag, final Object text)
+    /** A message above a form: a status ({@code ok}) or an error, announced, the error the one its fields point at. */
+    Html message(final boolean ok, final Object text)
     {
-        out.append('<').append(tag).append('>');
-        text(text);
-        out.append("</").append(tag).append('>');
-        return this;
+        return raw(ok ? "<p class=\"note\" role=\"status\">" : "<p class=\"error\" role=\"alert\" id=\"form-error\">").text(text).raw("</p>");
+    }
+
+    /** Mark the field being written as the one the form's error is about, when {@code invalid}. */
+    Html invalidIf(final boolean invalid)
+    {
+        return invalid ? raw(" aria-invalid=\"true\" aria-describedby=\"form-error\"") : this;
     }
 
     /** The hidden field every state-changing form carries. */

@@ -97,8 +97,7 @@ final class KeyPages
             .text(visit.account().isAdmin() ? "you or anyone (admin keys)" : "your account").raw(": the links a key makes are yours.</p>");
         if (message != null)
         {
-            main.raw(status < 300 ? "<p class=\"note\" role=\"status\">" : "<p class=\"error\" role=\"alert\" id=\"form-error\">")
-                .text(message).raw("</p>");
+            main.message(status < 300, message);
         }
         if (secret != null)
         {
@@ -107,7 +106,7 @@ final class KeyPages
         }
         main.raw("<form method=\"post\" action=\"/keys\" class=\"stack\"><h2>Make a key</h2>").csrf(visit.csrf())
             .raw("<label for=\"name\">Name</label><input id=\"name\" name=\"name\" required maxlength=\"200\"")
-            .raw(status >= 400 ? " aria-invalid=\"true\" aria-describedby=\"form-error\"" : "").raw("><fieldset><legend>What it may do</legend>");
+            .invalidIf(status >= 400).raw("><fieldset><legend>What it may do</legend>");
         for (final Scope scope : SCOPES)
         {
             if (scope == Scope.ADMIN && !visit.account().isAdmin())
@@ -120,7 +119,7 @@ final class KeyPages
         }
         main.raw("</fieldset><button type=\"submit\">Make key</button></form>");
         main.raw("<h2>").text(visit.account().isAdmin() ? "Every key" : "Your keys").raw("</h2>");
-        final List<KeyRow> shown = rows.stream().filter(row -> row.revokedAt == 0 && row.accountKeyId != row.id).toList();
+        final List<KeyRow> shown = rows.stream().filter(row -> row.revokedAt == 0 && !row.isAccountOwnKey()).toList();
         if (shown.isEmpty())
         {
             main.raw("<p>No keys.</p>");

@@ -129,11 +129,11 @@ final class LinkPage
         final Html main = new Html().raw("<h1>").text(domain + "/" + code).raw("</h1>");
         if (failed != null)
         {
-            main.raw("<p class=\"error\" role=\"alert\" id=\"form-error\">").text(Dashboard.json(failed).path("detail").asText()).raw("</p>");
+            main.message(false, Dashboard.json(failed).path("detail").asText());
         }
         else if (visit.request().query("created") != null || visit.request().query("saved") != null)
         {
-            main.raw("<p class=\"note\" role=\"status\">").text(visit.request().query("created") != null ? "Link created." : "Saved.").raw("</p>");
+            main.message(true, visit.request().query("created") != null ? "Link created." : "Saved.");
         }
         main.raw("<dl class=\"facts\"><dt>Short link</dt><dd><a").attr("href", shortUrl).raw(">").text(shortUrl).raw("</a></dd>")
             .raw("<dt>Destination</dt><dd class=\"url\" id=\"destination\">").text(link.path("url").asText()).raw("</dd>")
@@ -184,7 +184,7 @@ final class LinkPage
             .raw("<form method=\"post\" class=\"stack\" id=\"edit-form\"").attr("action", base + "/edit").raw(">").csrf(visit.csrf())
             .raw("<label for=\"url\">New destination URL</label><input id=\"url\" name=\"url\" type=\"url\" required maxlength=\"2048\"")
             .attr("value", link.path("url").asText())
-            .raw(failed != null ? " aria-invalid=\"true\" aria-describedby=\"form-error\"" : "")
+            .invalidIf(failed != null)
             .raw("><button type=\"submit\">Save destination</button></form></section>");
     }
 

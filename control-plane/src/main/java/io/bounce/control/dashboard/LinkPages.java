@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.bounce.control.api.ApiResponse;
+import io.bounce.control.links.LinkRuleSpec;
 import io.bounce.runtime.http.Problem;
 
 /**
@@ -17,7 +18,6 @@ import io.bounce.runtime.http.Problem;
 final class LinkPages
 {
     private static final int PAGE = 25;
-    private static final String[] RULE_FIELDS = {"targets", "variants", "expiredUrl", "og", "utm"};
 
     private final Dashboard dashboard;
     private final LinkPage one;
@@ -103,11 +103,11 @@ final class LinkPages
                 final StringBuilder href = new StringBuilder("/links?sort=").append(sort).append("&cursor=").append(next.asText());
                 if (search != null)
                 {
-                    href.append("&q=").append(Dashboard.QueryStringEncoding.encode(search));
+                    href.append("&q=").append(Dashboard.encode(search));
                 }
                 if (tag != null)
                 {
-                    href.append("&tag=").append(Dashboard.QueryStringEncoding.encode(tag));
+                    href.append("&tag=").append(Dashboard.encode(tag));
                 }
                 main.raw("<nav aria-label=\"Pages\"><a rel=\"next\"").attr("href", href.toString()).raw(">Next page</a></nav>");
             }
@@ -121,7 +121,7 @@ final class LinkPages
         boolean first = true;
         for (final JsonNode tag : link.path("tags"))
         {
-            main.raw(first ? "" : " ").raw("<a class=\"tag\"").attr("href", "/links?tag=" + Dashboard.QueryStringEncoding.encode(tag.asText()))
+            main.raw(first ? "" : " ").raw("<a class=\"tag\"").attr("href", "/links?tag=" + Dashboard.encode(tag.asText()))
                 .raw(">").text(tag.asText()).raw("</a>");
             first = false;
         }
@@ -197,9 +197,9 @@ final class LinkPages
                 }
                 parsed.fields().forEachRemaining(field ->
                 {
-                    if (!java.util.List.of(RULE_FIELDS).contains(field.getKey()))
+                    if (!LinkRuleSpec.FIELDS.contains(field.getKey()))
                     {
-                        throw Problem.badRequest("rules-invalid", "rules may hold only " + String.join(", ", RULE_FIELDS))
+                        throw Problem.badRequest("rules-invalid", "rules may hold only " + String.join(", ", LinkRuleSpec.FIELDS))
                             .with("field", "rules");
                     }
                     body.set(field.getKey(), field.getValue());
@@ -264,8 +264,7 @@ final class LinkPages
         final Html main = new Html().raw("<h1>New link</h1>");
         if (problem != null)
         {
-            main.raw("<p class=\"error\" role=\"alert\" id=\"form-error\">").text(problem.path("detail").asText("that did not work"))
-                .raw("</p>");
+            main.message(false, problem.path("detail").asText("that did not work"));
         }
         main.raw("<form method=\"post\" action=\"/links/new\" class=\"stack\" novalidate>").csrf(visit.csrf());
         field(main, "url", "Destination URL", "url", values, errorField, " required maxlength=\"2048\" placeholder=\"https://\"");
@@ -273,7 +272,7 @@ final class LinkPages
         field(main, "domain", "Domain (optional: the default if empty)", "text", values, errorField, " maxlength=\"253\" autocomplete=\"off\"");
         field(main, "expiresAt", "Expires (UTC, optional)", "datetime-local", values, errorField, "");
         main.raw("<label for=\"redirect\">Redirect</label><select id=\"redirect\" name=\"redirect\"")
-            .raw("redirect".equals(errorField) ? " aria-invalid=\"true\" aria-describedby=\"form-error\"" : "").raw(">");
+            .invalidIf("redirect".equals(errorField)).raw(">");
         for (final String[] option : new String[][] {{"", "The service's default"}, {"301", "301 Moved permanently"},
             {"302", "302 Found"}, {"307", "307 Temporary redirect"}, {"308", "308 Permanent redirect"}})
         {
@@ -289,7 +288,7 @@ final class LinkPages
             " autocomplete=\"new-password\" maxlength=\"128\"");
         main.raw("<label for=\"rules\">Rules (optional JSON: targets, variants, expiredUrl, og, utm; see docs/link-rules.md)</label>")
             .raw("<textarea id=\"rules\" name=\"rules\" rows=\"6\" spellcheck=\"false\"")
-            .raw("rules".equals(errorField) ? " aria-invalid=\"true\" aria-describedby=\"form-error\"" : "")
+            .invalidIf("rules".equals(errorField))
             .raw(" placeholder='{\"targets\": [{\"if\": {\"device\": \"mobile\"}, \"url\": \"https://m.example.com/\"}]}'>")
             .text(values.getOrDefault("rules", "")).raw("</textarea>")
             .raw("<button type=\"submit\">Create link</button></form>");
@@ -300,12 +299,7 @@ final class LinkPages
         final String errorField, final String extra)
     {
         main.raw("<label").attr("for", name).raw(">").text(label).raw("</label><input").attr("id", name).attr("name", name).attr("type", type)
-            .attr("value", values.getOrDefault(name, "")).raw(extra);
-        if (name.equals(errorField))
-        {
-            main.raw(" aria-invalid=\"true\" aria-describedby=\"form-error\"");
-        }
-        main.raw(">");
+            .attr("value", values.getOrDefault(name, "")).raw(extra).invalidIf(name.equals(errorField)).raw(">");
     }
 
     private static void putText(final ObjectNode body, final String name, final String value)

@@ -47,21 +47,17 @@ final class SignInPage
         final Html main = new Html().raw("<section class=\"narrow\"><h1>Sign in</h1>");
         if (error != null)
         {
-            main.raw("<p class=\"error\" role=\"alert\" id=\"sign-in-error\">").text(error).raw("</p>");
+            main.message(false, error);
         }
         else if (visit.request().query("signed-out") != null)
         {
-            main.raw("<p class=\"note\" role=\"status\">You are signed out.</p>");
+            main.message(true, "You are signed out.");
         }
         main.raw("<form method=\"post\" action=\"/sign-in\" class=\"stack\">")
             .raw("<input type=\"hidden\" name=\"csrf\"").attr("value", token).raw(">")
             .raw("<input type=\"hidden\" name=\"next\"").attr("value", local(next)).raw(">")
-            .raw("<label for=\"email\">Email</label><input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" required autofocus");
-        if (error != null)
-        {
-            main.raw(" aria-describedby=\"sign-in-error\" aria-invalid=\"true\"");
-        }
-        main.raw("><label for=\"password\">Password</label>")
+            .raw("<label for=\"email\">Email</label><input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" required autofocus")
+            .invalidIf(error != null).raw("><label for=\"password\">Password</label>")
             .raw("<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>")
             .raw("<button type=\"submit\">Sign in</button></form></section>");
         return dashboard.page(status, visit, "Sign in", null, main)
@@ -102,7 +98,7 @@ final class SignInPage
             return Dashboard.done(form(visit, next, "Too many wrong passwords for this account. Sign-in is locked for " + minutes +
                 " more minute" + (minutes == 1 ? "" : "s") + ".", 429).header("Retry-After", Long.toString((lockedMs + 999) / 1000)));
         }
-        final Account account = accounts.verify(email, AccountService.bytes(password));
+        final Account account = accounts.verify(email, password.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         if (account == null)
         {
             metrics.signIn("wrong");

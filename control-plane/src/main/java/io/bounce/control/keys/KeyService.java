@@ -101,7 +101,7 @@ public final class KeyService
         final List<KeyRow> rows = new java.util.ArrayList<>();
         for (final KeyRow row : list())
         {
-            if (row.accountId == accountId && row.accountKeyId != row.id)
+            if (row.accountId == accountId && !row.isAccountOwnKey())
             {
                 rows.add(0, row);
             }
@@ -235,7 +235,7 @@ public final class KeyService
             {
                 throw Problem.notFound("no active key " + id);
             }
-            if (row.accountKeyId == row.id)
+            if (row.isAccountOwnKey())
             {
                 throw new Problem(409, "account-key", "Conflict", "key " + id + " is a dashboard account's own key; disable the account instead");
             }

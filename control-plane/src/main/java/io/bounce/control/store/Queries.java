@@ -209,6 +209,12 @@ public final class Queries
         public long accountKeyId;
         /** When its account was disabled (0: never): such a key authenticates nothing. */
         public long accountDisabledAt;
+
+        /** Whether this is a dashboard account's own key: it owns the account's links and is never a bearer key. */
+        public boolean isAccountOwnKey()
+        {
+            return accountKeyId == id;
+        }
     }
 
     public static long insertKey(final Connection c, final KeyRow key) throws SQLException
